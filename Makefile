@@ -1,0 +1,41 @@
+# The two commands of README.md: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test lint types pytest bench install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## run: the whole platform on an embedded PostgreSQL, with the demo community
+run: install
+	$(PY) -m deploy.local
+
+## test: lint, types and the whole suite against a real PostgreSQL (embedded, or TEST_DATABASE_URL)
+test: lint types pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+types: install
+	$(PY) -m mypy .
+
+pytest: install
+	$(PY) -m pytest
+
+## bench: throughput and latency figures (see bench/README.md)
+bench: install
+	$(PY) -m bench
+
+clean:
+	rm -rf var/test-pg .pytest_cache .mypy_cache .ruff_cache

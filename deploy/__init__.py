@@ -1,0 +1,1 @@
+"""Running the platform: the process table, the local launcher, migrations and demo loading."""

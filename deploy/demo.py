@@ -1,0 +1,62 @@
+"""Load the demo community, each process's part from its own ``demo.py``, in dependency order.
+
+    python -m deploy.demo     # URLs from <PREFIX>DATABASE_URL, as for deploy.migrate
+
+Every loader is idempotent: running it twice loads nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from deploy.processes import PROCESSES, ProcessSpec
+from shared.settings import to_sqlalchemy_url
+
+PASSWORD = "demo12345"
+ACCOUNTS_TABLE = """\
+Demo accounts (password demo12345 for all):
+  username                     role             bound to
+  street                       street_admin     示范街道 110105001
+  staff                        community_staff  江南社区 110105001001
+  gw1 … gw4                    grid_worker      grid 1 … 4 (110105001001001 … 004)
+  pm1 … pm8                    party_member     pm1-pm2 grid 1, pm3-pm4 grid 2, pm5-pm6 grid 3, pm7-pm8 grid 4
+  13900000001 … 13900000010    resident         households in grids 1-4 (log in by phone)
+  client street-demo / demo-secret  integration client for the demo street"""
+
+
+async def load_process(spec: ProcessSpec, database_url: str) -> bool:
+    """Run ``<package>.demo.load`` in one transaction; False when the process has no demo part yet."""
+    try:
+        module = importlib.import_module(f"{spec.package}.demo")
+    except ModuleNotFoundError:
+        return False
+    engine = create_async_engine(to_sqlalchemy_url(database_url))
+    try:
+        async with async_sessionmaker(engine)() as session, session.begin():
+            await module.load(session)
+    finally:
+        await engine.dispose()
+    return True
+
+
+async def load_all(urls: dict[str, str]) -> list[str]:
+    loaded = []
+    for spec in PROCESSES:
+        if await load_process(spec, urls[spec.name]):
+            loaded.append(spec.name)
+    return loaded
+
+
+def main() -> None:
+    from deploy.migrate import database_url_of
+
+    urls = {spec.name: database_url_of(spec) for spec in PROCESSES}
+    loaded = asyncio.run(load_all(urls))
+    print("demo data loaded for: " + ", ".join(loaded))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+"""``make run``: the whole platform on one machine.
+
+With no ``<PREFIX>DATABASE_URL`` set, an embedded PostgreSQL 16 (pgserver) keeps its data under
+``var/pgdata``. Then: create the five databases, migrate them, load the demo community, start the
+gateway and the four services as separate uvicorn processes, wait until each is ready, print where
+they are. Ctrl-C (or SIGTERM) stops every process and then the database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from deploy import demo
+from deploy.processes import PROCESSES, ProcessSpec
+from shared.embedded import database_url, ensure_databases_sync, replace_database, start_embedded
+from shared.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+READY_TIMEOUT = 60.0
+
+
+def say(message: str) -> None:
+    print(f"[run] {message}", flush=True)
+
+
+def resolve_urls(pgdata: Path) -> tuple[dict[str, str], Any]:
+    """Each process's database URL: from its env var, or a database on the embedded server."""
+    urls = {spec.name: os.environ.get(f"{spec.env_prefix}DATABASE_URL", "") for spec in PROCESSES}
+    missing = [name for name, url in urls.items() if not url]
+    server = None
+    if missing:
+        say(f"starting embedded PostgreSQL 16 in {pgdata.relative_to(ROOT) if pgdata.is_relative_to(ROOT) else pgdata}")
+        server = start_embedded(pgdata)
+        admin = database_url(server, "postgres")
+        ensure_databases_sync(admin, missing)
+        for name in missing:
+            urls[name] = replace_database(admin, name)
+    else:
+        say("every process has its own DATABASE_URL: no embedded PostgreSQL")
+    return urls, server
+
+
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def spawn(spec: ProcessSpec, url: str, host: str) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env[f"{spec.env_prefix}DATABASE_URL"] = url
+    env.setdefault(f"{spec.env_prefix}PROFILE", "development")
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
+        "--host", host, "--port", str(spec.port),
+        "--timeout-graceful-shutdown", "10", "--no-access-log",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+
+
+def wait_ready(specs: list[ProcessSpec], procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    pending = {spec.name: spec for spec in specs}
+    while pending and time.monotonic() < deadline:
+        for name, spec in list(pending.items()):
+            if procs[name].poll() is not None:
+                raise SystemExit(f"{name} exited with code {procs[name].returncode}; see its log above")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{spec.port}/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        del pending[name]
+            except OSError:
+                pass
+        time.sleep(0.2)
+    if pending:
+        raise SystemExit(f"not ready after {READY_TIMEOUT:.0f} s: {', '.join(pending)}")
+
+
+def stop_all(procs: dict[str, subprocess.Popen[bytes]]) -> None:
+    for proc in procs.values():
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for proc in procs.values():
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def banner() -> str:
+    lines = ["", "The grid-governance platform is running:"]
+    for spec in sorted(PROCESSES, key=lambda s: s.port):
+        lines.append(f"  {spec.name:<10} http://127.0.0.1:{spec.port}   docs http://127.0.0.1:{spec.port}/docs")
+    lines += ["", "Clients use the gateway: http://127.0.0.1:8000/api/v1/...", "", demo.ACCOUNTS_TABLE, ""]
+    lines.append("Ctrl-C stops every process and the database.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the whole platform locally.")
+    parser.add_argument("--pgdata", type=Path, default=ROOT / "var" / "pgdata")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--no-demo", action="store_true", help="do not load the demo community")
+    parser.add_argument("--exit-when-ready", action="store_true", help="stop again once all are ready (smoke test)")
+    args = parser.parse_args(argv)
+
+    busy = [f"{spec.name} :{spec.port}" for spec in PROCESSES if not port_free(spec.port)]
+    if busy:
+        raise SystemExit(f"ports already in use: {', '.join(busy)} (is the platform already running?)")
+
+    urls, server = resolve_urls(args.pgdata.resolve())
+    for spec in PROCESSES:
+        upgrade(spec.migrations, urls[spec.name])
+    say("migrated: " + ", ".join(spec.name for spec in PROCESSES))
+    if not args.no_demo:
+        loaded = asyncio.run(demo.load_all(urls))
+        say("demo community loaded: " + ", ".join(loaded))
+
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    stopping = False
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        for spec in PROCESSES:
+            procs[spec.name] = spawn(spec, urls[spec.name], args.host)
+        wait_ready(list(PROCESSES), procs)
+        print(banner(), flush=True)
+        if args.exit_when_ready:
+            return
+        while True:
+            for name, proc in procs.items():
+                if proc.poll() is not None:
+                    raise SystemExit(f"{name} exited with code {proc.returncode}")
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        say("stopping")
+    finally:
+        stop_all(procs)
+        if server is not None:
+            say("stopping PostgreSQL")
+        # pgserver stops the embedded server when this, its last user, exits.
+
+
+if __name__ == "__main__":
+    main()

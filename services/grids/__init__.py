@@ -1,0 +1,1 @@
+"""The grids service: places (street → community → grid), the roster, party organisation, visits."""

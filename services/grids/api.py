@@ -1,0 +1,55 @@
+"""HTTP endpoints of the grids service: thin, one call into ``service`` each."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from services.grids import service
+from services.grids.schemas import GridCreate, GridPage, GridPublic
+from shared.db import FastLaneDep, SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
+
+ANY_PLACE_ROLE = ("street_admin", "community_staff", "grid_worker", "party_member", "resident")
+Reader = Annotated[Principal, Depends(allow(*ANY_PLACE_ROLE, machine_scopes=("stats:read", "grids:read")))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+GridCode = Annotated[str, Path(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")]
+
+
+@router.get("", response_model=GridPage, responses=problem_responses(401, 403, 422))
+async def list_grids(
+    principal: Reader,
+    lane: FastLaneDep,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> GridPage:
+    """List the grids in the caller's scope (网格列表), by code."""
+    items, next_cursor = await service.list_grids(
+        lane=lane,
+        principal=principal,
+        community_code=community_code,
+        street_code=street_code,
+        limit=limit,
+        cursor=cursor,
+    )
+    return GridPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{grid_code}", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_grid(grid_code: GridCode, principal: Reader, lane: FastLaneDep) -> GridPublic:
+    """One grid, when it is in the caller's scope."""
+    return await service.get(lane=lane, principal=principal, grid_code=grid_code)
+
+
+@router.post("", status_code=201, response_model=GridPublic, responses=problem_responses(401, 403, 409, 422))
+async def create_grid(grid_in: GridCreate, principal: Manager, session: SessionDep) -> GridPublic:
+    """Create a grid in the caller's community (community staff) or street (street admin)."""
+    grid = await service.create(session=session, principal=principal, grid_in=grid_in)
+    return GridPublic.model_validate(grid)

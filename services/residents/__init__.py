@@ -1,0 +1,1 @@
+"""Residents service: The resident registry: compounds, buildings, households, residents, tags, and the PII vault."""

@@ -1,0 +1,129 @@
+"""The one way a process of the platform builds its FastAPI app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.openapi.utils import get_openapi
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Route
+
+from shared.db import Database
+from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from shared.health import livez, readyz
+from shared.idempotency import IdempotencyMiddleware
+from shared.logging import configure_logging
+from shared.metrics import Metrics, metrics_endpoint
+from shared.middleware import RequestContextMiddleware
+from shared.security import JwksCache, TokenVerifier, jwks_from_url
+from shared.settings import ProcessSettings
+
+log = logging.getLogger(__name__)
+
+# Routes outside the API that need no token; every other route declares an AccessPolicy.
+PUBLIC_PLATFORM_PATHS = frozenset(
+    {"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+)
+
+Hook = Callable[[FastAPI], Awaitable[None]]
+
+
+def create_process_app(
+    *,
+    settings: ProcessSettings,
+    title: str,
+    description: str,
+    routers: Sequence[APIRouter],
+    verifier: TokenVerifier | None = None,
+    on_startup: Sequence[Hook] = (),
+    on_shutdown: Sequence[Hook] = (),
+) -> FastAPI:
+    """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
+    idempotency, and a lifespan that opens and closes its database."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.profile != "test":  # under pytest, its own capture owns the log handlers
+            configure_logging(settings.service_name, settings.log_level)
+        db = Database(settings)
+        await db.start()
+        app.state.db = db
+        app.state.shutting_down = False
+        metrics.add_pool_probe_list(db.pool_stats)
+        for hook in on_startup:
+            await hook(app)
+        log.info("started", extra={"event": "startup"})
+        try:
+            yield
+        finally:
+            app.state.shutting_down = True
+            for hook in on_shutdown:
+                await hook(app)
+            await db.stop()
+            log.info("stopped", extra={"event": "shutdown"})
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    metrics = Metrics(settings.service_name)
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.verifier = verifier or TokenVerifier(
+        JwksCache(jwks_from_url(settings.jwks_url)), issuer=settings.jwt_issuer
+    )
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    app.router.routes.extend(
+        [
+            Route("/livez", livez, methods=["GET"], include_in_schema=False),
+            Route("/readyz", readyz, methods=["GET"], include_in_schema=False),
+            Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False),
+        ]
+    )
+
+    def pool_getter() -> Any:
+        db: Database | None = getattr(app.state, "db", None)
+        return db.fastlane.pool if db is not None and db.fastlane is not None else None
+
+    app.add_middleware(IdempotencyMiddleware, pool_getter=pool_getter)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema, with every error answer documented as problem+json."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    for defs_name, defs in list(components["Problem"].pop("$defs", {}).items()):
+        components.setdefault(defs_name, defs)
+    problem_content = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            responses = operation.get("responses", {})
+            for status, response in responses.items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = problem_content
+            if "422" in responses:
+                responses["422"]["description"] = "Invalid input"
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+    app.openapi_schema = schema
+    return schema
+
+
+def platform_routes(app: FastAPI) -> list[Route]:
+    return [r for r in app.routes if isinstance(r, Route) and r.path in PUBLIC_PLATFORM_PATHS]

@@ -1,0 +1,109 @@
+"""Database access: the async SQLAlchemy engine for writes, an asyncpg pool for the read fast lane,
+and one session per request committed once, after the handler and before the response is sent."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import asyncpg
+from fastapi import Depends, Request
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.fastlane import FastLane
+from shared.settings import ProcessSettings
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """Everything a process holds open towards its own database."""
+
+    def __init__(self, settings: ProcessSettings) -> None:
+        self.settings = settings
+        self.engine: AsyncEngine = create_async_engine(
+            settings.sqlalchemy_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_pre_ping=False,
+            connect_args={"server_settings": {"application_name": settings.service_name}},
+        )
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        self._pool: asyncpg.Pool | None = None
+        self.fastlane: FastLane | None = None
+
+    async def start(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.settings.asyncpg_dsn,
+            min_size=1,
+            max_size=self.settings.fastlane_pool_size,
+            server_settings={"application_name": f"{self.settings.service_name}-read"},
+        )
+        self.fastlane = FastLane(self._pool)
+
+    async def stop(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+        await self.engine.dispose()
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 - readiness answers no, whatever broke
+            log.warning("database ping failed", exc_info=True)
+            return False
+
+    def pool_stats(self) -> list[tuple[str, int, int]]:
+        pool: Any = self.engine.pool
+        stats = [("orm", int(pool.size()), int(pool.checkedout()))]
+        if self._pool is not None:
+            size = self._pool.get_size()
+            stats.append(("fastlane", size, size - self._pool.get_idle_size()))
+        return stats
+
+
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One session a request: committed once after the handler returns, rolled back if it raised."""
+    db = get_database(request)
+    async with db.sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
+
+
+def _fastlane(request: Request) -> FastLane:
+    lane = get_database(request).fastlane
+    assert lane is not None, "database not started"
+    return lane
+
+
+FastLaneDep = Annotated[FastLane, Depends(_fastlane)]
+
+
+def naming_convention_metadata() -> MetaData:
+    """Metadata with stable constraint names, so Alembic migrations can refer to them."""
+    return MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )

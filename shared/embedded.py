@@ -1,0 +1,52 @@
+"""The embedded PostgreSQL 16 (the ``pgserver`` package) used when no database URL is configured."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+
+def start_embedded(pgdata: Path, *, cleanup: str | None = "stop") -> Any:
+    """Start (or join) the server whose data lives in ``pgdata``; it stops when the last user exits."""
+    import pgserver  # imported here: only the embedded default needs it
+
+    pgdata.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(pgdata, cleanup_mode=cleanup)
+
+
+def database_url(server: Any, database: str) -> str:
+    uri: str = server.get_uri(database)
+    return uri
+
+
+async def ensure_databases(admin_url: str, names: list[str], *, fresh: bool = False) -> None:
+    """Create each database that does not exist yet (``fresh``: drop and create it anew)."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        for name in names:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if exists and fresh:
+                await conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+                exists = None
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+                log.info("created database", extra={"database": name})
+    finally:
+        await conn.close()
+
+
+def replace_database(url: str, database: str) -> str:
+    """The same server URL naming another database (keeps ``?host=`` for unix sockets)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def ensure_databases_sync(admin_url: str, names: list[str], *, fresh: bool = False) -> None:
+    asyncio.run(ensure_databases(admin_url, names, fresh=fresh))

@@ -1,0 +1,69 @@
+"""Keyset pagination: ``?limit=&cursor=`` in, ``{"items": [...], "next_cursor": ...}`` out.
+
+The cursor is opaque to clients: base64url of the sort key of the last row served.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any, Generic, TypeVar
+
+import orjson
+from fastapi import Query
+from pydantic import BaseModel
+from sqlalchemy import ColumnElement, Select, tuple_
+
+from shared.errors import ValidationFailed
+
+T = TypeVar("T")
+
+LimitQuery = Annotated[int, Query(ge=1, le=100, description="Page size, 1-100")]
+CursorQuery = Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page")]
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+def encode_cursor(values: Sequence[Any]) -> str:
+    raw = orjson.dumps([str(v) if not isinstance(v, int | float) else v for v in values])
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str, converters: Sequence[Callable[[Any], Any]]) -> tuple[Any, ...]:
+    """Parse a cursor made by :func:`encode_cursor`; anything else is a 422 on ``cursor``."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = orjson.loads(raw)
+        if not isinstance(values, list) or len(values) != len(converters):
+            raise ValueError("wrong length")
+        return tuple(convert(value) for convert, value in zip(converters, values, strict=True))
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as exc:
+        raise ValidationFailed.on("cursor", "not a cursor this list handed out") from exc
+
+
+SelectT = TypeVar("SelectT", bound=Select)
+
+
+def keyset(
+    statement: SelectT,
+    order_by: Sequence[ColumnElement[Any] | Any],
+    after: tuple[Any, ...] | None,
+    limit: int,
+) -> SelectT:
+    """Order by the key columns, start after the cursor's key, and fetch one row more than the page
+    so that the caller knows whether another page follows."""
+    if after is not None:
+        statement = statement.where(tuple_(*order_by) > tuple_(*after))
+    return statement.order_by(*order_by).limit(limit + 1)
+
+
+def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) -> tuple[list[T], str | None]:
+    """Cut the extra row fetched by :func:`keyset` and make the next cursor from the last row kept."""
+    if len(rows) > limit:
+        kept = list(rows[:limit])
+        return kept, encode_cursor(key(kept[-1]))
+    return list(rows), None

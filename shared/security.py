@@ -1,0 +1,251 @@
+"""Verifying the gateway's tokens in every process, and the access policy every route declares.
+
+Tokens are ES256 JWTs signed by the gateway. Each process fetches the gateway's JWKS (without
+blocking the event loop), pins the algorithm, checks ``iss``, ``aud``, ``exp`` and ``typ``, and
+verifies a given token once: the result is cached, keyed by the whole token, until its ``exp``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import jwt
+from fastapi import Request
+from fastapi.security import HTTPBearer
+from jwt.algorithms import ECAlgorithm
+
+from shared.errors import Forbidden, Unauthorized
+
+log = logging.getLogger(__name__)
+
+ALGORITHM = "ES256"
+USER_AUDIENCE = "grid-platform"
+MACHINE_AUDIENCE = "grid-platform-integrations"
+ACCESS_TYPE = "access"
+
+ROLES = ("resident", "grid_worker", "party_member", "community_staff", "street_admin", "employer")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling, as the gateway vouched for them."""
+
+    sub: str
+    roles: frozenset[str]
+    places: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    resident_id: str | None = None
+    household_id: str | None = None
+    grid_code: str | None = None
+    machine: bool = False
+    client_id: str | None = None
+    street_code: str | None = None
+    scopes: frozenset[str] = frozenset()
+    exp: float = 0.0
+
+    def has_role(self, *roles: str) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def places_of(self, role: str) -> tuple[str, ...]:
+        return self.places.get(role, ())
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> Principal:
+        machine = claims.get("aud") == MACHINE_AUDIENCE or (
+            isinstance(claims.get("aud"), list) and MACHINE_AUDIENCE in claims["aud"]
+        )
+        places = {
+            str(role): tuple(str(code) for code in codes)
+            for role, codes in (claims.get("places") or {}).items()
+            if isinstance(codes, list)
+        }
+        return cls(
+            sub=str(claims["sub"]),
+            roles=frozenset(str(r) for r in claims.get("roles") or ()),
+            places=places,
+            resident_id=claims.get("resident_id"),
+            household_id=claims.get("household_id"),
+            grid_code=claims.get("grid_code"),
+            machine=machine,
+            client_id=claims.get("client_id"),
+            street_code=claims.get("street_code"),
+            scopes=frozenset(str(claims.get("scope") or "").split()),
+            exp=float(claims["exp"]),
+        )
+
+
+KeySource = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class JwksCache:
+    """Public keys by ``kid``; an unknown ``kid`` triggers at most one refetch per cooldown."""
+
+    def __init__(self, source: KeySource, *, cooldown_seconds: float = 30.0) -> None:
+        self._source = source
+        self._keys: dict[str, Any] = {}
+        self._fetched_at = float("-inf")
+        self._cooldown = cooldown_seconds
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> Any | None:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._cooldown:
+                await self.refresh()
+        return self._keys.get(kid)
+
+    async def refresh(self) -> None:
+        self._fetched_at = time.monotonic()
+        try:
+            document = await self._source()
+        except Exception:  # noqa: BLE001 - a failed fetch keeps the keys we had
+            log.warning("JWKS fetch failed", exc_info=True)
+            return
+        keys: dict[str, Any] = {}
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") == "EC" and jwk.get("crv") == "P-256" and jwk.get("kid"):
+                keys[jwk["kid"]] = ECAlgorithm.from_jwk(jwk)
+        self._keys = keys
+
+
+def jwks_from_url(url: str, *, timeout: float = 5.0) -> KeySource:
+    async def fetch() -> dict[str, Any]:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(url)
+            response.raise_for_status()
+            document: dict[str, Any] = response.json()
+            return document
+
+    return fetch
+
+
+def jwks_static(document: dict[str, Any]) -> KeySource:
+    async def fetch() -> dict[str, Any]:
+        return document
+
+    return fetch
+
+
+class TokenVerifier:
+    def __init__(
+        self,
+        keys: JwksCache,
+        *,
+        issuer: str,
+        cache_size: int = 10_000,
+        leeway_seconds: int = 5,
+        is_revoked: Callable[[Principal], Awaitable[bool]] | None = None,
+    ) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.leeway = leeway_seconds
+        self._cache: OrderedDict[str, Principal] = OrderedDict()
+        self._cache_size = cache_size
+        self.is_revoked = is_revoked
+
+    async def verify(self, token: str) -> Principal:
+        now = time.time()
+        cached = self._cache.get(token)
+        if cached is not None:
+            if cached.exp + self.leeway > now:
+                principal = cached
+            else:
+                del self._cache[token]
+                raise Unauthorized("the token has expired")
+        else:
+            principal = await self._verify_signature(token)
+            self._cache[token] = principal
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        if self.is_revoked is not None and await self.is_revoked(principal):
+            raise Unauthorized("the account behind this token is disabled")
+        return principal
+
+    async def _verify_signature(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("the token is malformed") from exc
+        if header.get("alg") != ALGORITHM:
+            raise Unauthorized("the token's algorithm is not accepted")
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise Unauthorized("the token names no key")
+        key = await self.keys.key(kid)
+        if key is None:
+            raise Unauthorized("the token was signed by an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                audience=[USER_AUDIENCE, MACHINE_AUDIENCE],
+                issuer=self.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub", "typ", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise Unauthorized("the token has expired") from exc
+        except jwt.PyJWTError as exc:
+            raise Unauthorized("the token is not valid") from exc
+        if claims.get("typ") != ACCESS_TYPE:
+            raise Unauthorized("not an access token")
+        return Principal.from_claims(claims)
+
+
+_bearer = HTTPBearer(auto_error=False, description="An access token from the gateway")
+
+
+class AccessPolicy:
+    """The declared access rule of a route; every route has one (a test walks them all).
+
+    ``roles``: user roles allowed; ``machine_scopes``: integration-client scopes allowed (a machine
+    token needs one of them); ``public``: no token needed. A machine token is refused where no
+    machine scope is named, and a user token where no role is named.
+    """
+
+    def __init__(
+        self,
+        *,
+        roles: Iterable[str] = (),
+        machine_scopes: Iterable[str] = (),
+        public: bool = False,
+    ) -> None:
+        self.roles = frozenset(roles)
+        self.machine_scopes = frozenset(machine_scopes)
+        self.public = public
+
+    async def __call__(self, request: Request) -> Principal | None:
+        credentials = await _bearer(request)
+        if credentials is None:
+            if self.public:
+                return None
+            raise Unauthorized("a bearer token is required")
+        verifier: TokenVerifier = request.app.state.verifier
+        principal = await verifier.verify(credentials.credentials)
+        if principal.machine:
+            if not self.machine_scopes:
+                raise Forbidden("integration clients may not use this route")
+            if principal.scopes.isdisjoint(self.machine_scopes):
+                raise Forbidden("the client's token lacks the scope this route needs")
+        elif not self.public and self.roles and principal.roles.isdisjoint(self.roles):
+            raise Forbidden("your role may not use this route")
+        elif not self.public and not self.roles:
+            raise Forbidden("only integration clients may use this route")
+        request.state.principal = principal
+        return principal
+
+
+def allow(*roles: str, machine_scopes: Iterable[str] = ()) -> AccessPolicy:
+    return AccessPolicy(roles=roles, machine_scopes=machine_scopes)
+
+
+def allow_public() -> AccessPolicy:
+    return AccessPolicy(public=True)

@@ -1,0 +1,75 @@
+"""Settings base shared by every process; each process subclasses it with its own env prefix."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Profile = Literal["development", "test", "production"]
+
+# Secret fields get these placeholders only in the development and test profiles.
+DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class ProcessSettings(BaseSettings):
+    """What every process reads from its environment.
+
+    Subclasses set ``model_config = SettingsConfigDict(env_prefix="ORDERS_")`` and list their
+    secret fields in ``secret_fields``: those must be given explicitly outside development.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", env_file=None)
+
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    profile: Profile = "development"
+    service_name: str = "process"
+    database_url: str | None = None
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_max_overflow: int = Field(default=5, ge=0, le=200)
+    fastlane_pool_size: int = Field(default=10, ge=1, le=200)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    log_level: str = "INFO"
+    shutdown_grace_seconds: float = 10.0
+    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
+    jwt_issuer: str = "grid-platform-gateway"
+    cors_origins: list[str] = []
+
+    @model_validator(mode="after")
+    def _secrets_present(self) -> ProcessSettings:
+        for name in self.secret_fields:
+            value = getattr(self, name)
+            if value in (None, ""):
+                if self.profile == "production":
+                    raise ValueError(f"{name} must be set when profile is production")
+                object.__setattr__(self, name, DEVELOPMENT_SECRET)
+            elif self.profile == "production" and value == DEVELOPMENT_SECRET:
+                raise ValueError(f"{name} must not use the development placeholder in production")
+        return self
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The database URL as asyncpg itself takes it (no SQLAlchemy driver suffix)."""
+        if not self.database_url:
+            raise RuntimeError(f"{self.service_name}: no database URL configured")
+        return to_asyncpg_dsn(self.database_url)
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if not self.database_url:
+            raise RuntimeError(f"{self.service_name}: no database URL configured")
+        return to_sqlalchemy_url(self.database_url)
+
+
+def to_sqlalchemy_url(url: str) -> str:
+    """Accept ``postgresql://``, ``postgres://`` or ``postgresql+asyncpg://`` and name the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    raise ValueError("database URL must start with postgresql://")
+
+
+def to_asyncpg_dsn(url: str) -> str:
+    return "postgresql://" + to_sqlalchemy_url(url)[len("postgresql+asyncpg://") :]

@@ -1,0 +1,103 @@
+"""Fixtures for the whole suite: one real PostgreSQL, a migrated database per process, clean tables
+before every test, apps running their real lifespan, and clients that speak to them over ASGI."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from deploy.processes import BY_NAME, PROCESSES
+from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def keys() -> TestKeys:
+    return TestKeys()
+
+
+@pytest.fixture(scope="session")
+def admin_url() -> Any:
+    url, server = test_server_url(ROOT)
+    yield url
+    del server  # pgserver stops the embedded server when the test process exits
+
+
+@pytest.fixture(scope="session")
+async def database_urls(admin_url: str) -> AsyncIterator[dict[str, str]]:
+    urls = await prepare_databases(admin_url, {spec.name: spec.migrations for spec in PROCESSES})
+    yield urls
+
+
+@pytest.fixture(scope="session")
+async def truncator(database_urls: dict[str, str]) -> AsyncIterator[Truncator]:
+    truncator = Truncator()
+    for url in database_urls.values():
+        await truncator.add(url)
+    yield truncator
+    await truncator.close()
+
+
+@pytest.fixture
+async def empty_tables(truncator: Truncator) -> None:
+    await truncator.truncate()
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(request: pytest.FixtureRequest) -> None:
+    """Each test starts on empty tables (tests marked ``no_db`` skip the server entirely)."""
+    if "no_db" not in request.keywords:
+        request.getfixturevalue("empty_tables")
+
+
+AppFactory = Callable[[str], Awaitable[FastAPI]]
+
+
+@pytest.fixture(scope="session")
+async def start_app(database_urls: dict[str, str], keys: TestKeys) -> AsyncIterator[AppFactory]:
+    """``await start_app("grids")``: the process's app on its test database, lifespan started, once."""
+    apps: dict[str, FastAPI] = {}
+    async with AsyncExitStack() as stack:
+
+        async def start(name: str) -> FastAPI:
+            if name not in apps:
+                spec = BY_NAME[name]
+                config = importlib.import_module(f"{spec.package}.config")
+                settings = config.Settings(database_url=database_urls[name], profile="test")
+                app_module = importlib.import_module(f"{spec.package}.app")
+                app: FastAPI = app_module.create_app(settings, verifier=keys.verifier())
+                await stack.enter_async_context(app.router.lifespan_context(app))
+                apps[name] = app
+            return apps[name]
+
+        yield start
+
+
+ClientFactory = Callable[[str], Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def client_for(start_app: AppFactory) -> AsyncIterator[ClientFactory]:
+    async with AsyncExitStack() as stack:
+
+        async def make(name: str) -> httpx.AsyncClient:
+            app = await start_app(name)
+            transport = httpx.ASGITransport(app=app)
+            return await stack.enter_async_context(
+                httpx.AsyncClient(transport=transport, base_url=f"http://{name}.test")
+            )
+
+        yield make
+
+
+@pytest.fixture
+async def grids(client_for: ClientFactory) -> httpx.AsyncClient:
+    return await client_for("grids")

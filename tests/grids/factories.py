@@ -1,0 +1,36 @@
+"""Plain async factories for the grids tables, as the tests need them."""
+
+from __future__ import annotations
+
+import asyncpg
+
+STREET = "110105001"
+COMMUNITY = "110105001001"
+OTHER_STREET = "110105002"
+OTHER_COMMUNITY = "110105002001"
+
+
+async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
+    """Two streets, a community in each, and grids in both; returns every grid code, sorted."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.executemany(
+            "INSERT INTO street (code, name, created_at) VALUES ($1, $2, now())",
+            [(STREET, "示范街道"), (OTHER_STREET, "另一街道")],
+        )
+        await conn.executemany(
+            "INSERT INTO community (code, street_code, name, created_at) VALUES ($1, $2, $3, now())",
+            [(COMMUNITY, STREET, "江南社区"), (OTHER_COMMUNITY, OTHER_STREET, "晴岚社区")],
+        )
+        codes = [
+            f"{community}{n:03d}"
+            for community in (COMMUNITY, OTHER_COMMUNITY)
+            for n in range(1, grids_per_community + 1)
+        ]
+        await conn.executemany(
+            "INSERT INTO grid (code, community_code, street_code, name, created_at) VALUES ($1, $2, $3, $4, now())",
+            [(code, code[:12], code[:9], f"网格{code[-3:]}") for code in codes],
+        )
+        return sorted(codes)
+    finally:
+        await conn.close()
