@@ -60,19 +60,29 @@ def port_free(port: int) -> bool:
     return True
 
 
-def spawn(spec: ProcessSpec, url: str, host: str) -> subprocess.Popen[bytes]:
+def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
     env[f"{spec.env_prefix}DATABASE_URL"] = url
     env.setdefault(f"{spec.env_prefix}PROFILE", "development")
+    env.setdefault(f"{spec.env_prefix}JWKS_URL", f"http://127.0.0.1:{8000 + offset}/.well-known/jwks.json")
     command = [
         sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
-        "--host", host, "--port", str(spec.port),
+        "--host", host, "--port", str(spec.port + offset),
         "--timeout-graceful-shutdown", "10", "--no-access-log",
     ]  # fmt: skip
-    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True)
+    return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
 
 
-def wait_ready(specs: list[ProcessSpec], procs: dict[str, subprocess.Popen[bytes]]) -> None:
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the launcher dies, however it dies (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def wait_ready(specs: list[ProcessSpec], procs: dict[str, subprocess.Popen[bytes]], offset: int) -> None:
     deadline = time.monotonic() + READY_TIMEOUT
     pending = {spec.name: spec for spec in specs}
     while pending and time.monotonic() < deadline:
@@ -80,7 +90,7 @@ def wait_ready(specs: list[ProcessSpec], procs: dict[str, subprocess.Popen[bytes
             if procs[name].poll() is not None:
                 raise SystemExit(f"{name} exited with code {procs[name].returncode}; see its log above")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{spec.port}/readyz", timeout=1) as response:
+                with urllib.request.urlopen(f"http://127.0.0.1:{spec.port + offset}/readyz", timeout=1) as response:
                     if response.status == 200:
                         del pending[name]
             except OSError:
@@ -102,11 +112,12 @@ def stop_all(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
-def banner() -> str:
+def banner(offset: int) -> str:
     lines = ["", "The grid-governance platform is running:"]
     for spec in sorted(PROCESSES, key=lambda s: s.port):
-        lines.append(f"  {spec.name:<10} http://127.0.0.1:{spec.port}   docs http://127.0.0.1:{spec.port}/docs")
-    lines += ["", "Clients use the gateway: http://127.0.0.1:8000/api/v1/...", "", demo.ACCOUNTS_TABLE, ""]
+        url = f"http://127.0.0.1:{spec.port + offset}"
+        lines.append(f"  {spec.name:<10} {url}   docs {url}/docs")
+    lines += ["", f"Clients use the gateway: http://127.0.0.1:{8000 + offset}/api/v1/...", "", demo.ACCOUNTS_TABLE, ""]
     lines.append("Ctrl-C stops every process and the database.")
     return "\n".join(lines)
 
@@ -116,10 +127,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pgdata", type=Path, default=ROOT / "var" / "pgdata")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo community")
+    parser.add_argument("--port-offset", type=int, default=0, help="add this to every port (tests use it)")
     parser.add_argument("--exit-when-ready", action="store_true", help="stop again once all are ready (smoke test)")
     args = parser.parse_args(argv)
 
-    busy = [f"{spec.name} :{spec.port}" for spec in PROCESSES if not port_free(spec.port)]
+    offset = args.port_offset
+    busy = [f"{spec.name} :{spec.port + offset}" for spec in PROCESSES if not port_free(spec.port + offset)]
     if busy:
         raise SystemExit(f"ports already in use: {', '.join(busy)} (is the platform already running?)")
 
@@ -143,9 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, on_signal)
     try:
         for spec in PROCESSES:
-            procs[spec.name] = spawn(spec, urls[spec.name], args.host)
-        wait_ready(list(PROCESSES), procs)
-        print(banner(), flush=True)
+            procs[spec.name] = spawn(spec, urls[spec.name], args.host, offset)
+        wait_ready(list(PROCESSES), procs, offset)
+        print(banner(offset), flush=True)
         if args.exit_when_ready:
             return
         while True:

@@ -142,6 +142,7 @@ class TokenVerifier:
         cache_size: int = 10_000,
         leeway_seconds: int = 5,
         is_revoked: Callable[[Principal], Awaitable[bool]] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.keys = keys
         self.issuer = issuer
@@ -149,9 +150,10 @@ class TokenVerifier:
         self._cache: OrderedDict[str, Principal] = OrderedDict()
         self._cache_size = cache_size
         self.is_revoked = is_revoked
+        self.clock = clock
 
     async def verify(self, token: str) -> Principal:
-        now = time.time()
+        now = self.clock()
         cached = self._cache.get(token)
         if cached is not None:
             if cached.exp + self.leeway > now:

@@ -1,0 +1,1 @@
+"""Throughput benchmarks of the platform (``python -m bench``, see bench/README.md)."""

@@ -1,0 +1,66 @@
+"""``python -m bench`` (``make bench``): run the benchmarks, print their figures, keep them as JSON
+in bench/results/. See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bench import fastlane
+from bench.harness import Options, environment, say, write_result
+from bench.loadgen import DEFAULT_WARMUP
+
+Benchmark = Callable[[Options], dict[str, Any]]
+
+BENCHMARKS: dict[str, Benchmark] = {
+    fastlane.NAME: fastlane.run,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Throughput benchmarks of the platform.")
+    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server (default 10)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
+    parser.add_argument("--rows", type=int, default=200_000, help="rows in the benchmark tables (default 200000)")
+    parser.add_argument(
+        "--warmup", type=float, default=DEFAULT_WARMUP, help=f"seconds of load not counted (default {DEFAULT_WARMUP:g})"
+    )
+    parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run this benchmark only")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
+    args = parser.parse_args(argv)
+    if args.duration <= 0 or args.connections < 1 or args.warmup < 0:
+        parser.error("--duration and --connections must be positive, --warmup not negative")
+    options = Options(
+        duration=args.duration, connections=args.connections, rows=args.rows, warmup=args.warmup, strict=args.strict
+    )
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt  # unwinds through every `with`, which stops what it started
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    missed = []
+    try:
+        for name, benchmark in BENCHMARKS.items():
+            if args.only and name != args.only:
+                continue
+            report = benchmark(options)
+            report["options"] = vars(args)
+            report["environment"] = environment()
+            path = write_result(name, report)
+            say(f"{name}: figures written to {path}")
+            if report.get("met") is False:
+                missed.append(name)
+    except KeyboardInterrupt:
+        say("interrupted; every process started was stopped")
+        return 130
+    if missed and options.strict:
+        say(f"target missed: {', '.join(missed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

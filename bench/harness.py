@@ -1,0 +1,215 @@
+"""What every benchmark needs: a PostgreSQL server, free ports, a JWKS endpoint, uvicorn processes
+that are always stopped again, and a place for the results."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+LOGS = RESULTS / "logs"
+EMBEDDED_PGDATA = ROOT / "var" / "bench-pg"
+READY_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Options:
+    duration: float
+    connections: int
+    rows: int
+    warmup: float
+    strict: bool
+
+
+def say(message: str) -> None:
+    """Progress, on stderr: stdout holds only the figures."""
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+class Postgres:
+    """``BENCH_DATABASE_URL`` (an admin URL) or an embedded server kept in ``var/bench-pg``."""
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        url = os.environ.get("BENCH_DATABASE_URL")
+        if url:
+            self.admin_url = url
+            self.kind = "BENCH_DATABASE_URL"
+        else:
+            from shared.embedded import database_url, start_embedded
+
+            say(f"starting embedded PostgreSQL in {EMBEDDED_PGDATA.relative_to(ROOT)}")
+            self._server = start_embedded(EMBEDDED_PGDATA)  # stops when this process exits
+            self.admin_url = database_url(self._server, "postgres")
+            self.kind = "embedded"
+
+    def fresh_database(self, name: str) -> str:
+        """Drop and create ``name``; return its URL."""
+        from shared.embedded import ensure_databases_sync, replace_database
+
+        ensure_databases_sync(self.admin_url, [name], fresh=True)
+        return replace_database(self.admin_url, name)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serve_json(path: str, document: dict[str, Any]) -> Iterator[str]:
+    """A tiny HTTP server in a thread answering ``document`` at ``path``; yields its URL."""
+    body = json.dumps(document).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+            if self.path != path:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, name="bench-json", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{path}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class Server:
+    """A uvicorn process on a free loopback port."""
+
+    def __init__(self, name: str, proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+        self.name = name
+        self.proc = proc
+        self.port = port
+        self.log_path = log_path
+        self.base_url = f"http://127.0.0.1:{port}"
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def wait_ready(self, path: str = "/livez") -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with code {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.base_url + path, timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except (OSError, urllib.error.URLError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{self.name} not ready after {READY_TIMEOUT:.0f} s:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after a timeout; only this process, by its id."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+@contextmanager
+def uvicorn(name: str, app: str, env: dict[str, str], *, factory: bool = False) -> Iterator[Server]:
+    """Start ``app`` under uvicorn (the platform's flags), wait until ``/livez`` answers, and stop
+    it on leaving, whatever happened."""
+    port = free_port()
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"{name}.log"
+    command = [sys.executable, "-m", "uvicorn"]
+    if factory:
+        command.append("--factory")
+    command += [app, "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"]
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            command,
+            env={**os.environ, **env},
+            cwd=ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,  # a file, never an unread pipe: the service logs every request
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches the harness, which stops it
+        )
+    server = Server(name, proc, port, log_path)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        body = exc.read()
+        try:
+            return exc.code, json.loads(body)
+        except ValueError:
+            return exc.code, body.decode(errors="replace")
+
+
+def environment() -> dict[str, Any]:
+    commit = None
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    return {
+        "python": sys.version.split()[0],
+        "platform": sys.platform,
+        "cpus": os.cpu_count(),
+        "commit": commit,
+    }
+
+
+def write_result(name: str, report: dict[str, Any]) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{name}-{stamp}.json"
+    path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return path

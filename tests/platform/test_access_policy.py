@@ -1,0 +1,65 @@
+"""Every route of every process declares who may call it: an AccessPolicy, or a public platform path."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pytest
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+
+from deploy.processes import PROCESSES
+from shared.app import PUBLIC_PLATFORM_PATHS
+from shared.security import AccessPolicy
+
+
+def policies(dependant: Dependant) -> list[AccessPolicy]:
+    found = [dependant.call] if isinstance(dependant.call, AccessPolicy) else []
+    for sub in dependant.dependencies:
+        found += policies(sub)
+    return found  # type: ignore[return-value]
+
+
+def flatten(routes: list[Any]) -> list[Any]:
+    """The app's routes with FastAPI's lazily included routers opened up."""
+    out: list[Any] = []
+    for route in routes:
+        if hasattr(route, "effective_route_contexts"):
+            out += [context.original_route for context in route.effective_route_contexts()]
+        else:
+            out.append(route)
+    return out
+
+
+def routes_of(package: str) -> list[Any]:
+    app = importlib.import_module(f"{package}.app").create_app()
+    return flatten(list(app.routes))
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("spec", PROCESSES, ids=lambda spec: spec.name)
+def test_every_route_declares_an_access_policy(spec: Any) -> None:
+    undeclared = []
+    for route in routes_of(spec.package):
+        if isinstance(route, APIRoute):
+            if len(policies(route.dependant)) != 1:
+                undeclared.append(f"{','.join(sorted(route.methods))} {route.path}")
+        elif getattr(route, "path", None) not in PUBLIC_PLATFORM_PATHS:
+            undeclared.append(f"non-API route {getattr(route, 'path', route)!r}")
+    assert undeclared == [], f"{spec.name}: routes without exactly one declared access policy: {undeclared}"
+
+
+@pytest.mark.no_db
+def test_the_walker_notices_a_route_without_a_policy() -> None:
+    from fastapi import APIRouter
+
+    router = APIRouter()
+
+    @router.get("/naked")
+    async def naked() -> dict[str, str]:
+        return {}
+
+    route = router.routes[0]
+    assert isinstance(route, APIRoute)
+    assert policies(route.dependant) == []
