@@ -41,6 +41,7 @@ class LoadResult:
     error_sample: str | None = None
     loadgen_cpu: float | None = None  # share of one core, 1.0 = 100 %
     server_cpu: float | None = None
+    machine_cpu: float | None = None  # all processes, in cores: compare with server + loadgen + database
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadResult:
@@ -81,6 +82,16 @@ def _cpu_seconds_self() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _cpu_seconds_machine() -> float | None:
+    try:
+        import psutil
+
+        times = psutil.cpu_times()
+        return float(sum(times) - times.idle - getattr(times, "iowait", 0.0))
+    except Exception:  # noqa: BLE001 - the figure is informative only
+        return None
+
+
 def _cpu_seconds_of(pid: int | None) -> float | None:
     if pid is None:
         return None
@@ -119,11 +130,13 @@ async def _generate(
                 await asyncio.sleep(0.01)  # do not spin on a refused connection
             window.record(began, time.perf_counter(), label, ok, error)
 
-    async def sample_cpu() -> tuple[float, float | None, float, float | None]:
+    async def sample_cpu() -> list[tuple[float | None, float | None]]:
+        """(start, end) CPU seconds of this process, the server and the machine over the window."""
         await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
-        own_start, server_start = _cpu_seconds_self(), _cpu_seconds_of(watch_pid)
+        start = (_cpu_seconds_self(), _cpu_seconds_of(watch_pid), _cpu_seconds_machine())
         await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
-        return own_start, server_start, _cpu_seconds_self(), _cpu_seconds_of(watch_pid)
+        end = (_cpu_seconds_self(), _cpu_seconds_of(watch_pid), _cpu_seconds_machine())
+        return list(zip(start, end, strict=True))
 
     async with aiohttp.ClientSession(
         connector=connector,
@@ -133,7 +146,9 @@ async def _generate(
     ) as session:
         sampler = asyncio.create_task(sample_cpu())
         await asyncio.gather(*(worker(session) for _ in range(connections)))
-        own_start, server_start, own_end, server_end = await sampler
+        own, server, machine = [
+            (end - start) / duration if start is not None and end is not None else None for start, end in await sampler
+        ]
 
     latencies = sorted(window.latencies)
     count = len(latencies)
@@ -150,10 +165,9 @@ async def _generate(
         max_ms=(latencies[-1] * 1000) if count else 0.0,
         statuses=window.statuses,
         error_sample=window.error_sample,
-        loadgen_cpu=(own_end - own_start) / duration,
-        server_cpu=(server_end - server_start) / duration
-        if server_start is not None and server_end is not None
-        else None,
+        loadgen_cpu=own,
+        server_cpu=server,
+        machine_cpu=machine,
     )
 
 

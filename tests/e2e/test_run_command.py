@@ -33,7 +33,12 @@ def start(pgdata: Path) -> tuple[subprocess.Popen[str], list[str]]:
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
     stdout = proc.stdout
-    threading.Thread(target=lambda: [lines.put(line) for line in stdout], daemon=True).start()
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
     output: list[str] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

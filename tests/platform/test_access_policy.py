@@ -15,10 +15,10 @@ from shared.security import AccessPolicy
 
 
 def policies(dependant: Dependant) -> list[AccessPolicy]:
-    found = [dependant.call] if isinstance(dependant.call, AccessPolicy) else []
+    found: list[AccessPolicy] = [dependant.call] if isinstance(dependant.call, AccessPolicy) else []
     for sub in dependant.dependencies:
         found += policies(sub)
-    return found  # type: ignore[return-value]
+    return found
 
 
 def flatten(routes: list[Any]) -> list[Any]:
@@ -44,7 +44,7 @@ def test_every_route_declares_an_access_policy(spec: Any) -> None:
     for route in routes_of(spec.package):
         if isinstance(route, APIRoute):
             if len(policies(route.dependant)) != 1:
-                undeclared.append(f"{','.join(sorted(route.methods))} {route.path}")
+                undeclared.append(f"{','.join(sorted(route.methods or ()))} {route.path}")
         elif getattr(route, "path", None) not in PUBLIC_PLATFORM_PATHS:
             undeclared.append(f"non-API route {getattr(route, 'path', route)!r}")
     assert undeclared == [], f"{spec.name}: routes without exactly one declared access policy: {undeclared}"

@@ -1,0 +1,128 @@
+"""The platform's processes as real uvicorn processes on loopback, for end-to-end tests and fuzzing.
+
+Their tokens are verified against a JWKS served from this test process, so tests sign real ES256
+tokens with :class:`shared.testing.TestKeys`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from deploy.processes import BY_NAME, ProcessSpec
+from shared.testing import TEST_ISSUER, TestKeys
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class JwksServer:
+    """Serves a JWKS document over HTTP, as the gateway does for the services."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        body = json.dumps(document).encode()
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/.well-known/jwks.json"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class LiveProcess:
+    def __init__(self, spec: ProcessSpec, database_url: str, jwks_url: str, extra_env: dict[str, str]) -> None:
+        self.spec = spec
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        prefix = spec.env_prefix
+        env = {
+            **os.environ,
+            f"{prefix}DATABASE_URL": database_url,
+            f"{prefix}PROFILE": "development",
+            f"{prefix}JWKS_URL": jwks_url,
+            f"{prefix}JWT_ISSUER": TEST_ISSUER,
+            f"{prefix}LOG_LEVEL": "WARNING",
+            **extra_env,
+        }
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
+            "--port", str(self.port), "--no-access-log",
+        ]  # fmt: skip
+        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                errors = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"{self.spec.name} exited: {errors[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"{self.spec.name} not ready after {timeout} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+class LivePlatform:
+    def __init__(self, keys: TestKeys, database_urls: dict[str, str]) -> None:
+        self.keys = keys
+        self.database_urls = database_urls
+        self.jwks = JwksServer(keys.jwks)
+        self.processes: dict[str, LiveProcess] = {}
+
+    def start(self, names: Iterable[str], extra_env: dict[str, str] | None = None) -> None:
+        started = []
+        for name in names:
+            if name not in self.processes:
+                process = LiveProcess(BY_NAME[name], self.database_urls[name], self.jwks.url, extra_env or {})
+                self.processes[name] = process
+                started.append(process)
+        for process in started:
+            process.wait_ready()
+
+    def url(self, name: str) -> str:
+        return self.processes[name].base_url
+
+    def close(self) -> None:
+        for process in self.processes.values():
+            process.stop()
+        self.jwks.close()
