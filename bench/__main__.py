@@ -9,14 +9,16 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import fastlane
+from bench import calibrate, fastlane
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
 Benchmark = Callable[[Options], dict[str, Any]]
 
-BENCHMARKS: dict[str, Benchmark] = {
-    fastlane.NAME: fastlane.run,
+# name -> (benchmark, runs without --only)
+BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
+    fastlane.NAME: (fastlane.run, True),
+    calibrate.NAME: (calibrate.run, False),
 }
 
 
@@ -28,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--warmup", type=float, default=DEFAULT_WARMUP, help=f"seconds of load not counted (default {DEFAULT_WARMUP:g})"
     )
-    parser.add_argument("--only", choices=sorted(BENCHMARKS), help="run this benchmark only")
+    parser.add_argument(
+        "--only", choices=sorted(BENCHMARKS), help="run this benchmark only (loadgen: only with --only)"
+    )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.connections < 1 or args.warmup < 0:
@@ -43,8 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, on_sigterm)
     missed = []
     try:
-        for name, benchmark in BENCHMARKS.items():
-            if args.only and name != args.only:
+        for name, (benchmark, by_default) in BENCHMARKS.items():
+            if (args.only or name) != name or (not args.only and not by_default):
                 continue
             report = benchmark(options)
             report["options"] = vars(args)

@@ -10,12 +10,11 @@ one after the other, under the same load. The ratio of their throughputs is the 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from bench import bare_app
-from bench.harness import Options, Postgres, Server, get_json, say, serve_json, uvicorn
+from bench.harness import Options, Postgres, Server, background_cpu, get_json, say, serve_json, uvicorn
 from bench.loadgen import LoadResult, run_load
 
 NAME = "fastlane"
@@ -115,6 +114,9 @@ def _line(label: str, result: LoadResult) -> str:
     cpu = ""
     if result.server_cpu is not None and result.loadgen_cpu is not None:
         cpu = f"  cpu server {result.server_cpu:4.0%} loadgen {result.loadgen_cpu:4.0%}"
+        if result.machine_cpu is not None:
+            cpu += f" machine {result.machine_cpu:4.0%}"
+        cpu += f"  server cpu/req {result.server_cpu_per_request_us or 0:5.0f} us"
     return (
         f"  {label:<24} {result.rps:8.1f} req/s  p50 {result.p50_ms:5.1f} ms  p99 {result.p99_ms:6.1f} ms"
         f"  errors {result.errors}{cpu}"
@@ -148,12 +150,22 @@ def run(options: Options) -> dict[str, Any]:
         say(f"WARNING: the service's SQL is no longer the bare handler's:\n{sql}\n{args}")
 
     path = f"/api/v1/grids?street_code={street}&limit={PAGE}"
-    load = {"duration": options.duration, "connections": options.connections, "warmup": options.warmup}
+    background = background_cpu()
+
+    def load(server: Server, headers: dict[str, str]) -> LoadResult:
+        return run_load(
+            server.base_url + path,
+            headers=headers,
+            duration=options.duration,
+            connections=options.connections,
+            warmup=options.warmup,
+            watch_pid=server.pid,
+        )
 
     say("bare starlette+asyncpg: starting, checking, loading")
     with uvicorn("bare", "bench.bare_app:app", {"BARE_DATABASE_URL": url}) as bare:
         bare_codes = _check(bare, path, {})
-        bare_result = run_load(bare.base_url + path, watch_pid=bare.pid, **load)
+        bare_result = load(bare, {})
 
     say("grids service: starting, checking, loading")
     with serve_json("/jwks.json", keys.jwks) as jwks_url:
@@ -165,7 +177,7 @@ def run(options: Options) -> dict[str, Any]:
         }
         with uvicorn("grids", "services.grids.app:create_app", env, factory=True) as service:
             service_codes = _check(service, path, auth)
-            service_result = run_load(service.base_url + path, headers=auth, watch_pid=service.pid, **load)
+            service_result = load(service, auth)
     if service_codes != bare_codes:
         say("WARNING: the service and the bare handler served different pages")
 
@@ -177,7 +189,12 @@ def run(options: Options) -> dict[str, Any]:
     )
     print(_line("bare starlette+asyncpg", bare_result))
     print(_line("grids service", service_result))
-    print(f"  {'ratio service/bare':<24} {ratio:8.2f}  (target >= {TARGET:.2f}) {'met' if met else 'NOT MET'}")
+    verdict = "met" if met else "NOT MET"
+    cost = ""
+    bare_cost, service_cost = bare_result.server_cpu_per_request_us, service_result.server_cpu_per_request_us
+    if bare_cost and service_cost:
+        cost = f"; server cpu per request {service_cost / bare_cost:.1f}x the bare handler's"
+    print(f"  {'ratio service/bare':<24} {ratio:8.2f}  (target >= {TARGET:.2f}) {verdict}{cost}")
     for label, result in (("bare", bare_result), ("service", service_result)):
         if result.errors:
             print(f"  {label}: {result.errors} errors, e.g. {result.error_sample}; statuses {result.statuses}")
@@ -191,8 +208,9 @@ def run(options: Options) -> dict[str, Any]:
         "sql": sql,
         "sql_match": sql_match,
         "same_page": service_codes == bare_codes,
-        "bare": asdict(bare_result),
-        "service": asdict(service_result),
+        "background_cpu": background,
+        "bare": bare_result.to_dict(),
+        "service": service_result.to_dict(),
         "ratio": ratio,
         "target": TARGET,
         "met": met,

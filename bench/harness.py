@@ -27,6 +27,7 @@ LOGS = RESULTS / "logs"
 EMBEDDED_PGDATA = ROOT / "var" / "bench-pg"
 READY_TIMEOUT = 60.0
 STOP_TIMEOUT = 10.0
+BUSY_THRESHOLD = 0.25  # cores in use by others before a benchmark starts
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,16 @@ def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]
             return exc.code, json.loads(body)
         except ValueError:
             return exc.code, body.decode(errors="replace")
+
+
+def background_cpu(seconds: float = 1.0) -> float:
+    """CPU the machine spends before we load it, in cores: other work there makes the figures noisy."""
+    import psutil
+
+    busy = psutil.cpu_percent(interval=seconds) / 100 * (psutil.cpu_count() or 1)
+    if busy > BUSY_THRESHOLD:
+        say(f"WARNING: the machine is already busy ({busy:.0%} of a core): the figures will be noisy")
+    return float(busy)
 
 
 def environment() -> dict[str, Any]:

@@ -19,7 +19,7 @@ import resource
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 DEFAULT_WARMUP = 2.0
@@ -43,9 +43,19 @@ class LoadResult:
     server_cpu: float | None = None
     machine_cpu: float | None = None  # all processes, in cores: compare with server + loadgen + database
 
+    @property
+    def server_cpu_per_request_us(self) -> float | None:
+        """Server CPU time per answered request, in µs: steadier than req/s on a shared machine."""
+        if self.server_cpu is None or not self.requests:
+            return None
+        return self.server_cpu * self.seconds / self.requests * 1e6
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadResult:
-        return cls(**data)
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "server_cpu_per_request_us": self.server_cpu_per_request_us}
 
 
 class _Window:
@@ -109,7 +119,9 @@ async def _generate(
 ) -> LoadResult:
     import aiohttp
 
-    connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections, force_close=False, ttl_dns_cache=None)
+    connector = aiohttp.TCPConnector(
+        limit=connections, limit_per_host=connections, force_close=False, ttl_dns_cache=None
+    )
     timeout = aiohttp.ClientTimeout(total=30)
     loop_start = time.perf_counter()
     window = _Window(loop_start + warmup, loop_start + warmup + duration)

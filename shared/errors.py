@@ -189,6 +189,13 @@ async def _on_validation_error(_: Request, exc: Exception) -> Response:
 
 async def _on_http_exception(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:
+        # FastAPI's answer to a body it cannot decode (bad UTF-8, broken form): the client sent
+        # input we cannot read, which the API reports as 422 on the body like malformed JSON.
+        errors = [FieldError(field="body", message="malformed request body")]
+        return problem_response(
+            422, slug="validation-error", title="Invalid input", detail=str(exc.detail), errors=errors
+        )
     detail = exc.detail if isinstance(exc.detail, str) else None
     return problem_response(exc.status_code, detail=detail, headers=dict(exc.headers or {}))
 

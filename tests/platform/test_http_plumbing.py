@@ -166,3 +166,12 @@ async def test_same_key_from_another_caller_is_not_replayed(
     assert (await grids.post("/api/v1/grids", json=body, headers={**staff, "Idempotency-Key": "k"})).status_code == 201
     refused = await grids.post("/api/v1/grids", json=body, headers={**resident, "Idempotency-Key": "k"})
     assert refused.status_code == 403
+
+
+async def test_a_body_that_is_not_utf8_is_422_naming_the_body(grids: httpx.AsyncClient, keys: TestKeys) -> None:
+    headers = keys.headers(roles=["community_staff"], places={"community_staff": [COMMUNITY]})
+    response = await grids.post(
+        "/api/v1/grids", content=b"\xff\xfe", headers={**headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body"
