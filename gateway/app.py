@@ -1,17 +1,169 @@
+"""The gateway: its own routes (sign-in, tokens, JWKS, accounts, me) and, in front of them, the
+routing layer that forwards ``/api/v1/<resource>`` to the owning service."""
+
 from __future__ import annotations
 
-from fastapi import FastAPI
+import asyncio
+import logging
 
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import Scope
+
+from gateway.api import accounts, auth, me, wellknown
 from gateway.config import Settings
+from gateway.context import GatewayContext
+from gateway.keys import KeyRing, ensure_signing_key, key_sealer
+from gateway.proxy import ProxyMiddleware, ServiceProxy
+from gateway.ratelimit import WindowLimiter
+from gateway.revocation import DisabledSubjects
+from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
+from gateway.throttle import Throttle
+from gateway.tokens import TokenIssuer
+from gateway.wechat import WechatClient
 from shared.app import create_process_app
-from shared.security import TokenVerifier
+from shared.db import Database
+from shared.errors import DomainError, problem_bytes
+from shared.pii import PiiCipher
+from shared.security import JwksCache, TokenVerifier
+
+log = logging.getLogger(__name__)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+KEY_RELOAD_SECONDS = 60.0
+
+
+def _sms_sender(settings: Settings) -> SmsSender | None:
+    if settings.sms_provider_url and settings.sms_provider_api_key:
+        return HttpSmsSender(
+            url=settings.sms_provider_url,
+            api_key=settings.sms_provider_api_key,
+            sign_name=settings.sms_sign_name,
+            template=settings.sms_template,
+        )
+    return ConsoleSmsSender() if settings.profile != "production" else None
+
+
+def _wechat(settings: Settings) -> WechatClient | None:
+    if settings.wechat_appid and settings.wechat_secret:
+        return WechatClient(
+            appid=settings.wechat_appid, secret=settings.wechat_secret, api_base=settings.wechat_api_base
+        )
+    return None
 
 
 def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_process_app(
-        settings=settings or Settings(),
-        title="Gateway",
-        description="The only door: accounts, login, tokens and JWKS, routing to the services.",
-        routers=[],
-        verifier=verifier,
+    settings = settings or Settings()
+    assert settings.pii_keys and settings.blind_index_key
+    keyring = KeyRing(key_sealer(settings))
+    pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)
+    proxy = ServiceProxy(
+        routes=settings.routes,
+        service_urls=settings.service_urls,
+        connect_timeout=settings.proxy_connect_timeout,
+        total_timeout=settings.proxy_total_timeout,
+        pool_size=settings.proxy_pool_size,
+        failure_threshold=settings.circuit_failure_threshold,
+        open_seconds=settings.circuit_open_seconds,
     )
+    limiter = WindowLimiter()
+    # The gateway verifies with its own key ring; tests may hand in a verifier of their own keys.
+    own_verifier = verifier or TokenVerifier(JwksCache(keyring.jwks), issuer=settings.public_issuer)
+
+    async def startup(app: FastAPI) -> None:
+        db: Database = app.state.db
+        assert db.fastlane is not None
+        sessionmaker = async_sessionmaker(db.engine, expire_on_commit=False)
+        async with sessionmaker() as session, session.begin():
+            await ensure_signing_key(session, key_sealer(settings))
+        async with sessionmaker() as session:
+            await keyring.load(session)
+        pool = db.fastlane.pool
+        disabled = DisabledSubjects(pool, horizon_seconds=settings.access_token_ttl_seconds + 120)
+        await disabled.refresh()
+        disabled.start()
+        own_verifier.is_revoked = disabled.is_revoked
+        app.state.gateway = GatewayContext(
+            settings=settings,
+            keyring=keyring,
+            issuer=TokenIssuer(
+                keyring=keyring,
+                sealer=key_sealer(settings),
+                issuer=settings.public_issuer,
+                access_ttl=settings.access_token_ttl_seconds,
+                refresh_ttl=settings.refresh_token_ttl_seconds,
+                retry_grace=settings.refresh_retry_grace_seconds,
+            ),
+            pii=pii,
+            throttle=Throttle(pool),
+            disabled=disabled,
+            sms=_sms_sender(settings),
+            wechat=_wechat(settings),
+        )
+        await proxy.start()
+        app.state.key_reloader = _start_key_reloader(sessionmaker, keyring)
+
+    async def shutdown(app: FastAPI) -> None:
+        context: GatewayContext | None = getattr(app.state, "gateway", None)
+        reloader = getattr(app.state, "key_reloader", None)
+        if reloader is not None:
+            reloader.cancel()
+        await proxy.close()
+        if context is not None:
+            await context.disabled.stop()
+            for client in (context.sms, context.wechat):
+                if client is not None and hasattr(client, "close"):
+                    await client.close()
+
+    async def before_forward(scope: Scope) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+        """Refuse at the door what the services would refuse anyway: bad or disabled tokens, floods."""
+        token = _bearer(scope)
+        subject = None
+        if token is not None:
+            try:
+                subject = (await own_verifier.verify(token)).sub
+            except DomainError as error:
+                headers = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+                return error.status, problem_bytes(error.status, error.detail or error.title), headers
+        if scope["method"] in WRITE_METHODS:
+            client = scope.get("client")
+            checks = [(f"ip:{client[0] if client else 'unknown'}", settings.writes_per_ip)]
+            if subject is not None:
+                checks.append((f"sub:{subject}", settings.writes_per_account))
+            for key, limit in checks:
+                retry_after = limiter.hit(key, limit)
+                if retry_after is not None:
+                    body = problem_bytes(429, "too many requests, slow down")
+                    return 429, body, [(b"retry-after", str(retry_after).encode())]
+        return None
+
+    return create_process_app(
+        settings=settings,
+        title="Gateway",
+        description="The only door: accounts, sign-in, tokens and JWKS, and routing to the services.",
+        routers=[auth.router, me.router, accounts.router, wellknown.router],
+        verifier=own_verifier,
+        on_startup=[startup],
+        on_shutdown=[shutdown],
+        middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
+    )
+
+
+def _bearer(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+    return None
+
+
+def _start_key_reloader(sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing) -> asyncio.Task[None]:
+    async def reload_forever() -> None:
+        while True:
+            await asyncio.sleep(KEY_RELOAD_SECONDS)
+            try:
+                async with sessionmaker() as session:
+                    await keyring.load(session)
+            except Exception:  # noqa: BLE001 - keep signing with the keys we have
+                log.warning("could not reload signing keys", exc_info=True)
+
+    return asyncio.create_task(reload_forever())

@@ -1,9 +1,77 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ProcessSettings
 
+# Which service owns which resource: the first path segment after /api/v1/ (API.md).
+DEFAULT_ROUTES: dict[str, str] = {
+    **dict.fromkeys(["residents", "households", "compounds", "buildings", "tags"], "residents"),
+    **dict.fromkeys(
+        [
+            "grids",
+            "streets",
+            "communities",
+            "members",
+            "visits",
+            "party-orgs",
+            "activities",
+            "notices",
+            "teams",
+            "property",
+            "bindings",
+        ],
+        "grids",
+    ),
+    **dict.fromkeys(["orders", "menu", "points"], "orders"),
+    **dict.fromkeys(["postings", "employers", "applications", "seekers", "fairs", "trainings"], "jobs"),
+}
+
 
 class Settings(ProcessSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+    secret_fields = ("key_encryption_secret", "pii_keys", "blind_index_key")
 
     service_name: str = "gateway"
+    public_issuer: str = "grid-platform-gateway"
+
+    # Upstreams and the route table.
+    service_urls: dict[str, str] = {
+        "residents": "http://127.0.0.1:8101",
+        "grids": "http://127.0.0.1:8102",
+        "orders": "http://127.0.0.1:8103",
+        "jobs": "http://127.0.0.1:8104",
+    }
+    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
+    proxy_connect_timeout: float = Field(default=2.0, gt=0)
+    proxy_total_timeout: float = Field(default=10.0, gt=0)
+    proxy_pool_size: int = Field(default=100, ge=1)
+    circuit_failure_threshold: int = Field(default=5, ge=1)
+    circuit_open_seconds: float = Field(default=10.0, gt=0)
+
+    # Tokens.
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    refresh_retry_grace_seconds: int = Field(default=10, ge=0, le=120)
+    key_encryption_secret: str | None = None
+
+    # Personal data (account phones).
+    pii_keys: str | None = None
+    blind_index_key: str | None = None
+
+    # Login flows.
+    sms_provider_url: str | None = None
+    sms_provider_api_key: str | None = None
+    sms_sign_name: str = "网格治理"
+    sms_template: str = "SMS_LOGIN_CODE"
+    wechat_appid: str | None = None
+    wechat_secret: str | None = None
+    wechat_api_base: str = "https://api.weixin.qq.com"
+
+    # Rate limits: (requests, seconds).
+    login_failures_per_account: tuple[int, int] = (5, 900)
+    login_failures_per_ip: tuple[int, int] = (30, 900)
+    sms_per_phone: tuple[int, int] = (1, 60)
+    sms_per_phone_daily: tuple[int, int] = (10, 86400)
+    sms_per_ip: tuple[int, int] = (20, 3600)
+    writes_per_account: tuple[int, int] = (120, 60)
+    writes_per_ip: tuple[int, int] = (600, 60)

@@ -1,19 +1,136 @@
-"""The gateway tables: its own SQLModel registry, so its metadata holds only its tables."""
+"""The gateway's tables: accounts and credentials, login state, signing keys, integration clients."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import registry
-from sqlmodel import SQLModel
+import uuid
+from datetime import UTC, datetime
 
-from shared.db import naming_convention_metadata
+from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import declared_attr, registry
+from sqlmodel import Field, SQLModel
+
+from shared.db import naming_convention_metadata, snake_case
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
 
 class GatewayModel(SQLModel, registry=registry(metadata=naming_convention_metadata())):
-    pass
+    @declared_attr  # type: ignore[arg-type]
+    def __tablename__(cls) -> str:  # noqa: N805 - SQLAlchemy's declared_attr takes the class
+        return snake_case(cls.__name__)
 
 
 metadata = GatewayModel.metadata
 idempotency_record = idempotency_table(metadata)
 outbox_event = outbox_table(metadata)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _timestamp(nullable: bool = False) -> Column[datetime]:
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Account(GatewayModel, table=True):
+    """A person who signs in. The phone is kept encrypted with a blind index, never in clear."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    username: str | None = Field(default=None, max_length=64, unique=True)
+    phone_index: bytes | None = Field(default=None, sa_column=Column(LargeBinary, unique=True, nullable=True))
+    phone_encrypted: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    password_hash: str | None = Field(default=None, max_length=255)
+    display_name: str = Field(max_length=100)
+    enabled: bool = True
+    # Stand-in facts until the residents service answers them (resident accounts only).
+    resident_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    grid_code: str | None = Field(default=None, max_length=15)
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    disabled_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class AccountBinding(GatewayModel, table=True):
+    """Role → place bindings, a stand-in until the grids service is the source of truth."""
+
+    __table_args__ = (UniqueConstraint("account_id", "role", "place_code", name="uq_account_binding_role_place"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    role: str = Field(max_length=32)
+    place_code: str = Field(default="", max_length=15)
+
+
+class WechatIdentity(GatewayModel, table=True):
+    openid: str = Field(primary_key=True, max_length=64)
+    unionid: str | None = Field(default=None, max_length=64)
+    account_id: uuid.UUID = Field(foreign_key="account.id", index=True)
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+
+
+class WechatBindTicket(GatewayModel, table=True):
+    """An openid waiting to be bound by an SMS-verified login; the ticket is stored hashed."""
+
+    ticket_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    openid: str = Field(max_length=64)
+    unionid: str | None = Field(default=None, max_length=64)
+    expires_at: datetime = Field(sa_column=_timestamp())
+
+
+class SigningKey(GatewayModel, table=True):
+    """ES256 keys. Every key not retired is published in the JWKS; the newest active one signs."""
+
+    kid: str = Field(primary_key=True, max_length=64)
+    private_key_encrypted: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    public_jwk: dict[str, str] = Field(sa_column=Column(JSONB, nullable=False))
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    retired_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class RefreshToken(GatewayModel, table=True):
+    """Opaque, single use, rotated within a family; reuse of a spent one revokes the family."""
+
+    __table_args__ = (Index("ix_refresh_token_family", "family_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    token_hash: bytes = Field(sa_column=Column(LargeBinary, unique=True, nullable=False))
+    family_id: uuid.UUID
+    account_id: uuid.UUID | None = Field(default=None, foreign_key="account.id", index=True)
+    issued_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+    used_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # The successor, sealed, for a retry of the same refresh within the grace window.
+    successor_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    revoked_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class SmsCode(GatewayModel, table=True):
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    phone_index: bytes = Field(sa_column=Column(LargeBinary, nullable=False, index=True))
+    code_hash: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    expires_at: datetime = Field(sa_column=_timestamp())
+    attempts: int = 0
+    consumed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class Throttle(GatewayModel, table=True):
+    """Fixed-window counters shared by every gateway replica (login failures, SMS sends)."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    window_started_at: datetime = Field(sa_column=_timestamp())
+    count: int = 0
+
+
+class IntegrationClient(GatewayModel, table=True):
+    """A street office's system: OAuth2 client credentials, bound to one street."""
+
+    client_id: str = Field(primary_key=True, max_length=64)
+    secret_hash: str = Field(max_length=255)
+    name: str = Field(max_length=100)
+    street_code: str = Field(max_length=9)
+    scopes: str = Field(max_length=500, description="space-separated")
+    enabled: bool = True
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())

@@ -19,7 +19,7 @@ from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.metrics import Metrics, metrics_endpoint
 from shared.middleware import RequestContextMiddleware
-from shared.security import JwksCache, TokenVerifier, jwks_from_url
+from shared.security import JwksCache, RevocationList, TokenVerifier, jwks_from_url
 from shared.settings import ProcessSettings
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,7 @@ def create_process_app(
     verifier: TokenVerifier | None = None,
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
     idempotency, and a lifespan that opens and closes its database."""
@@ -56,11 +57,15 @@ def create_process_app(
         metrics.add_pool_probe_list(db.pool_stats)
         for hook in on_startup:
             await hook(app)
+        if revocations is not None:
+            revocations.start()
         log.info("started", extra={"event": "startup"})
         try:
             yield
         finally:
             app.state.shutting_down = True
+            if revocations is not None:
+                await revocations.stop()
             for hook in on_shutdown:
                 await hook(app)
             await db.stop()
@@ -70,9 +75,17 @@ def create_process_app(
     metrics = Metrics(settings.service_name)
     app.state.settings = settings
     app.state.metrics = metrics
-    app.state.verifier = verifier or TokenVerifier(
-        JwksCache(jwks_from_url(settings.jwks_url)), issuer=settings.jwt_issuer
-    )
+    revocations: RevocationList | None = None
+    if verifier is None:
+        # A service: the gateway's keys and its list of disabled accounts, fetched over HTTP.
+        if settings.revocations_url:
+            revocations = RevocationList(settings.revocations_url)
+        verifier = TokenVerifier(
+            JwksCache(jwks_from_url(settings.jwks_url)),
+            issuer=settings.jwt_issuer,
+            is_revoked=revocations.is_revoked if revocations else None,
+        )
+    app.state.verifier = verifier
     install_error_handlers(app)
     for router in routers:
         app.include_router(router)
@@ -89,6 +102,8 @@ def create_process_app(
         return db.fastlane.pool if db is not None and db.fastlane is not None else None
 
     app.add_middleware(IdempotencyMiddleware, pool_getter=pool_getter)
+    for middleware_class, options in middleware:
+        app.add_middleware(middleware_class, **options)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

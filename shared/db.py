@@ -4,6 +4,7 @@ and one session per request committed once, after the handler and before the res
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -107,3 +108,8 @@ def naming_convention_metadata() -> MetaData:
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+def snake_case(name: str) -> str:
+    """``AccountBinding`` → ``account_binding``: table names are singular snake_case."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

@@ -35,6 +35,7 @@ class ProcessSettings(BaseSettings):
     shutdown_grace_seconds: float = 10.0
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     jwt_issuer: str = "grid-platform-gateway"
+    revocations_url: str | None = "http://127.0.0.1:8000/.well-known/revocations.json"
     cors_origins: list[str] = []
 
     @model_validator(mode="after")

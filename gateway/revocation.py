@@ -1,0 +1,71 @@
+"""Disabled accounts stop working at once at the gateway and within a minute at the services.
+
+The gateway keeps the set of subjects disabled within the last access-token lifetime (older ones
+hold no live token: tokens last 15 minutes and refresh checks the account) in memory, reloads it
+every second from its database, and publishes it at ``/.well-known/revocations.json`` for the
+services, which poll it (see ``shared.security.RevocationList``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from shared.security import Principal
+
+log = logging.getLogger(__name__)
+
+_DISABLED = """
+SELECT id::text AS sub FROM account
+ WHERE NOT enabled AND (disabled_at IS NULL OR disabled_at > $1)
+UNION ALL
+SELECT 'client:' || client_id FROM integration_client WHERE NOT enabled
+"""
+
+
+class DisabledSubjects:
+    def __init__(self, pool: asyncpg.Pool, *, horizon_seconds: int, interval: float = 1.0) -> None:
+        self.pool = pool
+        self.horizon = timedelta(seconds=horizon_seconds)
+        self.interval = interval
+        self.subjects: frozenset[str] = frozenset()
+        self.generated_at = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> None:
+        rows = await self.pool.fetch(_DISABLED, datetime.now(UTC) - self.horizon)
+        self.subjects = frozenset(row["sub"] for row in rows)
+        self.generated_at = time.time()
+
+    def add(self, sub: str) -> None:
+        self.subjects = self.subjects | {sub}
+
+    def discard(self, sub: str) -> None:
+        self.subjects = self.subjects - {sub}
+
+    async def is_revoked(self, principal: Principal) -> bool:
+        return principal.sub in self.subjects
+
+    def document(self) -> dict[str, Any]:
+        return {"subjects": sorted(self.subjects), "generated_at": int(self.generated_at)}
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.refresh()
+            except Exception:  # noqa: BLE001 - keep the last known set and try again
+                log.warning("could not reload disabled accounts", exc_info=True)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)

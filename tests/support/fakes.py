@@ -1,0 +1,74 @@
+"""Simulated outside parties we cannot reach from here: WeChat's jscode2session and an SMS
+provider. Real HTTP servers on loopback, answering as the real ones document."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+
+class FakeOutsideWorld:
+    """``wx-<name>`` codes log in as openid ``openid-<name>``; ``wx-busy`` answers -1; other codes
+    40029. SMS sends are recorded in ``sent`` (phone → last code) and answered ``{"Code": "OK"}``."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, str] = {}
+        self.wechat_calls = 0
+        world = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                url = urlparse(self.path)
+                if url.path != "/sns/jscode2session":
+                    self._answer(404, {"errcode": 404})
+                    return
+                world.wechat_calls += 1
+                code = parse_qs(url.query).get("js_code", [""])[0]
+                if code == "wx-busy":
+                    self._answer(200, {"errcode": -1, "errmsg": "system error"})
+                elif code.startswith("wx-") and len(code) > 3:
+                    self._answer(
+                        200, {"openid": f"openid-{code[3:]}", "session_key": "x", "unionid": f"union-{code[3:]}"}
+                    )
+                else:
+                    self._answer(200, {"errcode": 40029, "errmsg": "invalid code"})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                if self.path != "/sms/send" or self.headers.get("authorization") != "Bearer sms-test-key":
+                    self._answer(401, {"Code": "InvalidAccessKeyId"})
+                    return
+                world.sent[body["phone"]] = body["params"]["code"]
+                self._answer(200, {"Code": "OK", "Message": "OK", "RequestId": "fake"})
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def gateway_env(self) -> dict[str, str]:
+        return {
+            "GATEWAY_WECHAT_APPID": "wx-test-appid",
+            "GATEWAY_WECHAT_SECRET": "wx-test-secret",
+            "GATEWAY_WECHAT_API_BASE": self.base_url,
+            "GATEWAY_SMS_PROVIDER_URL": f"{self.base_url}/sms/send",
+            "GATEWAY_SMS_PROVIDER_API_KEY": "sms-test-key",
+        }
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
