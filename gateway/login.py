@@ -108,11 +108,14 @@ async def sms_login(
     if pending is None:
         raise Unauthorized("the code is wrong or has expired")
     if not hmac.compare_digest(pending.code_hash, _code_digest(context, index, code)):
-        # Counted on its own connection: this request answers 401 and rolls back.
+        # Counted on its own connection, since this request answers 401 and rolls back; the row
+        # lock is released first, or that connection would wait for this one.
+        code_id = pending.id
+        await session.rollback()
         await context.pool.execute(
             "UPDATE sms_code SET attempts = attempts + 1,"
             " consumed_at = CASE WHEN attempts + 1 >= $2 THEN now() ELSE consumed_at END WHERE id = $1",
-            pending.id,
+            code_id,
             SMS_MAX_ATTEMPTS,
         )
         raise Unauthorized("the code is wrong or has expired")
@@ -147,15 +150,14 @@ async def wechat_login(*, session: AsyncSession, context: GatewayContext, code: 
     account = await session.get(Account, identity.account_id) if identity else None
     if account is None or not account.enabled:
         ticket = secrets.token_urlsafe(24)
-        session.add(
-            WechatBindTicket(
-                ticket_hash=token_hash(ticket),
-                openid=wx.openid,
-                unionid=wx.unionid,
-                expires_at=datetime.now(UTC) + BIND_TICKET_TTL,
-            )
+        # Kept on its own connection: this request answers 404, which rolls its transaction back.
+        await context.pool.execute(
+            "INSERT INTO wechat_bind_ticket (ticket_hash, openid, unionid, expires_at) VALUES ($1, $2, $3, $4)",
+            token_hash(ticket),
+            wx.openid,
+            wx.unionid,
+            datetime.now(UTC) + BIND_TICKET_TTL,
         )
-        await session.flush()
         raise NotFound(
             "no resident is bound to this WeChat user yet: sign in by SMS with this bind_ticket to bind it",
             extra={"bind_ticket": ticket},

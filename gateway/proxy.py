@@ -389,7 +389,11 @@ BeforeForward = Callable[[Scope], Awaitable[tuple[int, bytes, list[tuple[bytes, 
 class ProxyMiddleware:
     """Proxied resources go to their service, after ``before_forward`` (authentication, disabled
     accounts, rate limits) had its say; ``/internal/`` is never reachable from outside; everything
-    else is the gateway's own app."""
+    else is the gateway's own app.
+
+    ``before_forward(scope)`` returns None to let the request through, or ``(status, body, headers)``
+    to answer instead (Content-Type defaults to problem+json, Content-Length is added). It runs with
+    ``scope["route"]`` already set, so refusals are labelled by resource in the metrics too."""
 
     def __init__(self, app: ASGIApp, *, proxy: ServiceProxy, before_forward: BeforeForward | None = None) -> None:
         self.app = app
@@ -416,8 +420,13 @@ class ProxyMiddleware:
 
 
 async def _send_answer(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    if not any(name.lower() == b"content-length" for name, _ in headers):
-        headers = [*headers, (b"content-length", str(len(body)).encode())]
+    """``before_forward``'s refusal; without a Content-Type it is taken as the problem+json it always is."""
+    names = {name.lower() for name, _ in headers}
+    headers = list(headers)
+    if b"content-type" not in names:
+        headers.append(_PROBLEM_CONTENT_TYPE)
+    if b"content-length" not in names:
+        headers.append((b"content-length", str(len(body)).encode()))
     start: Message = {"type": "http.response.start", "status": status, "headers": headers}
     await send(start)
     await send({"type": "http.response.body", "body": body})

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,7 @@ class TokenIssuer:
         access_ttl: int,
         refresh_ttl: int,
         retry_grace: int,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.keyring = keyring
         self.sealer = sealer
@@ -52,6 +54,7 @@ class TokenIssuer:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
         self.retry_grace = retry_grace
+        self.clock = clock
 
     def access_token(self, sub: str, claims: dict[str, Any], *, audience: str = USER_AUDIENCE) -> str:
         now = int(time.time())
@@ -95,7 +98,7 @@ class TokenIssuer:
         mobile network lost the first answer); any later reuse of a spent token revokes its whole
         family, committed at once on its own connection, since this request then answers 401.
         """
-        now = datetime.now(UTC)
+        now = self.clock()
         row = await session.scalar(
             select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash(raw)).with_for_update()
         )
@@ -105,10 +108,10 @@ class TokenIssuer:
             within_grace = row.used_at + timedelta(seconds=self.retry_grace) > now
             if within_grace and row.successor_sealed is not None:
                 return row.account_id, self.sealer.decrypt(row.successor_sealed, field=_SUCCESSOR_FIELD)
+            family_id = row.family_id
             await session.rollback()  # release the row lock before revoking the family elsewhere
             await pool.execute(
-                "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
-                row.family_id,
+                "UPDATE refresh_token SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL", family_id
             )
             raise Unauthorized("the refresh token was already used; please sign in again")
         successor_raw, successor = self._new_refresh(row.account_id, row.family_id)

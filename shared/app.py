@@ -79,7 +79,7 @@ def create_process_app(
     if verifier is None:
         # A service: the gateway's keys and its list of disabled accounts, fetched over HTTP.
         if settings.revocations_url:
-            revocations = RevocationList(settings.revocations_url)
+            revocations = RevocationList(settings.revocations_url, interval=settings.revocations_interval_seconds)
         verifier = TokenVerifier(
             JwksCache(jwks_from_url(settings.jwks_url)),
             issuer=settings.jwt_issuer,

@@ -36,6 +36,7 @@ class ProcessSettings(BaseSettings):
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
     jwt_issuer: str = "grid-platform-gateway"
     revocations_url: str | None = "http://127.0.0.1:8000/.well-known/revocations.json"
+    revocations_interval_seconds: float = Field(default=30.0, gt=0)
     cors_origins: list[str] = []
 
     @model_validator(mode="after")

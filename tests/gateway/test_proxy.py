@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
 import uvicorn
@@ -142,7 +143,8 @@ def _service_app(upstream: Upstream) -> Starlette:
 
 class RawUpstream:
     """A bare TCP server speaking just enough HTTP/1.1: per request, ``plan`` says whether to ``drop``
-    the connection after reading the whole request (body included) or ``answer`` 200."""
+    the connection after reading the whole request (body included), ``answer`` 200, or ``cut-<n>``:
+    start an answer of n bytes and break it off."""
 
     def __init__(self, plan: list[str], port: int | None = None) -> None:
         self.plan = plan
@@ -171,6 +173,11 @@ class RawUpstream:
         action = self.plan[min(self.hits, len(self.plan)) - 1]
         if action == "drop":
             writer.transport.abort()  # a reset, no answer at all
+            return
+        if action.startswith("cut-"):  # promise a body of that size, send 10 bytes of it, reset
+            writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: " + action[4:].encode() + b"\r\n\r\n0123456789")
+            await writer.drain()
+            writer.transport.abort()
             return
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
         await writer.drain()
@@ -410,7 +417,7 @@ async def test_before_forward_can_answer_instead_of_the_service() -> None:
     async def guard(scope: Scope) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
         seen.append(scope["route"].path)
         if dict(scope["headers"]).get(b"authorization") is None:
-            return 401, b'{"status":401}', [(b"content-type", PROBLEM.encode()), (b"www-authenticate", b"Bearer")]
+            return 401, b'{"status":401}', [(b"www-authenticate", b"Bearer")]
         return None
 
     async with Upstream("orders") as orders, gateway({"orders": orders.url}, before_forward=guard) as gw:
@@ -420,6 +427,7 @@ async def test_before_forward_can_answer_instead_of_the_service() -> None:
         hits = orders.hits
     assert refused.status_code == 401 and refused.content == b'{"status":401}'
     assert refused.headers["www-authenticate"] == "Bearer"
+    assert refused.headers["content-type"] == PROBLEM  # a refusal without a type is a problem
     assert allowed.status_code == 200
     assert own.text == "the gateway itself"
     assert hits == 1
@@ -499,6 +507,19 @@ async def test_the_services_own_errors_do_not_open_the_circuit() -> None:
     assert [a.status_code for a in answers] == [503] * 4
     assert all(a.content == b'{"status":503,"title":"own"}' for a in answers)  # the service's, passed through
     assert hits == 4
+
+
+async def test_an_answer_broken_off_early_is_a_502() -> None:
+    async with RawUpstream(["cut-100"]) as raw, gateway({"orders": raw.url}) as gw:
+        response = await gw.client.get("/api/v1/orders")
+    assert response.status_code == 502
+    assert response.headers["content-type"] == PROBLEM
+
+
+async def test_a_large_answer_broken_off_midway_is_aborted_not_passed_on_as_complete() -> None:
+    async with RawUpstream(["cut-5000000"]) as raw, gateway({"orders": raw.url}) as gw:
+        with pytest.raises(aiohttp.ClientPayloadError):  # the gateway's server then drops the connection
+            await gw.client.get("/api/v1/orders")
 
 
 # --- retries ------------------------------------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""The gateway in-process, on its test database, with the demo accounts, talking to a simulated
+WeChat and SMS provider over real HTTP on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from deploy.demo import load_process
+from deploy.processes import BY_NAME
+from gateway.app import create_app
+from gateway.config import Settings
+from gateway.context import GatewayContext
+from tests.support.fakes import FakeOutsideWorld
+
+
+@pytest.fixture(scope="session")
+def outside() -> Iterator[FakeOutsideWorld]:
+    world = FakeOutsideWorld()
+    yield world
+    world.close()
+
+
+@pytest.fixture(scope="session")
+async def gateway_app(database_urls: dict[str, str], outside: FakeOutsideWorld) -> AsyncIterator[FastAPI]:
+    env = outside.gateway_env()
+    settings = Settings(
+        database_url=database_urls["gateway"],
+        profile="test",
+        wechat_appid=env["GATEWAY_WECHAT_APPID"],
+        wechat_secret=env["GATEWAY_WECHAT_SECRET"],
+        wechat_api_base=env["GATEWAY_WECHAT_API_BASE"],
+        sms_provider_url=env["GATEWAY_SMS_PROVIDER_URL"],
+        sms_provider_api_key=env["GATEWAY_SMS_PROVIDER_API_KEY"],
+        # Nothing listens here: proxied requests fail fast, which the routing tests want.
+        service_urls={name: "http://127.0.0.1:9" for name in ("residents", "grids", "orders", "jobs")},
+        proxy_connect_timeout=0.5,
+    )
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> None:
+    await load_process(BY_NAME["gateway"], database_urls["gateway"])
+    context: GatewayContext = gateway_app.state.gateway
+    await context.disabled.refresh()
+    # Signing keys live in the tables the truncation empties: make and load one again.
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from gateway.keys import ensure_signing_key, key_sealer
+
+    sessionmaker = async_sessionmaker(gateway_app.state.db.engine, expire_on_commit=False)
+    async with sessionmaker() as session, session.begin():
+        await ensure_signing_key(session, key_sealer(context.settings))
+    async with sessionmaker() as session:
+        await context.keyring.load(session)
+
+
+@pytest.fixture
+async def gw(gateway_app: FastAPI, demo_accounts: None) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=gateway_app, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+        yield client
+
+
+async def login(client: httpx.AsyncClient, username: str, password: str = "demo12345") -> dict[str, Any]:
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
