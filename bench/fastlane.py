@@ -84,8 +84,8 @@ def service_sql(token_claims: dict[str, Any], street: str) -> tuple[str, list[An
         sql = ""
         args: list[Any] = []
 
-        async def fetch(self, statement: Any) -> list[Any]:
-            self.sql, self.args = self.compile(statement)
+        async def fetch_prepared(self, query: Any, values: dict[str, Any]) -> list[Any]:
+            self.sql, self.args = query.sql, query.args(values)
             return []
 
     recorder = Recorder(cast(Any, None))

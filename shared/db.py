@@ -88,7 +88,7 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_session, scope="function")]
 
 
-def _fastlane(request: Request) -> FastLane:
+async def _fastlane(request: Request) -> FastLane:  # async: a sync dependency costs a thread hop
     lane = get_database(request).fastlane
     assert lane is not None, "database not started"
     return lane

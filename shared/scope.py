@@ -20,6 +20,57 @@ def any_of(column: ColumnElement[Any] | Any, values: tuple[str, ...] | list[str]
     return result
 
 
+ScopeParts = tuple[str, ...]
+
+
+def scope_values(principal: Principal) -> tuple[ScopeParts, dict[str, Any]]:
+    """Which parts of the place scope apply to the caller, and the codes that fill them."""
+    parts: list[str] = []
+    values: dict[str, Any] = {}
+    if principal.machine:
+        if principal.street_code:
+            parts.append("street")
+            values["scope_streets"] = [principal.street_code]
+        return tuple(parts), values
+    if codes := principal.places_of("street_admin"):
+        parts.append("street")
+        values["scope_streets"] = list(codes)
+    if codes := principal.places_of("community_staff"):
+        parts.append("community")
+        values["scope_communities"] = list(codes)
+    grid_codes = list(principal.places_of("grid_worker") + principal.places_of("party_member"))
+    if principal.has_role("resident") and principal.grid_code:
+        grid_codes.append(principal.grid_code)
+    if grid_codes:
+        parts.append("grid")
+        values["scope_grids"] = grid_codes
+    return tuple(parts), values
+
+
+_SCOPE_PARAMS = {"street": "scope_streets", "community": "scope_communities", "grid": "scope_grids"}
+
+
+def scope_clause(
+    parts: ScopeParts,
+    *,
+    street: ColumnElement[Any] | Any,
+    community: ColumnElement[Any] | Any,
+    grid: ColumnElement[Any] | Any,
+    values: dict[str, Any] | None = None,
+) -> ColumnElement[bool]:
+    """The WHERE clause for those parts. Without ``values``, with named parameters (``scope_streets``
+    ...) so that one prepared statement serves every caller with the same parts; with them, bound."""
+    columns = {"street": street, "community": community, "grid": grid}
+    conditions = []
+    for part in parts:
+        name = _SCOPE_PARAMS[part]
+        if values is None:
+            conditions.append(columns[part] == any_(bindparam(name, type_=ARRAY(String))))
+        else:
+            conditions.append(any_of(columns[part], values[name]))
+    return or_(*conditions) if conditions else false()
+
+
 def place_scope(
     principal: Principal,
     *,
@@ -27,17 +78,6 @@ def place_scope(
     community: ColumnElement[Any] | Any,
     grid: ColumnElement[Any] | Any,
 ) -> ColumnElement[bool]:
-    """Rows in the streets, communities or grids the caller is bound to, by role."""
-    conditions: list[ColumnElement[bool]] = []
-    if principal.machine:
-        return street == principal.street_code if principal.street_code else false()
-    if codes := principal.places_of("street_admin"):
-        conditions.append(any_of(street, codes))
-    if codes := principal.places_of("community_staff"):
-        conditions.append(any_of(community, codes))
-    grid_codes = principal.places_of("grid_worker") + principal.places_of("party_member")
-    if grid_codes:
-        conditions.append(any_of(grid, grid_codes))
-    if principal.has_role("resident") and principal.grid_code:
-        conditions.append(grid == principal.grid_code)
-    return or_(*conditions) if conditions else false()
+    """Rows in the streets, communities or grids the caller is bound to, by role (values bound)."""
+    parts, values = scope_values(principal)
+    return scope_clause(parts, street=street, community=community, grid=grid, values=values)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.grids import service
 from services.grids.schemas import GridCreate, GridPage, GridPublic
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.security import Principal, allow
 
@@ -29,7 +30,7 @@ async def list_grids(
     street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> GridPage:
+) -> Response:
     """List the grids in the caller's scope (网格列表), by code."""
     items, next_cursor = await service.list_grids(
         lane=lane,
@@ -39,7 +40,7 @@ async def list_grids(
         limit=limit,
         cursor=cursor,
     )
-    return GridPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/{grid_code}", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -13,9 +14,9 @@ from services.grids.models import Community, Grid, outbox_event
 from services.grids.schemas import GridCreate, GridPublic
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.fastlane import FastLane
-from shared.pagination import decode_cursor, keyset, page_of
-from shared.scope import place_scope
+from shared.fastlane import FastLane, PreparedQuery
+from shared.pagination import decode_cursor, page_of
+from shared.scope import ScopeParts, place_scope, scope_clause, scope_values
 from shared.security import Principal
 
 _GRID_COLUMNS = (col(Grid.code), col(Grid.name), col(Grid.community_code), col(Grid.street_code), col(Grid.created_at))
@@ -23,6 +24,21 @@ _GRID_COLUMNS = (col(Grid.code), col(Grid.name), col(Grid.community_code), col(G
 
 def _grid_scope(principal: Principal) -> Any:
     return place_scope(principal, street=col(Grid.street_code), community=col(Grid.community_code), grid=col(Grid.code))
+
+
+@functools.lru_cache(maxsize=128)
+def _list_query(parts: ScopeParts, by_community: bool, by_street: bool, after: bool) -> PreparedQuery:
+    """One prepared statement per shape of the grids list (scope parts and filters given)."""
+    statement = select(*_GRID_COLUMNS).where(
+        scope_clause(parts, street=col(Grid.street_code), community=col(Grid.community_code), grid=col(Grid.code))
+    )
+    if by_community:
+        statement = statement.where(col(Grid.community_code) == bindparam("community_code"))
+    if by_street:
+        statement = statement.where(col(Grid.street_code) == bindparam("street_code"))
+    if after:
+        statement = statement.where(col(Grid.code) > bindparam("after"))
+    return PreparedQuery(statement.order_by(col(Grid.code)).limit(bindparam("limit", type_=Integer)))
 
 
 async def list_grids(
@@ -33,16 +49,17 @@ async def list_grids(
     street_code: str | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[GridPublic], str | None]:
-    statement = select(*_GRID_COLUMNS).where(_grid_scope(principal))
-    if community_code:
-        statement = statement.where(col(Grid.community_code) == community_code)
-    if street_code:
-        statement = statement.where(col(Grid.street_code) == street_code)
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of grids in the caller's scope, as rows of ``GridPublic``'s fields."""
+    parts, values = scope_values(principal)
     after = decode_cursor(cursor, (str,)) if cursor else None
-    rows = await lane.fetch(keyset(statement, [col(Grid.code)], after, limit))
+    query = _list_query(parts, community_code is not None, street_code is not None, after is not None)
+    values.update(community_code=community_code, street_code=street_code, limit=limit + 1)
+    if after is not None:
+        values["after"] = after[0]
+    rows = await lane.fetch_prepared(query, values)
     items, next_cursor = page_of(rows, limit, lambda row: (row["code"],))
-    return [GridPublic.model_validate(dict(row)) for row in items], next_cursor
+    return [dict(row) for row in items], next_cursor
 
 
 async def get(*, lane: FastLane, principal: Principal, grid_code: str) -> GridPublic:
