@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -59,9 +60,11 @@ class JwksServer:
 
 
 class LiveProcess:
-    def __init__(self, spec: ProcessSpec, database_url: str, jwks_url: str, extra_env: dict[str, str]) -> None:
+    def __init__(
+        self, spec: ProcessSpec, database_url: str, jwks_url: str, extra_env: dict[str, str], port: int | None = None
+    ) -> None:
         self.spec = spec
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         prefix = spec.env_prefix
         env = {
@@ -77,14 +80,15 @@ class LiveProcess:
             sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
             "--port", str(self.port), "--no-access-log",
         ]  # fmt: skip
-        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # A file, not a pipe: a pipe nobody reads would block a chatty process once it fills.
+        self.log = tempfile.NamedTemporaryFile(prefix=f"{spec.name}-", suffix=".log", delete=False)  # noqa: SIM115
+        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                errors = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                raise RuntimeError(f"{self.spec.name} exited: {errors[-2000:]}")
+                raise RuntimeError(f"{self.spec.name} exited: {Path(self.log.name).read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{self.base_url}/readyz", timeout=1) as response:
                     if response.status == 200:
