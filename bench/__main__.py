@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane
+from bench import calibrate, fastlane, gateway_hop
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -18,6 +18,7 @@ Benchmark = Callable[[Options], dict[str, Any]]
 # name -> (benchmark, runs without --only)
 BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     fastlane.NAME: (fastlane.run, True),
+    gateway_hop.NAME: (gateway_hop.run, True),
     calibrate.NAME: (calibrate.run, False),
 }
 

@@ -151,10 +151,13 @@ class Server:
 
 
 @contextmanager
-def uvicorn(name: str, app: str, env: dict[str, str], *, factory: bool = False) -> Iterator[Server]:
-    """Start ``app`` under uvicorn (the platform's flags), wait until ``/livez`` answers, and stop
-    it on leaving, whatever happened."""
-    port = free_port()
+def uvicorn(
+    name: str, app: str, env: dict[str, str], *, factory: bool = False, port: int | None = None
+) -> Iterator[Server]:
+    """Start ``app`` under uvicorn (the platform's flags) on ``port`` (default: a free one), wait
+    until ``/livez`` answers, and stop it on leaving, whatever happened. Pass a port taken from
+    :func:`free_port` when another process must know it before this one starts."""
+    port = port or free_port()
     LOGS.mkdir(parents=True, exist_ok=True)
     log_path = LOGS / f"{name}.log"
     command = [sys.executable, "-m", "uvicorn"]

@@ -7,7 +7,8 @@ harness. Each worker sends one request at a time on its own connection (aiohttp 
 the measuring window is counted, with its latency; non-2xx answers and exceptions are errors.
 
 It also reports its own CPU use over the window, and that of ``--watch-pid`` (the server under
-load): a load generator near 100 % of a core is a bottleneck, and the figures are then a floor.
+load) and of every ``--watch NAME=PID`` (other processes the request goes through, e.g. a gateway's
+upstream): a load generator near 100 % of a core is a bottleneck, and the figures are then a floor.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class LoadResult:
     loadgen_cpu: float | None = None  # share of one core, 1.0 = 100 %
     server_cpu: float | None = None
     machine_cpu: float | None = None  # all processes, in cores: compare with server + loadgen + database
+    watched_cpu: dict[str, float | None] = field(default_factory=dict)  # --watch NAME=PID, share of one core
 
     @property
     def server_cpu_per_request_us(self) -> float | None:
@@ -50,12 +52,23 @@ class LoadResult:
             return None
         return self.server_cpu * self.seconds / self.requests * 1e6
 
+    def cpu_per_request_us(self, name: str) -> float | None:
+        """CPU time per answered request of the ``--watch`` process ``name``, in µs."""
+        cpu = self.watched_cpu.get(name)
+        if cpu is None or not self.requests:
+            return None
+        return cpu * self.seconds / self.requests * 1e6
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LoadResult:
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
     def to_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "server_cpu_per_request_us": self.server_cpu_per_request_us}
+        return {
+            **asdict(self),
+            "server_cpu_per_request_us": self.server_cpu_per_request_us,
+            "watched_cpu_per_request_us": {name: self.cpu_per_request_us(name) for name in self.watched_cpu},
+        }
 
 
 class _Window:
@@ -115,7 +128,13 @@ def _cpu_seconds_of(pid: int | None) -> float | None:
 
 
 async def _generate(
-    url: str, headers: dict[str, str], duration: float, connections: int, warmup: float, watch_pid: int | None
+    url: str,
+    headers: dict[str, str],
+    duration: float,
+    connections: int,
+    warmup: float,
+    watch_pid: int | None,
+    watch: dict[str, int],
 ) -> LoadResult:
     import aiohttp
 
@@ -142,12 +161,19 @@ async def _generate(
                 await asyncio.sleep(0.01)  # do not spin on a refused connection
             window.record(began, time.perf_counter(), label, ok, error)
 
+    watched = list(watch.items())
+
+    def cpu_now() -> list[float | None]:
+        own: list[float | None] = [_cpu_seconds_self(), _cpu_seconds_of(watch_pid), _cpu_seconds_machine()]
+        return own + [_cpu_seconds_of(pid) for _, pid in watched]
+
     async def sample_cpu() -> list[tuple[float | None, float | None]]:
-        """(start, end) CPU seconds of this process, the server and the machine over the window."""
+        """(start, end) CPU seconds of this process, the server, the machine and the watched
+        processes over the window."""
         await asyncio.sleep(max(0.0, window.start - time.perf_counter()))
-        start = (_cpu_seconds_self(), _cpu_seconds_of(watch_pid), _cpu_seconds_machine())
+        start = cpu_now()
         await asyncio.sleep(max(0.0, window.end - time.perf_counter()))
-        end = (_cpu_seconds_self(), _cpu_seconds_of(watch_pid), _cpu_seconds_machine())
+        end = cpu_now()
         return list(zip(start, end, strict=True))
 
     async with aiohttp.ClientSession(
@@ -158,7 +184,7 @@ async def _generate(
     ) as session:
         sampler = asyncio.create_task(sample_cpu())
         await asyncio.gather(*(worker(session) for _ in range(connections)))
-        own, server, machine = [
+        own, server, machine, *others = [
             (end - start) / duration if start is not None and end is not None else None for start, end in await sampler
         ]
 
@@ -180,6 +206,7 @@ async def _generate(
         loadgen_cpu=own,
         server_cpu=server,
         machine_cpu=machine,
+        watched_cpu={name: cpu for (name, _), cpu in zip(watched, others, strict=True)},
     )
 
 
@@ -191,6 +218,7 @@ def generate(
     connections: int,
     warmup: float = DEFAULT_WARMUP,
     watch_pid: int | None = None,
+    watch: dict[str, int] | None = None,
 ) -> LoadResult:
     """Run the load in this process (what the ``python -m bench.loadgen`` child does)."""
     try:
@@ -199,7 +227,7 @@ def generate(
         runner: Any = asyncio.run
     else:
         runner = uvloop.run
-    result: LoadResult = runner(_generate(url, headers or {}, duration, connections, warmup, watch_pid))
+    result: LoadResult = runner(_generate(url, headers or {}, duration, connections, warmup, watch_pid, watch or {}))
     return result
 
 
@@ -211,6 +239,7 @@ def run_load(
     connections: int,
     warmup: float = DEFAULT_WARMUP,
     watch_pid: int | None = None,
+    watch: dict[str, int] | None = None,
 ) -> LoadResult:
     """Run the load generator in a child process and return its figures; the child is stopped if
     this is interrupted."""
@@ -220,6 +249,8 @@ def run_load(
     ]  # fmt: skip
     if watch_pid is not None:
         command += ["--watch-pid", str(watch_pid)]
+    for name, pid in (watch or {}).items():
+        command += ["--watch", f"{name}={pid}"]
     request = json.dumps({"headers": headers or {}})  # on stdin: no token on a command line
     proc = subprocess.Popen(
         command,
@@ -252,6 +283,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", type=float, default=DEFAULT_WARMUP, help="seconds of load not counted")
     parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
     parser.add_argument("--watch-pid", type=int, help="also report this process's CPU use")
+    parser.add_argument(
+        "--watch", action="append", default=[], metavar="NAME=PID", help="also report this process's CPU, repeatable"
+    )
     args = parser.parse_args(argv)
     headers: dict[str, str] = {}
     if not sys.stdin.isatty():
@@ -259,6 +293,12 @@ def main(argv: list[str] | None = None) -> None:
     for header in args.header:
         name, _, value = header.partition(":")
         headers[name.strip()] = value.strip()
+    watch: dict[str, int] = {}
+    for item in args.watch:
+        name, _, pid = item.partition("=")
+        if not name or not pid.isdigit():
+            parser.error(f"--watch wants NAME=PID, not {item!r}")
+        watch[name] = int(pid)
     result = generate(
         args.url,
         headers=headers,
@@ -266,6 +306,7 @@ def main(argv: list[str] | None = None) -> None:
         connections=args.connections,
         warmup=args.warmup,
         watch_pid=args.watch_pid,
+        watch=watch,
     )
     sys.stdout.write(json.dumps(asdict(result)) + "\n")
     sys.stdout.flush()

@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
 from gateway.api import accounts, auth, me, wellknown
@@ -73,13 +73,13 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
     )
 
     async def startup(app: FastAPI) -> None:
+        app.state.keyring = keyring
         db: Database = app.state.db
         assert db.fastlane is not None
         sessionmaker = async_sessionmaker(db.engine, expire_on_commit=False)
         async with sessionmaker() as session, session.begin():
             await ensure_signing_key(session, key_sealer(settings))
-        async with sessionmaker() as session:
-            await keyring.load(session)
+        await reload_signing_keys(app)
         pool = db.fastlane.pool
         disabled = DisabledSubjects(pool, horizon_seconds=settings.access_token_ttl_seconds + 120)
         await disabled.refresh()
@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
             wechat=_wechat(settings),
         )
         await proxy.start()
-        app.state.key_reloader = _start_key_reloader(sessionmaker, keyring)
+        app.state.key_reloader = _start_key_reloader(app)
 
     async def shutdown(app: FastAPI) -> None:
         context: GatewayContext | None = getattr(app.state, "gateway", None)
@@ -159,13 +159,24 @@ def _bearer(scope: Scope) -> str | None:
     return None
 
 
-def _start_key_reloader(sessionmaker: async_sessionmaker[AsyncSession], keyring: KeyRing) -> asyncio.Task[None]:
+async def reload_signing_keys(app: FastAPI) -> None:
+    """Load the key ring from the database; when the published set changed, the verifier forgets
+    what it had (tokens of a retired key stop working)."""
+    keyring: KeyRing = app.state.keyring
+    before = {key.get("kid") for key in keyring.document["keys"]}
+    async with async_sessionmaker(app.state.db.engine, expire_on_commit=False)() as session:
+        await keyring.load(session)
+    if {key.get("kid") for key in keyring.document["keys"]} != before:
+        verifier: TokenVerifier = app.state.verifier
+        await verifier.reload_keys()
+
+
+def _start_key_reloader(app: FastAPI) -> asyncio.Task[None]:
     async def reload_forever() -> None:
         while True:
             await asyncio.sleep(KEY_RELOAD_SECONDS)
             try:
-                async with sessionmaker() as session:
-                    await keyring.load(session)
+                await reload_signing_keys(app)
             except Exception:  # noqa: BLE001 - keep signing with the keys we have
                 log.warning("could not reload signing keys", exc_info=True)
 

@@ -88,18 +88,23 @@ KeySource = Callable[[], Awaitable[dict[str, Any]]]
 class JwksCache:
     """Public keys by ``kid``; an unknown ``kid`` triggers at most one refetch per cooldown."""
 
-    def __init__(self, source: KeySource, *, cooldown_seconds: float = 30.0) -> None:
+    def __init__(self, source: KeySource, *, cooldown_seconds: float = 30.0, max_age_seconds: float = 300.0) -> None:
         self._source = source
         self._keys: dict[str, Any] = {}
         self._fetched_at = float("-inf")
         self._cooldown = cooldown_seconds
+        self._max_age = max_age_seconds
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> Any | None:
-        if kid in self._keys:
+        age = time.monotonic() - self._fetched_at
+        if kid in self._keys and age < self._max_age:
             return self._keys[kid]
+        # Unknown kid (a rotation): refetch, at most once per cooldown. Stale set (a key may have
+        # been retired): refetch too, so retired keys stop verifying within max_age.
         async with self._lock:
-            if kid not in self._keys and time.monotonic() - self._fetched_at >= self._cooldown:
+            age = time.monotonic() - self._fetched_at
+            if (kid not in self._keys and age >= self._cooldown) or age >= self._max_age:
                 await self.refresh()
         return self._keys.get(kid)
 
@@ -153,6 +158,11 @@ class TokenVerifier:
         self._cache_size = cache_size
         self.is_revoked = is_revoked
         self.clock = clock
+
+    async def reload_keys(self) -> None:
+        """Take the key set anew and forget verified tokens (a key may have been retired)."""
+        await self.keys.refresh()
+        self._cache.clear()
 
     async def verify(self, token: str) -> Principal:
         now = self.clock()

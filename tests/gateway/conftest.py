@@ -39,6 +39,8 @@ async def gateway_app(database_urls: dict[str, str], outside: FakeOutsideWorld) 
         # Nothing listens here: proxied requests fail fast, which the routing tests want.
         service_urls={name: "http://127.0.0.1:9" for name in ("residents", "grids", "orders", "jobs")},
         proxy_connect_timeout=0.5,
+        writes_per_account=(5, 60),
+        cors_origins=["https://miniapp.example"],
     )
     app = create_app(settings)
     async with app.router.lifespan_context(app):
@@ -53,13 +55,13 @@ async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> 
     # Signing keys live in the tables the truncation empties: make and load one again.
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
+    from gateway.app import reload_signing_keys
     from gateway.keys import ensure_signing_key, key_sealer
 
     sessionmaker = async_sessionmaker(gateway_app.state.db.engine, expire_on_commit=False)
     async with sessionmaker() as session, session.begin():
         await ensure_signing_key(session, key_sealer(context.settings))
-    async with sessionmaker() as session:
-        await context.keyring.load(session)
+    await reload_signing_keys(gateway_app)
 
 
 @pytest.fixture

@@ -250,3 +250,59 @@ async def test_forged_tokens_are_refused_at_the_gateway(gw: httpx.AsyncClient) -
     for forged in (f"{none_header}.{payload}.", f"{header}.{tampered}.{signature}", good[:-4] + "AAAA"):
         response = await gw.get("/api/v1/me", headers=bearer(forged))
         assert response.status_code == 401, forged
+
+
+async def test_writes_through_the_gateway_are_rate_limited_per_account(gw: httpx.AsyncClient) -> None:
+    headers = bearer((await login(gw, "staff"))["access_token"])
+    statuses = [(await gw.post("/api/v1/grids", json={}, headers=headers)).status_code for _ in range(6)]
+    assert statuses[:5] == [502] * 5  # forwarded (to a service that is down in this test)
+    assert statuses[5] == 429
+    reads = await gw.get("/api/v1/grids", headers=headers)
+    assert reads.status_code == 503  # not limited: refused by the now open circuit, not by the limit
+
+
+async def test_cors_answers_only_the_allowed_origins(gw: httpx.AsyncClient) -> None:
+    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    allowed = await gw.options("/api/v1/auth/login", headers={"Origin": "https://miniapp.example", **preflight})
+    assert allowed.headers["access-control-allow-origin"] == "https://miniapp.example"
+    other = await gw.options("/api/v1/auth/login", headers={"Origin": "https://evil.example", **preflight})
+    assert "access-control-allow-origin" not in other.headers
+
+
+async def test_key_rotation_keeps_old_tokens_valid_until_the_key_is_retired(
+    gw: httpx.AsyncClient, gateway_app: FastAPI
+) -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from gateway import keys
+    from gateway.app import reload_signing_keys
+
+    context: GatewayContext = gateway_app.state.gateway
+    old_token = (await login(gw, "staff"))["access_token"]
+    old_kid = jwt.get_unverified_header(old_token)["kid"]
+    sessionmaker = async_sessionmaker(gateway_app.state.db.engine, expire_on_commit=False)
+    async with sessionmaker() as session, session.begin():
+        new_kid = await keys.rotate(session, keys.key_sealer(context.settings))
+    await reload_signing_keys(gateway_app)  # what every replica does once a minute
+    published = {k["kid"] for k in (await gw.get("/.well-known/jwks.json")).json()["keys"]}
+    assert published == {old_kid, new_kid}
+    new_token = (await login(gw, "staff"))["access_token"]
+    assert jwt.get_unverified_header(new_token)["kid"] == new_kid
+    assert (await gw.get("/api/v1/me", headers=bearer(old_token))).status_code == 200
+    async with sessionmaker() as session, session.begin():
+        assert await keys.retire(session, old_kid)
+    await reload_signing_keys(gateway_app)
+    assert {k["kid"] for k in (await gw.get("/.well-known/jwks.json")).json()["keys"]} == {new_kid}
+    assert (await gw.get("/api/v1/me", headers=bearer(old_token))).status_code == 401
+    assert (await gw.get("/api/v1/me", headers=bearer(new_token))).status_code == 200
+
+
+async def test_signing_keys_rest_sealed_in_the_database(gw: httpx.AsyncClient, database_urls: dict[str, str]) -> None:
+    conn = await asyncpg.connect(database_urls["gateway"])
+    try:
+        sealed = [
+            bytes(r["private_key_encrypted"]) for r in await conn.fetch("SELECT private_key_encrypted FROM signing_key")
+        ]
+    finally:
+        await conn.close()
+    assert sealed and all(b"PRIVATE KEY" not in blob for blob in sealed)
