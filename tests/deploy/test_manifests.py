@@ -355,7 +355,7 @@ def test_process_reads_its_settings_and_secrets(spec: ProcessSpec) -> None:
 @pytest.mark.parametrize(
     "process, names",
     [
-        ("gateway", ["GATEWAY_SIGNING_KEYS", "GATEWAY_INTERNAL_TOKEN_SECRET"]),
+        ("gateway", ["GATEWAY_KEY_ENCRYPTION_SECRET", "GATEWAY_PII_KEYS", "GATEWAY_BLIND_INDEX_KEY"]),
         ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
     ],
 )
