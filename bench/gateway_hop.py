@@ -12,12 +12,10 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from bench.fastlane import MAX_ROWS, PAGE, load_grids
-from bench.harness import Options, Postgres, Server, background_cpu, free_port, get_json, say, uvicorn
+from bench.harness import Options, Postgres, Server, background_cpu, free_port, get_json, request_json, say, uvicorn
 from bench.loadgen import LoadResult, run_load
 
 NAME = "gateway"
@@ -39,29 +37,14 @@ class _SignIn:
 
     def headers(self, needed_seconds: float = 0.0) -> dict[str, str]:
         if time.monotonic() + needed_seconds + TOKEN_MARGIN > self.expires_at:
-            status, body = _post_json(
-                self.gateway.base_url + "/api/v1/auth/login", {"username": USERNAME, "password": self.password}
+            status, body = request_json(
+                self.gateway.base_url + "/api/v1/auth/login", document={"username": USERNAME, "password": self.password}
             )
             if status != 200 or not isinstance(body, dict) or "access_token" not in body:
                 raise RuntimeError(f"gateway: sign-in as {USERNAME!r} answered {status}: {str(body)[:500]}")
             self.token = body["access_token"]
             self.expires_at = time.monotonic() + float(body.get("expires_in", 900))
         return {"Authorization": f"Bearer {self.token}"}
-
-
-def _post_json(url: str, document: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url, data=json.dumps(document).encode(), headers={"Content-Type": "application/json"}, method="POST"
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        body = exc.read()
-        try:
-            return exc.code, json.loads(body)
-        except ValueError:
-            return exc.code, body.decode(errors="replace")
 
 
 def _check(label: str, server: Server, path: str, headers: dict[str, str], logs: list[Server]) -> list[Any]:

@@ -183,9 +183,18 @@ def uvicorn(
 
 
 def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers=headers or {})
+    return request_json(url, headers=headers)
+
+
+def request_json(
+    url: str, *, document: dict[str, Any] | None = None, headers: dict[str, str] | None = None, timeout: float = 30
+) -> tuple[int, Any]:
+    """GET, or POST ``document`` as JSON; (status, parsed body or text)."""
+    data = json.dumps(document).encode() if document is not None else None
+    all_headers = {**(headers or {}), **({"Content-Type": "application/json"} if data is not None else {})}
+    request = urllib.request.Request(url, data=data, headers=all_headers, method="POST" if data is not None else "GET")
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         body = exc.read()

@@ -3,7 +3,6 @@ routing layer that forwards ``/api/v1/<resource>`` to the owning service."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from fastapi import FastAPI
@@ -24,6 +23,7 @@ from gateway.wechat import WechatClient
 from shared.app import create_process_app
 from shared.db import Database
 from shared.errors import DomainError, problem_bytes
+from shared.periodic import Periodic
 from shared.pii import PiiCipher
 from shared.security import JwksCache, TokenVerifier
 
@@ -103,13 +103,13 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
             wechat=_wechat(settings),
         )
         await proxy.start()
-        app.state.key_reloader = _start_key_reloader(app)
+        app.state.key_reloader = _key_reloader(app)
 
     async def shutdown(app: FastAPI) -> None:
         context: GatewayContext | None = getattr(app.state, "gateway", None)
-        reloader = getattr(app.state, "key_reloader", None)
+        reloader: Periodic | None = getattr(app.state, "key_reloader", None)
         if reloader is not None:
-            reloader.cancel()
+            await reloader.stop()
         await proxy.close()
         if context is not None:
             await context.disabled.stop()
@@ -171,13 +171,10 @@ async def reload_signing_keys(app: FastAPI) -> None:
         await verifier.reload_keys()
 
 
-def _start_key_reloader(app: FastAPI) -> asyncio.Task[None]:
-    async def reload_forever() -> None:
-        while True:
-            await asyncio.sleep(KEY_RELOAD_SECONDS)
-            try:
-                await reload_signing_keys(app)
-            except Exception:  # noqa: BLE001 - keep signing with the keys we have
-                log.warning("could not reload signing keys", exc_info=True)
+def _key_reloader(app: FastAPI) -> Periodic:
+    async def reload() -> None:
+        await reload_signing_keys(app)
 
-    return asyncio.create_task(reload_forever())
+    reloader = Periodic(reload, interval=KEY_RELOAD_SECONDS, name="signing keys", first_delay=KEY_RELOAD_SECONDS)
+    reloader.start()
+    return reloader

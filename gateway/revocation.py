@@ -8,7 +8,6 @@ services, which poll it (see ``shared.security.RevocationList``).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from shared.periodic import Periodic
 from shared.security import Principal
 
 log = logging.getLogger(__name__)
@@ -32,10 +32,9 @@ class DisabledSubjects:
     def __init__(self, pool: asyncpg.Pool, *, horizon_seconds: int, interval: float = 1.0) -> None:
         self.pool = pool
         self.horizon = timedelta(seconds=horizon_seconds)
-        self.interval = interval
         self.subjects: frozenset[str] = frozenset()
         self.generated_at = 0.0
-        self._task: asyncio.Task[None] | None = None
+        self.poller = Periodic(self.refresh, interval=interval, name="disabled accounts", first_delay=interval)
 
     async def refresh(self) -> None:
         rows = await self.pool.fetch(_DISABLED, datetime.now(UTC) - self.horizon)
@@ -54,18 +53,8 @@ class DisabledSubjects:
     def document(self) -> dict[str, Any]:
         return {"subjects": sorted(self.subjects), "generated_at": int(self.generated_at)}
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.refresh()
-            except Exception:  # noqa: BLE001 - keep the last known set and try again
-                log.warning("could not reload disabled accounts", exc_info=True)
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self.poller.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self.poller.stop()

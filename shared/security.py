@@ -22,6 +22,7 @@ from fastapi.security import HTTPBearer
 from jwt.algorithms import ECAlgorithm
 
 from shared.errors import Forbidden, Unauthorized
+from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -271,10 +272,9 @@ class RevocationList:
 
     def __init__(self, url: str, *, interval: float = 30.0, timeout: float = 5.0) -> None:
         self.url = url
-        self.interval = interval
         self.timeout = timeout
         self.subjects: frozenset[str] = frozenset()
-        self._task: asyncio.Task[None] | None = None
+        self.poller = Periodic(self.refresh, interval=interval, name="revocation list")
 
     async def is_revoked(self, principal: Principal) -> bool:
         return principal.sub in self.subjects
@@ -285,18 +285,8 @@ class RevocationList:
             response.raise_for_status()
             self.subjects = frozenset(str(s) for s in response.json().get("subjects", []))
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.refresh()
-            except Exception as exc:  # noqa: BLE001 - keep the last list; the gateway may be starting
-                log.info("revocation list not fetched: %s", type(exc).__name__)
-            await asyncio.sleep(self.interval)
-
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self.poller.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await self.poller.stop()

@@ -175,3 +175,23 @@ async def test_a_body_that_is_not_utf8_is_422_naming_the_body(grids: httpx.Async
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "body"
+
+
+@pytest.mark.no_db
+def test_production_refuses_missing_secrets_and_the_development_placeholder() -> None:
+    from pydantic import ValidationError
+
+    from gateway.config import Settings
+    from shared.settings import DEVELOPMENT_SECRET
+
+    with pytest.raises(ValidationError, match="key_encryption_secret must be set"):
+        Settings(profile="production", _env_file=None)
+    with pytest.raises(ValidationError, match="development placeholder"):
+        Settings(
+            profile="production",
+            key_encryption_secret=DEVELOPMENT_SECRET,
+            pii_keys="k1:" + "A" * 43 + "=",
+            blind_index_key="B" * 44,
+        )
+    development = Settings(profile="development")
+    assert development.key_encryption_secret == DEVELOPMENT_SECRET
