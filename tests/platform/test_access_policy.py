@@ -63,3 +63,23 @@ def test_the_walker_notices_a_route_without_a_policy() -> None:
     route = router.routes[0]
     assert isinstance(route, APIRoute)
     assert policies(route.dependant) == []
+
+
+@pytest.mark.no_db
+@pytest.mark.parametrize("spec", PROCESSES, ids=lambda spec: spec.name)
+def test_every_endpoint_has_a_summary_a_response_model_and_its_errors(spec: Any) -> None:
+    app = importlib.import_module(f"{spec.package}.app").create_app()
+    schema = app.openapi()
+    lacking = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            statuses = {int(s) for s in operation["responses"] if s.isdigit()}
+            if not operation.get("description") and not operation.get("summary"):
+                lacking.append(f"{method} {path}: no docstring")
+            if not any(s >= 400 for s in statuses) and path.startswith("/api/"):
+                lacking.append(f"{method} {path}: no declared error responses")
+            for status, response in operation["responses"].items():
+                if status.isdigit() and int(status) >= 400:
+                    if list(response.get("content", {})) != ["application/problem+json"]:
+                        lacking.append(f"{method} {path} {status}: not problem+json")
+    assert lacking == []

@@ -135,3 +135,25 @@ async def test_unknown_kid_refetches_the_jwks_at_most_once_per_cooldown(keys: Te
 def test_pyjwt_refuses_none_on_its_own_too(keys: TestKeys) -> None:
     with pytest.raises(jwt.PyJWTError):
         jwt.decode(forged_tokens(keys)["alg none"], options={"verify_signature": True}, algorithms=["ES256"])
+
+
+async def test_user_tokens_are_refused_on_integration_only_routes(keys: TestKeys) -> None:
+    from fastapi import Depends, FastAPI
+
+    from shared.errors import install_error_handlers
+    from shared.security import AccessPolicy
+
+    app = FastAPI()
+    app.state.verifier = keys.verifier()
+    install_error_handlers(app)
+
+    @app.get("/integration-only", dependencies=[Depends(AccessPolicy(machine_scopes=["stats:read"]))])
+    async def integration_only() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        user = await client.get("/integration-only", headers=keys.headers(roles=["street_admin"]))
+        assert user.status_code == 403
+        machine = keys.machine_token(street_code=STREET, scopes=["stats:read"])
+        allowed = await client.get("/integration-only", headers={"Authorization": f"Bearer {machine}"})
+        assert allowed.status_code == 200
