@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from services.grids import service
-from services.grids.schemas import GridCreate, GridPage, GridPublic
+from services.grids.schemas import BoundaryUpdate, GridCreate, GridPage, GridPublic, StreetTree
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 ANY_PLACE_ROLE = ("street_admin", "community_staff", "grid_worker", "party_member", "resident")
 Reader = Annotated[Principal, Depends(allow(*ANY_PLACE_ROLE, machine_scopes=("stats:read", "grids:read")))]
 Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+Locator = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
 GridCode = Annotated[str, Path(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")]
 
 
@@ -43,6 +44,17 @@ async def list_grids(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
+@router.get("/locate", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+async def locate_grid(
+    principal: Locator,
+    session: SessionDep,
+    lat: Annotated[float, Query(ge=-90, le=90, description="latitude (WGS 84)")],
+    lng: Annotated[float, Query(ge=-180, le=180, description="longitude (WGS 84)")],
+) -> GridPublic:
+    """Which of the caller's grids contains this GPS point (404 when none)."""
+    return await service.locate(session=session, principal=principal, lng=lng, lat=lat)
+
+
 @router.get("/{grid_code}", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_grid(grid_code: GridCode, principal: Reader, lane: FastLaneDep) -> GridPublic:
     """One grid, when it is in the caller's scope."""
@@ -53,4 +65,26 @@ async def get_grid(grid_code: GridCode, principal: Reader, lane: FastLaneDep) ->
 async def create_grid(grid_in: GridCreate, principal: Manager, session: SessionDep) -> GridPublic:
     """Create a grid in the caller's community (community staff) or street (street admin)."""
     grid = await service.create(session=session, principal=principal, grid_in=grid_in)
-    return GridPublic.model_validate(grid)
+    return service.public_of(grid)
+
+
+@router.put("/{grid_code}/boundary", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+async def set_boundary(
+    grid_code: GridCode, body: BoundaryUpdate, principal: Manager, session: SessionDep
+) -> GridPublic:
+    """Set (or clear) a grid's boundary, a GeoJSON Polygon."""
+    grid = await service.set_boundary(session=session, principal=principal, grid_code=grid_code, boundary=body.boundary)
+    return service.public_of(grid)
+
+
+streets = APIRouter(prefix="/api/v1/streets", tags=["grids"])
+
+
+@streets.get("/{street_code}/tree", response_model=StreetTree, responses=problem_responses(401, 403, 404, 422))
+async def street_tree(
+    street_code: Annotated[str, Path(pattern=r"^\d{9}$", description="9-digit street code")],
+    principal: Reader,
+    session: SessionDep,
+) -> StreetTree:
+    """The street's communities and grids (街道 → 社区 → 网格), as far as the caller may see."""
+    return await service.tree(session=session, principal=principal, street_code=street_code)

@@ -13,6 +13,6 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         settings=settings or Settings(),
         title="Grids service",
         description="Places (街道 → 社区 → 网格), the roster and party organisation, visits (走访).",
-        routers=[api.router],
+        routers=[api.router, api.streets],
         verifier=verifier,
     )

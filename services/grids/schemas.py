@@ -4,6 +4,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.grids.geometry import GeoJsonPolygon
 from shared.pagination import Page
 
 
@@ -12,10 +13,17 @@ class GridCreate(BaseModel):
 
     code: str = Field(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")
     name: str = Field(min_length=1, max_length=100, description="网格名称, e.g. 第一网格")
+    boundary: GeoJsonPolygon | None = Field(default=None, description="边界 as a GeoJSON Polygon")
 
 
-class GridPublic(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class BoundaryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    boundary: GeoJsonPolygon | None = Field(description="the new boundary, or null to clear it")
+
+
+class GridSummary(BaseModel):
+    """A grid in a list (without its boundary)."""
 
     code: str
     name: str
@@ -24,4 +32,27 @@ class GridPublic(BaseModel):
     created_at: datetime
 
 
-GridPage = Page[GridPublic]
+class GridPublic(GridSummary):
+    boundary: GeoJsonPolygon | None = Field(default=None, description="GeoJSON Polygon, when known")
+
+
+GridPage = Page[GridSummary]
+
+
+class TreeGrid(BaseModel):
+    code: str
+    name: str
+
+
+class TreeCommunity(BaseModel):
+    code: str
+    name: str
+    grids: list[TreeGrid]
+
+
+class StreetTree(BaseModel):
+    """街道 → 社区 → 网格, limited to what the caller may see."""
+
+    code: str
+    name: str
+    communities: list[TreeCommunity]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select
+from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import codes
-from services.grids.models import Community, Grid, outbox_event
-from services.grids.schemas import GridCreate, GridPublic
+from services.grids.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
+from services.grids.models import Community, Grid, Street, outbox_event
+from services.grids.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
@@ -62,27 +63,112 @@ async def list_grids(
     return [dict(row) for row in items], next_cursor
 
 
+def _public(row: Any) -> GridPublic:
+    values = dict(row)
+    values["boundary"] = to_geojson(values.get("boundary"))
+    return GridPublic.model_validate(values)
+
+
 async def get(*, lane: FastLane, principal: Principal, grid_code: str) -> GridPublic:
-    row = await lane.fetchrow(select(*_GRID_COLUMNS).where(col(Grid.code) == grid_code, _grid_scope(principal)))
+    row = await lane.fetchrow(
+        select(*_GRID_COLUMNS, col(Grid.boundary)).where(col(Grid.code) == grid_code, _grid_scope(principal))
+    )
     if row is None:
         raise NotFound(f"no grid {grid_code} in your scope")
-    return GridPublic.model_validate(dict(row))
+    return _public(row)
+
+
+async def locate(*, session: AsyncSession, principal: Principal, lng: float, lat: float) -> GridPublic:
+    """The grid in the caller's scope whose boundary contains the point (GiST index on the polygon)."""
+    point = point_as_polygon(bindparam("lng", lng, type_=Float), bindparam("lat", lat, type_=Float))
+    grid = await session.scalar(
+        select(Grid).where(col(Grid.boundary).op("@>")(point), _grid_scope(principal)).order_by(col(Grid.code)).limit(1)
+    )
+    if grid is None:
+        raise NotFound("no grid of yours contains this point")
+    return public_of(grid)
+
+
+def public_of(grid: Grid) -> GridPublic:
+    return GridPublic(
+        code=grid.code,
+        name=grid.name,
+        community_code=grid.community_code,
+        street_code=grid.street_code,
+        created_at=grid.created_at,
+        boundary=to_geojson(grid.boundary) if grid.boundary else None,
+    )
+
+
+def _may_manage(principal: Principal, grid_code: str) -> bool:
+    return codes.community_of(grid_code) in principal.places_of("community_staff") or codes.street_of(
+        grid_code
+    ) in principal.places_of("street_admin")
+
+
+async def set_boundary(
+    *, session: AsyncSession, principal: Principal, grid_code: str, boundary: GeoJsonPolygon | None
+) -> Grid:
+    grid = await session.scalar(
+        select(Grid).where(col(Grid.code) == grid_code, _grid_scope(principal)).with_for_update()
+    )
+    if grid is None:
+        raise NotFound(f"no grid {grid_code} in your scope")
+    if not _may_manage(principal, grid_code):
+        raise Forbidden("only the community's staff or the street's admins may change a boundary")
+    grid.boundary = boundary.coordinates[0] if boundary else None
+    await session.flush()
+    await outbox.emit(
+        session, outbox_event, type="grid.boundary_changed", aggregate_id=grid.code, payload={"grid_code": grid.code}
+    )
+    return grid
+
+
+async def tree(*, session: AsyncSession, principal: Principal, street_code: str) -> StreetTree:
+    street = await session.get(Street, street_code)
+    grids = (
+        await session.scalars(
+            select(Grid).where(col(Grid.street_code) == street_code, _grid_scope(principal)).order_by(col(Grid.code))
+        )
+    ).all()
+    if street is None or not grids:
+        raise NotFound(f"no street {street_code} in your scope")
+    communities = {
+        c.code: c
+        for c in (
+            await session.scalars(select(Community).where(col(Community.code).in_({g.community_code for g in grids})))
+        ).all()
+    }
+    by_community: dict[str, list[TreeGrid]] = {}
+    for grid in grids:
+        by_community.setdefault(grid.community_code, []).append(TreeGrid(code=grid.code, name=grid.name))
+    return StreetTree(
+        code=street.code,
+        name=street.name,
+        communities=[
+            TreeCommunity(code=code, name=communities[code].name, grids=items)
+            for code, items in sorted(by_community.items())
+        ],
+    )
 
 
 async def create(*, session: AsyncSession, principal: Principal, grid_in: GridCreate) -> Grid:
     codes.check_grid_code(grid_in.code)
     community_code, street_code = codes.community_of(grid_in.code), codes.street_of(grid_in.code)
-    allowed = community_code in principal.places_of("community_staff") or street_code in principal.places_of(
-        "street_admin"
-    )
-    if not allowed:
+    if not _may_manage(principal, grid_in.code):
         raise Forbidden("you may create grids only in your own community or street")
     community = await session.get(Community, community_code)
     if community is None:
         raise ValidationFailed.on("code", f"community {community_code} does not exist")
     if await session.get(Grid, grid_in.code) is not None:
         raise Conflict(f"grid {grid_in.code} already exists")
-    grid = Grid(code=grid_in.code, name=grid_in.name, community_code=community_code, street_code=street_code)
+    grid = Grid(
+        code=grid_in.code,
+        name=grid_in.name,
+        community_code=community_code,
+        street_code=street_code,
+        boundary=grid_in.boundary.coordinates[0] if grid_in.boundary else None,
+    )
     session.add(grid)
     await session.flush()
     await outbox.emit(
