@@ -28,23 +28,37 @@ SELECT 'client:' || client_id FROM integration_client WHERE NOT enabled
 """
 
 
+COMMIT_GRACE_SECONDS = 10.0
+
+
 class DisabledSubjects:
     def __init__(self, pool: asyncpg.Pool, *, horizon_seconds: int, interval: float = 1.0) -> None:
         self.pool = pool
         self.horizon = timedelta(seconds=horizon_seconds)
         self.subjects: frozenset[str] = frozenset()
         self.generated_at = 0.0
+        # Subjects this replica disabled a moment ago: kept even when a reload reads the database
+        # before the disabling request has committed (that reload would otherwise drop them).
+        self._just_disabled: dict[str, float] = {}
         self.poller = Periodic(self.refresh, interval=interval, name="disabled accounts", first_delay=interval)
 
     async def refresh(self) -> None:
         rows = await self.pool.fetch(_DISABLED, datetime.now(UTC) - self.horizon)
-        self.subjects = frozenset(row["sub"] for row in rows)
+        now = time.monotonic()
+        self._just_disabled = {sub: at for sub, at in self._just_disabled.items() if now - at < COMMIT_GRACE_SECONDS}
+        self.subjects = frozenset(row["sub"] for row in rows) | frozenset(self._just_disabled)
         self.generated_at = time.time()
 
     def add(self, sub: str) -> None:
+        self._just_disabled[sub] = time.monotonic()
         self.subjects = self.subjects | {sub}
 
+    def forget_recent(self) -> None:
+        """Drop the just-disabled subjects (the tests reset the database under a running gateway)."""
+        self._just_disabled.clear()
+
     def discard(self, sub: str) -> None:
+        self._just_disabled.pop(sub, None)
         self.subjects = self.subjects - {sub}
 
     async def is_revoked(self, principal: Principal) -> bool:

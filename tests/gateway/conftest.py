@@ -51,6 +51,7 @@ async def gateway_app(database_urls: dict[str, str], outside: FakeOutsideWorld) 
 async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> None:
     await load_process(BY_NAME["gateway"], database_urls["gateway"])
     context: GatewayContext = gateway_app.state.gateway
+    context.disabled.forget_recent()
     await context.disabled.refresh()
     # Signing keys live in the tables the truncation empties: make and load one again.
     from sqlalchemy.ext.asyncio import async_sessionmaker

@@ -306,3 +306,12 @@ async def test_signing_keys_rest_sealed_in_the_database(gw: httpx.AsyncClient, d
     finally:
         await conn.close()
     assert sealed and all(b"PRIVATE KEY" not in blob for blob in sealed)
+
+
+async def test_a_reload_before_the_disable_commits_does_not_forget_it(gateway_app: FastAPI) -> None:
+    context: GatewayContext = gateway_app.state.gateway
+    sub = str(demo_uuid("account", "gw3"))
+    context.disabled.add(sub)  # the request disabling gw3 has not committed yet
+    await context.disabled.refresh()  # the poller reads the database meanwhile
+    assert sub in context.disabled.subjects
+    context.disabled.discard(sub)
