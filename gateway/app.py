@@ -54,7 +54,8 @@ def _wechat(settings: Settings) -> WechatClient | None:
 def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
     settings = settings or Settings()
     assert settings.pii_keys and settings.blind_index_key
-    keyring = KeyRing(key_sealer(settings))
+    sealer = key_sealer(settings)
+    keyring = KeyRing(sealer)
     pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)
     proxy = ServiceProxy(
         routes=settings.routes,
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         assert db.fastlane is not None
         sessionmaker = async_sessionmaker(db.engine, expire_on_commit=False)
         async with sessionmaker() as session, session.begin():
-            await ensure_signing_key(session, key_sealer(settings))
+            await ensure_signing_key(session, sealer)
         await reload_signing_keys(app)
         pool = db.fastlane.pool
         disabled = DisabledSubjects(pool, horizon_seconds=settings.access_token_ttl_seconds + 120)
@@ -90,7 +91,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
             keyring=keyring,
             issuer=TokenIssuer(
                 keyring=keyring,
-                sealer=key_sealer(settings),
+                sealer=sealer,
                 issuer=settings.public_issuer,
                 access_ttl=settings.access_token_ttl_seconds,
                 refresh_ttl=settings.refresh_token_ttl_seconds,

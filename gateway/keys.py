@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import os
 import uuid
 from datetime import UTC, datetime
@@ -36,9 +37,11 @@ _SEAL_FIELD = "signing-key"
 
 
 def key_sealer(settings: Settings) -> PiiCipher:
-    """AES-GCM under the key-encryption secret: private keys never rest in the database in clear."""
+    """AES-GCM under a key derived from the key-encryption secret (any string): private keys never
+    rest in the database in clear."""
     assert settings.key_encryption_secret is not None
-    return PiiCipher.from_settings(settings.key_encryption_secret, settings.key_encryption_secret)
+    key = hashlib.sha256(f"signing-key-sealer:{settings.key_encryption_secret}".encode()).digest()
+    return PiiCipher({"kek": key}, blind_index_key=key)
 
 
 def new_signing_key(sealer: PiiCipher) -> SigningKey:
