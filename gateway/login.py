@@ -29,6 +29,30 @@ def _throttle_id(kind: str, value: str) -> str:
     return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
 
 
+class _FailureGuard:
+    """Failed sign-ins counted per identifier (whether or not it exists) and per IP; either one
+    over its limit answers 429 before credentials are even checked."""
+
+    def __init__(self, context: GatewayContext, id_key: str, ip: str) -> None:
+        limits = context.settings
+        self.throttle = context.throttle
+        self.id_key = id_key
+        self.keys = ((id_key, limits.login_failures_per_account), (f"login-ip:{ip}", limits.login_failures_per_ip))
+
+    async def check(self) -> None:
+        for key, limit in self.keys:
+            retry_after = await self.throttle.blocked(key, limit)
+            if retry_after is not None:
+                raise TooManyRequests("too many failed sign-ins, try again later", retry_after=retry_after)
+
+    async def failed(self) -> None:
+        for key, limit in self.keys:
+            await self.throttle.hit(key, limit)
+
+    async def succeeded(self) -> None:
+        await self.throttle.reset(self.id_key)
+
+
 async def _find_account(session: AsyncSession, context: GatewayContext, login: str) -> Account | None:
     if is_mainland_mobile(login):
         index = context.pii.blind_index(login, field="phone")
@@ -48,19 +72,14 @@ async def password_login(
 ) -> IssuedPair:
     """Brute force is bounded per identifier (whether or not it exists) and per IP; every failure
     answers the same 401, so the answer never tells whether an account exists."""
-    limits = context.settings
-    id_key, ip_key = _throttle_id("login-id", login), f"login-ip:{ip}"
-    for key, limit in ((id_key, limits.login_failures_per_account), (ip_key, limits.login_failures_per_ip)):
-        retry_after = await context.throttle.blocked(key, limit)
-        if retry_after is not None:
-            raise TooManyRequests("too many failed sign-ins, try again later", retry_after=retry_after)
+    guard = _FailureGuard(context, _throttle_id("login-id", login), ip)
+    await guard.check()
     account = await _find_account(session, context, login)
     ok = await passwords.verify_password(account.password_hash if account else None, password)
     if not ok or account is None or not account.enabled:
-        await context.throttle.hit(id_key, limits.login_failures_per_account)
-        await context.throttle.hit(ip_key, limits.login_failures_per_ip)
+        await guard.failed()
         raise Unauthorized(BAD_CREDENTIALS)
-    await context.throttle.reset(id_key)
+    await guard.succeeded()
     return await issue_pair(session, context, account)
 
 
@@ -181,17 +200,14 @@ async def logout(*, session: AsyncSession, context: GatewayContext, refresh_toke
 async def client_credentials(
     *, session: AsyncSession, context: GatewayContext, client_id: str, client_secret: str, scope: str | None, ip: str
 ) -> tuple[str, list[str]]:
-    limits = context.settings
-    id_key = _throttle_id("client", client_id)
-    retry_after = await context.throttle.blocked(id_key, limits.login_failures_per_account)
-    if retry_after is not None:
-        raise TooManyRequests("too many failed attempts, try again later", retry_after=retry_after)
+    guard = _FailureGuard(context, _throttle_id("client", client_id), ip)
+    await guard.check()
     client = await session.get(IntegrationClient, client_id)
     ok = await passwords.verify_password(client.secret_hash if client else None, client_secret)
     if not ok or client is None or not client.enabled:
-        await context.throttle.hit(id_key, limits.login_failures_per_account)
-        await context.throttle.hit(f"login-ip:{ip}", limits.login_failures_per_ip)
+        await guard.failed()
         raise Unauthorized("invalid client credentials", extra={"error": "invalid_client"})
+    await guard.succeeded()
     allowed = client.scopes.split()
     wanted = scope.split() if scope else allowed
     if not set(wanted) <= set(allowed):

@@ -138,7 +138,3 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     components.pop("ValidationError", None)
     app.openapi_schema = schema
     return schema
-
-
-def platform_routes(app: FastAPI) -> list[Route]:
-    return [r for r in app.routes if isinstance(r, Route) and r.path in PUBLIC_PLATFORM_PATHS]

@@ -60,10 +60,6 @@ class FastLane:
         positions: list[str] = getattr(compiled, "positiontup", None) or []
         return compiled.string, [params[name] for name in positions]
 
-    async def fetch(self, statement: Executable) -> list[asyncpg.Record]:
-        sql, args = self.compile(statement)
-        return await self.pool.fetch(sql, *args)
-
     async def fetch_prepared(self, query: PreparedQuery, values: dict[str, Any]) -> list[asyncpg.Record]:
         return await self.pool.fetch(query.sql, *query.args(values))
 

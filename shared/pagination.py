@@ -13,7 +13,6 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Select, tuple_
 
 from shared.errors import ValidationFailed
 
@@ -45,24 +44,9 @@ def decode_cursor(cursor: str, converters: Sequence[Callable[[Any], Any]]) -> tu
         raise ValidationFailed.on("cursor", "not a cursor this list handed out") from exc
 
 
-SelectT = TypeVar("SelectT", bound=Select)
-
-
-def keyset(
-    statement: SelectT,
-    order_by: Sequence[ColumnElement[Any] | Any],
-    after: tuple[Any, ...] | None,
-    limit: int,
-) -> SelectT:
-    """Order by the key columns, start after the cursor's key, and fetch one row more than the page
-    so that the caller knows whether another page follows."""
-    if after is not None:
-        statement = statement.where(tuple_(*order_by) > tuple_(*after))
-    return statement.order_by(*order_by).limit(limit + 1)
-
-
 def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) -> tuple[list[T], str | None]:
-    """Cut the extra row fetched by :func:`keyset` and make the next cursor from the last row kept."""
+    """Cut the one extra row a list query fetches (``limit + 1``) and make the next cursor from the last
+    row kept; the extra row tells whether another page follows."""
     if len(rows) > limit:
         kept = list(rows[:limit])
         return kept, encode_cursor(key(kept[-1]))

@@ -87,9 +87,6 @@ class PiiCipher:
         sealed = blob[13 + kid_length :]
         return AESGCM(self._keys[kid]).decrypt(nonce, sealed, field.encode()).decode()
 
-    def key_id_of(self, blob: bytes) -> str:
-        return blob[1 : 1 + blob[0]].decode()
-
     def blind_index(self, value: str, *, field: str) -> bytes:
         """Deterministic HMAC of the normalized value: equal values match, nothing is revealed."""
         normalized = value.strip().upper()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Float, Integer, bindparam, select
@@ -63,19 +64,13 @@ async def list_grids(
     return [dict(row) for row in items], next_cursor
 
 
-def _public(row: Any) -> GridPublic:
-    values = dict(row)
-    values["boundary"] = to_geojson(values.get("boundary"))
-    return GridPublic.model_validate(values)
-
-
 async def get(*, lane: FastLane, principal: Principal, grid_code: str) -> GridPublic:
     row = await lane.fetchrow(
         select(*_GRID_COLUMNS, col(Grid.boundary)).where(col(Grid.code) == grid_code, _grid_scope(principal))
     )
     if row is None:
         raise NotFound(f"no grid {grid_code} in your scope")
-    return _public(row)
+    return public_of(row)
 
 
 async def locate(*, session: AsyncSession, principal: Principal, lng: float, lat: float) -> GridPublic:
@@ -89,15 +84,11 @@ async def locate(*, session: AsyncSession, principal: Principal, lng: float, lat
     return public_of(grid)
 
 
-def public_of(grid: Grid) -> GridPublic:
-    return GridPublic(
-        code=grid.code,
-        name=grid.name,
-        community_code=grid.community_code,
-        street_code=grid.street_code,
-        created_at=grid.created_at,
-        boundary=to_geojson(grid.boundary) if grid.boundary else None,
-    )
+def public_of(grid: Grid | Mapping[str, Any]) -> GridPublic:
+    """A grid as answered, from its ORM row or a fast-lane record (boundary as GeoJSON)."""
+    values = grid.model_dump() if isinstance(grid, Grid) else dict(grid)
+    values["boundary"] = to_geojson(values.get("boundary"))
+    return GridPublic.model_validate(values)
 
 
 def _may_manage(principal: Principal, grid_code: str) -> bool:
