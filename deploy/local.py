@@ -161,7 +161,9 @@ def main(argv: list[str] | None = None) -> None:
             stopping = True
             raise KeyboardInterrupt
 
+    # Both, explicitly: a shell starting this in the background sets SIGINT to be ignored.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         for spec in PROCESSES:
             procs[spec.name] = spawn(spec, urls[spec.name], args.host, offset)
