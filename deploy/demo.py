@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from deploy.processes import PROCESSES, ProcessSpec
 from shared.settings import to_sqlalchemy_url
@@ -22,7 +23,9 @@ Demo accounts (password demo12345 for all):
   street                       street_admin     示范街道 110105001
   staff                        community_staff  江南社区 110105001001
   gw1 … gw4                    grid_worker      grid 1 … 4 (110105001001001 … 004)
+  gw5 … gw28                   grid_worker      round the grids: gw5 grid 1, gw6 grid 2, ...
   pm1 … pm8                    party_member     pm1-pm2 grid 1, pm3-pm4 grid 2, pm5-pm6 grid 3, pm7-pm8 grid 4
+  pm9 … pm124                  party_member     round the grids; each linked to 10 households (十联户)
   13900000001 … 13900000010    resident         households in grids 1-4 (log in by phone)
   client street-demo / demo-secret  integration client for the demo street"""
 
@@ -33,13 +36,18 @@ async def load_process(spec: ProcessSpec, database_url: str) -> bool:
         module = importlib.import_module(f"{spec.package}.demo")
     except ModuleNotFoundError:
         return False
+    await run_loader(module.load, database_url)
+    return True
+
+
+async def run_loader(loader: Callable[[AsyncSession], Awaitable[None]], database_url: str) -> None:
+    """Run a demo loader in one transaction on the given database."""
     engine = create_async_engine(to_sqlalchemy_url(database_url))
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
-            await module.load(session)
+            await loader(session)
     finally:
         await engine.dispose()
-    return True
 
 
 async def load_all(urls: dict[str, str]) -> list[str]:

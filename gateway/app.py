@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 
+import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
@@ -16,6 +17,7 @@ from gateway.keys import KeyRing, ensure_signing_key, key_sealer
 from gateway.proxy import ProxyMiddleware, ServiceProxy
 from gateway.ratelimit import WindowLimiter
 from gateway.revocation import DisabledSubjects
+from gateway.roster import RosterClient
 from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
@@ -51,7 +53,12 @@ def _wechat(settings: Settings) -> WechatClient | None:
     return None
 
 
-def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    roster_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
     settings = settings or Settings()
     assert settings.pii_keys and settings.blind_index_key
     sealer = key_sealer(settings)
@@ -86,22 +93,29 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         await disabled.refresh()
         disabled.start()
         own_verifier.is_revoked = disabled.is_revoked
+        issuer = TokenIssuer(
+            keyring=keyring,
+            sealer=sealer,
+            issuer=settings.public_issuer,
+            access_ttl=settings.access_token_ttl_seconds,
+            refresh_ttl=settings.refresh_token_ttl_seconds,
+            retry_grace=settings.refresh_retry_grace_seconds,
+        )
         app.state.gateway = GatewayContext(
             settings=settings,
             keyring=keyring,
-            issuer=TokenIssuer(
-                keyring=keyring,
-                sealer=sealer,
-                issuer=settings.public_issuer,
-                access_ttl=settings.access_token_ttl_seconds,
-                refresh_ttl=settings.refresh_token_ttl_seconds,
-                retry_grace=settings.refresh_retry_grace_seconds,
-            ),
+            issuer=issuer,
             pii=pii,
             throttle=Throttle(pool),
             disabled=disabled,
             sms=_sms_sender(settings),
             wechat=_wechat(settings),
+            roster=RosterClient(
+                base_url=settings.service_urls["grids"],
+                issuer=issuer,
+                timeout=settings.proxy_total_timeout,
+                transport=roster_transport,
+            ),
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
@@ -114,6 +128,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         await proxy.close()
         if context is not None:
             await context.disabled.stop()
+            await context.roster.close()
             for client in (context.sms, context.wechat):
                 if client is not None and hasattr(client, "close"):
                     await client.close()

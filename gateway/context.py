@@ -11,6 +11,7 @@ from fastapi import Depends, Request
 from gateway.config import Settings
 from gateway.keys import KeyRing
 from gateway.revocation import DisabledSubjects
+from gateway.roster import RosterClient
 from gateway.sms import SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
@@ -28,6 +29,7 @@ class GatewayContext:
     disabled: DisabledSubjects
     sms: SmsSender | None
     wechat: WechatClient | None
+    roster: RosterClient
 
     @property
     def pool(self) -> asyncpg.Pool:

@@ -5,18 +5,24 @@ A row outside the caller's scope is simply not found, so it answers 404 like a r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, any_, bindparam, false, or_
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
 
 from shared.security import Principal
 
 
-def any_of(column: ColumnElement[Any] | Any, values: tuple[str, ...] | list[str]) -> ColumnElement[bool]:
+def any_of(
+    column: ColumnElement[Any] | Any, values: Sequence[Any], element_type: TypeEngine[Any] | None = None
+) -> ColumnElement[bool]:
     """``column = ANY($n)``: one array parameter, so the statement's text (and asyncpg's prepared
-    statement) is the same whatever the number of values, unlike ``IN (...)``."""
-    result: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    statement) is the same whatever the number of values, unlike ``IN (...)``. Text values unless
+    ``element_type`` says otherwise (``Uuid()`` for ids)."""
+    array = ARRAY(element_type if element_type is not None else String())
+    result: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=array))
     return result
 
 

@@ -31,7 +31,16 @@ USER_AUDIENCE = "grid-platform"
 MACHINE_AUDIENCE = "grid-platform-integrations"
 ACCESS_TYPE = "access"
 
-ROLES = ("resident", "grid_worker", "party_member", "community_staff", "street_admin", "employer")
+ROLES = (
+    "resident",
+    "grid_worker",
+    "party_member",
+    "community_staff",
+    "street_admin",
+    "volunteer",
+    "building_head",
+    "employer",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ AppFactory = Callable[[str], Awaitable[FastAPI]]
 
 
 @pytest.fixture(scope="session")
-async def start_app(database_urls: dict[str, str], keys: TestKeys) -> AsyncIterator[AppFactory]:
+async def start_app(
+    database_urls: dict[str, str], keys: TestKeys, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[AppFactory]:
     """``await start_app("grids")``: the process's app on its test database, lifespan started, once."""
     apps: dict[str, FastAPI] = {}
     async with AsyncExitStack() as stack:
@@ -72,6 +74,8 @@ async def start_app(database_urls: dict[str, str], keys: TestKeys) -> AsyncItera
                 spec = BY_NAME[name]
                 config = importlib.import_module(f"{spec.package}.config")
                 settings = config.Settings(database_url=database_urls[name], profile="test")
+                if "photo_dir" in config.Settings.model_fields:
+                    settings.photo_dir = str(tmp_path_factory.mktemp(f"{name}-photos"))
                 app_module = importlib.import_module(f"{spec.package}.app")
                 app: FastAPI = app_module.create_app(settings, verifier=keys.verifier())
                 await stack.enter_async_context(app.router.lifespan_context(app))

@@ -10,11 +10,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from deploy.demo import load_process
+from deploy.demo import load_process, run_loader
 from deploy.processes import BY_NAME
 from gateway.app import create_app
 from gateway.config import Settings
 from gateway.context import GatewayContext
+from services.grids.app import create_app as create_grids_app
+from services.grids.config import Settings as GridsSettings
+from services.grids.demo import load_roster
+from shared.security import JwksCache, TokenVerifier
 from tests.support.fakes import FakeOutsideWorld
 
 
@@ -26,7 +30,11 @@ def outside() -> Iterator[FakeOutsideWorld]:
 
 
 @pytest.fixture(scope="session")
-async def gateway_app(database_urls: dict[str, str], outside: FakeOutsideWorld) -> AsyncIterator[FastAPI]:
+async def gateway_app(
+    database_urls: dict[str, str], outside: FakeOutsideWorld, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
+    """The gateway, and the grids service it asks for rosters, both in-process: the grids service
+    verifies the gateway's own tokens (its internal one included) against the gateway's key ring."""
     env = outside.gateway_env()
     settings = Settings(
         database_url=database_urls["gateway"],
@@ -42,14 +50,28 @@ async def gateway_app(database_urls: dict[str, str], outside: FakeOutsideWorld) 
         writes_per_account=(5, 60),
         cors_origins=["https://miniapp.example"],
     )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
+    apps: dict[str, FastAPI] = {}
+
+    async def gateway_jwks() -> dict[str, Any]:
+        document: dict[str, Any] = await apps["gateway"].state.keyring.jwks()
+        return document
+
+    grids_app = create_grids_app(
+        GridsSettings(
+            database_url=database_urls["grids"], profile="test", photo_dir=str(tmp_path_factory.mktemp("photos"))
+        ),
+        verifier=TokenVerifier(JwksCache(gateway_jwks, cooldown_seconds=0), issuer=settings.public_issuer),
+    )
+    app = apps["gateway"] = create_app(settings, roster_transport=httpx.ASGITransport(app=grids_app))
+    async with grids_app.router.lifespan_context(grids_app), app.router.lifespan_context(app):
+        app.state.grids_app = grids_app
         yield app
 
 
 @pytest.fixture
 async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> None:
     await load_process(BY_NAME["gateway"], database_urls["gateway"])
+    await run_loader(load_roster, database_urls["grids"])
     context: GatewayContext = gateway_app.state.gateway
     context.disabled.forget_recent()
     await context.disabled.refresh()

@@ -15,7 +15,7 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -34,13 +34,23 @@ def free_port() -> int:
 
 
 class JwksServer:
-    """Serves a JWKS document over HTTP, as the gateway does for the services."""
+    """Serves a JWKS document over HTTP, as the gateway does for the services: the test keys, and
+    the keys of a live gateway when there is one (so the services trust the gateway's tokens too)."""
 
-    def __init__(self, document: dict[str, Any]) -> None:
-        body = json.dumps(document).encode()
+    def __init__(self, document: dict[str, Any], also_from: Callable[[], str | None] = lambda: None) -> None:
+        def current() -> bytes:
+            keys = list(document["keys"])
+            if (url := also_from()) is not None:
+                try:
+                    with urllib.request.urlopen(url, timeout=2) as response:
+                        keys += json.load(response)["keys"]
+                except OSError:
+                    pass  # the gateway is not up yet: the test keys alone
+            return json.dumps({"keys": keys}).encode()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                body = current()
                 self.send_response(200)
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
@@ -110,16 +120,27 @@ class LivePlatform:
     def __init__(self, keys: TestKeys, database_urls: dict[str, str]) -> None:
         self.keys = keys
         self.database_urls = database_urls
-        self.jwks = JwksServer(keys.jwks)
+        self.jwks = JwksServer(keys.jwks, also_from=self._gateway_jwks)
         self.processes: dict[str, LiveProcess] = {}
 
+    def _gateway_jwks(self) -> str | None:
+        gateway = self.processes.get("gateway")
+        return f"{gateway.base_url}/.well-known/jwks.json" if gateway else None
+
     def start(self, names: Iterable[str], extra_env: dict[str, str] | None = None) -> None:
+        """Start the named processes; a gateway among them asks the services started with it for
+        rosters, and signs with the issuer the services expect."""
+        ports = {name: free_port() for name in names if name not in self.processes}
+        upstreams = {name: f"http://127.0.0.1:{port}" for name, port in ports.items() if name != "gateway"}
         started = []
-        for name in names:
-            if name not in self.processes:
-                process = LiveProcess(BY_NAME[name], self.database_urls[name], self.jwks.url, extra_env or {})
-                self.processes[name] = process
-                started.append(process)
+        for name, port in ports.items():
+            env = dict(extra_env or {})
+            if name == "gateway":
+                env.setdefault("GATEWAY_SERVICE_URLS", json.dumps(upstreams))
+                env.setdefault("GATEWAY_PUBLIC_ISSUER", TEST_ISSUER)
+            process = LiveProcess(BY_NAME[name], self.database_urls[name], self.jwks.url, env, port=port)
+            self.processes[name] = process
+            started.append(process)
         for process in started:
             process.wait_ready()
 

@@ -1,0 +1,195 @@
+"""Visit photos (走访照片): deciding what an upload really is, and keeping the bytes.
+
+``check_photo`` looks only at the content: Pillow must recognise a JPEG, PNG or WebP image, the file must survive
+``verify()`` and a full decode, and the picture must not be a decompression bomb. Whatever filename or content type
+the client sent plays no part. ``PhotoStorage`` is the small interface the service stores bytes through;
+``LocalDiskStorage`` keeps them under a root directory with atomic writes and keys that cannot leave the root.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import os
+import tempfile
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from struct import error as struct_error
+from typing import Protocol
+
+from PIL import Image
+
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_PIXELS = 40_000_000
+
+# Pillow format name → (content type, file extension).
+ALLOWED: dict[str, tuple[str, str]] = {
+    "JPEG": ("image/jpeg", "jpg"),
+    "PNG": ("image/png", "png"),
+    "WEBP": ("image/webp", "webp"),
+}
+# Many phones and cameras write JPEGs with a multi-picture (MPO) extension; Pillow reports those as "MPO", but the
+# file is an ordinary JPEG to every browser, so it is accepted and stored as one. (Pillow's JPEG opener is the one that
+# returns MPO images, so "MPO" is not passed to Image.open's ``formats``.)
+_ALIASES = {"MPO": "JPEG"}
+
+NOT_AN_IMAGE = "not a JPEG, PNG or WebP image"
+DAMAGED = "the image is damaged"
+
+
+class PhotoRejected(ValueError):
+    """The upload is not an acceptable photo; ``reason`` is a human-readable English sentence fragment."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PhotoTooLarge(ValueError):
+    """The upload is larger than ``MAX_PHOTO_BYTES``."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the photo is {size} bytes, more than the limit of {MAX_PHOTO_BYTES} bytes")
+        self.size = size
+
+
+@dataclass(frozen=True)
+class CheckedPhoto:
+    content_type: str
+    extension: str
+    size: int
+    sha256: str  # hex digest
+
+
+def check_photo(data: bytes) -> CheckedPhoto:
+    """What ``data`` is, judged by its content alone; raises ``PhotoTooLarge`` or ``PhotoRejected``.
+
+    Blocking and CPU-bound (it decodes the whole image): call it through ``asyncio.to_thread`` from async code.
+    """
+    if len(data) > MAX_PHOTO_BYTES:
+        raise PhotoTooLarge(len(data))
+    if not data:
+        raise PhotoRejected("the file is empty")
+    # catch_warnings changes process-wide state and is not thread-safe; the explicit pixel limit below does not
+    # depend on it, so a concurrent call that misses the filter is still stopped there.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=list(ALLOWED)) as image:
+                image_format = _ALIASES.get(image.format or "", image.format or "")
+                if image_format not in ALLOWED:
+                    raise PhotoRejected(NOT_AN_IMAGE)
+                width, height = image.size
+                if width * height > MAX_PHOTO_PIXELS:
+                    raise PhotoRejected(f"the image is too large ({width}x{height} pixels, at most 40 megapixels)")
+                image.verify()
+            # verify() checks little for JPEG (it passes a truncated one), so decode the image as well. A JPEG is
+            # decoded at 1/8 scale, which still reads every byte of the entropy-coded data but needs 64 times
+            # less memory.
+            with Image.open(io.BytesIO(data), formats=list(ALLOWED)) as image:
+                if image_format == "JPEG":
+                    image.draft(None, (max(1, width // 8), max(1, height // 8)))
+                image.load()
+        except PhotoRejected:
+            raise
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+            raise PhotoRejected("the image is too large (possible decompression bomb)") from exc
+        except Image.UnidentifiedImageError as exc:
+            raise PhotoRejected(NOT_AN_IMAGE) from exc
+        except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, struct_error) as exc:
+            # Pillow's decoders signal broken data with any of these (SyntaxError in older plugins).
+            raise PhotoRejected(DAMAGED) from exc
+    content_type, extension = ALLOWED[image_format]
+    return CheckedPhoto(
+        content_type=content_type,
+        extension=extension,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def photo_key(visit_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
+    """The storage key of one photo: ``"<visit uuid>/<photo uuid>.<extension>"``."""
+    if extension not in {ext for _, ext in ALLOWED.values()}:
+        raise ValueError(f"unknown photo extension {extension!r}")
+    return f"{visit_id}/{photo_id}.{extension}"
+
+
+class PhotoStorage(Protocol):
+    async def put(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key``, replacing whatever was there."""
+        ...
+
+    async def get(self, key: str) -> bytes:
+        """The bytes under ``key``; ``KeyError`` when there are none."""
+        ...
+
+    async def delete(self, key: str) -> None:
+        """Remove ``key``; no error when it is already gone."""
+        ...
+
+
+class LocalDiskStorage:
+    """``PhotoStorage`` on the local filesystem under ``root``: one file per key, written atomically (mode 0o600)."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root).resolve()
+
+    def path_for(self, key: str) -> Path:
+        """The file for ``key``; ``ValueError`` for any key that is not a plain relative path inside the root."""
+        if not key or "\\" in key or "\x00" in key or key.startswith("/"):
+            raise ValueError(f"invalid storage key {key!r}")
+        parts = key.split("/")
+        # Empty segments ("a//b", "a/"), "." and ".." are refused, and so is anything hidden: the temporary files
+        # of unfinished writes start with a dot and must never be reachable as keys.
+        if any(not part or part.startswith(".") for part in parts) or PurePosixPath(key).is_absolute():
+            raise ValueError(f"invalid storage key {key!r}")
+        path = self.root.joinpath(*parts)
+        # Last line of defence, e.g. against a symlink inside the root that points out of it.
+        if not path.resolve().is_relative_to(self.root):
+            raise ValueError(f"storage key {key!r} leads outside the storage root")
+        return path
+
+    # Everything touching the filesystem, including resolving the key, runs in a worker thread.
+    async def put(self, key: str, data: bytes) -> None:
+        await asyncio.to_thread(self._put, key, data)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._get, key)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._delete, key)
+
+    def _put(self, key: str, data: bytes) -> None:
+        _write_atomically(self.path_for(key), data)
+
+    def _get(self, key: str) -> bytes:
+        path = self.path_for(key)
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise KeyError(key) from None
+
+    def _delete(self, key: str) -> None:
+        path = self.path_for(key)
+        try:
+            path.unlink(missing_ok=True)
+        except NotADirectoryError:
+            pass  # a parent of the key is a file, so the key cannot exist
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # mode 0o600
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,172 @@
+"""HTTP endpoints of the roster: members and bindings, 十联户 links, the party tree, and the internal
+endpoint the gateway asks for an account's bindings when it issues a token."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.grids import roster
+from services.grids.schemas import (
+    AccountBindings,
+    BindingsUpdate,
+    LinkedHouseholdPage,
+    MemberCreate,
+    MemberPage,
+    MemberPublic,
+    MemberRole,
+    MemberUpdate,
+    PartyOrgCreate,
+    PartyOrgNode,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/members", tags=["roster"])
+party_orgs = APIRouter(prefix="/api/v1/party-orgs", tags=["party organisation"])
+internal = APIRouter(prefix="/internal", tags=["internal"])
+
+ROSTER_ROLES = ("street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head")
+Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
+Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+PartyMember = Annotated[Principal, Depends(allow("party_member"))]
+Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
+
+
+@router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))
+async def list_members(
+    principal: Viewer,
+    session: SessionDep,
+    role: MemberRole | None = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    party_org_id: uuid.UUID | None = None,
+    q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> MemberPage:
+    """Members in the caller's scope (花名册), by name; filter by role, grid, party organisation."""
+    items, next_cursor = await roster.list_members(
+        session=session,
+        principal=principal,
+        role=role,
+        grid_code=grid_code,
+        party_org_id=party_org_id,
+        q=q,
+        limit=limit,
+        cursor=cursor,
+    )
+    return MemberPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/me", response_model=MemberPublic, responses=problem_responses(401, 403))
+async def my_member(principal: Anyone, session: SessionDep) -> MemberPublic:
+    """The caller's own roster entry and bindings."""
+    return await roster.public_member(session, await roster.own_member(session, principal))
+
+
+@router.get("/me/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 422))
+async def my_households(
+    principal: PartyMember, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> LinkedHouseholdPage:
+    """The households linked to the calling party member (十联户), contact data masked."""
+    items, next_cursor = await roster.linked_households(
+        session=session, principal=principal, member_id=None, limit=limit, cursor=cursor
+    )
+    return LinkedHouseholdPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_member(member_id: uuid.UUID, principal: Viewer, session: SessionDep) -> MemberPublic:
+    return await roster.get_member(session=session, principal=principal, member_id=member_id)
+
+
+@router.post("", status_code=201, response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def create_member(member_in: MemberCreate, principal: Manager, session: SessionDep) -> MemberPublic:
+    """Add a member to the community's roster, with their bindings."""
+    member = await roster.create_member(session=session, principal=principal, member_in=member_in)
+    return await roster.public_member(session, member)
+
+
+@router.patch("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def update_member(
+    member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep
+) -> MemberPublic:
+    member = await roster.update_member(session=session, principal=principal, member_id=member_id, changes=changes)
+    return await roster.public_member(session, member)
+
+
+@router.put("/{member_id}/bindings", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
+async def replace_bindings(
+    member_id: uuid.UUID, body: BindingsUpdate, principal: Manager, session: SessionDep
+) -> MemberPublic:
+    """Set the member's whole set of bindings (moving a party member to another grid is one call).
+    Their tokens show it from their next refresh."""
+    member = await roster.replace_bindings(
+        session=session, principal=principal, member_id=member_id, bindings=body.bindings
+    )
+    return await roster.public_member(session, member)
+
+
+@router.get(
+    "/{member_id}/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 404, 422)
+)
+async def member_households(
+    member_id: uuid.UUID, principal: Viewer, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> LinkedHouseholdPage:
+    """The households linked to a party member (十联户)."""
+    items, next_cursor = await roster.linked_households(
+        session=session, principal=principal, member_id=member_id, limit=limit, cursor=cursor
+    )
+    return LinkedHouseholdPage(items=items, next_cursor=next_cursor)
+
+
+@router.put(
+    "/{member_id}/households/{household_id}",
+    status_code=201,
+    responses={204: {"description": "already linked"}, **problem_responses(401, 403, 404, 422)},
+)
+async def link_household(
+    member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
+    """Link a party member to a household of their community (201 new, 204 already linked)."""
+    created = await roster.link_household(
+        session=session, principal=principal, member_id=member_id, household_id=household_id
+    )
+    return Response(status_code=201 if created else 204)
+
+
+@router.delete(
+    "/{member_id}/households/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 422)
+)
+async def unlink_household(
+    member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
+    await roster.unlink_household(session=session, principal=principal, member_id=member_id, household_id=household_id)
+    return Response(status_code=204)
+
+
+@party_orgs.get("", response_model=list[PartyOrgNode], responses=problem_responses(401, 403))
+async def party_tree(principal: Anyone, session: SessionDep) -> list[PartyOrgNode]:
+    """The party organisation as far as the caller may see: 县委 → 街道党工委 → 社区党组织 → 小区党支部 → 楼栋党小组."""
+    return await roster.party_tree(session=session, principal=principal)
+
+
+@party_orgs.post("", status_code=201, response_model=PartyOrgNode, responses=problem_responses(401, 403, 404, 422))
+async def create_party_org(org_in: PartyOrgCreate, principal: Manager, session: SessionDep) -> PartyOrgNode:
+    """Add an organisation one level below its parent (a compound branch, a building group ...)."""
+    org = await roster.create_party_org(session=session, principal=principal, org_in=org_in)
+    return PartyOrgNode.model_validate({**org.model_dump(), "members": 0})
+
+
+@internal.get(
+    "/accounts/{account_id}/bindings", response_model=AccountBindings, responses=problem_responses(401, 403, 422)
+)
+async def account_bindings(account_id: uuid.UUID, principal: Gateway, session: SessionDep) -> AccountBindings:
+    """For the gateway, when it issues a token: the account's roles and places (none when it is not
+    on the roster)."""
+    return await roster.account_bindings(session, account_id)

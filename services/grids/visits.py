@@ -1,0 +1,362 @@
+"""Visits (走访): recorded offline by grid workers and party members and synced in batches, their
+photos, and coverage per grid. Who may record and who may see is part of every query."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Float, Integer, String, Uuid, bindparam, exists, func, or_, select, text, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.grids import photos, roster
+from services.grids.models import Grid, Household, HouseholdLink, Member, Visit, VisitPhoto, outbox_event
+from services.grids.schemas import (
+    CoverageReport,
+    GridCoverage,
+    PhotoPublic,
+    VisitIn,
+    VisitPublic,
+    VisitResult,
+    VisitSummary,
+)
+from shared import outbox
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.pagination import decode_cursor, page_of
+from shared.scope import any_of, place_scope, scope_values
+from shared.security import Principal
+
+COVERAGE_DAYS = 30
+MAX_PHOTOS_PER_VISIT = 9
+FUTURE_SLACK = timedelta(hours=1)  # phone clocks drift; a visit an hour "ahead" is still taken
+
+# Why a visit is rejected, and what a single create answers for it.
+TAKEN = "this id belongs to a visit recorded by someone else"
+NO_HOUSEHOLD = "no household of yours with this id"
+IN_FUTURE = "visited_at is in the future"
+HALF_GPS = "give both lat and lng, or neither"
+_SINGLE_ERRORS: dict[str, Callable[[], DomainError]] = {
+    TAKEN: lambda: Conflict(TAKEN),
+    NO_HOUSEHOLD: lambda: NotFound("no household with this id in your scope"),
+    IN_FUTURE: lambda: ValidationFailed.on("visited_at", IN_FUTURE),
+    HALF_GPS: lambda: ValidationFailed.on("lat", HALF_GPS),
+}
+
+
+def _visitable(principal: Principal, member: Member) -> Any:
+    """Households the caller may record a visit to: those of their grids (grid worker) and those
+    linked to them (party member, 十联户)."""
+    conditions = []
+    if grids := principal.places_of("grid_worker"):
+        conditions.append(any_of(col(Household.grid_code), list(grids)))
+    if principal.has_role("party_member"):
+        conditions.append(
+            exists().where(
+                col(HouseholdLink.member_id) == member.id, col(HouseholdLink.household_id) == col(Household.id)
+            )
+        )
+    return or_(*conditions) if conditions else col(Household.id).is_(None)
+
+
+def _visit_scope(principal: Principal, member: Member | None) -> Any:
+    """Visits the caller may see: the street's (street admin), the community's (staff), the grids'
+    (grid worker), and one's own and those to one's linked households (party member)."""
+    parts, values = scope_values(principal)
+    conditions = []
+    if "street" in parts:
+        conditions.append(any_of(col(Visit.street_code), values["scope_streets"]))
+    if "community" in parts:
+        conditions.append(any_of(col(Visit.community_code), values["scope_communities"]))
+    if grids := principal.places_of("grid_worker"):
+        conditions.append(any_of(col(Visit.grid_code), list(grids)))
+    if member is not None:
+        conditions.append(col(Visit.member_id) == member.id)
+        if principal.has_role("party_member"):
+            conditions.append(
+                exists().where(
+                    col(HouseholdLink.member_id) == member.id,
+                    col(HouseholdLink.household_id) == col(Visit.household_id),
+                )
+            )
+    return or_(*conditions) if conditions else col(Visit.id).is_(None)
+
+
+_OUTSIDE_SQL = text(
+    "SELECT t.i, NOT (g.boundary @> point(t.lng, t.lat)) AS outside"
+    " FROM unnest(:idx, :codes, :lngs, :lats) AS t(i, code, lng, lat)"
+    " JOIN grid g ON g.code = t.code WHERE g.boundary IS NOT NULL"
+).bindparams(
+    bindparam("idx", type_=ARRAY(Integer)),
+    bindparam("codes", type_=ARRAY(String)),
+    bindparam("lngs", type_=ARRAY(Float)),
+    bindparam("lats", type_=ARRAY(Float)),
+)
+
+
+async def _outside_flags(session: AsyncSession, points: list[tuple[int, str, float, float]]) -> dict[int, bool]:
+    """For each (index, grid, lng, lat): whether the point lies outside the grid's boundary, asked of
+    the database in one statement (grids without a boundary give no answer)."""
+    if not points:
+        return {}
+    rows = await session.execute(
+        _OUTSIDE_SQL,
+        {
+            "idx": [p[0] for p in points],
+            "codes": [p[1] for p in points],
+            "lngs": [p[2] for p in points],
+            "lats": [p[3] for p in points],
+        },
+    )
+    return {int(i): bool(outside) for i, outside in rows}
+
+
+async def sync(*, session: AsyncSession, principal: Principal, visits: list[VisitIn]) -> list[VisitResult]:
+    """Create the visits not there yet; a result per visit, in the order sent. Sending a visit again
+    answers ``exists``; a household the caller may not visit answers ``rejected``."""
+    member = await roster.own_member(session, principal)
+    ids = [v.id for v in visits]
+    households = {
+        h.id: h
+        for h in (
+            await session.scalars(
+                select(Household).where(
+                    any_of(col(Household.id), [v.household_id for v in visits], Uuid()), _visitable(principal, member)
+                )
+            )
+        ).all()
+    }
+    existing = dict(
+        (
+            await session.execute(select(col(Visit.id), col(Visit.member_id)).where(any_of(col(Visit.id), ids, Uuid())))
+        ).all()
+    )
+    now = datetime.now(UTC)
+    results: dict[uuid.UUID, VisitResult] = {}
+    rows: list[dict[str, Any]] = []
+    for visit in visits:
+        if visit.id in results:
+            continue
+        reason = None
+        if visit.id in existing:
+            if existing[visit.id] == member.id:
+                results[visit.id] = VisitResult(id=visit.id, status="exists")
+                continue
+            reason = TAKEN
+        elif visit.household_id not in households:
+            reason = NO_HOUSEHOLD
+        elif visit.visited_at > now + FUTURE_SLACK:
+            reason = IN_FUTURE
+        elif (visit.lat is None) != (visit.lng is None):
+            reason = HALF_GPS
+        if reason is not None:
+            results[visit.id] = VisitResult(id=visit.id, status="rejected", reason=reason)
+            continue
+        household = households[visit.household_id]
+        rows.append(
+            {
+                **visit.model_dump(),
+                "member_id": member.id,
+                "grid_code": household.grid_code,
+                "community_code": household.community_code,
+                "street_code": household.street_code,
+                "outside_grid": None,
+                "created_at": now,
+            }
+        )
+    flags = await _outside_flags(
+        session,
+        [(i, row["grid_code"], row["lng"], row["lat"]) for i, row in enumerate(rows) if row["lat"] is not None],
+    )
+    for i, row in enumerate(rows):
+        row["outside_grid"] = flags.get(i)
+    created: set[uuid.UUID] = set()
+    if rows:
+        created = set(
+            (
+                await session.scalars(
+                    insert(Visit).values(rows).on_conflict_do_nothing(index_elements=["id"]).returning(col(Visit.id))
+                )
+            ).all()
+        )
+    for row in rows:
+        # Not inserted: the same visit arrived through another request a moment earlier.
+        results[row["id"]] = VisitResult(id=row["id"], status="created" if row["id"] in created else "exists")
+        if row["id"] in created and row["follow_up"]:
+            await emit_follow_up(session, row)
+    return [results[visit.id] for visit in visits]
+
+
+async def emit_follow_up(session: AsyncSession, visit: Mapping[str, Any]) -> None:
+    """A visit with a problem to hand on: the orders service makes an ``issue`` order of it."""
+    await outbox.emit(
+        session,
+        outbox_event,
+        type="visit.follow_up_needed",
+        aggregate_id=str(visit["id"]),
+        payload={
+            "visit_id": str(visit["id"]),
+            "household_id": str(visit["household_id"]),
+            "member_id": str(visit["member_id"]),
+            "grid_code": visit["grid_code"],
+            "community_code": visit["community_code"],
+            "street_code": visit["street_code"],
+            "kind": visit["kind"],
+        },
+    )
+
+
+async def record(*, session: AsyncSession, principal: Principal, visit_in: VisitIn) -> tuple[VisitPublic, bool]:
+    """One visit: the visit and True when created, False when it was there already."""
+    (result,) = await sync(session=session, principal=principal, visits=[visit_in])
+    if result.status == "rejected":
+        raise _SINGLE_ERRORS[result.reason or ""]()
+    return await get(session=session, principal=principal, visit_id=visit_in.id), result.status == "created"
+
+
+async def _visible_visit(
+    session: AsyncSession, principal: Principal, visit_id: uuid.UUID
+) -> tuple[Visit, Member | None]:
+    member = await roster.member_of(session, principal)
+    visit = await session.scalar(select(Visit).where(col(Visit.id) == visit_id, _visit_scope(principal, member)))
+    if visit is None:
+        raise NotFound(f"no visit {visit_id} in your scope")
+    return visit, member
+
+
+async def get(*, session: AsyncSession, principal: Principal, visit_id: uuid.UUID) -> VisitPublic:
+    visit, _ = await _visible_visit(session, principal, visit_id)
+    return await public_of(session, visit)
+
+
+async def public_of(session: AsyncSession, visit: Visit) -> VisitPublic:
+    photo_rows = (
+        await session.scalars(
+            select(VisitPhoto).where(col(VisitPhoto.visit_id) == visit.id).order_by(col(VisitPhoto.created_at))
+        )
+    ).all()
+    return VisitPublic.model_validate(
+        {**visit.model_dump(), "photos": [PhotoPublic.model_validate(p, from_attributes=True) for p in photo_rows]}
+    )
+
+
+async def list_visits(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    grid_code: str | None,
+    member_id: uuid.UUID | None,
+    household_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[VisitSummary], str | None]:
+    """Newest first."""
+    member = await roster.member_of(session, principal)
+    statement = select(Visit).where(_visit_scope(principal, member))
+    for column, value in (
+        (Visit.grid_code, grid_code),
+        (Visit.member_id, member_id),
+        (Visit.household_id, household_id),
+    ):
+        if value is not None:
+            statement = statement.where(col(column) == value)
+    if since is not None:
+        statement = statement.where(col(Visit.visited_at) >= since)
+    if until is not None:
+        statement = statement.where(col(Visit.visited_at) < until)
+    if cursor:
+        at, after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
+        statement = statement.where(tuple_(col(Visit.visited_at), col(Visit.id)) < tuple_(at, after))
+    statement = statement.order_by(col(Visit.visited_at).desc(), col(Visit.id).desc()).limit(limit + 1)
+    rows = (await session.scalars(statement)).all()
+    items, next_cursor = page_of(rows, limit, lambda v: (v.visited_at.isoformat(), v.id))
+    return [VisitSummary.model_validate(v, from_attributes=True) for v in items], next_cursor
+
+
+async def coverage(*, session: AsyncSession, principal: Principal, community_code: str | None) -> CoverageReport:
+    """Per grid in scope: households visited in the last 30 days out of all."""
+    since = datetime.now(UTC) - timedelta(days=COVERAGE_DAYS)
+    households = (
+        select(func.count()).where(col(Household.grid_code) == col(Grid.code)).correlate(Grid).scalar_subquery()
+    )
+    visited = (
+        select(func.count())
+        .where(
+            col(Household.grid_code) == col(Grid.code),
+            exists().where(col(Visit.household_id) == col(Household.id), col(Visit.visited_at) >= since),
+        )
+        .correlate(Grid)
+        .scalar_subquery()
+    )
+    statement = select(col(Grid.code), households, visited).where(
+        place_scope(principal, street=col(Grid.street_code), community=col(Grid.community_code), grid=col(Grid.code))
+    )
+    if community_code is not None:
+        statement = statement.where(col(Grid.community_code) == community_code)
+    rows = (await session.execute(statement.order_by(col(Grid.code)))).all()
+    return CoverageReport(
+        since=since,
+        items=[
+            GridCoverage(grid_code=code, households=total, visited=seen, ratio=round(seen / total, 4) if total else 0.0)
+            for code, total, seen in rows
+        ],
+    )
+
+
+# -- photos ----------------------------------------------------------------------------------
+
+
+async def add_photo(
+    *, session: AsyncSession, principal: Principal, storage: photos.PhotoStorage, visit_id: uuid.UUID, data: bytes
+) -> tuple[PhotoPublic, bool]:
+    """Store a photo of one's own visit; the same photo sent again answers the one stored (False)."""
+    visit, member = await _visible_visit(session, principal, visit_id)
+    if member is None or visit.member_id != member.id:
+        raise Forbidden("only the one who recorded a visit adds its photos")
+    try:
+        checked = await asyncio.to_thread(photos.check_photo, data)
+    except photos.PhotoTooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except photos.PhotoRejected as exc:
+        raise ValidationFailed.on("file", str(exc)) from exc
+    await session.execute(select(col(Visit.id)).where(col(Visit.id) == visit.id).with_for_update())
+    stored = (await session.scalars(select(VisitPhoto).where(col(VisitPhoto.visit_id) == visit.id))).all()
+    for photo in stored:
+        if photo.sha256 == checked.sha256:
+            return PhotoPublic.model_validate(photo, from_attributes=True), False
+    if len(stored) >= MAX_PHOTOS_PER_VISIT:
+        raise Conflict(f"a visit keeps at most {MAX_PHOTOS_PER_VISIT} photos")
+    photo = VisitPhoto(
+        visit_id=visit.id, content_type=checked.content_type, size=checked.size, sha256=checked.sha256, storage_key=""
+    )
+    photo.storage_key = photos.photo_key(visit.id, photo.id, checked.extension)
+    await storage.put(photo.storage_key, data)
+    session.add(photo)
+    await session.flush()
+    return PhotoPublic.model_validate(photo, from_attributes=True), True
+
+
+async def photo_bytes(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    storage: photos.PhotoStorage,
+    visit_id: uuid.UUID,
+    photo_id: uuid.UUID,
+) -> tuple[bytes, str]:
+    visit, _ = await _visible_visit(session, principal, visit_id)
+    photo = await session.scalar(
+        select(VisitPhoto).where(col(VisitPhoto.id) == photo_id, col(VisitPhoto.visit_id) == visit.id)
+    )
+    if photo is None:
+        raise NotFound(f"no photo {photo_id} on visit {visit_id}")
+    try:
+        return await storage.get(photo.storage_key), photo.content_type
+    except KeyError as exc:
+        raise NotFound(f"photo {photo_id} is missing from storage") from exc

@@ -1,0 +1,154 @@
+"""HTTP endpoints of visits (走访): offline sync, one visit, lists, photos, coverage."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+
+from services.grids import visits
+from services.grids.photos import MAX_PHOTO_BYTES, PhotoStorage
+from services.grids.schemas import (
+    CoverageReport,
+    PhotoPublic,
+    VisitIn,
+    VisitPage,
+    VisitPublic,
+    VisitSync,
+    VisitSyncResult,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
+
+Visitor = Annotated[Principal, Depends(allow("grid_worker", "party_member"))]
+Reader = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker", "party_member"))]
+Overseer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
+
+
+def _storage(request: Request) -> PhotoStorage:
+    storage: PhotoStorage = request.app.state.photos
+    return storage
+
+
+StorageDep = Annotated[PhotoStorage, Depends(_storage)]
+
+
+@router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
+async def sync_visits(body: VisitSync, principal: Visitor, session: SessionDep) -> VisitSyncResult:
+    """Up to 200 visits made offline, each with the app's own id; a result per visit (created,
+    exists, rejected with the reason). Sending the same batch again creates nothing twice."""
+    return VisitSyncResult(results=await visits.sync(session=session, principal=principal, visits=body.visits))
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=VisitPublic,
+    responses={
+        200: {"model": VisitPublic, "description": "already there"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+)
+async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDep, response: Response) -> VisitPublic:
+    """Record one visit (201), or answer the one already recorded with this id (200)."""
+    visit, created = await visits.record(session=session, principal=principal, visit_in=visit_in)
+    if not created:
+        response.status_code = 200
+    return visit
+
+
+@router.get("", response_model=VisitPage, responses=problem_responses(401, 403, 422))
+async def list_visits(
+    principal: Reader,
+    session: SessionDep,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    member_id: uuid.UUID | None = None,
+    household_id: uuid.UUID | None = None,
+    since: Annotated[datetime | None, Query(description="visited at or after")] = None,
+    until: Annotated[datetime | None, Query(description="visited before")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> VisitPage:
+    """Visits in the caller's scope, newest first; by grid, member, household, date."""
+    items, next_cursor = await visits.list_visits(
+        session=session,
+        principal=principal,
+        grid_code=grid_code,
+        member_id=member_id,
+        household_id=household_id,
+        since=since,
+        until=until,
+        limit=limit,
+        cursor=cursor,
+    )
+    return VisitPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/coverage", response_model=CoverageReport, responses=problem_responses(401, 403, 422))
+async def coverage(
+    principal: Overseer,
+    session: SessionDep,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> CoverageReport:
+    """Per grid in scope: households visited in the last 30 days out of all (走访覆盖率)."""
+    return await visits.coverage(session=session, principal=principal, community_code=community_code)
+
+
+@router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_visit(visit_id: uuid.UUID, principal: Reader, session: SessionDep) -> VisitPublic:
+    return await visits.get(session=session, principal=principal, visit_id=visit_id)
+
+
+@router.post(
+    "/{visit_id}/photos",
+    status_code=201,
+    response_model=PhotoPublic,
+    responses={
+        200: {"model": PhotoPublic, "description": "the same photo, stored before"},
+        **problem_responses(401, 403, 404, 409, 413, 422),
+    },
+)
+async def add_photo(
+    visit_id: uuid.UUID,
+    principal: Visitor,
+    session: SessionDep,
+    storage: StorageDep,
+    response: Response,
+    file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB (checked by content)")],
+) -> PhotoPublic:
+    """Add a photo to one's own visit."""
+    data = await file.read(MAX_PHOTO_BYTES + 1)
+    photo, created = await visits.add_photo(
+        session=session, principal=principal, storage=storage, visit_id=visit_id, data=data
+    )
+    if not created:
+        response.status_code = 200
+    return photo
+
+
+@router.get(
+    "/{visit_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "the photo"},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def get_photo(
+    visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Reader, session: SessionDep, storage: StorageDep
+) -> Response:
+    """A visit's photo, for those who may see the visit."""
+    data, content_type = await visits.photo_bytes(
+        session=session, principal=principal, storage=storage, visit_id=visit_id, photo_id=photo_id
+    )
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
