@@ -84,7 +84,7 @@ def _two_ports() -> tuple[int, int]:
 def run(options: Options) -> dict[str, Any]:
     from deploy.demo import PASSWORD, load_process
     from deploy.processes import BY_NAME
-    from gateway.demo import STREET
+    from shared.demo import STREET
     from shared.migrate import upgrade
 
     if not PAGE + 1 <= options.rows <= MAX_ROWS:

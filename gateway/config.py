@@ -42,6 +42,8 @@ class Settings(ProcessSettings):
         "jobs": "http://127.0.0.1:8104",
     }
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
+    # Bodies pass through to the services: as large as the largest a service takes (visit photos, 5 MB).
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     proxy_connect_timeout: float = Field(default=2.0, gt=0)
     proxy_total_timeout: float = Field(default=10.0, gt=0)
     proxy_pool_size: int = Field(default=100, ge=1)

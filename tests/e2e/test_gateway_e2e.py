@@ -4,17 +4,24 @@ service, lose it and get it back, and disable an account everywhere."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
+import os
 import time
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from deploy.demo import load_process
 from deploy.processes import BY_NAME
-from gateway.demo import demo_uuid
+from shared import demo
+from shared.demo import GRIDS, demo_uuid
 from shared.testing import TestKeys
 from tests.support.live import LiveProcess, free_port
 
@@ -36,7 +43,7 @@ class Platform:
 
 
 @pytest.fixture
-async def platform(database_urls: dict[str, str], keys: TestKeys) -> AsyncIterator[Platform]:
+async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path) -> AsyncIterator[Platform]:
     for name in ("grids", "gateway"):
         await load_process(BY_NAME[name], database_urls[name])
     gateway_port, grids_port = free_port(), free_port()
@@ -46,6 +53,7 @@ async def platform(database_urls: dict[str, str], keys: TestKeys) -> AsyncIterat
         "GRIDS_JWT_ISSUER": "grid-platform-gateway",
         "GRIDS_REVOCATIONS_URL": f"{gateway_url}/.well-known/revocations.json",
         "GRIDS_REVOCATIONS_INTERVAL_SECONDS": "1",
+        "GRIDS_PHOTO_DIR": str(tmp_path / "photos"),
     }
     upstreams = {name: f"http://127.0.0.1:{grids_port}" for name in ("residents", "grids", "orders", "jobs")}
     gateway_env = {
@@ -138,3 +146,68 @@ async def test_a_disabled_account_stops_at_the_gateway_at_once_and_at_the_servic
             while (await direct.get("/api/v1/grids", headers=worker_headers)).status_code != 401:
                 assert time.monotonic() < deadline, "the service still accepts the disabled account's token"
                 await asyncio.sleep(0.3)
+
+
+def noise_png(width: int, height: int) -> bytes:
+    """A PNG that does not compress: about 3 bytes a pixel."""
+    image = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+async def test_a_grid_workers_day_and_a_party_member_moved_between_grids(platform: Platform) -> None:
+    """The grids issue's "done when", as the app and the staff meet it, through the gateway."""
+    async with httpx.AsyncClient(base_url=platform.gateway.base_url, timeout=20) as client:
+        worker = {"Authorization": f"Bearer {await sign_in(client, 'gw1')}"}
+        # Where am I? A GPS point in grid 1 is grid 1; a point in grid 2 is not one of gw1's.
+        here = await client.get("/api/v1/grids/locate", params={"lat": 39.925, "lng": 116.475}, headers=worker)
+        assert here.status_code == 200 and here.json()["code"] == GRIDS[0]
+        there = await client.get("/api/v1/grids/locate", params={"lat": 39.925, "lng": 116.485}, headers=worker)
+        assert there.status_code == 404
+
+        # A visit made offline, synced twice (the app retries): one visit, then "exists".
+        household = demo.households_of_grid(GRIDS[0])[5].id
+        made_offline = {
+            "id": str(uuid.uuid4()),
+            "household_id": str(household),
+            "kind": "illness",
+            "visited_at": (datetime.now(UTC) - timedelta(hours=3)).isoformat(),
+            "lat": 39.925,
+            "lng": 116.475,
+            "notes": "老人住院,家属在陪护",
+            "follow_up": True,
+        }
+        for expected in ("created", "exists"):
+            synced = await client.post("/api/v1/visits/sync", json={"visits": [made_offline]}, headers=worker)
+            assert synced.status_code == 200, synced.text
+            assert synced.json()["results"] == [{"id": made_offline["id"], "status": expected, "reason": None}]
+        photo = noise_png(900, 800)
+        assert len(photo) > 1_500_000  # more than the old 1 MB body limit, through the gateway
+        url = f"/api/v1/visits/{made_offline['id']}/photos"
+        for expected_status in (201, 200):
+            sent = await client.post(url, files={"file": ("p.png", photo, "image/png")}, headers=worker)
+            assert sent.status_code == expected_status, sent.text
+        listed = await client.get("/api/v1/visits", params={"household_id": str(household)}, headers=worker)
+        assert [v["id"] for v in listed.json()["items"] if v["id"] == made_offline["id"]] == [made_offline["id"]]
+        served = await client.get(f"{url}/{sent.json()['id']}", headers=worker)
+        assert served.status_code == 200 and served.content == photo
+        other_worker = {"Authorization": f"Bearer {await sign_in(client, 'gw2')}"}
+        assert (await client.get(f"{url}/{sent.json()['id']}", headers=other_worker)).status_code == 404
+
+        # Staff move pm1 from grid 1 to grid 2; pm1's next refresh carries it.
+        signed_in = await client.post("/api/v1/auth/login", json={"username": "pm1", "password": "demo12345"})
+        pm1 = signed_in.json()
+        before = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {pm1['access_token']}"})
+        assert before.json()["places"] == {"party_member": [GRIDS[0]]}
+        staff = {"Authorization": f"Bearer {await sign_in(client, 'staff')}"}
+        moved = await client.put(
+            f"/api/v1/members/{demo_uuid('member', 'pm1')}/bindings",
+            json={"bindings": [{"role": "party_member", "place_code": GRIDS[1]}]},
+            headers=staff,
+        )
+        assert moved.status_code == 200, moved.text
+        refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": pm1["refresh_token"]})
+        assert refreshed.status_code == 200, refreshed.text
+        after = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
+        assert after.json()["places"] == {"party_member": [GRIDS[1]]}

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 
 from gateway.context import GatewayContext
-from gateway.demo import demo_uuid
+from shared.demo import demo_uuid
 from shared.security import MACHINE_AUDIENCE, USER_AUDIENCE
 from tests.gateway.conftest import bearer, login
 from tests.support.fakes import FakeOutsideWorld
