@@ -87,3 +87,17 @@ def place_scope(
     """Rows in the streets, communities or grids the caller is bound to, by role (values bound)."""
     parts, values = scope_values(principal)
     return scope_clause(parts, street=street, community=community, grid=grid, values=values)
+
+
+def area_conditions(
+    principal: Principal, *, street: ColumnElement[Any] | Any, community: ColumnElement[Any] | Any
+) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The street (street admins) and community (staff) parts of the scope, as conditions to OR with
+    a table's own grid-level ones; with the scope's values, for those."""
+    parts, values = scope_values(principal)
+    conditions = []
+    if "street" in parts:
+        conditions.append(any_of(street, values["scope_streets"]))
+    if "community" in parts:
+        conditions.append(any_of(community, values["scope_communities"]))
+    return conditions, values

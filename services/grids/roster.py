@@ -38,7 +38,7 @@ from services.grids.schemas import (
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
-from shared.scope import any_of, scope_values
+from shared.scope import any_of, area_conditions, scope_values
 from shared.security import Principal
 
 # The level of place each role is bound to, by the length of its code.
@@ -94,13 +94,10 @@ async def account_bindings(session: AsyncSession, account_id: uuid.UUID) -> Acco
 
 def _member_scope(principal: Principal) -> Any:
     """Members in the caller's streets or communities, members bound to the caller's grids, and oneself."""
-    parts, values = scope_values(principal)
-    conditions = []
-    if "street" in parts:
-        conditions.append(any_of(col(Member.street_code), values["scope_streets"]))
-    if "community" in parts:
-        conditions.append(any_of(col(Member.community_code), values["scope_communities"]))
-    if "grid" in parts:
+    conditions, values = area_conditions(
+        principal, street=col(Member.street_code), community=col(Member.community_code)
+    )
+    if "scope_grids" in values:
         conditions.append(
             exists().where(
                 col(Binding.member_id) == col(Member.id), any_of(col(Binding.grid_code), values["scope_grids"])

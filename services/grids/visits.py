@@ -28,7 +28,7 @@ from services.grids.schemas import (
 from shared import outbox
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from shared.pagination import decode_cursor, page_of
-from shared.scope import any_of, place_scope, scope_values
+from shared.scope import any_of, area_conditions, place_scope
 from shared.security import Principal
 
 COVERAGE_DAYS = 30
@@ -66,12 +66,7 @@ def _visitable(principal: Principal, member: Member) -> Any:
 def _visit_scope(principal: Principal, member: Member | None) -> Any:
     """Visits the caller may see: the street's (street admin), the community's (staff), the grids'
     (grid worker), and one's own and those to one's linked households (party member)."""
-    parts, values = scope_values(principal)
-    conditions = []
-    if "street" in parts:
-        conditions.append(any_of(col(Visit.street_code), values["scope_streets"]))
-    if "community" in parts:
-        conditions.append(any_of(col(Visit.community_code), values["scope_communities"]))
+    conditions, _ = area_conditions(principal, street=col(Visit.street_code), community=col(Visit.community_code))
     if grids := principal.places_of("grid_worker"):
         conditions.append(any_of(col(Visit.grid_code), list(grids)))
     if member is not None:
