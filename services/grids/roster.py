@@ -442,7 +442,11 @@ async def create_party_org(*, session: AsyncSession, principal: Principal, org_i
     level = PARTY_LEVELS[level_index]
     community_code = parent.community_code
     if level == "community_org":
-        if org_in.community_code is None or org_in.community_code[:9] != parent.street_code:
+        if (
+            org_in.community_code is None
+            or org_in.community_code[:9] != parent.street_code
+            or await session.get(Community, org_in.community_code) is None
+        ):
             raise ValidationFailed.on(
                 "community_code", "a community party organisation needs a community of the street"
             )
@@ -456,6 +460,8 @@ async def create_party_org(*, session: AsyncSession, principal: Principal, org_i
         raise ValidationFailed.on("compound", "a compound branch names its compound (小区)")
     if level == "building_group" and not org_in.building:
         raise ValidationFailed.on("building", "a building group names its building (楼栋)")
+    if level == "building_group" and org_in.compound not in (None, parent.compound):
+        raise ValidationFailed.on("compound", "a building group lies in its branch's compound")
     org = PartyOrg(
         parent_id=parent.id,
         level=level,

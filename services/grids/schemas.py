@@ -120,7 +120,7 @@ class MemberSummary(BaseModel):
     name: str
     account_id: uuid.UUID | None
     street_code: str
-    community_code: str
+    community_code: str | None = Field(description="null for a street's admins")
     party_kind: PartyKind | None
     party_org_id: uuid.UUID | None
     work_unit: str | None

@@ -1,0 +1,444 @@
+"""The roster as its users meet it: the bindings the gateway puts into tokens, moving and binding
+members, the scope of the members list, 十联户 links and the party tree, on the demo community."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from deploy.demo import run_loader
+from services.grids.demo import load_roster
+from shared import demo
+from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
+from shared.security import MACHINE_AUDIENCE
+from shared.testing import TestKeys
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture
+async def roster(database_urls: dict[str, str]) -> None:
+    await run_loader(load_roster, database_urls["grids"])
+
+
+def person(login: str) -> demo.DemoPerson:
+    return next(p for p in demo.people() if p.login == login)
+
+
+def as_person(keys: TestKeys, login: str) -> dict[str, str]:
+    who = person(login)
+    return keys.headers(sub=str(who.account_id), roles=[who.role], places={who.role: [who.place]})
+
+
+def member_id(login: str) -> uuid.UUID:
+    return demo_uuid("member", login)
+
+
+def gateway(keys: TestKeys) -> dict[str, str]:
+    """The gateway's own machine token, as it asks for an account's bindings."""
+    token = keys.token(aud=MACHINE_AUDIENCE, sub="client:gateway", client_id="gateway", scope="internal")
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> None:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM
+    body = response.json()
+    assert body["status"] == status
+    if field is not None:
+        assert field in [error["field"] for error in body["errors"]], body
+
+
+async def bindings_of(grids: httpx.AsyncClient, keys: TestKeys, account_id: uuid.UUID) -> dict[str, Any]:
+    response = await grids.get(f"/internal/accounts/{account_id}/bindings", headers=gateway(keys))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def all_members(grids: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
+    """Every page of GET /api/v1/members, 100 at a time."""
+    items: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        query = {"limit": 100, **params, **({"cursor": cursor} if cursor else {})}
+        response = await grids.get("/api/v1/members", params=query, headers=headers)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert len(body["items"]) <= 100
+        items += body["items"]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def outbox_events(url: str) -> list[tuple[str, str, dict[str, Any]]]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT type, aggregate_id, payload FROM outbox_event ORDER BY seq")
+    finally:
+        await conn.close()
+    return [(row["type"], row["aggregate_id"], json.loads(row["payload"])) for row in rows]
+
+
+# -- the internal bindings endpoint ------------------------------------------------------------
+
+
+async def test_gateway_reads_an_accounts_bindings_and_no_one_else_may(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    pm1 = person("pm1")
+    body = await bindings_of(grids, keys, pm1.account_id)
+    assert body["roles"] == ["party_member"]
+    assert body["places"] == {"party_member": [GRIDS[0]]}
+    assert body["member_id"] == str(member_id("pm1"))
+
+    stranger = await bindings_of(grids, keys, uuid.uuid4())
+    assert stranger["roles"] == [] and stranger["places"] == {} and stranger["member_id"] is None
+
+    url = f"/internal/accounts/{pm1.account_id}/bindings"
+    assert_problem(await grids.get(url, headers=as_person(keys, "staff")), 403)
+    reader = keys.machine_token(street_code=STREET, scopes=["grids:read"])
+    assert_problem(await grids.get(url, headers={"Authorization": f"Bearer {reader}"}), 403)
+    assert_problem(await grids.get(url), 401)
+
+
+# -- bindings ------------------------------------------------------------------------------------
+
+
+async def test_staff_move_a_party_member_to_another_grid_and_the_gateway_sees_it(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None, database_urls: dict[str, str]
+) -> None:
+    pm1 = member_id("pm1")
+    moved = await grids.put(
+        f"/api/v1/members/{pm1}/bindings",
+        json={"bindings": [{"role": "party_member", "place_code": GRIDS[1]}]},
+        headers=as_person(keys, "staff"),
+    )
+    assert moved.status_code == 200, moved.text
+    assert [(b["role"], b["place_code"]) for b in moved.json()["bindings"]] == [("party_member", GRIDS[1])]
+
+    body = await bindings_of(grids, keys, person("pm1").account_id)
+    assert body["places"] == {"party_member": [GRIDS[1]]}
+
+    events = await outbox_events(database_urls["grids"])
+    assert [(kind, aggregate) for kind, aggregate, _ in events] == [("member.bindings_changed", str(pm1))]
+    assert events[0][2] == {"member_id": str(pm1), "account_id": str(person("pm1").account_id)}
+
+
+@pytest.mark.parametrize(
+    ("login", "bindings", "status", "field"),
+    [
+        pytest.param(
+            "staff",
+            [{"role": "party_member", "place_code": "110105001002001"}],
+            422,
+            "bindings.0.place_code",
+            id="grid-of-another-community",
+        ),
+        pytest.param(
+            "staff", [{"role": "street_admin", "place_code": STREET}], 403, None, id="staff-grant-street-admin"
+        ),
+        pytest.param(
+            "staff",
+            [{"role": "party_member", "place_code": GRIDS[0]}, {"role": "grid_worker", "place_code": COMMUNITY}],
+            422,
+            "bindings.1.place_code",
+            id="grid-worker-on-a-community-code",
+        ),
+        pytest.param(
+            "staff",
+            [{"role": "party_member", "place_code": GRIDS[2]}, {"role": "party_member", "place_code": GRIDS[2]}],
+            422,
+            "bindings.1.place_code",
+            id="same-binding-twice",
+        ),
+        pytest.param("gw1", [{"role": "party_member", "place_code": GRIDS[1]}], 403, None, id="grid-worker"),
+    ],
+)
+async def test_a_refused_binding_change_leaves_the_old_bindings(
+    grids: httpx.AsyncClient,
+    keys: TestKeys,
+    roster: None,
+    database_urls: dict[str, str],
+    login: str,
+    bindings: list[dict[str, str]],
+    status: int,
+    field: str | None,
+) -> None:
+    pm1 = member_id("pm1")
+    refused = await grids.put(
+        f"/api/v1/members/{pm1}/bindings", json={"bindings": bindings}, headers=as_person(keys, login)
+    )
+    assert_problem(refused, status, field)
+
+    shown = await grids.get(f"/api/v1/members/{pm1}", headers=as_person(keys, "staff"))
+    assert [(b["role"], b["place_code"]) for b in shown.json()["bindings"]] == [("party_member", GRIDS[0])]
+    assert (await bindings_of(grids, keys, person("pm1").account_id))["places"] == {"party_member": [GRIDS[0]]}
+    assert await outbox_events(database_urls["grids"]) == []
+
+
+# -- who sees whom ------------------------------------------------------------------------------
+
+
+def roster_logins(*, grid: str | None = None, role: str | None = None) -> set[str]:
+    return {
+        p.login
+        for p in demo.people()
+        if p.role not in ("resident", "street_admin")
+        and (grid is None or p.place == grid)
+        and (role is None or p.role == role)
+    }
+
+
+async def test_staff_page_through_exactly_their_communitys_roster(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    items = await all_members(grids, as_person(keys, "staff"))
+    ids = [item["id"] for item in items]
+    assert len(ids) == len(set(ids)) == 153  # the staff member, 28 grid workers, 124 party members
+    assert set(ids) == {str(member_id(login)) for login in roster_logins()}
+    assert str(member_id("street")) not in ids  # the street's admin belongs to no community
+    assert [item["name"] for item in items] == sorted(item["name"] for item in items)
+
+
+async def test_a_grid_worker_sees_the_members_of_their_grid_only(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    gw1 = as_person(keys, "gw1")
+    items = await all_members(grids, gw1)
+    expected = roster_logins(grid=GRIDS[0])
+    assert len(expected) == 38  # 7 grid workers, 31 party members
+    assert {item["id"] for item in items} == {str(member_id(login)) for login in expected}
+    assert str(member_id("gw1")) in {item["id"] for item in items}
+
+    pm2 = await grids.get(f"/api/v1/members/{member_id('pm2')}", headers=gw1)
+    assert pm2.status_code == 200
+    assert [b["place_code"] for b in pm2.json()["bindings"]] == [GRIDS[0]]
+    assert_problem(await grids.get(f"/api/v1/members/{member_id('pm3')}", headers=gw1), 404)
+    assert_problem(await grids.get(f"/api/v1/members/{member_id('staff')}", headers=gw1), 404)
+
+
+async def test_members_filtered_by_role_grid_and_name(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    staff = as_person(keys, "staff")
+    party_of_grid1 = await all_members(grids, staff, role="party_member", grid_code=GRIDS[0])
+    expected = roster_logins(grid=GRIDS[0], role="party_member")
+    assert len(expected) == 31
+    assert {item["id"] for item in party_of_grid1} == {str(member_id(login)) for login in expected}
+
+    named = await all_members(grids, staff, q="党员12")
+    assert sorted(item["name"] for item in named) == sorted(["党员12", *(f"党员{n}" for n in range(120, 125))])
+    assert await all_members(grids, staff, q="%") == []  # a LIKE wildcard is a plain character
+    assert_problem(await grids.get("/api/v1/members", params={"grid_code": COMMUNITY}, headers=staff), 422, "grid_code")
+
+
+async def test_a_member_reads_their_own_entry(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    me = await grids.get("/api/v1/members/me", headers=as_person(keys, "pm1"))
+    assert me.status_code == 200, me.text
+    body = me.json()
+    assert body["id"] == str(member_id("pm1")) and body["name"] == "党员1"
+    assert body["account_id"] == str(person("pm1").account_id)
+    assert [(b["role"], b["place_code"]) for b in body["bindings"]] == [("party_member", GRIDS[0])]
+
+    stranger = keys.headers(sub=str(uuid.uuid4()), roles=["party_member"], places={"party_member": [GRIDS[0]]})
+    assert_problem(await grids.get("/api/v1/members/me", headers=stranger), 403)
+
+
+# -- 十联户 ---------------------------------------------------------------------------------------
+
+
+async def my_households(grids: httpx.AsyncClient, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = await grids.get("/api/v1/members/me/households", params={"limit": 100}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["next_cursor"] is None
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+async def test_a_party_member_sees_their_ten_households_masked(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    items = await my_households(grids, as_person(keys, "pm1"))
+    assert {item["id"] for item in items} == {str(h.id) for h in demo.links()["pm1"]}
+    assert len(items) == 10
+    for item in items:
+        assert "****" in item["contact_phone"]
+        assert not re.search(r"\d{11}", item["contact_phone"])
+        assert item["contact_name"].endswith("*")
+        assert item["grid_code"] == GRIDS[0]
+    assert [item["address"] for item in items] == sorted(item["address"] for item in items)
+
+
+async def test_staff_link_and_unlink_a_household(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    staff, pm1 = as_person(keys, "staff"), as_person(keys, "pm1")
+    linked = {h.id for h in demo.links()["pm1"]}
+    other = next(h for h in demo.households_of_grid(GRIDS[3]) if h.id not in linked)
+    url = f"/api/v1/members/{member_id('pm1')}/households/{other.id}"
+
+    assert (await grids.put(url, headers=staff)).status_code == 201
+    assert (await grids.put(url, headers=staff)).status_code == 204
+    after = await my_households(grids, pm1)
+    assert len(after) == 11 and str(other.id) in {item["id"] for item in after}
+
+    assert (await grids.delete(url, headers=staff)).status_code == 204
+    assert {item["id"] for item in await my_households(grids, pm1)} == {str(h) for h in linked}
+    assert_problem(await grids.delete(url, headers=staff), 404)
+
+
+async def test_links_refused(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    staff = as_person(keys, "staff")
+    household = demo.households_of_grid(GRIDS[0])[-1].id
+    by_worker = await grids.put(
+        f"/api/v1/members/{member_id('pm1')}/households/{household}", headers=as_person(keys, "gw1")
+    )
+    assert_problem(by_worker, 403)
+    missing = await grids.put(f"/api/v1/members/{member_id('pm1')}/households/{uuid.uuid4()}", headers=staff)
+    assert_problem(missing, 404)
+    not_party = await grids.put(f"/api/v1/members/{member_id('gw1')}/households/{household}", headers=staff)
+    assert_problem(not_party, 422, "member_id")
+    assert len(await my_households(grids, as_person(keys, "pm1"))) == 10
+
+
+# -- creating members --------------------------------------------------------------------------
+
+
+async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    staff = as_person(keys, "staff")
+    account = uuid.uuid4()
+    body = {
+        "name": "新党员",
+        "community_code": COMMUNITY,
+        "account_id": str(account),
+        "party_kind": "resident",
+        "bindings": [{"role": "party_member", "place_code": GRIDS[2]}],
+    }
+    created = await grids.post("/api/v1/members", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    new = created.json()
+    assert new["street_code"] == STREET and new["party_kind"] == "resident"
+
+    shown = await grids.get(f"/api/v1/members/{new['id']}", headers=staff)
+    assert shown.status_code == 200
+    assert shown.json()["name"] == "新党员"
+    assert [(b["role"], b["place_code"]) for b in shown.json()["bindings"]] == [("party_member", GRIDS[2])]
+    assert (await bindings_of(grids, keys, account))["places"] == {"party_member": [GRIDS[2]]}
+
+    taken = await grids.post(
+        "/api/v1/members", json=body | {"name": "重复", "account_id": str(person("pm1").account_id)}, headers=staff
+    )
+    assert_problem(taken, 409)
+    elsewhere = await grids.post(
+        "/api/v1/members", json=body | {"community_code": "110105002001", "account_id": None}, headers=staff
+    )
+    assert_problem(elsewhere, 404)
+    nameless = {key: value for key, value in body.items() if key != "name"} | {"account_id": None}
+    assert_problem(await grids.post("/api/v1/members", json=nameless, headers=staff), 422, "name")
+    assert len(await all_members(grids, staff, q="重复")) == 0
+
+
+# -- the party tree -------------------------------------------------------------------------------
+
+
+def walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return [node, *(n for child in node["children"] for n in walk(child))]
+
+
+async def test_staff_see_the_five_level_party_tree(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    response = await grids.get("/api/v1/party-orgs", headers=as_person(keys, "staff"))
+    assert response.status_code == 200, response.text
+    roots = response.json()
+    assert [(root["name"], root["level"]) for root in roots] == [("朝阳区委", "county_committee")]
+
+    street = roots[0]["children"]
+    assert [node["level"] for node in street] == ["street_committee"]
+    community = street[0]["children"]
+    assert [node["level"] for node in community] == ["community_org"]
+    branches = community[0]["children"]
+    assert sorted(node["compound"] for node in branches) == ["晴岚家园", "江南小区"]
+    assert {node["level"] for node in branches} == {"compound_branch"}
+    groups = [group for branch in branches for group in branch["children"]]
+    assert len(groups) == 24 and {group["level"] for group in groups} == {"building_group"}
+    assert all(group["building"] for group in groups)
+
+    nodes = walk(roots[0])
+    assert sum(node["members"] for node in nodes) == 124
+    assert sum(group["members"] for group in groups) == 124
+
+
+async def test_staff_add_a_building_group_under_a_compound_branch(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    staff = as_person(keys, "staff")
+    branch = demo_uuid("party_org", "江南小区党支部")
+    body = {"parent_id": str(branch), "name": "江南小区13号楼党小组", "building": "13号楼"}
+    created = await grids.post("/api/v1/party-orgs", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    new = created.json()
+    assert (new["level"], new["compound"], new["building"], new["members"]) == (
+        "building_group",
+        "江南小区",
+        "13号楼",
+        0,
+    )
+    tree = (await grids.get("/api/v1/party-orgs", headers=staff)).json()
+    parent = next(node for node in walk(tree[0]) if node["id"] == str(branch))
+    assert new["id"] in {child["id"] for child in parent["children"]}
+
+    no_building = {key: value for key, value in body.items() if key != "building"}
+    assert_problem(await grids.post("/api/v1/party-orgs", json=no_building, headers=staff), 422, "building")
+    group = demo_uuid("party_org", "江南小区1号楼党小组")
+    too_deep = await grids.post("/api/v1/party-orgs", json=body | {"parent_id": str(group)}, headers=staff)
+    assert_problem(too_deep, 422, "parent_id")
+    assert_problem(await grids.post("/api/v1/party-orgs", json=body, headers=as_person(keys, "gw1")), 403)
+
+
+# -- street admins, and the edges of the party tree -------------------------------------------
+
+
+@pytest.fixture
+async def grids_500(start_app: Callable[[str], Awaitable[FastAPI]]) -> AsyncIterator[httpx.AsyncClient]:
+    """The grids app answering a crash with its 500, as a user meets it, rather than raising into the test."""
+    transport = httpx.ASGITransport(app=await start_app("grids"), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://grids.test") as client:
+        yield client
+
+
+async def test_a_street_admin_reads_their_own_entry_and_their_streets_roster(
+    grids_500: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    street = as_person(keys, "street")
+    me = await grids_500.get("/api/v1/members/me", headers=street)
+    assert me.status_code == 200, me.text
+    assert me.json()["community_code"] is None
+    assert [(b["role"], b["place_code"]) for b in me.json()["bindings"]] == [("street_admin", STREET)]
+    assert (await grids_500.get(f"/api/v1/members/{member_id('street')}", headers=street)).status_code == 200
+    items = await all_members(grids_500, street)
+    assert {item["id"] for item in items} == {str(member_id(login)) for login in roster_logins() | {"street"}}
+
+
+async def test_a_community_party_org_needs_an_existing_community(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    committee = demo_uuid("party_org", "示范街道党工委")
+    body = {"parent_id": str(committee), "name": "幽灵社区党委", "community_code": f"{STREET}009"}
+    created = await grids.post("/api/v1/party-orgs", json=body, headers=as_person(keys, "street"))
+    assert_problem(created, 422, "community_code")
+
+
+async def test_a_building_group_lies_in_its_branchs_compound(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    branch = demo_uuid("party_org", "江南小区党支部")
+    body = {"parent_id": str(branch), "name": "江南小区13号楼党小组", "building": "13号楼", "compound": "晴岚家园"}
+    created = await grids.post("/api/v1/party-orgs", json=body, headers=as_person(keys, "staff"))
+    if created.status_code != 422:
+        assert created.status_code == 201, created.text
+        assert created.json()["compound"] == "江南小区"
