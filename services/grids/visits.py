@@ -4,12 +4,13 @@ photos, and coverage per grid. Who may record and who may see is part of every q
 from __future__ import annotations
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Float, Integer, String, Uuid, bindparam, exists, func, or_, select, text, tuple_
+from sqlalchemy import DateTime, Float, Integer, String, Uuid, any_, bindparam, exists, func, or_, select, text, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -23,12 +24,12 @@ from services.grids.schemas import (
     VisitIn,
     VisitPublic,
     VisitResult,
-    VisitSummary,
 )
 from shared import outbox
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
-from shared.scope import any_of, area_conditions, place_scope
+from shared.scope import ScopeParts, any_of, area_conditions, place_scope, scope_clause, scope_values
 from shared.security import Principal
 
 COVERAGE_DAYS = 30
@@ -239,39 +240,76 @@ async def public_of(session: AsyncSession, visit: Visit) -> VisitPublic:
     )
 
 
+_SUMMARY_COLUMNS = (
+    col(Visit.id),
+    col(Visit.member_id),
+    col(Visit.household_id),
+    col(Visit.grid_code),
+    col(Visit.kind),
+    col(Visit.visited_at),
+    col(Visit.outside_grid),
+    col(Visit.follow_up),
+)
+_FILTERS = {
+    "grid_code": lambda: col(Visit.grid_code) == bindparam("grid_code"),
+    "member_id": lambda: col(Visit.member_id) == bindparam("member_id", type_=Uuid()),
+    "household_id": lambda: col(Visit.household_id) == bindparam("household_id", type_=Uuid()),
+    "since": lambda: col(Visit.visited_at) >= bindparam("since", type_=DateTime(timezone=True)),
+    "until": lambda: col(Visit.visited_at) < bindparam("until", type_=DateTime(timezone=True)),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(
+    areas: ScopeParts, grid_worker: bool, party_member: bool, filters: tuple[str, ...], after: bool
+) -> PreparedQuery:
+    """One prepared statement per shape of the visits list. The caller's own member is found inside
+    the statement (by the account id in the token), so a page is one round trip."""
+    own_member = select(col(Member.id)).where(col(Member.account_id) == bindparam("account_id", type_=Uuid()))
+    conditions = [scope_clause(areas, street=col(Visit.street_code), community=col(Visit.community_code), grid=None)]
+    if grid_worker:
+        conditions.append(col(Visit.grid_code) == any_(bindparam("worker_grids", type_=ARRAY(String))))
+    conditions.append(col(Visit.member_id) == own_member.scalar_subquery())
+    if party_member:
+        conditions.append(
+            exists().where(
+                col(HouseholdLink.member_id) == own_member.scalar_subquery(),
+                col(HouseholdLink.household_id) == col(Visit.household_id),
+            )
+        )
+    statement = select(*_SUMMARY_COLUMNS).where(or_(*conditions), *(_FILTERS[name]() for name in filters))
+    if after:
+        statement = statement.where(
+            tuple_(col(Visit.visited_at), col(Visit.id))
+            < tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+        )
+    statement = statement.order_by(col(Visit.visited_at).desc(), col(Visit.id).desc())
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer)))
+
+
 async def list_visits(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
-    grid_code: str | None,
-    member_id: uuid.UUID | None,
-    household_id: uuid.UUID | None,
-    since: datetime | None,
-    until: datetime | None,
+    filters: dict[str, Any],
     limit: int,
     cursor: str | None,
-) -> tuple[list[VisitSummary], str | None]:
-    """Newest first."""
-    member = await roster.member_of(session, principal)
-    statement = select(Visit).where(_visit_scope(principal, member))
-    for column, value in (
-        (Visit.grid_code, grid_code),
-        (Visit.member_id, member_id),
-        (Visit.household_id, household_id),
-    ):
-        if value is not None:
-            statement = statement.where(col(column) == value)
-    if since is not None:
-        statement = statement.where(col(Visit.visited_at) >= since)
-    if until is not None:
-        statement = statement.where(col(Visit.visited_at) < until)
-    if cursor:
-        at, after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(tuple_(col(Visit.visited_at), col(Visit.id)) < tuple_(at, after))
-    statement = statement.order_by(col(Visit.visited_at).desc(), col(Visit.id).desc()).limit(limit + 1)
-    rows = (await session.scalars(statement)).all()
-    items, next_cursor = page_of(rows, limit, lambda v: (v.visited_at.isoformat(), v.id))
-    return [VisitSummary.model_validate(v, from_attributes=True) for v in items], next_cursor
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, in the caller's scope (as ``_visit_scope``), as rows of ``VisitSummary``'s fields."""
+    parts, values = scope_values(principal)
+    areas = tuple(part for part in parts if part != "grid")
+    worker_grids = list(principal.places_of("grid_worker"))
+    given = {name: value for name, value in filters.items() if value is not None}
+    values.update(given, worker_grids=worker_grids, account_id=roster.account_uuid(principal), limit=limit + 1)
+    after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
+    if after is not None:
+        values["after_at"], values["after_id"] = after
+    query = _list_query(
+        areas, bool(worker_grids), principal.has_role("party_member"), tuple(sorted(given)), after is not None
+    )
+    rows = await lane.fetch_prepared(query, values)
+    items, next_cursor = page_of(rows, limit, lambda row: (row["visited_at"].isoformat(), row["id"]))
+    return [dict(row) for row in items], next_cursor
 
 
 async def coverage(*, session: AsyncSession, principal: Principal, community_code: str | None) -> CoverageReport:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from pydantic import AwareDatetime
 
 from services.grids import visits
 from services.grids.photos import MAX_PHOTO_BYTES, PhotoStorage
@@ -19,8 +19,9 @@ from services.grids.schemas import (
     VisitSync,
     VisitSyncResult,
 )
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.security import Principal, allow
 
@@ -66,28 +67,27 @@ async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDe
 @router.get("", response_model=VisitPage, responses=problem_responses(401, 403, 422))
 async def list_visits(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     member_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
-    since: Annotated[datetime | None, Query(description="visited at or after")] = None,
-    until: Annotated[datetime | None, Query(description="visited before")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="visited before")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> VisitPage:
+) -> Response:
     """Visits in the caller's scope, newest first; by grid, member, household, date."""
+    filters = {
+        "grid_code": grid_code,
+        "member_id": member_id,
+        "household_id": household_id,
+        "since": since,
+        "until": until,
+    }
     items, next_cursor = await visits.list_visits(
-        session=session,
-        principal=principal,
-        grid_code=grid_code,
-        member_id=member_id,
-        household_id=household_id,
-        since=since,
-        until=until,
-        limit=limit,
-        cursor=cursor,
+        lane=lane, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    return VisitPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/coverage", response_model=CoverageReport, responses=problem_responses(401, 403, 422))

@@ -215,3 +215,27 @@ async def test_coverage_counts_households_visited_in_the_last_30_days(
     assert [item["grid_code"] for item in staff_report["items"]] == GRIDS
     pm1 = as_person(keys, "pm1")
     assert (await grids.get("/api/v1/visits/coverage", headers=pm1)).status_code == 403
+
+
+async def test_a_party_member_lists_their_own_visits_and_those_to_their_households(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    gw1, pm1, pm2 = as_person(keys, "gw1"), as_person(keys, "pm1"), as_person(keys, "pm2")
+    linked = demo.links()["pm1"]
+    unlinked = next(h for h in GRID1 if h not in linked and h not in demo.links()["pm2"])
+    own = visit(linked[0].id)
+    to_linked = visit(linked[1].id, visited_at=(datetime.now(UTC) - timedelta(days=3)).isoformat())
+    elsewhere = visit(unlinked.id)
+    await grids.post("/api/v1/visits/sync", json={"visits": [own]}, headers=pm1)
+    await grids.post("/api/v1/visits/sync", json={"visits": [to_linked, elsewhere]}, headers=gw1)
+
+    listed = (await grids.get("/api/v1/visits", headers=pm1)).json()["items"]
+    assert [v["id"] for v in listed] == [own["id"], to_linked["id"]]  # newest first
+    recent = await grids.get(
+        "/api/v1/visits", params={"since": (datetime.now(UTC) - timedelta(days=1)).isoformat()}, headers=pm1
+    )
+    assert [v["id"] for v in recent.json()["items"]] == [own["id"]]
+    assert (await grids.get(f"/api/v1/visits/{elsewhere['id']}", headers=pm1)).status_code == 404
+    assert (await grids.get("/api/v1/visits", headers=pm2)).json()["items"] == []
+    naive = await grids.get("/api/v1/visits", params={"since": "2026-01-01T00:00:00"}, headers=pm1)
+    assert naive.status_code == 422
