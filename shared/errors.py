@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -200,8 +201,24 @@ async def _on_http_exception(_: Request, exc: Exception) -> Response:
     return problem_response(exc.status_code, detail=detail, headers=dict(exc.headers or {}))
 
 
+# PostgreSQL cannot store NUL characters (and some other code points) in text: input carrying them
+# is the client's, and answers 422 rather than a server error.
+_UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+
+
+async def _on_database_error(_: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DBAPIError)
+    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+        errors = [FieldError(field="request", message="text may not contain NUL or other control characters")]
+        return problem_response(
+            422, slug="validation-error", title="Invalid input", detail=errors[0].message, errors=errors
+        )
+    raise exc
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
 

@@ -2,16 +2,22 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.residents import api
 from services.residents.config import Settings
 from shared.app import create_process_app
+from shared.pii import PiiCipher
 from shared.security import TokenVerifier
 
 
 def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_process_app(
-        settings=settings or Settings(),
+    settings = settings or Settings()
+    assert settings.pii_keys and settings.blind_index_key
+    app = create_process_app(
+        settings=settings,
         title="Residents service",
         description="The resident registry: compounds, buildings, households, residents, tags, and the PII vault.",
-        routers=[],
+        routers=[api.router, api.households, api.catalogue, api.internal],
         verifier=verifier,
     )
+    app.state.pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)
+    return app
