@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 
-from services.residents import service
+from services.residents import importer, service
 from services.residents.schemas import (
     HouseholdPublic,
+    ImportReport,
     ResidentCreate,
     ResidentLookup,
     ResidentPage,
@@ -38,6 +39,8 @@ Reader = Annotated[
     Principal,
     Depends(allow("street_admin", "community_staff", "grid_worker", "resident", machine_scopes=("stats:read",))),
 ]
+Staff = Annotated[Principal, Depends(allow("community_staff"))]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Auditor = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
 
@@ -103,6 +106,43 @@ async def list_reveals(
         session=session, principal=principal, resident_id=resident_id, limit=limit, cursor=cursor
     )
     return RevealPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 413, 422))
+async def import_register(
+    principal: Staff,
+    session: SessionDep,
+    pii: PiiDep,
+    file: Annotated[UploadFile, File(description="a register as xlsx or CSV, with the Chinese headers staff use")],
+    dry_run: Annotated[bool, Query(description="check every row and report, writing nothing")] = False,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> ImportReport:
+    """Import a register into the community: every bad row is reported with its row number, column
+    and reason; with any error, or on a dry run, nothing is written (all or nothing)."""
+    return await importer.import_sheet(
+        session=session,
+        pii=pii,
+        principal=principal,
+        community_code=community_code,
+        data=await file.read(),
+        filename=file.filename,
+        dry_run=dry_run,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "an xlsx, PII masked"}, **problem_responses(401, 403, 422)},
+)
+async def export_register(
+    principal: Registrar,
+    session: SessionDep,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+) -> Response:
+    """The residents in the caller's scope as an xlsx, ID numbers and phones masked."""
+    data = await importer.export_sheet(session=session, principal=principal, grid_code=grid_code)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="residents.xlsx"'})
 
 
 @router.get("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 422))
