@@ -17,10 +17,10 @@ from gateway.keys import KeyRing, ensure_signing_key, key_sealer
 from gateway.proxy import ProxyMiddleware, ServiceProxy
 from gateway.ratelimit import WindowLimiter
 from gateway.revocation import DisabledSubjects
-from gateway.roster import RosterClient
 from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
+from gateway.upstream import Registry, Roster
 from gateway.wechat import WechatClient
 from shared.app import create_process_app
 from shared.db import Database
@@ -57,7 +57,7 @@ def create_app(
     settings: Settings | None = None,
     *,
     verifier: TokenVerifier | None = None,
-    roster_transport: httpx.AsyncBaseTransport | None = None,
+    upstream_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     assert settings.pii_keys and settings.blind_index_key
@@ -110,11 +110,19 @@ def create_app(
             disabled=disabled,
             sms=_sms_sender(settings),
             wechat=_wechat(settings),
-            roster=RosterClient(
+            roster=Roster(
+                name="grids",
                 base_url=settings.service_urls["grids"],
                 issuer=issuer,
                 timeout=settings.proxy_total_timeout,
-                transport=roster_transport,
+                transport=(upstream_transports or {}).get("grids"),
+            ),
+            registry=Registry(
+                name="residents",
+                base_url=settings.service_urls["residents"],
+                issuer=issuer,
+                timeout=settings.proxy_total_timeout,
+                transport=(upstream_transports or {}).get("residents"),
             ),
         )
         await proxy.start()
@@ -129,6 +137,7 @@ def create_app(
         if context is not None:
             await context.disabled.stop()
             await context.roster.close()
+            await context.registry.close()
             for client in (context.sms, context.wechat):
                 if client is not None and hasattr(client, "close"):
                     await client.close()

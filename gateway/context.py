@@ -11,10 +11,10 @@ from fastapi import Depends, Request
 from gateway.config import Settings
 from gateway.keys import KeyRing
 from gateway.revocation import DisabledSubjects
-from gateway.roster import RosterClient
 from gateway.sms import SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
+from gateway.upstream import Registry, Roster
 from gateway.wechat import WechatClient
 from shared.pii import PiiCipher
 
@@ -29,7 +29,8 @@ class GatewayContext:
     disabled: DisabledSubjects
     sms: SmsSender | None
     wechat: WechatClient | None
-    roster: RosterClient
+    roster: Roster
+    registry: Registry
 
     @property
     def pool(self) -> asyncpg.Pool:

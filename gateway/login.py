@@ -15,8 +15,8 @@ from sqlmodel import col
 from gateway import passwords, principals
 from gateway.context import GatewayContext
 from gateway.models import Account, IntegrationClient, SmsCode, WechatBindTicket, WechatIdentity
-from gateway.roster import INTERNAL_SCOPE
 from gateway.tokens import IssuedPair, token_hash
+from gateway.upstream import INTERNAL_SCOPE
 from shared.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
 from shared.pii import is_mainland_mobile
 
@@ -62,7 +62,7 @@ async def _find_account(session: AsyncSession, context: GatewayContext, login: s
 
 
 async def issue_pair(session: AsyncSession, context: GatewayContext, account: Account) -> IssuedPair:
-    claims = await principals.claims_for(session, context.roster, account)
+    claims = await principals.claims_for(session, context, account)
     access = context.issuer.access_token(str(account.id), claims)
     refresh = await context.issuer.start_family(session, account.id)
     return IssuedPair(access, refresh, context.issuer.access_ttl)
@@ -190,7 +190,7 @@ async def refresh(*, session: AsyncSession, context: GatewayContext, refresh_tok
     account = await session.get(Account, account_id)
     if account is None or not account.enabled:
         raise Unauthorized("the account is disabled")
-    claims = await principals.claims_for(session, context.roster, account)
+    claims = await principals.claims_for(session, context, account)
     return IssuedPair(context.issuer.access_token(str(account.id), claims), successor, context.issuer.access_ttl)
 
 

@@ -60,12 +60,20 @@ def _phone(rng: random.Random) -> str:
 
 
 async def load(session: AsyncSession) -> None:
+    await load_homes(session, demo.households())
+
+
+async def load_sign_in_homes(session: AsyncSession) -> None:
+    """Only the households of the ten demo resident accounts (what signing in needs)."""
+    await load_homes(session, [h for h in demo.households() if h.resident_phone])
+
+
+async def load_homes(session: AsyncSession, homes: list[demo.DemoHousehold]) -> None:
     if await session.scalar(select(func.count()).select_from(Resident)):
         return
     settings = Settings()
     assert settings.pii_keys and settings.blind_index_key
     pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)
-    homes = demo.households()
     compounds = {name: demo_uuid("compound", name) for name in dict.fromkeys(h.compound for h in homes)}
     await session.execute(
         insert(Compound)

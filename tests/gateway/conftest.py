@@ -18,6 +18,9 @@ from gateway.context import GatewayContext
 from services.grids.app import create_app as create_grids_app
 from services.grids.config import Settings as GridsSettings
 from services.grids.demo import load_roster
+from services.residents.app import create_app as create_residents_app
+from services.residents.config import Settings as ResidentsSettings
+from services.residents.demo import load_sign_in_homes
 from shared.security import JwksCache, TokenVerifier
 from tests.support.fakes import FakeOutsideWorld
 
@@ -33,8 +36,8 @@ def outside() -> Iterator[FakeOutsideWorld]:
 async def gateway_app(
     database_urls: dict[str, str], outside: FakeOutsideWorld, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[FastAPI]:
-    """The gateway, and the grids service it asks for rosters, both in-process: the grids service
-    verifies the gateway's own tokens (its internal one included) against the gateway's key ring."""
+    """The gateway, and the grids and residents services it asks when it issues tokens, in-process:
+    those verify the gateway's own tokens (its internal one included) against the gateway's key ring."""
     env = outside.gateway_env()
     settings = Settings(
         database_url=database_urls["gateway"],
@@ -56,14 +59,28 @@ async def gateway_app(
         document: dict[str, Any] = await apps["gateway"].state.keyring.jwks()
         return document
 
+    def trusting_the_gateway() -> TokenVerifier:
+        return TokenVerifier(JwksCache(gateway_jwks, cooldown_seconds=0), issuer=settings.public_issuer)
+
     grids_app = create_grids_app(
         GridsSettings(
             database_url=database_urls["grids"], profile="test", photo_dir=str(tmp_path_factory.mktemp("photos"))
         ),
-        verifier=TokenVerifier(JwksCache(gateway_jwks, cooldown_seconds=0), issuer=settings.public_issuer),
+        verifier=trusting_the_gateway(),
     )
-    app = apps["gateway"] = create_app(settings, roster_transport=httpx.ASGITransport(app=grids_app))
-    async with grids_app.router.lifespan_context(grids_app), app.router.lifespan_context(app):
+    residents_app = create_residents_app(
+        ResidentsSettings(database_url=database_urls["residents"], profile="test"), verifier=trusting_the_gateway()
+    )
+    transports: dict[str, httpx.AsyncBaseTransport] = {
+        "grids": httpx.ASGITransport(app=grids_app),
+        "residents": httpx.ASGITransport(app=residents_app),
+    }
+    app = apps["gateway"] = create_app(settings, upstream_transports=transports)
+    async with (
+        grids_app.router.lifespan_context(grids_app),
+        residents_app.router.lifespan_context(residents_app),
+        app.router.lifespan_context(app),
+    ):
         app.state.grids_app = grids_app
         yield app
 
@@ -72,6 +89,7 @@ async def gateway_app(
 async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> None:
     await load_process(BY_NAME["gateway"], database_urls["gateway"])
     await run_loader(load_roster, database_urls["grids"])
+    await run_loader(load_sign_in_homes, database_urls["residents"])
     context: GatewayContext = gateway_app.state.gateway
     context.disabled.forget_recent()
     await context.disabled.refresh()

@@ -315,3 +315,30 @@ async def test_a_reload_before_the_disable_commits_does_not_forget_it(gateway_ap
     await context.disabled.refresh()  # the poller reads the database meanwhile
     assert sub in context.disabled.subjects
     context.disabled.discard(sub)
+
+
+async def test_a_residents_token_follows_the_registry_at_the_next_refresh(
+    gw: httpx.AsyncClient, database_urls: dict[str, str]
+) -> None:
+    """The residents service owns where a resident lives: a move there shows in the next token."""
+    tokens = await login(gw, RESIDENT_PHONE)
+    before = (await gw.get("/api/v1/me", headers=bearer(tokens["access_token"]))).json()
+    assert before["household_id"] == str(demo_uuid("household", RESIDENT_PHONE))
+    target = demo_uuid("household", "13900000002")  # in grid 2
+    conn = await asyncpg.connect(database_urls["residents"])
+    try:
+        await conn.execute(
+            "UPDATE resident SET household_id = $1, grid_code = $2 WHERE id = $3",
+            target,
+            "110105001001002",
+            demo_uuid("resident", RESIDENT_PHONE),
+        )
+        refreshed = await gw.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+        after = (await gw.get("/api/v1/me", headers=bearer(refreshed.json()["access_token"]))).json()
+        assert after["household_id"] == str(target) and after["grid_code"] == "110105001001002"
+        await conn.execute("DELETE FROM resident WHERE id = $1", demo_uuid("resident", RESIDENT_PHONE))
+        gone = await gw.post("/api/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
+        claims = jwt.decode(gone.json()["access_token"], options={"verify_signature": False})
+        assert claims["roles"] == [] and "household_id" not in claims  # out of the registry: no longer a resident
+    finally:
+        await conn.close()
