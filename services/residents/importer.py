@@ -57,13 +57,13 @@ async def import_sheet(
         rows, errors = read_sheet(data, filename, None)
     except ValueError as exc:
         raise ValidationFailed.on("file", str(exc)) from exc
+    total = len(rows) + len({e.row for e in errors if e.row > 1})  # the rows read, good or bad
     plan = _Plan(community, pii)
     await plan.load_places(session)
     for row in rows:
         plan.place(row, errors)
     await plan.check_registered(session, rows, errors)
     plan.assign_guardians(rows, errors)
-    total = len(rows) + len({e.row for e in errors if e.row > 1})
     report_errors = [ImportError_(row=e.row, column=e.column, reason=e.reason) for e in sorted(errors, key=_order)]
     if errors or dry_run:
         return ImportReport(dry_run=dry_run, rows=total, created=0, errors=report_errors)

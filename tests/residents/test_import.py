@@ -67,7 +67,7 @@ async def test_a_register_with_mistakes_writes_nothing_and_lists_them_all(
         report = await upload(residents, keys, bad, dry_run=str(dry_run).lower())
         assert report.status_code == 200, report.text
         body = report.json()
-        assert body["created"] == 0 and body["dry_run"] is dry_run
+        assert body["created"] == 0 and body["dry_run"] is dry_run and body["rows"] == 5
         assert {(e["row"], e["column"]) for e in body["errors"]} >= {
             (3, "身份证号"),
             (4, "与户主关系"),
