@@ -34,6 +34,7 @@ class Platform:
     grids: LiveProcess
     grids_env: dict[str, str]
     database_urls: dict[str, str]
+    residents: LiveProcess
 
     def restart_grids(self) -> None:
         self.grids = LiveProcess(
@@ -44,9 +45,9 @@ class Platform:
 
 @pytest.fixture
 async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path) -> AsyncIterator[Platform]:
-    for name in ("grids", "gateway"):
+    for name in ("grids", "residents", "gateway"):
         await load_process(BY_NAME[name], database_urls[name])
-    gateway_port, grids_port = free_port(), free_port()
+    gateway_port, grids_port, residents_port = free_port(), free_port(), free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     grids_env = {
         "GRIDS_JWKS_URL": f"{gateway_url}/.well-known/jwks.json",
@@ -55,7 +56,12 @@ async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path
         "GRIDS_REVOCATIONS_INTERVAL_SECONDS": "1",
         "GRIDS_PHOTO_DIR": str(tmp_path / "photos"),
     }
-    upstreams = {name: f"http://127.0.0.1:{grids_port}" for name in ("residents", "grids", "orders", "jobs")}
+    residents_env = {
+        "RESIDENTS_JWKS_URL": f"{gateway_url}/.well-known/jwks.json",
+        "RESIDENTS_JWT_ISSUER": "grid-platform-gateway",
+    }
+    upstreams = {name: f"http://127.0.0.1:{grids_port}" for name in ("grids", "orders", "jobs")}
+    upstreams["residents"] = f"http://127.0.0.1:{residents_port}"
     gateway_env = {
         "GATEWAY_JWT_ISSUER": "grid-platform-gateway",
         "GATEWAY_SERVICE_URLS": json.dumps(upstreams),
@@ -68,10 +74,13 @@ async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path
     gateway.wait_ready()
     grids = LiveProcess(BY_NAME["grids"], database_urls["grids"], "", grids_env, port=grids_port)
     grids.wait_ready()
-    running = Platform(gateway, grids, grids_env, database_urls)
+    residents = LiveProcess(BY_NAME["residents"], database_urls["residents"], "", residents_env, port=residents_port)
+    residents.wait_ready()
+    running = Platform(gateway, grids, grids_env, database_urls, residents)
     try:
         yield running
     finally:
+        running.residents.stop()
         running.grids.stop()
         running.gateway.stop()
 
@@ -211,3 +220,42 @@ async def test_a_grid_workers_day_and_a_party_member_moved_between_grids(platfor
         assert refreshed.status_code == 200, refreshed.text
         after = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {refreshed.json()['access_token']}"})
         assert after.json()["places"] == {"party_member": [GRIDS[1]]}
+
+
+async def test_the_registry_through_the_gateway(platform: Platform) -> None:
+    """The residents issue's "done when": a grid worker searches their grid and reveals a phone for a
+    purpose, which the audit shows; staff import a register with mistakes, fix it, import, export."""
+    async with httpx.AsyncClient(base_url=platform.gateway.base_url, timeout=30) as client:
+        worker = {"Authorization": f"Bearer {await sign_in(client, 'gw1')}"}
+        listed = (await client.get("/api/v1/residents", params={"limit": 100}, headers=worker)).json()["items"]
+        assert listed and {r["grid_code"] for r in listed} == {GRIDS[0]}
+        found = (await client.get("/api/v1/residents", params={"q": "13900000001"}, headers=worker)).json()["items"]
+        assert [r["id"] for r in found] == [str(demo_uuid("resident", "13900000001"))]
+        assert found[0]["phone"] == "139****0001"
+        elsewhere = await client.get("/api/v1/residents", params={"q": "13900000002"}, headers=worker)
+        assert elsewhere.json()["items"] == []  # lives in grid 2
+        revealed = await client.post(
+            f"/api/v1/residents/{found[0]['id']}/reveal",
+            json={"fields": ["phone"], "purpose": "联系家属安排上门走访"},
+            headers=worker,
+        )
+        assert revealed.status_code == 200 and revealed.json()["phone"] == "13900000001"
+
+        staff = {"Authorization": f"Bearer {await sign_in(client, 'staff')}"}
+        audit = (await client.get("/api/v1/residents/reveals", headers=staff)).json()["items"]
+        assert audit[0]["purpose"] == "联系家属安排上门走访" and audit[0]["fields"] == ["phone"]
+        assert audit[0]["account_id"] == str(demo_uuid("account", "gw1"))
+
+        header = "姓名,身份证号,手机号,小区,楼栋,单元,门牌号,与户主关系,居住类型,网格编码"
+        good = f"赵新民,110105197005050512,13700001111,新苑小区,1号楼,1单元,101,户主,户籍,{GRIDS[0]}"
+        bad = good.replace("110105197005050512", "110105197005050513").replace("户主", "房东")
+        files = {"file": ("登记表.csv", f"{header}\n{bad}\n".encode(), "text/csv")}
+        dry = await client.post("/api/v1/residents/import", params={"dry_run": "true"}, files=files, headers=staff)
+        assert dry.status_code == 200, dry.text
+        assert {(e["row"], e["column"]) for e in dry.json()["errors"]} == {(2, "身份证号"), (2, "与户主关系")}
+        files = {"file": ("登记表.csv", f"{header}\n{good}\n".encode(), "text/csv")}
+        done = await client.post("/api/v1/residents/import", files=files, headers=staff)
+        assert done.json()["created"] == 1, done.text
+        exported = await client.get("/api/v1/residents/export", params={"grid_code": GRIDS[0]}, headers=staff)
+        assert exported.status_code == 200 and exported.content[:2] == b"PK"
+        assert b"110105197005050512" not in exported.content
