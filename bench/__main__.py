@@ -4,12 +4,13 @@ in bench/results/. See bench/README.md."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import signal
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop
+from bench import calibrate, fastlane, gateway_hop, residents
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -20,26 +21,37 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     fastlane.NAME: (fastlane.run, True),
     gateway_hop.NAME: (gateway_hop.run, True),
     calibrate.NAME: (calibrate.run, False),
+    residents.NAME: (residents.run, False),
 }
+ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
+DEFAULT_ROWS = {residents.NAME: residents.DEFAULT_ROWS}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Throughput benchmarks of the platform.")
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server (default 10)")
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
-    parser.add_argument("--rows", type=int, default=200_000, help="rows in the benchmark tables (default 200000)")
+    parser.add_argument(
+        "--rows",
+        type=int,
+        help=f"rows in the benchmark tables (default {ROWS}; residents: {residents.DEFAULT_ROWS} residents)",
+    )
     parser.add_argument(
         "--warmup", type=float, default=DEFAULT_WARMUP, help=f"seconds of load not counted (default {DEFAULT_WARMUP:g})"
     )
     parser.add_argument(
-        "--only", choices=sorted(BENCHMARKS), help="run this benchmark only (loadgen: only with --only)"
+        "--only", choices=sorted(BENCHMARKS), help="run this benchmark only (loadgen, residents: only with --only)"
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.connections < 1 or args.warmup < 0:
         parser.error("--duration and --connections must be positive, --warmup not negative")
     options = Options(
-        duration=args.duration, connections=args.connections, rows=args.rows, warmup=args.warmup, strict=args.strict
+        duration=args.duration,
+        connections=args.connections,
+        rows=args.rows if args.rows is not None else ROWS,
+        warmup=args.warmup,
+        strict=args.strict,
     )
 
     def on_sigterm(signum: int, frame: Any) -> None:
@@ -51,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         for name, (benchmark, by_default) in BENCHMARKS.items():
             if (args.only or name) != name or (not args.only and not by_default):
                 continue
-            report = benchmark(options)
+            rows = args.rows if args.rows is not None else DEFAULT_ROWS.get(name, ROWS)
+            report = benchmark(dataclasses.replace(options, rows=rows))
             report["options"] = vars(args)
             report["environment"] = environment()
             path = write_result(name, report)
