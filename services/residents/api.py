@@ -9,6 +9,11 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 
 from services.residents import importer, service
 from services.residents.schemas import (
+    BuildingCreate,
+    BuildingPublic,
+    CompoundCreate,
+    CompoundPublic,
+    HouseholdCreate,
     HouseholdPublic,
     ImportReport,
     ResidentCreate,
@@ -31,6 +36,8 @@ from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 households = APIRouter(prefix="/api/v1/households", tags=["residents"])
+compounds = APIRouter(prefix="/api/v1/compounds", tags=["residents"])
+buildings = APIRouter(prefix="/api/v1/buildings", tags=["residents"])
 catalogue = APIRouter(prefix="/api/v1/tags", tags=["residents"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
 
@@ -184,6 +191,32 @@ async def reveal(
         purpose=body.purpose,
     )
     return Revealed.model_validate(values)
+
+
+@households.post(
+    "", status_code=201, response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def create_household(body: HouseholdCreate, principal: Registrar, session: SessionDep) -> HouseholdPublic:
+    """A flat of a building the caller keeps becomes a household (its residents are added next)."""
+    household = await service.create_household(session=session, principal=principal, body=body)
+    return HouseholdPublic.model_validate({**household.model_dump(), "residents": []})
+
+
+@compounds.post(
+    "", status_code=201, response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def create_compound(body: CompoundCreate, principal: Staff, session: SessionDep) -> CompoundPublic:
+    compound = await service.create_compound(session=session, principal=principal, body=body)
+    return CompoundPublic.model_validate(compound, from_attributes=True)
+
+
+@buildings.post(
+    "", status_code=201, response_model=BuildingPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def create_building(body: BuildingCreate, principal: Staff, session: SessionDep) -> BuildingPublic:
+    """A building of a compound, in one grid of the community."""
+    building = await service.create_building(session=session, principal=principal, body=body)
+    return BuildingPublic.model_validate(building, from_attributes=True)
 
 
 @households.get("/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 422))

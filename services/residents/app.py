@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         settings=settings,
         title="Residents service",
         description="The resident registry: compounds, buildings, households, residents, tags, and the PII vault.",
-        routers=[api.router, api.households, api.catalogue, api.internal],
+        routers=[api.router, api.households, api.compounds, api.buildings, api.catalogue, api.internal],
         verifier=verifier,
     )
     app.state.pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)

@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.residents import people
-from services.residents.models import Building, Household, Resident, RevealAudit, Tag, outbox_event
+from services.residents.models import Building, Compound, Household, Resident, RevealAudit, Tag, outbox_event
 from services.residents.schemas import (
+    BuildingCreate,
+    CompoundCreate,
+    HouseholdCreate,
     ResidentCreate,
     ResidentPlace,
     ResidentPublic,
@@ -490,3 +493,69 @@ async def household_with_residents(
         )
     ).all()
     return household, [summary_of(r, principal) for r in residents]
+
+
+# -- places staff add by hand (imports add them too) ------------------------------------------
+
+
+def _community_staff_of(principal: Principal, community_code: str) -> None:
+    if community_code not in principal.places_of("community_staff"):
+        raise NotFound(f"no community {community_code} you keep")
+
+
+async def create_compound(*, session: AsyncSession, principal: Principal, body: CompoundCreate) -> Compound:
+    _community_staff_of(principal, body.community_code)
+    if await session.scalar(
+        select(col(Compound.id)).where(
+            col(Compound.community_code) == body.community_code, col(Compound.name) == body.name
+        )
+    ):
+        raise Conflict(f"the community already has a compound named {body.name}")
+    compound = Compound(name=body.name, community_code=body.community_code, street_code=body.community_code[:9])
+    session.add(compound)
+    await session.flush()
+    return compound
+
+
+async def create_building(*, session: AsyncSession, principal: Principal, body: BuildingCreate) -> Building:
+    compound = await session.get(Compound, body.compound_id)
+    if compound is None or compound.community_code not in principal.places_of("community_staff"):
+        raise NotFound(f"no compound {body.compound_id} you keep")
+    if body.grid_code[:12] != compound.community_code:
+        raise ValidationFailed.on("grid_code", "the grid is not in the compound's community")
+    if await session.scalar(
+        select(col(Building.id)).where(col(Building.compound_id) == compound.id, col(Building.name) == body.name)
+    ):
+        raise Conflict(f"the compound already has a building named {body.name}")
+    building = Building(**body.model_dump(), community_code=compound.community_code, street_code=compound.street_code)
+    session.add(building)
+    await session.flush()
+    return building
+
+
+async def create_household(*, session: AsyncSession, principal: Principal, body: HouseholdCreate) -> Household:
+    building = await session.get(Building, body.building_id)
+    if building is None or not may_write(principal, building.grid_code):
+        raise NotFound(f"no building {body.building_id} you keep")
+    if await session.scalar(
+        select(col(Household.id)).where(
+            col(Household.building_id) == building.id,
+            col(Household.unit) == body.unit,
+            col(Household.room) == body.room,
+        )
+    ):
+        raise Conflict("that flat is already a household")
+    compound = await session.get(Compound, building.compound_id)
+    assert compound is not None
+    household = Household(
+        building_id=building.id,
+        unit=body.unit,
+        room=body.room,
+        address=f"{compound.name}{building.name}{body.unit}{body.room}",
+        grid_code=building.grid_code,
+        community_code=building.community_code,
+        street_code=building.street_code,
+    )
+    session.add(household)
+    await session.flush()
+    return household

@@ -208,3 +208,35 @@ async def test_the_gateway_looks_a_resident_up_by_phone(
     assert (
         await residents.post("/internal/residents/lookup", json={"phone": "13900000003"}, headers=staff(keys))
     ).status_code == 403
+
+
+async def test_staff_add_a_compound_a_building_and_a_household_then_a_resident(
+    residents: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    headers = staff(keys)
+    compound = await residents.post(
+        "/api/v1/compounds", json={"name": "新苑小区", "community_code": COMMUNITY}, headers=headers
+    )
+    assert compound.status_code == 201, compound.text
+    again = await residents.post(
+        "/api/v1/compounds", json={"name": "新苑小区", "community_code": COMMUNITY}, headers=headers
+    )
+    assert again.status_code == 409
+    elsewhere = await residents.post(
+        "/api/v1/compounds", json={"name": "别处小区", "community_code": "110105002001"}, headers=headers
+    )
+    assert elsewhere.status_code == 404
+    building = await residents.post(
+        "/api/v1/buildings",
+        json={"compound_id": compound.json()["id"], "name": "1号楼", "grid_code": GRIDS[2], "floors": 6},
+        headers=headers,
+    )
+    assert building.status_code == 201 and building.json()["grid_code"] == GRIDS[2]
+    flat = {"building_id": building.json()["id"], "unit": "1单元", "room": "101"}
+    gw1 = worker(keys, GRIDS[0])
+    assert (await residents.post("/api/v1/households", json=flat, headers=gw1)).status_code == 404  # not gw1's grid
+    household = await residents.post("/api/v1/households", json=flat, headers=worker(keys, GRIDS[2]))
+    assert household.status_code == 201 and household.json()["address"] == "新苑小区1号楼1单元101"
+    assert (await residents.post("/api/v1/households", json=flat, headers=headers)).status_code == 409
+    created = await register(residents, keys, household_id=household.json()["id"])
+    assert created.status_code == 201 and created.json()["grid_code"] == GRIDS[2]
