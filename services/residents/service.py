@@ -43,36 +43,41 @@ SENSITIVE_READERS = ("community_staff", "grid_worker")
 REVEALERS = ("community_staff", "grid_worker")
 
 
-def resident_scope(principal: Principal) -> Any:
-    """Residents the caller may see: their street's (admins, integration clients), community's
-    (staff), grids' (grid workers), and for a resident their own household."""
+def _place_scope(principal: Principal, *, street: Any, community: Any, grid: Any, household: Any) -> Any:
+    """Rows in the caller's street (admins, integration clients), community (staff), grids (grid
+    workers), and for a resident their own household."""
     conditions = []
     if principal.machine:
-        if principal.street_code:
-            conditions.append(col(Resident.street_code) == principal.street_code)
-        return or_(*conditions) if conditions else false()
+        return street == principal.street_code if principal.street_code else false()
     if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(col(Resident.street_code), streets))
+        conditions.append(any_of(street, streets))
     if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(col(Resident.community_code), communities))
+        conditions.append(any_of(community, communities))
     if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(col(Resident.grid_code), grids))
+        conditions.append(any_of(grid, grids))
     if principal.has_role("resident") and principal.household_id:
-        conditions.append(col(Resident.household_id) == uuid.UUID(principal.household_id))
+        conditions.append(household == uuid.UUID(principal.household_id))
     return or_(*conditions) if conditions else false()
+
+
+def resident_scope(principal: Principal) -> Any:
+    return _place_scope(
+        principal,
+        street=col(Resident.street_code),
+        community=col(Resident.community_code),
+        grid=col(Resident.grid_code),
+        household=col(Resident.household_id),
+    )
 
 
 def household_scope(principal: Principal) -> Any:
-    conditions = []
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(col(Household.street_code), streets))
-    if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(col(Household.community_code), communities))
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(col(Household.grid_code), grids))
-    if principal.has_role("resident") and principal.household_id:
-        conditions.append(col(Household.id) == uuid.UUID(principal.household_id))
-    return or_(*conditions) if conditions else false()
+    return _place_scope(
+        principal,
+        street=col(Household.street_code),
+        community=col(Household.community_code),
+        grid=col(Household.grid_code),
+        household=col(Household.id),
+    )
 
 
 def may_write(principal: Principal, grid_code: str) -> bool:
