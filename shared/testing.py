@@ -3,6 +3,7 @@ between tests, and real ES256 tokens signed by a throwaway key (the services ver
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 import uuid
@@ -124,7 +125,15 @@ class Truncator:
 
     async def truncate(self) -> None:
         for conn, statement in self._targets:
-            await conn.execute(statement)
+            for attempt in range(5):
+                try:
+                    await conn.execute(statement)
+                    break
+                except asyncpg.DeadlockDetectedError:
+                    # A request of the previous test may still be finishing its transaction.
+                    if attempt == 4:
+                        raise
+                    await asyncio.sleep(0.2 * (attempt + 1))
 
     async def close(self) -> None:
         for conn, _ in self._targets:
