@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Uuid, and_, delete, exists, func, null, or_, select, tuple_
+from sqlalchemy import Uuid, and_, delete, exists, false, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -105,7 +105,7 @@ def _member_scope(principal: Principal) -> Any:
         )
     if (account_id := account_uuid(principal)) is not None and not principal.machine:
         conditions.append(col(Member.account_id) == account_id)
-    return or_(*conditions) if conditions else null().is_not(None)
+    return or_(*conditions) if conditions else false()
 
 
 def may_manage_community(principal: Principal, community_code: str) -> bool:
@@ -408,7 +408,7 @@ async def party_tree(*, session: AsyncSession, principal: Principal) -> list[Par
         (
             await session.execute(
                 select(col(Member.party_org_id), func.count())
-                .where(any_of(col(Member.party_org_id), [o.id for o in orgs], Uuid()) if orgs else null().is_not(None))
+                .where(any_of(col(Member.party_org_id), [o.id for o in orgs], Uuid()))
                 .group_by(col(Member.party_org_id))
             )
         ).all()

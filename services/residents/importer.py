@@ -92,6 +92,7 @@ class _Plan:
         self.guardian_of: dict[int, uuid.UUID] = {}
         self.ids: dict[int, uuid.UUID] = {}
         self.local_tags: set[str] = set()
+        self.known_tags: set[str] = set(STANDARD_TAGS)
 
     async def load_places(self, session: AsyncSession) -> None:
         for compound in (
@@ -107,7 +108,7 @@ class _Plan:
             await session.scalars(select(Household).where(col(Household.community_code) == self.community))
         ).all():
             self.households[(h.building_id, h.unit, h.room)] = (h.id, h.grid_code)
-        self.known_tags = set(STANDARD_TAGS) | set(
+        self.known_tags |= set(
             (await session.scalars(select(col(Tag.code)).where(col(Tag.community_code) == self.community))).all()
         )
 
