@@ -68,11 +68,10 @@ def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Pop
     gateway = f"http://127.0.0.1:{8000 + offset}"
     env.setdefault(f"{spec.env_prefix}JWKS_URL", f"{gateway}/.well-known/jwks.json")
     env.setdefault(f"{spec.env_prefix}REVOCATIONS_URL", f"{gateway}/.well-known/revocations.json")
-    if spec.name == "gateway":
-        upstreams = {
-            other.name: f"http://127.0.0.1:{other.port + offset}" for other in PROCESSES if other.name != "gateway"
-        }
-        env.setdefault("GATEWAY_SERVICE_URLS", json.dumps(upstreams))
+    upstreams = {
+        other.name: f"http://127.0.0.1:{other.port + offset}" for other in PROCESSES if other.name != "gateway"
+    }
+    env.setdefault(f"{spec.env_prefix}SERVICE_URLS", json.dumps(upstreams))
     command = [
         sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
         "--host", host, "--port", str(spec.port + offset),

@@ -34,13 +34,7 @@ class Settings(ProcessSettings):
     service_name: str = "gateway"
     public_issuer: str = "grid-platform-gateway"
 
-    # Upstreams and the route table.
-    service_urls: dict[str, str] = {
-        "residents": "http://127.0.0.1:8101",
-        "grids": "http://127.0.0.1:8102",
-        "orders": "http://127.0.0.1:8103",
-        "jobs": "http://127.0.0.1:8104",
-    }
+    # Upstreams (``service_urls``, from the base settings) and the route table.
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
     # Bodies pass through to the services: as large as the largest a service takes (visit photos, 5 MB).
     max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)

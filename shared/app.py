@@ -19,6 +19,7 @@ from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.metrics import Metrics, metrics_endpoint
 from shared.middleware import RequestContextMiddleware
+from shared.peers import Peers
 from shared.security import JwksCache, RevocationList, TokenVerifier, jwks_from_url
 from shared.settings import ProcessSettings
 
@@ -42,6 +43,7 @@ def create_process_app(
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
+    peers: Peers | None = None,
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
     idempotency, and a lifespan that opens and closes its database."""
@@ -53,6 +55,7 @@ def create_process_app(
         db = Database(settings)
         await db.start()
         app.state.db = db
+        app.state.peers = peers or Peers(settings.service_urls, timeout=settings.peer_timeout_seconds)
         app.state.shutting_down = False
         metrics.add_pool_probe_list(db.pool_stats)
         for hook in on_startup:
@@ -68,6 +71,7 @@ def create_process_app(
                 await revocations.stop()
             for hook in on_shutdown:
                 await hook(app)
+            await app.state.peers.close()
             await db.stop()
             log.info("stopped", extra={"event": "shutdown"})
 

@@ -38,6 +38,14 @@ class ProcessSettings(BaseSettings):
     revocations_url: str | None = "http://127.0.0.1:8000/.well-known/revocations.json"
     revocations_interval_seconds: float = Field(default=30.0, gt=0)
     cors_origins: list[str] = []
+    # Where the other services answer (shared.peers): calls on behalf of a caller, event deliveries.
+    service_urls: dict[str, str] = {
+        "residents": "http://127.0.0.1:8101",
+        "grids": "http://127.0.0.1:8102",
+        "orders": "http://127.0.0.1:8103",
+        "jobs": "http://127.0.0.1:8104",
+    }
+    peer_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @model_validator(mode="after")
     def _secrets_present(self) -> ProcessSettings:

@@ -4,6 +4,7 @@ before every test, apps running their real lifespan, and clients that speak to t
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -14,6 +15,7 @@ import pytest
 from fastapi import FastAPI
 
 from deploy.processes import BY_NAME, PROCESSES
+from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,9 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("empty_tables")
 
 
+# The services others ask on behalf of a caller (shared.peers).
+PEERS = ("residents", "grids")
+
 AppFactory = Callable[[str], Awaitable[FastAPI]]
 
 
@@ -77,7 +82,12 @@ async def start_app(
                 if "photo_dir" in config.Settings.model_fields:
                     settings.photo_dir = str(tmp_path_factory.mktemp(f"{name}-photos"))
                 app_module = importlib.import_module(f"{spec.package}.app")
-                app: FastAPI = app_module.create_app(settings, verifier=keys.verifier())
+                extra: dict[str, Any] = {}
+                if "peers" in inspect.signature(app_module.create_app).parameters:
+                    # Calls on behalf of the caller reach the other services' apps in this process.
+                    transports = {peer: httpx.ASGITransport(app=await start(peer)) for peer in PEERS if peer != name}
+                    extra["peers"] = Peers({peer: f"http://{peer}.test" for peer in transports}, transports=transports)
+                app: FastAPI = app_module.create_app(settings, verifier=keys.verifier(), **extra)
                 await stack.enter_async_context(app.router.lifespan_context(app))
                 apps[name] = app
             return apps[name]
