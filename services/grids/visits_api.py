@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from pydantic import AwareDatetime
 
 from services.grids import visits
-from services.grids.photos import MAX_PHOTO_BYTES, PhotoStorage
 from services.grids.schemas import (
     CoverageReport,
     PhotoPublic,
@@ -23,6 +22,7 @@ from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
+from shared.photos import MAX_PHOTO_BYTES, PhotoStorage
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])

@@ -1,4 +1,4 @@
-"""Visit photos (走访照片): deciding what an upload really is, and keeping the bytes.
+"""Photos (visits, orders): deciding what an upload really is, and keeping the bytes.
 
 ``check_photo`` looks only at the content: Pillow must recognise a JPEG, PNG or WebP image, the file must survive
 ``verify()`` and a full decode, and the picture must not be a decompression bomb. Whatever filename or content type
@@ -111,11 +111,11 @@ def check_photo(data: bytes) -> CheckedPhoto:
     )
 
 
-def photo_key(visit_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
-    """The storage key of one photo: ``"<visit uuid>/<photo uuid>.<extension>"``."""
+def photo_key(owner_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
+    """The storage key of one photo of a visit or an order: ``"<owner uuid>/<photo uuid>.<extension>"``."""
     if extension not in {ext for _, ext in ALLOWED.values()}:
         raise ValueError(f"unknown photo extension {extension!r}")
-    return f"{visit_id}/{photo_id}.{extension}"
+    return f"{owner_id}/{photo_id}.{extension}"
 
 
 class PhotoStorage(Protocol):
