@@ -24,14 +24,19 @@ from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
+# Due events in order, skipping those whose aggregate has an earlier one waiting out its back-off;
+# ``before_seq`` is the aggregate's latest earlier undelivered event, which must go out first.
 _CLAIM = """
-SELECT e.seq, e.id, e.type, e.aggregate_id, e.payload, e.occurred_at, e.attempts
+SELECT e.seq, e.id, e.type, e.aggregate_id, e.payload, e.occurred_at, e.attempts,
+       (SELECT max(p.seq) FROM outbox_event p
+         WHERE p.aggregate_id = e.aggregate_id AND p.seq < e.seq
+           AND p.delivered_at IS NULL AND p.dead_at IS NULL) AS before_seq
   FROM outbox_event e
  WHERE e.delivered_at IS NULL AND e.dead_at IS NULL AND e.next_attempt_at <= $1
    AND NOT EXISTS (
        SELECT 1 FROM outbox_event p
         WHERE p.aggregate_id = e.aggregate_id AND p.seq < e.seq
-          AND p.delivered_at IS NULL AND p.dead_at IS NULL)
+          AND p.delivered_at IS NULL AND p.dead_at IS NULL AND p.next_attempt_at > $1)
  ORDER BY e.seq
  LIMIT $2
    FOR UPDATE OF e SKIP LOCKED
@@ -88,10 +93,10 @@ class Relay:
         now = self.clock()
         async with pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, now, self.batch_size)
-            stalled: set[str] = set()  # aggregates with a failed event in this batch: keep their order
+            sent: set[int] = set()
             for row in rows:
-                if row["aggregate_id"] in stalled:
-                    continue
+                if row["before_seq"] is not None and row["before_seq"] not in sent:
+                    continue  # an earlier event of its aggregate failed, or another relay holds it
                 error = await self._deliver(row)
                 if error is None:
                     await conn.execute(
@@ -101,8 +106,8 @@ class Relay:
                         self.clock(),
                     )
                     delivered += 1
+                    sent.add(row["seq"])
                     continue
-                stalled.add(row["aggregate_id"])
                 attempts = row["attempts"] + 1
                 if attempts >= self.max_attempts:
                     await conn.execute(
