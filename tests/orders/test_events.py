@@ -93,8 +93,9 @@ async def test_a_follow_up_visit_becomes_one_issue_order(
 
 
 async def test_a_delivery_without_a_valid_signature_is_refused(orders: httpx.AsyncClient) -> None:
+    event_id = str(uuid.uuid4())
     event = {
-        "id": str(uuid.uuid4()),
+        "id": event_id,
         "type": "visit.follow_up_needed",
         "aggregate_id": str(uuid.uuid4()),
         "occurred_at": datetime.now(UTC).isoformat(),
@@ -103,11 +104,11 @@ async def test_a_delivery_without_a_valid_signature_is_refused(orders: httpx.Asy
     body = orjson.dumps(event)
     unsigned = await orders.post(EVENTS_PATH, content=body, headers={"content-type": "application/json"})
     assert unsigned.status_code == 401
-    forged = signed_headers(signer("not-the-platform-secret"), event["id"], body)
+    forged = signed_headers(signer("not-the-platform-secret"), event_id, body)
     assert (await orders.post(EVENTS_PATH, content=body, headers=forged)).status_code == 401
-    stale = signed_headers(signer(DEVELOPMENT_SECRET), event["id"], body, now=datetime.now(UTC).timestamp() - 3600)
+    stale = signed_headers(signer(DEVELOPMENT_SECRET), event_id, body, now=datetime.now(UTC).timestamp() - 3600)
     assert (await orders.post(EVENTS_PATH, content=body, headers=stale)).status_code == 401
-    good = signed_headers(signer(DEVELOPMENT_SECRET), event["id"], body)
+    good = signed_headers(signer(DEVELOPMENT_SECRET), event_id, body)
     tampered = body.replace(GRIDS[0].encode(), GRIDS[1].encode())
     assert (await orders.post(EVENTS_PATH, content=tampered, headers=good)).status_code == 401
     accepted = await orders.post(EVENTS_PATH, content=body, headers=good)
@@ -171,7 +172,8 @@ async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, da
     try:
         for n in range(3):
             await conn.execute(
-                "INSERT INTO outbox_event (id, type, aggregate_id, payload) VALUES ($1, 'visit.follow_up_needed', $2, $3)",
+                "INSERT INTO outbox_event (id, type, aggregate_id, payload)"
+                " VALUES ($1, 'visit.follow_up_needed', $2, $3)",
                 uuid.uuid4(),
                 aggregate,
                 orjson.dumps({"n": n}).decode(),
