@@ -6,6 +6,8 @@ schemas that ship with ``kubernetes_validate``.
 
 from __future__ import annotations
 
+import importlib
+import json
 import re
 import shlex
 from functools import cache
@@ -378,3 +380,36 @@ def test_migrate_job_migrates_every_database() -> None:
     for spec in PROCESSES:
         ref = secret_ref(container["env"], f"{spec.env_prefix}DATABASE_URL")
         assert database_name(secret["stringData"][ref["key"]]) == spec.database
+
+
+def production_secrets(spec: ProcessSpec) -> list[str]:
+    """The variables a process refuses to start without in production (its secret settings)."""
+    settings = importlib.import_module(f"{spec.package}.config").Settings
+    return [f"{spec.env_prefix}{name.upper()}" for name in (*settings.secret_fields, "events_secret")]
+
+
+@process_params
+def test_every_production_secret_is_given_in_compose_and_kubernetes(
+    services: dict[str, Doc], spec: ProcessSpec
+) -> None:
+    env = as_env(services[spec.name].get("environment"))
+    (secret,) = objects("Secret").values()
+    (container,) = pod_spec(objects("Deployment")[spec.name])["containers"]
+    for name in production_secrets(spec):
+        assert env.get(name), f"compose: {spec.name} lacks {name}"
+        assert secret_ref(container["env"], name)["key"] in secret["stringData"], f"k8s: {spec.name} lacks {name}"
+
+
+@process_params
+def test_the_services_know_each_others_addresses_and_share_the_events_secret(
+    services: dict[str, Doc], spec: ProcessSpec
+) -> None:
+    env = as_env(services[spec.name].get("environment"))
+    urls = json.loads(env[f"{spec.env_prefix}SERVICE_URLS"])
+    assert urls == {other.name: f"http://{other.name}:{other.port}" for other in PROCESSES if other.name != "gateway"}
+    secrets = {
+        as_env(services[other.name].get("environment"))[f"{other.env_prefix}EVENTS_SECRET"] for other in PROCESSES
+    }
+    assert len(secrets) == 1, "every process must sign and verify events with the same secret"
+    (config,) = objects("ConfigMap").values()
+    assert json.loads(config["data"][f"{spec.env_prefix}SERVICE_URLS"]) == urls
