@@ -18,9 +18,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
-from typing import Protocol
+from typing import Annotated, Protocol
 
+from fastapi import Depends, File, Request, UploadFile
 from PIL import Image
+from starlette.responses import Response
+
+from shared.errors import PayloadTooLarge, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -193,3 +197,36 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+async def accept_upload(data: bytes) -> CheckedPhoto:
+    """Check an upload off the event loop: the photo, or the problem to answer (413 when too large,
+    422 on ``file`` when it is not an acceptable photo)."""
+    try:
+        return await asyncio.to_thread(check_photo, data)
+    except PhotoTooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except PhotoRejected as exc:
+        raise ValidationFailed.on("file", str(exc)) from exc
+
+
+# What a photo-serving route declares, and how it answers.
+PHOTO_CONTENT: dict[str, dict[str, str]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
+
+
+def photo_response(data: bytes, content_type: str) -> Response:
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _storage(request: Request) -> PhotoStorage:
+    storage: PhotoStorage = request.app.state.photos
+    return storage
+
+
+# The photo store of the process (``app.state.photos``), and the multipart field an upload comes in.
+StorageDep = Annotated[PhotoStorage, Depends(_storage)]
+PhotoUpload = Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB (checked by content)")]

@@ -3,7 +3,6 @@ photos, and coverage per grid. Who may record and who may see is part of every q
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
 from collections.abc import Callable, Mapping
@@ -26,7 +25,7 @@ from services.grids.schemas import (
     VisitResult,
 )
 from shared import outbox, photos
-from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.scope import ScopeParts, any_of, area_conditions, place_scope, scope_clause, scope_values
@@ -356,12 +355,7 @@ async def add_photo(
     visit, member = await _visible_visit(session, principal, visit_id)
     if member is None or visit.member_id != member.id:
         raise Forbidden("only the one who recorded a visit adds its photos")
-    try:
-        checked = await asyncio.to_thread(photos.check_photo, data)
-    except photos.PhotoTooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
-    except photos.PhotoRejected as exc:
-        raise ValidationFailed.on("file", str(exc)) from exc
+    checked = await photos.accept_upload(data)
     await session.execute(select(col(Visit.id)).where(col(Visit.id) == visit.id).with_for_update())
     stored = (await session.scalars(select(VisitPhoto).where(col(VisitPhoto.visit_id) == visit.id))).all()
     for photo in stored:

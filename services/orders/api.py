@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime
 
 from services.orders import photos, queries, roster, service, stats
@@ -32,7 +32,7 @@ from shared.errors import NotFound, ValidationFailed, problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
-from shared.photos import MAX_PHOTO_BYTES, PhotoStorage
+from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -69,13 +69,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _storage(request: Request) -> PhotoStorage:
-    storage: PhotoStorage = request.app.state.photos
-    return storage
-
-
 SettingsDep = Annotated[Settings, Depends(_settings)]
-StorageDep = Annotated[PhotoStorage, Depends(_storage)]
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -279,7 +273,7 @@ async def add_photo(
     session: SessionDep,
     storage: StorageDep,
     response: Response,
-    file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB (checked by content)")],
+    file: PhotoUpload,
 ) -> PhotoPublic:
     """Add a photo of the work to an order one has taken (before completing it)."""
     data = await file.read(MAX_PHOTO_BYTES + 1)
@@ -295,7 +289,7 @@ async def add_photo(
     "/{order_id}/photos/{photo_id}",
     response_class=Response,
     responses={
-        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "the photo"},
+        200: {"content": PHOTO_CONTENT, "description": "the photo"},
         **problem_responses(401, 403, 404, 422),
     },
 )
@@ -306,8 +300,4 @@ async def get_photo(
     data, content_type = await photos.read(
         session=session, principal=principal, storage=storage, order_id=order_id, photo_id=photo_id
     )
-    return Response(
-        data,
-        media_type=content_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return photo_response(data, content_type)

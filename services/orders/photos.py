@@ -3,7 +3,6 @@ completing it, and served to those who may see the order."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from services.orders import queries
 from services.orders.models import OrderPhoto, ServiceOrder
 from services.orders.schemas import PhotoPublic
 from shared import photos
-from shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.security import Principal
 
 MAX_PHOTOS_PER_ORDER = 9
@@ -31,12 +30,7 @@ async def add(
         raise Conflict(
             f"the order is {order.state}; photos are added while it is accepted", extra={"state": order.state}
         )
-    try:
-        checked = await asyncio.to_thread(photos.check_photo, data)
-    except photos.PhotoTooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
-    except photos.PhotoRejected as exc:
-        raise ValidationFailed.on("file", str(exc)) from exc
+    checked = await photos.accept_upload(data)
     await session.execute(select(col(ServiceOrder.id)).where(col(ServiceOrder.id) == order.id).with_for_update())
     stored = (await session.scalars(select(OrderPhoto).where(col(OrderPhoto.order_id) == order.id))).all()
     for photo in stored:
