@@ -86,6 +86,7 @@ class ServiceOrder(OrdersModel, table=True):
         Index("ix_service_order_grid_list", "grid_code", "placed_at", "id"),
         Index("ix_service_order_assignee", "assignee_id", "placed_at"),
         Index("ix_service_order_resident", "resident_id", "placed_at"),
+        Index("ix_service_order_placed_by", "placed_by", "placed_at"),
         Index("ix_service_order_due", "next_check_at", postgresql_where="next_check_at IS NOT NULL"),
     )
 

@@ -143,6 +143,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_service_order_grid_list", "service_order", ["grid_code", "placed_at", "id"], unique=False)
     op.create_index("ix_service_order_resident", "service_order", ["resident_id", "placed_at"], unique=False)
+    op.create_index("ix_service_order_placed_by", "service_order", ["placed_by", "placed_at"], unique=False)
     op.create_index("ix_service_order_scope_list", "service_order", ["community_code", "placed_at", "id"], unique=False)
     op.create_table(
         "order_photo",
@@ -186,6 +187,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_order_photo_order_id"), table_name="order_photo")
     op.drop_table("order_photo")
     op.drop_index("ix_service_order_scope_list", table_name="service_order")
+    op.drop_index("ix_service_order_placed_by", table_name="service_order")
     op.drop_index("ix_service_order_resident", table_name="service_order")
     op.drop_index("ix_service_order_grid_list", table_name="service_order")
     op.drop_index("ix_service_order_due", table_name="service_order", postgresql_where="next_check_at IS NOT NULL")
