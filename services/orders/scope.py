@@ -55,12 +55,17 @@ def visible(principal: Principal) -> ColumnElement[bool]:
         return or_(*conditions) if conditions else false()
     if grids := principal.places_of("grid_worker"):
         conditions.append(any_of(col(ServiceOrder.grid_code), list(grids)))
-    conditions.append(col(ServiceOrder.assignee_id) == principal.sub)
-    conditions.append(col(ServiceOrder.placed_by) == principal.sub)
     if principal.has_role("resident") and principal.resident_id:
         conditions.append(col(ServiceOrder.resident_id) == uuid.UUID(principal.resident_id))
-    conditions.append(pool(principal))
-    return or_(*conditions)
+    if not principal.roles <= AREA_ROLES | {"resident"}:
+        # Those who take orders or find problems: what is assigned to them, what they placed.
+        conditions.append(col(ServiceOrder.assignee_id) == principal.sub)
+        conditions.append(col(ServiceOrder.placed_by) == principal.sub)
+    elif not principal.resident_id:
+        conditions.append(col(ServiceOrder.placed_by) == principal.sub)
+    if principal.places_of("party_member") or principal.places_of("volunteer"):
+        conditions.append(pool(principal))
+    return or_(*conditions) if conditions else false()
 
 
 def managed(principal: Principal) -> ColumnElement[bool]:
