@@ -17,7 +17,7 @@ from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 
 HISTORY_DAYS = 90
-ORDERS = 360
+ORDERS = demo.ORDER_HISTORY
 RECENT = 30
 
 # name, category, description, takers, (dispatch, accept, finish minutes), points
@@ -171,7 +171,7 @@ class _History:
         roll = rng.random()
         item_index = rng.randrange(len(MENU))
         name, _, description, takers, sla, base = MENU[item_index]
-        kind = "service" if roll < 0.78 else "wish" if roll < 0.9 else "issue"
+        kind = "issue" if demo.is_issue_order(n) else "service" if roll < 0.85 else "wish"
         worker = rng.choice(self.workers[grid])
         channel = "app" if rng.random() < 0.6 else "proxy"
         if kind != "service":  # wishes and issues: the service's defaults

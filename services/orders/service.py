@@ -90,7 +90,7 @@ async def place(
         if item is None:
             raise ValidationFailed.on("menu_item_id", "not an item of the community's menu")
         if not item.allowed:
-            message = f"{item.refusal_reason} 请到{item.handled_by}办理"
+            message = f"{item.refusal_reason}，请到{item.handled_by}办理"
             raise ValidationFailed(
                 message,
                 errors=[FieldError(field="menu_item_id", message=message)],
