@@ -199,7 +199,7 @@ async def reveal(
 async def create_household(body: HouseholdCreate, principal: Registrar, session: SessionDep) -> HouseholdPublic:
     """A flat of a building the caller keeps becomes a household (its residents are added next)."""
     household = await service.create_household(session=session, principal=principal, body=body)
-    return HouseholdPublic.model_validate({**household.model_dump(), "residents": []})
+    return await service.household_public(session, household, [])
 
 
 @compounds.post(
@@ -207,6 +207,13 @@ async def create_household(body: HouseholdCreate, principal: Registrar, session:
 )
 async def create_compound(body: CompoundCreate, principal: Staff, session: SessionDep) -> CompoundPublic:
     compound = await service.create_compound(session=session, principal=principal, body=body)
+    return CompoundPublic.model_validate(compound, from_attributes=True)
+
+
+@compounds.get("/{compound_id}", response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_compound(compound_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompoundPublic:
+    """A compound (小区) of the caller's places: its name, community and street."""
+    compound = await service.get_compound(session=session, principal=principal, compound_id=compound_id)
     return CompoundPublic.model_validate(compound, from_attributes=True)
 
 
@@ -222,10 +229,7 @@ async def create_building(body: BuildingCreate, principal: Staff, session: Sessi
 @households.get("/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_household(household_id: uuid.UUID, principal: Reader, session: SessionDep) -> HouseholdPublic:
     """A household and its residents (a resident sees their own)."""
-    household, residents = await service.household_with_residents(
-        session=session, principal=principal, household_id=household_id
-    )
-    return HouseholdPublic.model_validate({**household.model_dump(), "residents": residents})
+    return await service.household_with_residents(session=session, principal=principal, household_id=household_id)
 
 
 @catalogue.get("", response_model=list[TagPublic], responses=problem_responses(401, 403))

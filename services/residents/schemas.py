@@ -153,6 +153,7 @@ class HouseholdCreate(BaseModel):
 class HouseholdPublic(BaseModel):
     id: uuid.UUID
     building_id: uuid.UUID
+    compound_id: uuid.UUID = Field(description="the compound (小区) of the household's building")
     unit: str
     room: str
     address: str

@@ -18,6 +18,7 @@ from services.residents.schemas import (
     BuildingCreate,
     CompoundCreate,
     HouseholdCreate,
+    HouseholdPublic,
     ResidentCreate,
     ResidentPlace,
     ResidentPublic,
@@ -488,7 +489,7 @@ async def lookup(
 
 async def household_with_residents(
     *, session: AsyncSession, principal: Principal, household_id: uuid.UUID
-) -> tuple[Household, list[ResidentSummary]]:
+) -> HouseholdPublic:
     household = await _visible_household(session, principal, household_id)
     residents = (
         await session.scalars(
@@ -497,7 +498,44 @@ async def household_with_residents(
             .order_by(col(Resident.relation) != "head", col(Resident.birth_date))
         )
     ).all()
-    return household, [summary_of(r, principal) for r in residents]
+    return await household_public(session, household, [summary_of(r, principal) for r in residents])
+
+
+async def household_public(
+    session: AsyncSession, household: Household, residents: list[ResidentSummary]
+) -> HouseholdPublic:
+    """A household as answered, with the compound its building belongs to (other services target
+    notices and committees by compound)."""
+    compound_id = await session.scalar(
+        select(col(Building.compound_id)).where(col(Building.id) == household.building_id)
+    )
+    return HouseholdPublic.model_validate(
+        {**household.model_dump(), "compound_id": compound_id, "residents": residents}
+    )
+
+
+def _compound_scope(principal: Principal) -> Any:
+    """Compounds of the caller's street (admins, integration clients), community (staff), or the
+    communities of their grids and home: the names of places are no secret to those who live there."""
+    if principal.machine:
+        return col(Compound.street_code) == principal.street_code if principal.street_code else false()
+    conditions = []
+    if streets := principal.places_of("street_admin"):
+        conditions.append(any_of(col(Compound.street_code), streets))
+    communities = set(principal.places_of("community_staff"))
+    communities |= {code[:12] for code in principal.places_of("grid_worker")}
+    if principal.has_role("resident") and principal.grid_code:
+        communities.add(principal.grid_code[:12])
+    if communities:
+        conditions.append(any_of(col(Compound.community_code), sorted(communities)))
+    return or_(*conditions) if conditions else false()
+
+
+async def get_compound(*, session: AsyncSession, principal: Principal, compound_id: uuid.UUID) -> Compound:
+    compound = await session.scalar(select(Compound).where(col(Compound.id) == compound_id, _compound_scope(principal)))
+    if compound is None:
+        raise NotFound(f"no compound {compound_id} in your scope")
+    return compound
 
 
 # -- places staff add by hand (imports add them too) ------------------------------------------

@@ -237,6 +237,31 @@ async def test_staff_add_a_compound_a_building_and_a_household_then_a_resident(
     assert (await residents.post("/api/v1/households", json=flat, headers=gw1)).status_code == 404  # not gw1's grid
     household = await residents.post("/api/v1/households", json=flat, headers=worker(keys, GRIDS[2]))
     assert household.status_code == 201 and household.json()["address"] == "新苑小区1号楼1单元101"
+    assert household.json()["compound_id"] == compound.json()["id"]
     assert (await residents.post("/api/v1/households", json=flat, headers=headers)).status_code == 409
     created = await register(residents, keys, household_id=household.json()["id"])
     assert created.status_code == 201 and created.json()["grid_code"] == GRIDS[2]
+
+
+async def test_a_household_names_its_compound_and_a_compound_is_seen_within_its_community(
+    residents: httpx.AsyncClient, keys: TestKeys, registry: None
+) -> None:
+    """Other services target notices and committees by compound: a resident's household answers it."""
+    home = demo.households_of_grid(GRIDS[2])[0]
+    resident = keys.headers(sub=str(uuid.uuid4()), roles=["resident"], household_id=str(home.id), grid_code=GRIDS[2])
+    household = await residents.get(f"/api/v1/households/{home.id}", headers=resident)
+    assert household.status_code == 200 and household.json()["compound_id"] == str(demo_uuid("compound", "晴岚家园"))
+    compound = await residents.get(f"/api/v1/compounds/{household.json()['compound_id']}", headers=resident)
+    assert compound.status_code == 200
+    assert compound.json() == {
+        "id": str(demo_uuid("compound", "晴岚家园")),
+        "name": "晴岚家园",
+        "community_code": COMMUNITY,
+        "street_code": STREET,
+    }
+    other_community = keys.headers(sub=str(uuid.uuid4()), roles=["community_staff"],
+                                   places={"community_staff": ["110105002001"]})  # fmt: skip
+    assert (
+        await residents.get(f"/api/v1/compounds/{compound.json()['id']}", headers=other_community)
+    ).status_code == 404
+    assert (await residents.get(f"/api/v1/compounds/{uuid.uuid4()}", headers=staff(keys))).status_code == 404
