@@ -61,9 +61,23 @@ def clean_tables(request: pytest.FixtureRequest) -> None:
 
 
 # The services others ask on behalf of a caller (shared.peers).
-PEERS = ("residents", "grids")
+PEERS = ("residents", "grids", "orders")
 
 AppFactory = Callable[[str], Awaitable[FastAPI]]
+
+
+class LazyApp(httpx.AsyncBaseTransport):
+    """A peer's in-process app, started at the first call: services ask each other (grids asks orders,
+    which asks grids), so a peer cannot be started before the app that calls it is built."""
+
+    def __init__(self, start: AppFactory, name: str) -> None:
+        self.start, self.name = start, name
+        self.inner: httpx.ASGITransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.inner is None:
+            self.inner = httpx.ASGITransport(app=await self.start(self.name))
+        return await self.inner.handle_async_request(request)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +99,9 @@ async def start_app(
                 extra: dict[str, Any] = {}
                 if "peers" in inspect.signature(app_module.create_app).parameters:
                     # Calls on behalf of the caller reach the other services' apps in this process.
-                    transports = {peer: httpx.ASGITransport(app=await start(peer)) for peer in PEERS if peer != name}
+                    transports: dict[str, httpx.AsyncBaseTransport] = {
+                        peer: LazyApp(start, peer) for peer in PEERS if peer != name
+                    }
                     extra["peers"] = Peers({peer: f"http://{peer}.test" for peer in transports}, transports=transports)
                 app: FastAPI = app_module.create_app(settings, verifier=keys.verifier(), **extra)
                 await stack.enter_async_context(app.router.lifespan_context(app))
