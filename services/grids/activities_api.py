@@ -1,0 +1,189 @@
+"""HTTP endpoints of activities (一月一主题): publish, list, sign up and cancel, check in, attendance."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.grids import activities
+from services.grids.activity_schemas import (
+    ActivityCreate,
+    ActivityDetail,
+    ActivityKind,
+    ActivityPage,
+    ActivityPublic,
+    ActivityState,
+    ActivityUpdate,
+    CheckInCode,
+    SelfCheckIn,
+    SignupCreate,
+    SignupPage,
+    SignupPublic,
+    SignupRole,
+    SignupState,
+)
+from services.grids.life import MONTH_PATTERN
+from shared.db import SessionDep
+from shared.errors import Forbidden, ValidationFailed, problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.peers import resident_home
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
+
+PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head")
+READERS = (*PEOPLE, "community_staff", "street_admin")
+Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+Signer = Annotated[Principal, Depends(allow(*PEOPLE, "community_staff"))]
+Attendee = Annotated[Principal, Depends(allow(*PEOPLE))]
+# Who may sign up a resident in their name (代报名): the community's staff and the grid's worker.
+PROXIES = ("community_staff", "grid_worker")
+STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+@router.get("", response_model=ActivityPage, responses=problem_responses(401, 403, 422))
+async def list_activities(
+    principal: Reader,
+    session: SessionDep,
+    month: Annotated[
+        str | None, Query(pattern=MONTH_PATTERN, description="starting in this month, e.g. 2026-11")
+    ] = None,
+    kind: ActivityKind | None = None,
+    state: ActivityState | None = None,
+    open: Annotated[bool, Query(description="only those not cancelled and not over yet")] = False,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> ActivityPage:
+    """Activities of the caller's communities (residents: their own), by start time."""
+    items, next_cursor = await activities.list_activities(
+        session=session,
+        principal=principal,
+        month=month,
+        kind=kind,
+        state=state,
+        open_only=open,
+        community_code=community_code,
+        limit=limit,
+        cursor=cursor,
+    )
+    return ActivityPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("", status_code=201, response_model=ActivityPublic, responses=problem_responses(401, 403, 404, 422))
+async def create_activity(activity_in: ActivityCreate, principal: Manager, session: SessionDep) -> ActivityPublic:
+    """Publish an activity of the caller's community, with its capacity and organiser."""
+    return await activities.create(session=session, principal=principal, activity_in=activity_in)
+
+
+@router.get("/{activity_id}", response_model=ActivityDetail, responses=problem_responses(401, 403, 404, 422))
+async def get_activity(activity_id: uuid.UUID, principal: Reader, session: SessionDep) -> ActivityDetail:
+    """One activity, its places taken and waiting, and the caller's own sign-up."""
+    return await activities.get(session=session, principal=principal, activity_id=activity_id)
+
+
+@router.patch("/{activity_id}", response_model=ActivityPublic, responses=STEP_ERRORS)
+async def update_activity(
+    activity_id: uuid.UUID, changes: ActivityUpdate, principal: Manager, session: SessionDep
+) -> ActivityPublic:
+    """Change an activity; more places let the first people waiting in."""
+    return await activities.update(session=session, principal=principal, activity_id=activity_id, changes=changes)
+
+
+@router.post("/{activity_id}/cancel", response_model=ActivityPublic, responses=STEP_ERRORS)
+async def cancel_activity(activity_id: uuid.UUID, principal: Manager, session: SessionDep) -> ActivityPublic:
+    """Call an activity off (before anyone was checked in)."""
+    return await activities.cancel(session=session, principal=principal, activity_id=activity_id)
+
+
+@router.get("/{activity_id}/check-in-code", response_model=CheckInCode, responses=problem_responses(401, 403, 404, 422))
+async def check_in_code(activity_id: uuid.UUID, principal: Manager, session: SessionDep) -> CheckInCode:
+    """The code to show at the venue, for the staff who run the activity."""
+    return CheckInCode(
+        code=await activities.check_in_code(session=session, principal=principal, activity_id=activity_id)
+    )
+
+
+@router.post(
+    "/{activity_id}/signups",
+    status_code=201,
+    response_model=SignupPublic,
+    responses={200: {"model": SignupPublic, "description": "signed up already"}, **STEP_ERRORS},
+)
+async def sign_up(
+    activity_id: uuid.UUID,
+    signup_in: SignupCreate,
+    principal: Signer,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> SignupPublic:
+    """Sign up: a place (201, ``confirmed``) or a place on the waiting list (201, ``waiting``, with its
+    position); 200 with the sign-up when already signed up."""
+    home = None
+    if signup_in.resident_id is not None and str(signup_in.resident_id) != principal.resident_id:
+        if not principal.has_role(*PROXIES):
+            raise Forbidden("only staff and grid workers sign up residents in their name")
+        home = await resident_home(request, signup_in.resident_id)
+        if home is None:
+            raise ValidationFailed.on("resident_id", "no such resident in your scope")
+    signup, created = await activities.sign_up(
+        session=session, principal=principal, activity_id=activity_id, signup_in=signup_in, home=home
+    )
+    if not created:
+        response.status_code = 200
+    return signup
+
+
+@router.get("/{activity_id}/signups", response_model=SignupPage, responses=problem_responses(401, 403, 404, 422))
+async def list_signups(
+    activity_id: uuid.UUID,
+    principal: Manager,
+    session: SessionDep,
+    role: SignupRole | None = None,
+    state: SignupState | None = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> SignupPage:
+    """Attendance: every sign-up in the order it came, with waiting-list places and check-ins."""
+    items, next_cursor = await activities.list_signups(
+        session=session,
+        principal=principal,
+        activity_id=activity_id,
+        role=role,
+        state=state,
+        limit=limit,
+        cursor=cursor,
+    )
+    return SignupPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("/{activity_id}/signups/{signup_id}/cancel", response_model=SignupPublic, responses=STEP_ERRORS)
+async def cancel_signup(
+    activity_id: uuid.UUID, signup_id: uuid.UUID, principal: Signer, session: SessionDep
+) -> SignupPublic:
+    """Cancel a sign-up (one's own, or as staff); a freed place goes to the first person waiting."""
+    return await activities.cancel_signup(
+        session=session, principal=principal, activity_id=activity_id, signup_id=signup_id
+    )
+
+
+@router.post("/{activity_id}/signups/{signup_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
+async def check_in(
+    activity_id: uuid.UUID, signup_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> SignupPublic:
+    """Staff check a participant or a volunteer in; a volunteer's points follow."""
+    return await activities.check_in(session=session, principal=principal, activity_id=activity_id, signup_id=signup_id)
+
+
+@router.post("/{activity_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
+async def check_in_with_code(
+    activity_id: uuid.UUID, body: SelfCheckIn, principal: Attendee, session: SessionDep
+) -> SignupPublic:
+    """Check oneself in with the code shown at the venue."""
+    return await activities.check_in_with_code(
+        session=session, principal=principal, activity_id=activity_id, code=body.code
+    )
