@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 # Which service takes which events: a consumer gets every event whose type starts with one of its
 # prefixes. The producers' relays read this table; a consumer lists the same types in its handlers.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
-    "orders": ("visit.follow_up_needed",),
+    "orders": ("visit.follow_up_needed", "activity.volunteer_served"),
 }
 
 EVENTS_PATH = "/internal/events"
