@@ -1,0 +1,101 @@
+"""HTTP endpoints of notices (公告): publish, list for one's places, read, change, withdraw."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from services.grids import lookups, notices
+from services.grids.notice_schemas import (
+    NoticeCategory,
+    NoticeCreate,
+    NoticeDetail,
+    NoticePage,
+    NoticePublic,
+    NoticeUpdate,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
+
+PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
+Reader = Annotated[Principal, Depends(allow(*PEOPLE, machine_scopes=("grids:read", "stats:read")))]
+Person = Annotated[Principal, Depends(allow(*PEOPLE))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+
+
+@router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422, 503))
+async def list_notices(
+    principal: Reader,
+    session: SessionDep,
+    request: Request,
+    category: NoticeCategory | None = None,
+    unread: Annotated[bool, Query(description="only those the caller has not read")] = False,
+    include_expired: Annotated[bool, Query(description="staff: also expired and withdrawn ones")] = False,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> NoticePage:
+    """Notices for the caller's places (community, grid, compound), newest first, pinned above."""
+    items, next_cursor = await notices.list_notices(
+        session=session,
+        principal=principal,
+        home_compound=await lookups.home_compound(request, principal),
+        category=category,
+        unread=unread,
+        include_expired=include_expired,
+        limit=limit,
+        cursor=cursor,
+    )
+    return NoticePage(items=items, next_cursor=next_cursor)
+
+
+@router.post("", status_code=201, response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
+async def publish_notice(
+    notice_in: NoticeCreate, principal: Manager, session: SessionDep, request: Request
+) -> NoticePublic:
+    """Publish a notice to a community, one of its grids or one of its compounds."""
+    compound = None
+    if notice_in.compound_id is not None:
+        compound = await lookups.compound(request, notice_in.compound_id)
+    return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
+
+
+@router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422, 503))
+async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDep, request: Request) -> NoticeDetail:
+    """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
+    return await notices.get(
+        session=session,
+        principal=principal,
+        notice_id=notice_id,
+        home_compound=await lookups.home_compound(request, principal),
+    )
+
+
+@router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
+async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep, request: Request) -> NoticePublic:
+    """The caller has read the notice."""
+    return await notices.mark_read(
+        session=session,
+        principal=principal,
+        notice_id=notice_id,
+        home_compound=await lookups.home_compound(request, principal),
+    )
+
+
+@router.patch("/{notice_id}", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+async def update_notice(
+    notice_id: uuid.UUID, changes: NoticeUpdate, principal: Manager, session: SessionDep
+) -> NoticePublic:
+    """Change a notice's text, pin it or unpin it, or set its expiry."""
+    return await notices.update(session=session, principal=principal, notice_id=notice_id, changes=changes)
+
+
+@router.post("/{notice_id}/withdraw", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+async def withdraw_notice(notice_id: uuid.UUID, principal: Manager, session: SessionDep) -> NoticePublic:
+    """Take a notice down."""
+    return await notices.withdraw(session=session, principal=principal, notice_id=notice_id)
