@@ -1,0 +1,144 @@
+"""HTTP endpoints of volunteer teams (志愿服务队): teams, their members, menu items, hours and points."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.grids import life, lookups, teams
+from services.grids.team_schemas import (
+    TeamCreate,
+    TeamMemberCreate,
+    TeamMemberPage,
+    TeamMemberPublic,
+    TeamPage,
+    TeamPublic,
+    TeamReport,
+    TeamUpdate,
+)
+from shared.db import SessionDep
+from shared.errors import ValidationFailed, problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.peers import resident_home
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/teams", tags=["volunteer teams"])
+
+ROSTER = ("grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
+Reader = Annotated[Principal, Depends(allow("resident", *ROSTER, machine_scopes=("grids:read", "stats:read")))]
+RosterReader = Annotated[Principal, Depends(allow(*ROSTER))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+
+
+async def _menu(
+    request: Request, community_code: str | None, principal: Principal, wanted: list[uuid.UUID] | None
+) -> dict[uuid.UUID, str]:
+    """The community's menu, asked of the orders service only when menu items are named."""
+    if not wanted:
+        return {}
+    community = community_code or next(iter(principal.places_of("community_staff")), None)
+    return await lookups.menu(request, community) if community else {}
+
+
+@router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))
+async def list_teams(
+    principal: Reader,
+    session: SessionDep,
+    menu_item_id: Annotated[uuid.UUID | None, Query(description="teams that take on this menu item")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> TeamPage:
+    """Volunteer teams of the caller's communities, by name (dispatch: those offering a menu item)."""
+    items, next_cursor = await teams.list_teams(
+        session=session, principal=principal, menu_item_id=menu_item_id, limit=limit, cursor=cursor
+    )
+    return TeamPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("", status_code=201, response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def create_team(team_in: TeamCreate, principal: Manager, session: SessionDep, request: Request) -> TeamPublic:
+    """Set up a volunteer team of the community, with its leader, services and menu items."""
+    menu = await _menu(request, team_in.community_code, principal, team_in.menu_item_ids)
+    return await teams.create(session=session, principal=principal, team_in=team_in, menu=menu)
+
+
+@router.get("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_team(team_id: uuid.UUID, principal: Reader, session: SessionDep) -> TeamPublic:
+    """One volunteer team."""
+    return await teams.get(session=session, principal=principal, team_id=team_id)
+
+
+@router.patch("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
+async def update_team(
+    team_id: uuid.UUID, changes: TeamUpdate, principal: Manager, session: SessionDep, request: Request
+) -> TeamPublic:
+    """Change a team: name, description, services, leader, menu items (the whole set)."""
+    team = await teams.get(session=session, principal=principal, team_id=team_id)
+    menu = await _menu(request, team.community_code, principal, changes.menu_item_ids)
+    return await teams.update(session=session, principal=principal, team_id=team_id, changes=changes, menu=menu)
+
+
+@router.get("/{team_id}/members", response_model=TeamMemberPage, responses=problem_responses(401, 403, 404, 422))
+async def list_members(
+    team_id: uuid.UUID, principal: RosterReader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> TeamMemberPage:
+    """The team's members, in the order they joined."""
+    items, next_cursor = await teams.list_members(
+        session=session, principal=principal, team_id=team_id, limit=limit, cursor=cursor
+    )
+    return TeamMemberPage(items=items, next_cursor=next_cursor)
+
+
+@router.post(
+    "/{team_id}/members",
+    status_code=201,
+    response_model=TeamMemberPublic,
+    responses={
+        200: {"model": TeamMemberPublic, "description": "in the team already"},
+        **problem_responses(401, 403, 404, 409, 422, 503),
+    },
+)
+async def add_member(
+    team_id: uuid.UUID,
+    member_in: TeamMemberCreate,
+    principal: Manager,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> TeamMemberPublic:
+    """Add someone of the roster or a resident of the community to the team."""
+    home = None
+    if member_in.resident_id is not None and member_in.member_id is None:
+        home = await resident_home(request, member_in.resident_id)
+        if home is None:
+            raise ValidationFailed.on("resident_id", "no such resident in your scope")
+    member, created = await teams.add_member(
+        session=session, principal=principal, team_id=team_id, member_in=member_in, home=home
+    )
+    if not created:
+        response.status_code = 200
+    return member
+
+
+@router.delete(
+    "/{team_id}/members/{team_member_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def remove_member(
+    team_id: uuid.UUID, team_member_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
+    """Take someone out of the team."""
+    await teams.remove_member(session=session, principal=principal, team_id=team_id, team_member_id=team_member_id)
+    return Response(status_code=204)
+
+
+@router.get("/{team_id}/report", response_model=TeamReport, responses=problem_responses(401, 403, 404, 422))
+async def team_report(
+    team_id: uuid.UUID,
+    principal: Reader,
+    session: SessionDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
+) -> TeamReport:
+    """The team's activities, volunteer hours and points per month of a year."""
+    return await teams.report(session=session, principal=principal, team_id=team_id, year=year or life.today().year)
