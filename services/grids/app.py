@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.grids import activities_api, api, notices_api, roster_api, teams_api, visits_api
+from services.grids import activities_api, api, notices_api, property_api, roster_api, teams_api, visits_api
 from services.grids.config import Settings
 from shared.app import create_process_app
 from shared.peers import Peers
@@ -34,6 +34,7 @@ def create_app(
             activities_api.router,
             notices_api.router,
             teams_api.router,
+            property_api.router,
             roster_api.internal,
         ],
         verifier=verifier,

@@ -1,0 +1,273 @@
+"""HTTP endpoints of red property (红色物业): companies, compounds' management and handovers,
+committees and their terms, joint meetings and the problems they solved."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from services.grids import lookups, meetings
+from services.grids import property as red
+from services.grids.lookups import OrderFact
+from services.grids.property_schemas import (
+    CommitteeCreate,
+    CommitteeKind,
+    CommitteeMemberIn,
+    CommitteePage,
+    CommitteePublic,
+    CompanyCreate,
+    CompanyPage,
+    CompanyPublic,
+    CompanyUpdate,
+    CompoundProperty,
+    ManagementCreate,
+    ManagementPublic,
+    MeetingCreate,
+    MeetingPage,
+    MeetingPublic,
+    ProblemIn,
+    ProblemPublic,
+    ProblemUpdate,
+    PropertyStats,
+    ReElection,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+from shared.peers import ResidentHome, resident_home
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/property", tags=["red property"])
+
+READERS = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
+Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
+Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
+READ_ERRORS = problem_responses(401, 403, 404, 422)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
+
+
+async def _homes(request: Request, members: list[CommitteeMemberIn]) -> dict[uuid.UUID, ResidentHome]:
+    """Where the owners named live, as the residents service answers the caller."""
+    homes = {}
+    for member in members:
+        if member.resident_id is not None and member.resident_id not in homes:
+            home = await resident_home(request, member.resident_id)
+            if home is not None:
+                homes[member.resident_id] = home
+    return homes
+
+
+async def _orders(request: Request, problems: list[ProblemIn]) -> dict[uuid.UUID, OrderFact | None]:
+    """The orders named, as the orders service answers the caller."""
+    return {problem.order_id: await lookups.order(request, problem.order_id) for problem in problems}
+
+
+# -- companies -------------------------------------------------------------------------------
+
+
+@router.get("/companies", response_model=CompanyPage, responses=problem_responses(401, 403, 422))
+async def list_companies(
+    principal: Reader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> CompanyPage:
+    """Property companies of the caller's communities, with their party branches and compounds."""
+    items, next_cursor = await red.list_companies(session=session, principal=principal, limit=limit, cursor=cursor)
+    return CompanyPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("/companies", status_code=201, response_model=CompanyPublic, responses=WRITE_ERRORS)
+async def create_company(company_in: CompanyCreate, principal: Manager, session: SessionDep) -> CompanyPublic:
+    """Record a property company of the community (with its party branch, 物业党支部, if it has one)."""
+    return await red.create_company(session=session, principal=principal, company_in=company_in)
+
+
+@router.get("/companies/{company_id}", response_model=CompanyPublic, responses=READ_ERRORS)
+async def get_company(company_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompanyPublic:
+    """One property company."""
+    return await red.get_company(session=session, principal=principal, company_id=company_id)
+
+
+@router.patch("/companies/{company_id}", response_model=CompanyPublic, responses=WRITE_ERRORS)
+async def update_company(
+    company_id: uuid.UUID, changes: CompanyUpdate, principal: Manager, session: SessionDep
+) -> CompanyPublic:
+    """Rename a company, or record that it set up (or lost) its party branch."""
+    return await red.update_company(session=session, principal=principal, company_id=company_id, changes=changes)
+
+
+# -- compounds -------------------------------------------------------------------------------
+
+
+@router.get("/compounds/{compound_id}", response_model=CompoundProperty, responses=READ_ERRORS)
+async def get_compound(compound_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompoundProperty:
+    """Who manages a compound now and who did before, and its committees in office."""
+    return await red.compound(session=session, principal=principal, compound_id=compound_id)
+
+
+@router.post(
+    "/compounds/{compound_id}/management", status_code=201, response_model=ManagementPublic, responses=WRITE_ERRORS
+)
+async def hand_over(
+    compound_id: uuid.UUID, management_in: ManagementCreate, principal: Manager, session: SessionDep, request: Request
+) -> ManagementPublic:
+    """A compound passes to a company or to its owners (新老物业交接, 业主自治自管)."""
+    compound = await lookups.compound(request, compound_id)
+    return await red.hand_over(session=session, principal=principal, compound=compound, management_in=management_in)
+
+
+# -- committees ------------------------------------------------------------------------------
+
+
+@router.get("/committees", response_model=CommitteePage, responses=problem_responses(401, 403, 422))
+async def list_committees(
+    principal: Reader,
+    session: SessionDep,
+    compound_id: uuid.UUID | None = None,
+    kind: CommitteeKind | None = None,
+    in_office: Annotated[bool, Query(description="only the terms running now")] = False,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> CommitteePage:
+    """Owners' committees and property management committees, the latest terms first."""
+    items, next_cursor = await red.list_committees(
+        session=session,
+        principal=principal,
+        compound_id=compound_id,
+        kind=kind,
+        in_office=in_office,
+        limit=limit,
+        cursor=cursor,
+    )
+    return CommitteePage(items=items, next_cursor=next_cursor)
+
+
+@router.post("/committees", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS)
+async def create_committee(
+    committee_in: CommitteeCreate, principal: Manager, session: SessionDep, request: Request
+) -> CommitteePublic:
+    """Record a compound's owners' committee (业主委员会) or property management committee, for a term."""
+    compound = await lookups.compound(request, committee_in.compound_id)
+    return await red.create_committee(
+        session=session,
+        principal=principal,
+        committee_in=committee_in,
+        compound=compound,
+        homes=await _homes(request, committee_in.members),
+    )
+
+
+@router.get("/committees/{committee_id}", response_model=CommitteePublic, responses=READ_ERRORS)
+async def get_committee(committee_id: uuid.UUID, principal: Reader, session: SessionDep) -> CommitteePublic:
+    """One committee's term and its members."""
+    return await red.get_committee(session=session, principal=principal, committee_id=committee_id)
+
+
+@router.post(
+    "/committees/{committee_id}/re-elect", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS
+)
+async def re_elect(
+    committee_id: uuid.UUID, election: ReElection, principal: Manager, session: SessionDep, request: Request
+) -> CommitteePublic:
+    """换届: the committee's next term, with its members; the current term ends as it starts."""
+    return await red.re_elect(
+        session=session,
+        principal=principal,
+        committee_id=committee_id,
+        election=election,
+        homes=await _homes(request, election.members),
+    )
+
+
+# -- joint meetings --------------------------------------------------------------------------
+
+
+@router.get("/meetings", response_model=MeetingPage, responses=problem_responses(401, 403, 422))
+async def list_meetings(
+    principal: Reader,
+    session: SessionDep,
+    compound_id: uuid.UUID | None = None,
+    order_id: Annotated[uuid.UUID | None, Query(description="meetings that dealt with this order")] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> MeetingPage:
+    """Joint meetings (联席会议), the newest first, with the problems they dealt with."""
+    items, next_cursor = await meetings.list_meetings(
+        session=session,
+        principal=principal,
+        compound_id=compound_id,
+        order_id=order_id,
+        year=year,
+        limit=limit,
+        cursor=cursor,
+    )
+    return MeetingPage(items=items, next_cursor=next_cursor)
+
+
+@router.post("/meetings", status_code=201, response_model=MeetingPublic, responses=WRITE_ERRORS)
+async def create_meeting(
+    meeting_in: MeetingCreate, principal: Manager, session: SessionDep, request: Request
+) -> MeetingPublic:
+    """Record a joint meeting: who sat at the table, the issue orders it dealt with, what it decided."""
+    compound = await lookups.compound(request, meeting_in.compound_id) if meeting_in.compound_id else None
+    return await meetings.create(
+        session=session,
+        principal=principal,
+        meeting_in=meeting_in,
+        compound=compound,
+        orders=await _orders(request, meeting_in.problems),
+    )
+
+
+@router.get("/meetings/{meeting_id}", response_model=MeetingPublic, responses=READ_ERRORS)
+async def get_meeting(meeting_id: uuid.UUID, principal: Reader, session: SessionDep) -> MeetingPublic:
+    """One joint meeting and the issue orders it dealt with."""
+    return await meetings.get(session=session, principal=principal, meeting_id=meeting_id)
+
+
+@router.post(
+    "/meetings/{meeting_id}/problems",
+    status_code=201,
+    response_model=ProblemPublic,
+    responses={200: {"model": ProblemPublic, "description": "linked already"}, **WRITE_ERRORS},
+)
+async def add_problem(
+    meeting_id: uuid.UUID,
+    problem: ProblemIn,
+    principal: Manager,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> ProblemPublic:
+    """Link one more issue order to a meeting."""
+    linked, created = await meetings.add_problem(
+        session=session,
+        principal=principal,
+        meeting_id=meeting_id,
+        problem=problem,
+        orders=await _orders(request, [problem]),
+    )
+    if not created:
+        response.status_code = 200
+    return linked
+
+
+@router.patch("/meetings/{meeting_id}/problems/{order_id}", response_model=ProblemPublic, responses=WRITE_ERRORS)
+async def update_problem(
+    meeting_id: uuid.UUID, order_id: uuid.UUID, changes: ProblemUpdate, principal: Manager, session: SessionDep
+) -> ProblemPublic:
+    """Record that a problem was solved (or was not after all)."""
+    return await meetings.set_solved(
+        session=session, principal=principal, meeting_id=meeting_id, order_id=order_id, solved_on=changes.solved_on
+    )
+
+
+@router.get("/stats", response_model=PropertyStats, responses=problem_responses(401, 403, 422))
+async def property_stats(
+    principal: Reader,
+    session: SessionDep,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> PropertyStats:
+    """Per year: joint meetings held, problems they dealt with, problems solved."""
+    return await meetings.stats(session=session, principal=principal, community_code=community_code)
