@@ -10,7 +10,6 @@ waiting person of the same role in the same transaction.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -38,9 +37,6 @@ from shared.security import Principal
 
 # Who may serve as a volunteer: people of the roster bound to a grid of the activity's community.
 VOLUNTEER_ROLES = ("party_member", "volunteer", "grid_worker", "building_head")
-CODE_OPENS_BEFORE = timedelta(hours=1)  # the venue's code works from an hour before the start ...
-CODE_CLOSES_AFTER = timedelta(hours=1)  # ... to an hour after the end
-STAFF_OPENS_BEFORE = timedelta(days=1)  # staff check people in from the day before (arrivals, lists)
 MAX_LENGTH = timedelta(days=7)
 
 S = ActivitySignup
@@ -68,7 +64,7 @@ def _manage(principal: Principal) -> ColumnElement[bool]:
     return life.manage_scope(principal, street=col(Activity.street_code), community=col(Activity.community_code))
 
 
-async def _visible(
+async def visible(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, lock: bool = False, manage: bool = False
 ) -> Activity:
     statement = select(Activity).where(
@@ -90,7 +86,7 @@ async def _public(session: AsyncSession, activity: Activity) -> ActivityPublic:
     return ActivityPublic.model_validate({**activity.model_dump(), **row._mapping})
 
 
-def _mine(principal: Principal) -> ColumnElement[bool]:
+def mine(principal: Principal) -> ColumnElement[bool]:
     """The caller's own sign-ups: by account, or as the resident their token names."""
     conditions = []
     if (account_id := roster.account_uuid(principal)) is not None and not principal.machine:
@@ -115,7 +111,7 @@ def _ranked() -> Any:
     return select(S, position.label("position"))
 
 
-def _signup_public(signup: ActivitySignup, position: int | None) -> SignupPublic:
+def signup_public(signup: ActivitySignup, position: int | None) -> SignupPublic:
     return SignupPublic.model_validate(
         {**signup.model_dump(), "position": position if signup.state == "waiting" else None}
     )
@@ -132,17 +128,17 @@ async def _with_position(session: AsyncSession, signup: ActivitySignup) -> Signu
                 tuple_(col(S.queued_at), col(S.id)) <= tuple_(signup.queued_at, signup.id),
             )
         )
-    return _signup_public(signup, position)
+    return signup_public(signup, position)
 
 
 # -- reading ---------------------------------------------------------------------------------
 
 
 async def get(*, session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> ActivityDetail:
-    activity = await _visible(session, principal, activity_id)
+    activity = await visible(session, principal, activity_id)
     public = await _public(session, activity)
-    mine = await session.scalar(select(S).where(col(S.activity_id) == activity.id, _mine(principal)).limit(1))
-    my_signup = await _with_position(session, mine) if mine is not None else None
+    own = await session.scalar(select(S).where(col(S.activity_id) == activity.id, mine(principal)).limit(1))
+    my_signup = await _with_position(session, own) if own is not None else None
     return ActivityDetail.model_validate({**public.model_dump(), "my_signup": my_signup})
 
 
@@ -188,7 +184,7 @@ def _row_public(row: Any) -> ActivityPublic:
 
 async def check_in_code(*, session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> str:
     """The code to show at the venue: for the staff who run the activity only."""
-    activity = await _visible(session, principal, activity_id, manage=True)
+    activity = await visible(session, principal, activity_id, manage=True)
     return activity.check_in_code
 
 
@@ -203,7 +199,7 @@ async def list_signups(
     cursor: str | None,
 ) -> tuple[list[SignupPublic], str | None]:
     """Attendance, for the staff who run the activity: every sign-up in the order it came."""
-    activity = await _visible(session, principal, activity_id, manage=True)
+    activity = await visible(session, principal, activity_id, manage=True)
     ranked = _ranked().where(col(S.activity_id) == activity.id).subquery()
     signup = ranked.c
     statement = select(ranked)
@@ -293,7 +289,7 @@ async def create(*, session: AsyncSession, principal: Principal, activity_in: Ac
 async def update(
     *, session: AsyncSession, principal: Principal, activity_id: uuid.UUID, changes: ActivityUpdate
 ) -> ActivityPublic:
-    activity = await _visible(session, principal, activity_id, lock=True, manage=True)
+    activity = await visible(session, principal, activity_id, lock=True, manage=True)
     if activity.state == "cancelled":
         raise Conflict("the activity was cancelled", extra={"state": activity.state})
     values = changes.model_dump(exclude_unset=True)
@@ -315,7 +311,7 @@ async def update(
 
 async def cancel(*, session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> ActivityPublic:
     """Call the activity off; its sign-ups stay, so people can see that it was cancelled."""
-    activity = await _visible(session, principal, activity_id, lock=True, manage=True)
+    activity = await visible(session, principal, activity_id, lock=True, manage=True)
     if activity.state != "cancelled":
         if any(
             await session.scalars(
@@ -364,7 +360,7 @@ async def _promote(session: AsyncSession, activity: Activity, role: str) -> list
     at = life.now()
     for signup in waiting:
         signup.state, signup.confirmed_at = "confirmed", at
-        await _emit_signup(session, activity, signup, "activity.signup_promoted")
+        await emit_signup(session, activity, signup, "activity.signup_promoted")
     await session.flush()
     return list(waiting)
 
@@ -386,7 +382,7 @@ async def sign_up(
 ) -> tuple[SignupPublic, bool]:
     """Sign up (a place, or a place on the waiting list); False when the person was signed up already.
     ``home``: where the resident named by staff or a grid worker lives, as the registry told them."""
-    activity = await _visible(session, principal, activity_id, lock=True)
+    activity = await visible(session, principal, activity_id, lock=True)
     _open_for_signups(activity)
     me = life.account_of(principal)
     values: dict[str, Any] = {"role": signup_in.role, "signed_up_by": me}
@@ -440,7 +436,7 @@ async def sign_up(
         for field, value in values.items():
             setattr(signup, field, value)
     await session.flush()
-    await _emit_signup(session, activity, signup, "activity.signed_up")
+    await emit_signup(session, activity, signup, "activity.signed_up")
     return await _with_position(session, signup), True
 
 
@@ -450,20 +446,20 @@ def _own_or_managed(principal: Principal, activity: Activity) -> ColumnElement[b
     if life.may_manage(principal, activity.community_code):
         return true()
     me = life.account_of(principal)
-    return or_(_mine(principal), col(S.signed_up_by) == me)
+    return or_(mine(principal), col(S.signed_up_by) == me)
 
 
 async def cancel_signup(
     *, session: AsyncSession, principal: Principal, activity_id: uuid.UUID, signup_id: uuid.UUID
 ) -> SignupPublic:
-    activity = await _visible(session, principal, activity_id, lock=True)
+    activity = await visible(session, principal, activity_id, lock=True)
     signup = await session.scalar(
         select(S).where(col(S.id) == signup_id, col(S.activity_id) == activity.id, _own_or_managed(principal, activity))
     )
     if signup is None:
         raise NotFound(f"no sign-up {signup_id} of yours on this activity")
     if signup.state == "cancelled":
-        return _signup_public(signup, None)
+        return signup_public(signup, None)
     if signup.checked_in_at is not None:
         raise Conflict("checked in already: the sign-up stands")
     if life.now() >= activity.starts_at:
@@ -471,88 +467,10 @@ async def cancel_signup(
     had_place = signup.state == "confirmed"
     signup.state, signup.cancelled_at = "cancelled", life.now()
     await session.flush()
-    await _emit_signup(session, activity, signup, "activity.signup_cancelled")
+    await emit_signup(session, activity, signup, "activity.signup_cancelled")
     if had_place:
         await _promote(session, activity, signup.role)
-    return _signup_public(signup, None)
-
-
-# -- checking in -----------------------------------------------------------------------------
-
-
-async def check_in(
-    *, session: AsyncSession, principal: Principal, activity_id: uuid.UUID, signup_id: uuid.UUID
-) -> SignupPublic:
-    """Staff check a person in at the venue; checking in twice changes nothing."""
-    activity = await _visible(session, principal, activity_id, lock=True, manage=True)
-    if life.now() < activity.starts_at - STAFF_OPENS_BEFORE:
-        raise Conflict("check-in opens the day before the activity")
-    signup = await session.scalar(select(S).where(col(S.id) == signup_id, col(S.activity_id) == activity.id))
-    if signup is None:
-        raise NotFound(f"no sign-up {signup_id} on this activity")
-    return await _check_in(session, activity, signup, by=life.account_of(principal), method="staff")
-
-
-async def check_in_with_code(
-    *, session: AsyncSession, principal: Principal, activity_id: uuid.UUID, code: str
-) -> SignupPublic:
-    """A person checks themselves in with the code shown at the venue."""
-    activity = await _visible(session, principal, activity_id, lock=True)
-    at = life.now()
-    if not activity.starts_at - CODE_OPENS_BEFORE <= at <= activity.ends_at + CODE_CLOSES_AFTER:
-        raise Conflict("check-in with the venue's code is open from an hour before the start to an hour after the end")
-    signup = await session.scalar(select(S).where(col(S.activity_id) == activity.id, _mine(principal)).limit(1))
-    if signup is None:
-        raise NotFound("you have not signed up for this activity")
-    if not hmac.compare_digest(code.encode(), activity.check_in_code.encode()):
-        raise ValidationFailed.on("code", "not the code shown at the venue")
-    return await _check_in(session, activity, signup, by=life.account_of(principal), method="code")
-
-
-async def _check_in(
-    session: AsyncSession, activity: Activity, signup: ActivitySignup, *, by: uuid.UUID, method: str
-) -> SignupPublic:
-    if activity.state != "published":
-        raise Conflict("the activity was cancelled", extra={"state": activity.state})
-    if signup.checked_in_at is not None:
-        return _signup_public(signup, None)
-    if signup.state != "confirmed":
-        raise Conflict(f"a {signup.state} sign-up cannot be checked in", extra={"state": signup.state})
-    signup.checked_in_at, signup.checked_in_by, signup.check_in_method = life.now(), by, method
-    await session.flush()
-    await _emit_signup(session, activity, signup, "activity.checked_in", method=method)
-    if signup.role == "volunteer" and signup.account_id is not None:
-        await _served(session, activity, signup)
-    return _signup_public(signup, None)
-
-
-async def _served(session: AsyncSession, activity: Activity, signup: ActivitySignup) -> None:
-    """A volunteer served: the orders service credits the points to its ledger (once per activity
-    and account, however often the event arrives)."""
-    if activity.points <= 0:
-        return
-    grid_code = signup.grid_code or activity.grid_code or await life.first_grid(session, activity.community_code)
-    if grid_code is None:
-        return
-    name = signup.name or await session.scalar(
-        select(col(Member.name)).where(col(Member.account_id) == signup.account_id)
-    )
-    assert signup.checked_in_at is not None
-    await outbox.emit(
-        session,
-        outbox_event,
-        type="activity.volunteer_served",
-        aggregate_id=str(activity.id),
-        payload={
-            "activity_id": str(activity.id),
-            "account_id": str(signup.account_id),
-            "account_name": name,
-            "grid_code": grid_code,
-            "community_code": activity.community_code,
-            "points": activity.points,
-            "served_at": signup.checked_in_at.isoformat(),
-        },
-    )
+    return signup_public(signup, None)
 
 
 # -- events (ids, codes and states only) -----------------------------------------------------
@@ -573,7 +491,7 @@ async def _emit(session: AsyncSession, activity: Activity, type: str, extra: dic
     )
 
 
-async def _emit_signup(
+async def emit_signup(
     session: AsyncSession, activity: Activity, signup: ActivitySignup, type: str, **extra: Any
 ) -> None:
     await _emit(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.grids import activities
+from services.grids import activities, checkins
 from services.grids.activity_schemas import (
     ActivityCreate,
     ActivityDetail,
@@ -176,7 +176,7 @@ async def check_in(
     activity_id: uuid.UUID, signup_id: uuid.UUID, principal: Manager, session: SessionDep
 ) -> SignupPublic:
     """Staff check a participant or a volunteer in; a volunteer's points follow."""
-    return await activities.check_in(session=session, principal=principal, activity_id=activity_id, signup_id=signup_id)
+    return await checkins.check_in(session=session, principal=principal, activity_id=activity_id, signup_id=signup_id)
 
 
 @router.post("/{activity_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
@@ -184,6 +184,6 @@ async def check_in_with_code(
     activity_id: uuid.UUID, body: SelfCheckIn, principal: Attendee, session: SessionDep
 ) -> SignupPublic:
     """Check oneself in with the code shown at the venue."""
-    return await activities.check_in_with_code(
+    return await checkins.check_in_with_code(
         session=session, principal=principal, activity_id=activity_id, code=body.code
     )
