@@ -1,5 +1,6 @@
 """The demo community (``shared.demo``): places, the party tree, the roster with its bindings, the
-households with their 十联户 links, and three months of visits. Loading twice adds nothing."""
+households with their 十联户 links, three months of visits, and its community life (``life_demo``:
+activities, notices, volunteer teams, red property). Loading twice adds nothing."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import visits
+from services.grids import life_demo, visits
 from services.grids.models import (
     Binding,
     Community,
@@ -44,6 +45,7 @@ async def load(session: AsyncSession) -> None:
     await load_roster(session)
     if await session.scalar(select(func.count()).select_from(Visit)) == 0:
         await _visits(session)
+    await life_demo.load(session)
 
 
 async def load_roster(session: AsyncSession) -> None:
