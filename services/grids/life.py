@@ -28,7 +28,7 @@ CHINA = ZoneInfo("Asia/Shanghai")
 # Roles bound to grids, whose holders serve in the grids' communities.
 GRID_ROLES = ("grid_worker", "party_member", "volunteer", "building_head")
 MANAGER_ROLES = ("street_admin", "community_staff")
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
 
 
 def now() -> datetime:

@@ -90,6 +90,9 @@ async def test_bad_input_names_the_field_and_writes_nothing(
         assert "秘密聚会" not in answer.text and "13912345678" not in answer.text
     assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM activity"))[0]["n"] == 0
     assert (await grids.post("/api/v1/activities", json=activity_body(), headers=resident(keys))).status_code == 403
+    for month in ("0000-01", "2026-13"):
+        answer = await grids.get("/api/v1/activities", params={"month": month}, headers=resident(keys))
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "month"
     elsewhere = activity_body(community_code=OTHER_COMMUNITY)
     assert (await grids.post("/api/v1/activities", json=elsewhere, headers=staff(keys))).status_code == 404
 
