@@ -5,13 +5,17 @@ and the names of places or menu items are kept from the answers."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 
 from fastapi import Request
 
+from shared.errors import ServiceUnavailable
 from shared.peers import authorization_of, peers_of
 from shared.security import Principal
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +49,15 @@ async def home_compound(request: Request, principal: Principal) -> uuid.UUID | N
         household_id = uuid.UUID(principal.household_id)
     except ValueError:
         return None
-    body = await peers_of(request).get(
-        "residents", f"/api/v1/households/{household_id}", authorization=authorization_of(request)
-    )
+    try:
+        body = await peers_of(request).get(
+            "residents", f"/api/v1/households/{household_id}", authorization=authorization_of(request)
+        )
+    except ServiceUnavailable:
+        # Notices of the resident's community and grid still show (an urgent one may matter now);
+        # those of their compound come back with the residents service.
+        log.warning("the residents service could not say a resident's compound; compound notices left out")
+        return None
     if body is None or body.get("compound_id") is None:
         return None
     return uuid.UUID(str(body["compound_id"]))

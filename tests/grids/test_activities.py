@@ -257,6 +257,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
     # Staff check the volunteer in, twice: one check-in, one event for the points.
     url = f"{base}/signups/{serving.json()['id']}/check-in"
     assert (await grids.post(url, headers=party_member(keys, 1))).status_code == 403
+    assert (await grids.post(url, headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
     for _ in range(2):
         checked = await grids.post(url, headers=staff(keys))
         assert checked.status_code == 200 and checked.json()["check_in_method"] == "staff"
@@ -279,6 +280,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
         ("volunteer", "confirmed", True),
     ]
     assert (await grids.get(f"{base}/signups", headers=resident(keys))).status_code == 403
+    assert (await grids.get(f"{base}/signups", headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
     # Checked in: the sign-up stands, and the activity took place.
     assert (await grids.post(f"{base}/signups/{attending['id']}/cancel", headers=resident(keys))).status_code == 409
     assert (await grids.post(f"{base}/cancel", headers=staff(keys))).status_code == 409

@@ -14,7 +14,9 @@ from deploy.demo import run_loader
 from services.grids.demo import load_roster
 from services.residents.demo import load as load_registry
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
+from shared.peers import Peers
 from shared.testing import TestKeys
+from tests.conftest import AppFactory
 from tests.grids.life_support import (
     OTHER_COMMUNITY,
     events,
@@ -168,3 +170,31 @@ async def test_bad_notices_name_the_field_and_write_nothing(
     assert (
         await grids.patch(f"/api/v1/notices/{notice['id']}", json={"pinned": True}, headers=other_staff)
     ).status_code == 404
+
+
+async def test_while_the_residents_service_is_down_residents_still_get_their_grids_notices(
+    grids: httpx.AsyncClient, keys: TestKeys, start_app: AppFactory
+) -> None:
+    await post(grids, keys, title="反诈提醒", category="anti_fraud")
+    await post(grids, keys, title="晴岚家园电梯检修", compound_id=str(QINGLAN), category="safety")
+    app = await start_app("grids")
+    kept = app.state.peers
+
+    def unreachable(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("no route to the residents service", request=request)
+
+    app.state.peers = Peers(
+        {"residents": "http://residents.test"}, transports={"residents": httpx.MockTransport(unreachable)}
+    )
+    try:
+        assert await titles(grids, resident(keys, "13900000003")) == ["反诈提醒"]
+        refused = await grids.post(
+            "/api/v1/notices",
+            json={"category": "safety", "title": "电梯", "body": "...", "compound_id": str(QINGLAN)},
+            headers=staff(keys),
+        )
+        assert refused.status_code == 503 and refused.headers["content-type"] == "application/problem+json"
+    finally:
+        await app.state.peers.close()
+        app.state.peers = kept
+    assert await titles(grids, resident(keys, "13900000003")) == ["晴岚家园电梯检修", "反诈提醒"]
