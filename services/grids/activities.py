@@ -91,8 +91,8 @@ def mine(principal: Principal) -> ColumnElement[bool]:
     conditions = []
     if (account_id := roster.account_uuid(principal)) is not None and not principal.machine:
         conditions.append(col(S.account_id) == account_id)
-    if principal.has_role("resident") and principal.resident_id:
-        conditions.append(col(S.resident_id) == _uuid(principal.resident_id))
+    if principal.has_role("resident") and (resident_id := _uuid(principal.resident_id or "")) is not None:
+        conditions.append(col(S.resident_id) == resident_id)
     return or_(*conditions) if conditions else false()
 
 
