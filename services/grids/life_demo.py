@@ -138,11 +138,15 @@ def _month_start(today: datetime, offset: int) -> datetime:
 
 
 def _this_months_start(now: datetime) -> datetime:
-    """This month's activity: one to two hours from now, in this month (sign-ups still open, check-in
-    works the same day)."""
+    """This month's activity: about an hour from now (sign-ups still open, check-in the same day), or
+    sooner near the month's end, so that it stays this month's; in its last minutes, an hour ago."""
     local = now.astimezone(CHINA)
-    soon = local.replace(minute=0) + timedelta(hours=2)
-    return soon if soon.month == local.month else local.replace(minute=0) - timedelta(hours=1)
+    for ahead in (timedelta(minutes=70), timedelta(minutes=10)):
+        soon = local + ahead
+        soon = soon.replace(minute=soon.minute - soon.minute % 5, second=0, microsecond=0)
+        if soon.month == local.month:
+            return soon
+    return local - timedelta(hours=1)
 
 
 async def _activities(session: AsyncSession, now: datetime) -> None:
