@@ -344,6 +344,32 @@ async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys:
     assert len(await all_members(grids, staff, q="重复")) == 0
 
 
+async def test_staff_bind_an_employer_account_to_their_community_only(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    """An employer account (the jobs service's employers) is bound to the community code where the
+    employer operates; its token then carries the role."""
+    staff = as_person(keys, "staff")
+    account = uuid.uuid4()
+    body = {"name": "粽叶车间负责人", "community_code": COMMUNITY, "account_id": str(account)}
+    on_a_grid = body | {"bindings": [{"role": "employer", "place_code": GRIDS[0]}]}
+    assert_problem(await grids.post("/api/v1/members", json=on_a_grid, headers=staff), 422, "bindings.0.place_code")
+    elsewhere = body | {"bindings": [{"role": "employer", "place_code": "110105001002"}]}
+    assert_problem(await grids.post("/api/v1/members", json=elsewhere, headers=staff), 422, "bindings.0.place_code")
+    assert (await bindings_of(grids, keys, account))["roles"] == []
+
+    created = await grids.post(
+        "/api/v1/members", json=body | {"bindings": [{"role": "employer", "place_code": COMMUNITY}]}, headers=staff
+    )
+    assert created.status_code == 201, created.text
+    assert await bindings_of(grids, keys, account) == {
+        "account_id": str(account),
+        "member_id": created.json()["id"],
+        "roles": ["employer"],
+        "places": {"employer": [COMMUNITY]},
+    }
+
+
 # -- the party tree -------------------------------------------------------------------------------
 
 
