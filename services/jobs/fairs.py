@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, func, select, true, tuple_
+from sqlalchemy import delete, exists, false, func, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -37,7 +37,7 @@ def _counted(principal: Principal) -> Any:
     signed_up = (
         exists().where(col(FairSignup.fair_id) == col(Fair.id), col(FairSignup.resident_id) == me)
         if me is not None
-        else func.false()
+        else false()
     )
     return select(Fair, employers.label("employers"), signups.label("signups"), signed_up.label("signed_up"))
 

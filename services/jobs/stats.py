@@ -5,10 +5,10 @@ the community running the training. Months are China's (UTC+8), as the offices c
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,15 +23,22 @@ TIME_ZONE = "Asia/Shanghai"
 MAX_MONTHS = 36
 
 
+CHINA = timezone(timedelta(hours=8))  # no daylight saving since 1991
+
+
 def month_start(month: str, field: str) -> datetime:
     try:
-        return datetime.strptime(month, "%Y-%m").replace(tzinfo=UTC)
+        return datetime.strptime(month, "%Y-%m").replace(tzinfo=CHINA)
     except ValueError as exc:
         raise ValidationFailed.on(field, "a month as YYYY-MM") from exc
 
 
+def _next_month(day: datetime) -> datetime:
+    return day.replace(year=day.year + day.month // 12, month=day.month % 12 + 1)
+
+
 def _month(column: Any) -> Any:
-    return func.to_char(func.timezone(TIME_ZONE, column), "YYYY-MM")
+    return func.to_char(func.timezone(literal_column(f"'{TIME_ZONE}'"), column), literal_column("'YYYY-MM'"))
 
 
 async def report(
@@ -39,7 +46,11 @@ async def report(
 ) -> StatsReport:
     """Months from ``since`` to ``until`` (both YYYY-MM, included; default the last twelve)."""
     now = datetime.now(UTC)
-    last = month_start(until, "until") if until else now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    last = (
+        month_start(until, "until")
+        if until
+        else now.astimezone(CHINA).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    )
     if since:
         first = month_start(since, "since")
     else:
@@ -49,7 +60,7 @@ async def report(
         raise ValidationFailed.on("since", "after until")
     if (last.year - first.year) * 12 + last.month - first.month >= MAX_MONTHS:
         raise ValidationFailed.on("since", f"at most {MAX_MONTHS} months at a time")
-    months = (_month_label(first), _month_label(last))
+    end = _next_month(last)
 
     def counted(
         kind: str, at: Any, community: Any, street: Any, *where: Any, join: Callable[[Any], Any] | None = None
@@ -58,15 +69,14 @@ async def report(
         if join is not None:
             statement = join(statement)
         statement = statement.where(
-            at.is_not(None),
-            _month(at) >= months[0],
-            _month(at) <= months[1],
+            at >= first,
+            at < end,
             access.any_condition(access.area(principal, community=community, street=street)),
             *where,
         )
         if community_code:
             statement = statement.where(community == community_code)
-        return kind, statement.group_by(community, _month(at))
+        return kind, statement.group_by(community, literal_column("month"))
 
     queries = [
         counted("postings", col(Posting.opened_at), col(Posting.community_code), col(Posting.street_code)),
@@ -97,7 +107,3 @@ async def report(
             for (community, month), counts in sorted(table.items())
         ]
     )
-
-
-def _month_label(day: datetime) -> str:
-    return day.strftime("%Y-%m")
