@@ -204,7 +204,8 @@ async def test_staff_page_through_exactly_their_communitys_roster(
 ) -> None:
     items = await all_members(grids, as_person(keys, "staff"))
     ids = [item["id"] for item in items]
-    assert len(ids) == len(set(ids)) == 153  # the staff member, 28 grid workers, 124 party members
+    # the staff member, 28 grid workers, 124 party members, the demo employer's account
+    assert len(ids) == len(set(ids)) == 154
     assert set(ids) == {str(member_id(login)) for login in roster_logins()}
     assert str(member_id("street")) not in ids  # the street's admin belongs to no community
     assert [item["name"] for item in items] == sorted(item["name"] for item in items)
