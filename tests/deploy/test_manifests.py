@@ -6,6 +6,7 @@ schemas that ship with ``kubernetes_validate``.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from functools import cache
@@ -160,6 +161,26 @@ def test_process_uses_the_shared_image_and_its_own_database(services: dict[str, 
     assert "production" in env[f"{spec.env_prefix}PROFILE"]
     if spec.name != "gateway":
         assert env[f"{spec.env_prefix}JWKS_URL"] == "http://gateway:8000/.well-known/jwks.json"
+
+
+@pytest.mark.parametrize(
+    "process, names",
+    [
+        ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
+        ("jobs", ["JOBS_PII_KEYS", "JOBS_BLIND_INDEX_KEY"]),
+    ],
+)
+def test_compose_gives_each_process_its_secrets(services: dict[str, Doc], process: str, names: list[str]) -> None:
+    for service in (process, "demo"):  # the demo loader encrypts with the same keys
+        env = as_env(services[service].get("environment"))
+        assert all(env.get(name) for name in names), (service, names)
+
+
+def test_the_jobs_service_finds_the_residents_service(services: dict[str, Doc]) -> None:
+    urls = json.loads(as_env(services["jobs"].get("environment"))["JOBS_SERVICE_URLS"])
+    assert urls["residents"] == "http://residents:8101"
+    (config,) = objects("ConfigMap").values()
+    assert json.loads(config["data"]["JOBS_SERVICE_URLS"])["residents"] == "http://residents:8101"
 
 
 def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
@@ -357,6 +378,7 @@ def test_process_reads_its_settings_and_secrets(spec: ProcessSpec) -> None:
     [
         ("gateway", ["GATEWAY_KEY_ENCRYPTION_SECRET", "GATEWAY_PII_KEYS", "GATEWAY_BLIND_INDEX_KEY"]),
         ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
+        ("jobs", ["JOBS_PII_KEYS", "JOBS_BLIND_INDEX_KEY"]),
     ],
 )
 def test_secret_settings_come_from_the_secret(process: str, names: list[str]) -> None:
