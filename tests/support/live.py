@@ -138,6 +138,8 @@ class LivePlatform:
             if name == "gateway":
                 env.setdefault("GATEWAY_SERVICE_URLS", json.dumps(upstreams))
                 env.setdefault("GATEWAY_PUBLIC_ISSUER", TEST_ISSUER)
+            else:  # calls on behalf of a caller (shared.peers) reach the services started with it
+                env.setdefault(f"{BY_NAME[name].env_prefix}SERVICE_URLS", json.dumps(upstreams))
             process = LiveProcess(BY_NAME[name], self.database_urls[name], self.jwks.url, env, port=port)
             self.processes[name] = process
             started.append(process)
