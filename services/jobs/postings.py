@@ -224,6 +224,8 @@ async def update(
     _index(posting, employer.name)
     posting.updated_at = datetime.now(UTC)
     await session.flush()
+    if posting.state == "open" and posting.hired >= posting.headcount:
+        await shut(session, posting, reason="filled")  # the headcount came down to those hired
     return posting
 
 
@@ -336,6 +338,10 @@ async def list_postings(
     """Newest first, as rows of ``PostingSummary``'s fields. ``filters``: category, suits_weak_labour,
     community_code, street_code, grid_code, employer_id, skill, min_wage with wage_unit, q."""
     values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
+    for name in ("q", "skill"):
+        # PostgreSQL text cannot hold NUL; the fast lane's asyncpg would fail on it rather than answer.
+        if "\x00" in values.get(name, ""):
+            raise ValidationFailed.on(name, "text may not contain NUL characters")
     if "min_wage" in values and "wage_unit" not in values:
         raise ValidationFailed.on("wage_unit", "say which unit min_wage is in")
     if "skill" in values:

@@ -19,6 +19,7 @@ from tests.jobs.helpers import (
     fetch,
     make_employer,
     make_posting,
+    make_profile,
     ok,
     outbox,
 )
@@ -251,3 +252,28 @@ async def test_the_same_client_id_answers_the_first_posting(jobs: httpx.AsyncCli
     )
     assert again.status_code == 200 and again.json()["id"] == first["id"] == client_id
     assert len(ok(await jobs.get("/api/v1/postings", params={"state": "draft"}, headers=staff))["items"]) == 1
+
+
+async def test_nul_in_a_search_answers_422(jobs: httpx.AsyncClient, people: People) -> None:
+    for name in ("q", "skill"):
+        assert_problem(
+            await jobs.get("/api/v1/postings", params={name: "保\x00洁"}, headers=people.resident()), 422, name
+        )
+
+
+async def test_lowering_the_headcount_to_those_hired_closes_the_posting(
+    jobs: httpx.AsyncClient, people: People
+) -> None:
+    staff = people.staff()
+    employer = await make_employer(jobs, staff)
+    posting = await make_posting(jobs, staff, employer["id"], headcount=3)
+    await make_profile(jobs, people.resident())
+    application = ok(
+        await jobs.post("/api/v1/applications", json={"posting_id": posting["id"]}, headers=people.resident()), 201
+    )
+    for step in ("shortlist", "hire"):
+        ok(await jobs.post(f"/api/v1/applications/{application['id']}/{step}", headers=staff))
+    url = f"/api/v1/postings/{posting['id']}"
+    assert_problem(await jobs.patch(url, json={"headcount": 0}, headers=staff), 422, "headcount")
+    closed = ok(await jobs.patch(url, json={"headcount": 1}, headers=staff))
+    assert (closed["state"], closed["closed_reason"], closed["hired"]) == ("closed", "filled", 1)
