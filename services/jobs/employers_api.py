@@ -118,7 +118,12 @@ async def list_accounts(employer_id: uuid.UUID, principal: Manager, session: Ses
 @router.put(
     "/{employer_id}/accounts/{account_id}",
     status_code=201,
-    responses={204: {"description": "already linked"}, **problem_responses(401, 403, 404, 409, 422)},
+    response_class=Response,  # no body: 201 or 204 says it all
+    responses={
+        201: {"description": "linked"},
+        204: {"description": "already linked"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
 )
 async def link_account(
     employer_id: uuid.UUID, account_id: uuid.UUID, principal: Manager, session: SessionDep

@@ -63,7 +63,12 @@ async def create_fair(fair_in: FairCreate, principal: Manager, session: SessionD
 @router.put(
     "/{fair_id}/employers/{employer_id}",
     status_code=201,
-    responses={204: {"description": "taking part already"}, **problem_responses(401, 403, 404, 422)},
+    response_class=Response,  # no body: 201 or 204 says it all
+    responses={
+        201: {"description": "taking part"},
+        204: {"description": "taking part already"},
+        **problem_responses(401, 403, 404, 422),
+    },
 )
 async def add_employer(fair_id: uuid.UUID, employer_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
     """An employer of the fair's street takes part (201 new, 204 already)."""

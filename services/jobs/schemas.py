@@ -5,10 +5,10 @@ English, their Chinese names in the descriptions."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from shared.pagination import Page
 
@@ -37,7 +37,20 @@ Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, ma
 PlaceCode = Annotated[str, StringConstraints(pattern=r"^(\d{9}|\d{12}|\d{15})$")]
 CommunityCode = Annotated[str, StringConstraints(pattern=r"^\d{12}$")]
 GridCode = Annotated[str, StringConstraints(pattern=r"^\d{15}$")]
-Fen = Annotated[int, Field(ge=0, le=100_000_000, description="in fen (分)")]
+Fen = Annotated[int, Field(ge=0, le=100_000_000, strict=True, description="in fen (分)")]
+
+
+def _text_only(value: Any) -> Any:
+    """JSON gives dates and times as text; a number is not taken for one (pydantic would read it as a
+    Unix time)."""
+    if not isinstance(value, str):
+        raise ValueError("a date or time is written as ISO 8601 text")
+    return value
+
+
+# Inputs take exactly the JSON types their schema names: no "3" for 3, no 0 for false, no 0 for a date.
+InputDate = Annotated[date, BeforeValidator(_text_only)]
+InputDateTime = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 ClientId = Annotated[
     uuid.UUID | None,
     Field(default=None, description="the client's own id for the new row: sending it again answers the first one"),
@@ -127,14 +140,16 @@ class PostingCreate(BaseModel):
     wage_min: Fen
     wage_max: Fen
     wage_unit: WageUnit = Field(description="per month 月薪, day 日薪, hour 时薪, or piece 计件")
-    hours_per_day: int = Field(ge=1, le=24)
+    hours_per_day: int = Field(ge=1, le=24, strict=True)
     shifts: list[Shift] = Field(default_factory=_day_shift, min_length=1, max_length=4)
-    headcount: int = Field(ge=1, le=10_000, description="people wanted; the posting closes when they are hired")
+    headcount: int = Field(
+        ge=1, le=10_000, strict=True, description="people wanted; the posting closes when they are hired"
+    )
     skills: list[Skill] = Field(default_factory=list, max_length=20, description="skills wanted")
-    suits_weak_labour: bool = Field(default=False, description="suits weak or half labour (弱/半劳动力)")
+    suits_weak_labour: bool = Field(default=False, strict=True, description="suits weak or half labour (弱/半劳动力)")
     grid_code: GridCode | None = Field(default=None, description="a grid of the employer's community")
     address: str | None = Field(default=None, max_length=200)
-    expires_at: AwareDatetime | None = Field(default=None, description="no applications after this")
+    expires_at: InputDateTime | None = Field(default=None, description="no applications after this")
 
 
 class PostingUpdate(BaseModel):
@@ -146,14 +161,14 @@ class PostingUpdate(BaseModel):
     wage_min: Fen | None = None
     wage_max: Fen | None = None
     wage_unit: WageUnit | None = None
-    hours_per_day: int | None = Field(default=None, ge=1, le=24)
+    hours_per_day: int | None = Field(default=None, ge=1, le=24, strict=True)
     shifts: list[Shift] | None = Field(default=None, min_length=1, max_length=4)
-    headcount: int | None = Field(default=None, ge=1, le=10_000)
+    headcount: int | None = Field(default=None, ge=1, le=10_000, strict=True)
     skills: list[Skill] | None = Field(default=None, max_length=20)
-    suits_weak_labour: bool | None = None
+    suits_weak_labour: bool | None = Field(default=None, strict=True)
     grid_code: GridCode | None = None
     address: str | None = Field(default=None, max_length=200)
-    expires_at: AwareDatetime | None = None
+    expires_at: InputDateTime | None = None
 
 
 class PostingSummary(BaseModel):
@@ -216,13 +231,13 @@ class SeekerIn(BaseModel):
 
     skills: list[Skill] = Field(default_factory=list, max_length=20)
     desired_categories: list[Category] = Field(default_factory=list, max_length=12)
-    hours_per_day: int = Field(ge=1, le=24, description="hours a day they can work")
+    hours_per_day: int = Field(ge=1, le=24, strict=True, description="hours a day they can work")
     shifts: list[Shift] = Field(default_factory=_day_shift, min_length=1, max_length=4)
     labour_capacity: Capacity = Field(description=CAPACITY_DOC)
     preferred_places: list[PlaceCode] = Field(
         default_factory=list, max_length=10, description="grid, community or street codes they would work in"
     )
-    active: bool = Field(default=True, description="looking for work now")
+    active: bool = Field(default=True, strict=True, description="looking for work now")
 
 
 class SeekerPublic(BaseModel):

@@ -6,9 +6,9 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.jobs.schemas import ClientId, CommunityCode, EmployerKind, PostingSummary
+from services.jobs.schemas import ClientId, CommunityCode, EmployerKind, InputDate, InputDateTime, PostingSummary
 from shared.pagination import Page
 
 EnrolmentState = Literal["enrolled", "waiting", "withdrawn", "completed"]
@@ -25,8 +25,8 @@ class FairCreate(BaseModel):
     title: str = Field(min_length=1, max_length=100)
     venue: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=2000)
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: InputDateTime
+    ends_at: InputDateTime
     community_code: CommunityCode | None = Field(default=None, description="the community holding it")
     street_code: StreetCode | None = Field(default=None, description="a fair of the whole street (street admins)")
 
@@ -80,10 +80,10 @@ class TrainingCreate(BaseModel):
     description: str = Field(default="", max_length=2000)
     venue: str = Field(min_length=1, max_length=200)
     schedule: str = Field(default="", max_length=200, description="e.g. 每周二、四 14:00-16:30")
-    starts_on: date
-    ends_on: date
-    sessions: int = Field(ge=1, le=365)
-    capacity: int = Field(ge=1, le=10_000)
+    starts_on: InputDate
+    ends_on: InputDate
+    sessions: int = Field(ge=1, le=365, strict=True)
+    capacity: int = Field(ge=1, le=10_000, strict=True)
     community_code: CommunityCode
 
 
@@ -94,10 +94,12 @@ class TrainingUpdate(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     venue: str | None = Field(default=None, min_length=1, max_length=200)
     schedule: str | None = Field(default=None, max_length=200)
-    starts_on: date | None = None
-    ends_on: date | None = None
-    sessions: int | None = Field(default=None, ge=1, le=365)
-    capacity: int | None = Field(default=None, ge=1, le=10_000, description="more places go to the first waiting")
+    starts_on: InputDate | None = None
+    ends_on: InputDate | None = None
+    sessions: int | None = Field(default=None, ge=1, le=365, strict=True)
+    capacity: int | None = Field(
+        default=None, ge=1, le=10_000, strict=True, description="more places go to the first waiting"
+    )
 
 
 class EnrolmentPublic(BaseModel):
@@ -147,7 +149,7 @@ class EnrolmentCreate(BaseModel):
 class AttendanceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    session_on: date
+    session_on: InputDate
     enrolment_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
 
 

@@ -115,6 +115,8 @@ async def test_staff_of_another_community_see_an_open_posting_but_may_not_change
         ({"wage_unit": "year"}, "wage_unit"),
         ({"skills": [""]}, "skills.0"),
         ({"expires_at": "2020-01-01T00:00:00+08:00"}, "expires_at"),
+        ({"expires_at": 1893456000}, "expires_at"),  # a number is not read as a Unix time
+        ({"suits_weak_labour": 1}, "suits_weak_labour"),
         ({"colour": "red"}, "colour"),
     ],
 )

@@ -93,6 +93,8 @@ async def test_a_bad_profile_is_refused_whole(jobs: httpx.AsyncClient, people: P
         ({"hours_per_day": 25}, "hours_per_day"),
         ({"preferred_places": ["1101"]}, "preferred_places.0"),
         ({"skills": ["x" * 51]}, "skills.0"),
+        ({"active": 0}, "active"),  # JSON types as the schema says: no 0 for false, no "6" for 6
+        ({"hours_per_day": "6"}, "hours_per_day"),
     ):
         assert_problem(await jobs.put("/api/v1/seekers/me", json=PROFILE | bad, headers=me), 422, field)
     assert_problem(await jobs.get("/api/v1/seekers/me", headers=me), 404)
