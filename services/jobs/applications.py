@@ -16,7 +16,7 @@ from sqlmodel import col
 from services.jobs import access, events, postings, seekers
 from services.jobs.models import Application, Posting, Seeker
 from services.jobs.schemas import ApplicantBrief, ApplicationCreate, ApplicationPublic
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.security import Principal
 
@@ -120,7 +120,7 @@ async def create(
     me = access.own_resident(principal)
     resident_id = body.resident_id or me
     if resident_id is None:
-        raise NotFound("say which resident applies (resident_id)")
+        raise ValidationFailed.on("resident_id", "name the resident you apply for")
     seeker = await session.scalar(
         select(Seeker).where(col(Seeker.resident_id) == resident_id, seekers.scope(principal))
     )

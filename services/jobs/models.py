@@ -94,14 +94,14 @@ class EmployerAccount(JobsModel, table=True):
 
 
 class ContactReveal(JobsModel, table=True):
-    """Every reveal of an employer's clear contact phone: who, when, why."""
+    """Every reveal of an employer's clear contact phone: who, when, why. Append-only (a trigger)."""
 
     __tablename__ = "contact_reveal"
 
     id: int | None = Field(default=None, sa_column_kwargs={"autoincrement": True}, primary_key=True)
     at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
     account_id: str = Field(max_length=64)
-    employer_id: uuid.UUID = Field(foreign_key="employer.id", index=True, ondelete="CASCADE")
+    employer_id: uuid.UUID = Field(foreign_key="employer.id", index=True)
     purpose: str = Field(max_length=200)
     request_id: str | None = Field(default=None, max_length=100)
 

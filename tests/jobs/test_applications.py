@@ -193,6 +193,8 @@ async def test_staff_apply_for_a_seeker_of_theirs(jobs: httpx.AsyncClient, peopl
     profile = {"skills": [], "hours_per_day": 8, "labour_capacity": "full"}
     assert (await jobs.put(f"/api/v1/seekers/{target}", json=profile, headers=people.staff())).status_code == 201
     body = {"posting_id": posting["id"], "resident_id": target}
+    unnamed = await jobs.post("/api/v1/applications", json={"posting_id": posting["id"]}, headers=people.staff())
+    assert_problem(unnamed, 422, "resident_id")
     assert_problem(await jobs.post("/api/v1/applications", json=body, headers=people.staff(OTHER_COMMUNITY)), 404)
     made = ok(await jobs.post("/api/v1/applications", json=body, headers=people.staff()), 201)
     assert made["applicant"]["resident_id"] == target

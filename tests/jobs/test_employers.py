@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import uuid
 
+import asyncpg
 import httpx
+import pytest
 
 from tests.jobs.helpers import (
     COMMUNITY,
@@ -104,6 +106,10 @@ async def test_staff_reveal_the_phone_for_a_purpose_and_it_is_audited(
     assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.resident()), 403)
     audit = await fetch(database_urls["jobs"], "SELECT account_id, purpose FROM contact_reveal")
     assert [(r["account_id"], r["purpose"]) for r in audit] == [(sub, "通知参加招聘会")]
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):  # the audit is append-only
+        await fetch(database_urls["jobs"], "UPDATE contact_reveal SET purpose = 'x'")
+    with pytest.raises(asyncpg.InsufficientPrivilegeError):
+        await fetch(database_urls["jobs"], "DELETE FROM contact_reveal")
 
 
 async def test_staff_link_an_account_that_then_acts_for_the_employer(jobs: httpx.AsyncClient, people: People) -> None:
