@@ -66,8 +66,9 @@ def create_process_app(
             revocations.start()
         relay = Relay(
             pool_getter=pool_getter,
-            service_urls=settings.service_urls,
+            service_urls={**settings.service_urls, "gateway": settings.gateway_url},
             secret=settings.events_secret or "",
+            producer=settings.service_name,
             max_attempts=settings.relay_max_attempts,
             interval=settings.relay_interval_seconds,
         )

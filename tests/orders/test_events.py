@@ -22,15 +22,21 @@ from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import account, grid_worker, party_member, staff
+from tests.support.asgi import RoutingTransport
 
 
-def relay_for(producer: FastAPI, consumer: FastAPI | httpx.AsyncBaseTransport, **options: Any) -> Relay:
+def relay_for(
+    producer: FastAPI, consumer: FastAPI | httpx.AsyncBaseTransport, gateway: FastAPI, **options: Any
+) -> Relay:
+    """The producer's relay, delivering to the orders service (``consumer``) and the gateway."""
     transport = consumer if isinstance(consumer, httpx.AsyncBaseTransport) else httpx.ASGITransport(app=consumer)
+    routes = {"orders.test": transport, "gateway.test": httpx.ASGITransport(app=gateway)}
     return Relay(
         pool_getter=lambda: producer.state.db.fastlane.pool,
-        service_urls={"orders": "http://orders.test"},
+        service_urls={"orders": "http://orders.test", "gateway": "http://gateway.test"},
         secret=DEVELOPMENT_SECRET,
-        transport=transport,
+        transport=RoutingTransport(routes),
+        producer="grids",
         **options,
     )
 
@@ -67,7 +73,7 @@ async def test_a_follow_up_visit_becomes_one_issue_order(
     database_urls: dict[str, str],
 ) -> None:
     visit = await follow_up_visit(grids, keys)
-    relay = relay_for(await start_app("grids"), await start_app("orders"))
+    relay = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
     assert (await relay.run_once()).delivered == 1
     assert (await relay.run_once()).delivered == 0
 
@@ -141,7 +147,9 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
     await follow_up_visit(grids, keys)
     receiver = FlakyReceiver(await start_app("orders"), failures=1)
     clock = [datetime.now(UTC)]
-    relay = relay_for(await start_app("grids"), receiver, max_attempts=3, clock=lambda: clock[0])
+    relay = relay_for(
+        await start_app("grids"), receiver, await start_app("gateway"), max_attempts=3, clock=lambda: clock[0]
+    )
     first = await relay.run_once()
     assert (first.delivered, first.failed) == (1, 1)
     waiting = await rows(
@@ -194,7 +202,7 @@ async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, da
             return httpx.Response(200, json={"status": "applied"})
 
     clock = [datetime.now(UTC)]
-    relay = relay_for(await start_app("grids"), Recorder(), clock=lambda: clock[0])
+    relay = relay_for(await start_app("grids"), Recorder(), await start_app("gateway"), clock=lambda: clock[0])
     assert (await relay.run_once()).failed == 1
     assert seen == []  # 1 and 2 wait behind 0
     clock[0] += timedelta(hours=2)
