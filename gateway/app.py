@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
-from gateway import events, webhooks
+from gateway import deadletters, events, webhooks
 from gateway.api import accounts, auth, me, notifications, wellknown
 from gateway.api import webhooks as webhooks_api
 from gateway.config import Settings
@@ -23,7 +23,7 @@ from gateway.revocation import DisabledSubjects
 from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
-from gateway.upstream import Registry, Roster
+from gateway.upstream import InternalClient, Registry, Roster
 from gateway.wechat import WechatClient
 from shared.app import create_process_app
 from shared.db import Database
@@ -132,6 +132,16 @@ def create_app(
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
+        app.state.internal_clients = {
+            name: InternalClient(
+                name=name,
+                base_url=url,
+                issuer=issuer,
+                timeout=settings.proxy_total_timeout,
+                transport=(upstream_transports or {}).get(name),
+            )
+            for name, url in settings.service_urls.items()
+        }
         app.state.notification_hub = NotificationHub(settings.asyncpg_dsn)
         await app.state.notification_hub.start()
         dispatcher = webhooks.Dispatcher(
@@ -155,6 +165,8 @@ def create_app(
             if (running := getattr(app.state, service, None)) is not None:
                 await running.stop()
         await proxy.close()
+        for client in getattr(app.state, "internal_clients", {}).values():
+            await client.close()
         if context is not None:
             await context.disabled.stop()
             await context.roster.close()
@@ -195,6 +207,7 @@ def create_app(
             notifications.router,
             accounts.router,
             webhooks_api.router,
+            deadletters.router,
             wellknown.router,
             events.router,
         ],

@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from shared import deadletters
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from shared.events import signer
@@ -106,7 +107,7 @@ def create_process_app(
     app.state.verifier = verifier
     app.state.events_signer = signer(settings.events_secret or "")
     install_error_handlers(app)
-    for router in routers:
+    for router in (*routers, deadletters.router):
         app.include_router(router)
     app.router.routes.extend(
         [
