@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
-from gateway import deadletters, events, webhooks
+from gateway import deadletters, events, stats, webhooks
 from gateway.api import accounts, auth, me, notifications, wellknown
 from gateway.api import webhooks as webhooks_api
 from gateway.config import Settings
@@ -208,6 +208,7 @@ def create_app(
             accounts.router,
             webhooks_api.router,
             deadletters.router,
+            stats.router,
             wellknown.router,
             events.router,
         ],

@@ -301,6 +301,21 @@ class StatsRow(BaseModel):
     overdue: int = Field(description="orders that ran past an SLA at some stage")
     open_overdue: int = Field(description="open orders past their SLA now")
     return_visits_pending: int
+    issues_found: int = Field(description="issue orders placed: problems found (摸排问题)")
+    issues_solved: int = Field(description="of those, completed or rated")
+
+
+class PointsStatsRow(BaseModel):
+    place_code: str
+    month: str
+    points: int
+    earners: int = Field(description="accounts credited")
+    credits: int
+
+
+class PointsStats(BaseModel):
+    group_by: Literal["grid", "community", "street"]
+    items: list[PointsStatsRow]
 
 
 class OrderStats(BaseModel):
