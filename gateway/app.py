@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
-from gateway import deadletters, events, stats, webhooks
+from gateway import deadletters, events, open311, stats, webhooks
 from gateway.api import accounts, auth, me, notifications, wellknown
 from gateway.api import webhooks as webhooks_api
 from gateway.config import Settings
@@ -209,6 +209,7 @@ def create_app(
             webhooks_api.router,
             deadletters.router,
             stats.router,
+            open311.router,
             wellknown.router,
             events.router,
         ],

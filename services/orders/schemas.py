@@ -12,7 +12,7 @@ from shared.pagination import Page
 
 Kind = Literal["service", "wish", "issue"]
 State = Literal["placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"]
-Channel = Literal["app", "proxy", "phone", "visit"]
+Channel = Literal["app", "proxy", "phone", "visit", "open311"]
 Taker = Literal["party_member", "volunteer", "partner_unit", "community_staff"]
 Level = Literal["grid", "community", "street"]
 Category = Literal[
@@ -171,6 +171,7 @@ class OrderSummary(BaseModel):
     needs_return_visit: bool
     placed_at: datetime
     due_at: datetime | None
+    updated_at: datetime
 
 
 class Rating(BaseModel):
