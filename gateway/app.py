@@ -217,6 +217,7 @@ def create_app(
         on_startup=[startup],
         on_shutdown=[shutdown],
         middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
+        dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
     )
 
 

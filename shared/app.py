@@ -47,6 +47,7 @@ def create_process_app(
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     peers: Peers | None = None,
+    dead_letters: bool = True,
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
     idempotency, and a lifespan that opens and closes its database."""
@@ -107,7 +108,7 @@ def create_process_app(
     app.state.verifier = verifier
     app.state.events_signer = signer(settings.events_secret or "")
     install_error_handlers(app)
-    for router in (*routers, deadletters.router):
+    for router in (*routers, *([deadletters.router] if dead_letters else [])):
         app.include_router(router)
     app.router.routes.extend(
         [

@@ -413,3 +413,6 @@ def test_the_services_know_each_others_addresses_and_share_the_events_secret(
     assert len(secrets) == 1, "every process must sign and verify events with the same secret"
     (config,) = objects("ConfigMap").values()
     assert json.loads(config["data"][f"{spec.env_prefix}SERVICE_URLS"]) == urls
+    if spec.name != "gateway":  # the services' relays deliver the events the gateway takes
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == config["data"][f"{spec.env_prefix}GATEWAY_URL"]
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == "http://gateway:8000"
