@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop, jobs, residents
+from bench import calibrate, fastlane, gateway_hop, jobs, orders, residents
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -23,6 +23,7 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     calibrate.NAME: (calibrate.run, False),
     residents.NAME: (residents.run, False),
     jobs.NAME: (jobs.run, False),
+    orders.NAME: (orders.run, True),
 }
 ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
 DEFAULT_ROWS = {residents.NAME: residents.DEFAULT_ROWS, jobs.NAME: jobs.DEFAULT_ROWS}

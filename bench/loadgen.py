@@ -135,6 +135,8 @@ async def _generate(
     warmup: float,
     watch_pid: int | None,
     watch: dict[str, int],
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> LoadResult:
     import aiohttp
 
@@ -151,7 +153,7 @@ async def _generate(
             if began >= window.end:
                 return
             try:
-                async with session.get(url, headers=headers) as response:
+                async with session.request(method, url, headers=headers, data=body) as response:
                     await response.read()
                     status = response.status
                 ok, error = 200 <= status < 300, None
@@ -219,6 +221,8 @@ def generate(
     warmup: float = DEFAULT_WARMUP,
     watch_pid: int | None = None,
     watch: dict[str, int] | None = None,
+    method: str = "GET",
+    body: bytes | None = None,
 ) -> LoadResult:
     """Run the load in this process (what the ``python -m bench.loadgen`` child does)."""
     try:
@@ -227,7 +231,9 @@ def generate(
         runner: Any = asyncio.run
     else:
         runner = uvloop.run
-    result: LoadResult = runner(_generate(url, headers or {}, duration, connections, warmup, watch_pid, watch or {}))
+    result: LoadResult = runner(
+        _generate(url, headers or {}, duration, connections, warmup, watch_pid, watch or {}, method, body)
+    )
     return result
 
 
@@ -240,9 +246,11 @@ def run_load(
     warmup: float = DEFAULT_WARMUP,
     watch_pid: int | None = None,
     watch: dict[str, int] | None = None,
+    method: str = "GET",
+    json_body: Any = None,
 ) -> LoadResult:
     """Run the load generator in a child process and return its figures; the child is stopped if
-    this is interrupted."""
+    this is interrupted. ``json_body``: sent with every request (e.g. a POST that creates something)."""
     command = [
         sys.executable, "-m", "bench.loadgen", url,
         "--duration", str(duration), "--connections", str(connections), "--warmup", str(warmup),
@@ -251,7 +259,9 @@ def run_load(
         command += ["--watch-pid", str(watch_pid)]
     for name, pid in (watch or {}).items():
         command += ["--watch", f"{name}={pid}"]
-    request = json.dumps({"headers": headers or {}})  # on stdin: no token on a command line
+    if method != "GET":
+        command += ["--method", method]
+    request = json.dumps({"headers": headers or {}, "body": json_body})  # on stdin: no token on a command line
     proc = subprocess.Popen(
         command,
         stdin=subprocess.PIPE,
@@ -282,14 +292,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--warmup", type=float, default=DEFAULT_WARMUP, help="seconds of load not counted")
     parser.add_argument("--header", action="append", default=[], help="'Name: value', repeatable")
+    parser.add_argument("--method", default="GET", help="GET (default) or POST with the stdin's JSON body")
     parser.add_argument("--watch-pid", type=int, help="also report this process's CPU use")
     parser.add_argument(
         "--watch", action="append", default=[], metavar="NAME=PID", help="also report this process's CPU, repeatable"
     )
     args = parser.parse_args(argv)
     headers: dict[str, str] = {}
+    body: bytes | None = None
     if not sys.stdin.isatty():
-        headers.update(json.loads(sys.stdin.read() or "{}").get("headers", {}))
+        request = json.loads(sys.stdin.read() or "{}")
+        headers.update(request.get("headers", {}))
+        if request.get("body") is not None:
+            body = json.dumps(request["body"]).encode()
+            headers.setdefault("Content-Type", "application/json")
     for header in args.header:
         name, _, value = header.partition(":")
         headers[name.strip()] = value.strip()
@@ -307,6 +323,8 @@ def main(argv: list[str] | None = None) -> None:
         warmup=args.warmup,
         watch_pid=args.watch_pid,
         watch=watch,
+        method=args.method,
+        body=body,
     )
     sys.stdout.write(json.dumps(asdict(result)) + "\n")
     sys.stdout.flush()

@@ -12,14 +12,17 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from shared import deadletters
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
+from shared.events import signer
 from shared.health import livez, readyz
 from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.metrics import Metrics, metrics_endpoint
 from shared.middleware import RequestContextMiddleware
 from shared.peers import Peers
+from shared.relay import Relay
 from shared.security import JwksCache, RevocationList, TokenVerifier, jwks_from_url
 from shared.settings import ProcessSettings
 
@@ -44,6 +47,7 @@ def create_process_app(
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     peers: Peers | None = None,
+    dead_letters: bool = True,
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
     idempotency, and a lifespan that opens and closes its database."""
@@ -62,11 +66,23 @@ def create_process_app(
             await hook(app)
         if revocations is not None:
             revocations.start()
+        relay = Relay(
+            pool_getter=pool_getter,
+            service_urls={**settings.service_urls, "gateway": settings.gateway_url},
+            secret=settings.events_secret or "",
+            producer=settings.service_name,
+            max_attempts=settings.relay_max_attempts,
+            interval=settings.relay_interval_seconds,
+        )
+        app.state.relay = relay
+        if settings.profile != "test":  # under pytest, tests run the relay themselves
+            relay.start()
         log.info("started", extra={"event": "startup"})
         try:
             yield
         finally:
             app.state.shutting_down = True
+            await app.state.relay.stop()
             if revocations is not None:
                 await revocations.stop()
             for hook in on_shutdown:
@@ -90,8 +106,9 @@ def create_process_app(
             is_revoked=revocations.is_revoked if revocations else None,
         )
     app.state.verifier = verifier
+    app.state.events_signer = signer(settings.events_secret or "")
     install_error_handlers(app)
-    for router in routers:
+    for router in (*routers, *([deadletters.router] if dead_letters else [])):
         app.include_router(router)
     app.router.routes.extend(
         [

@@ -146,3 +146,17 @@ def links() -> dict[str, list[DemoHousehold]]:
             start = (j * LINKS_PER_PARTY_MEMBER) % len(homes)
             result[login] = [homes[(start + i) % len(homes)] for i in range(LINKS_PER_PARTY_MEMBER)]
     return result
+
+
+# The orders service's demo history: this many orders, ``demo_uuid("order", str(n))``; every tenth is
+# an ``issue`` (a problem found: leaks, facades, fumes, noise), which other demos may refer to (the
+# red-property joint meetings that dealt with them).
+ORDER_HISTORY = 360
+
+
+def is_issue_order(n: int) -> bool:
+    return n % 10 == 9
+
+
+def issue_order_ids() -> list[uuid.UUID]:
+    return [demo_uuid("order", str(n)) for n in range(ORDER_HISTORY) if is_issue_order(n)]

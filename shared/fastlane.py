@@ -64,6 +64,12 @@ class FastLane:
     async def fetch_prepared(self, query: PreparedQuery, values: dict[str, Any]) -> list[asyncpg.Record]:
         return await self.pool.fetch(query.sql, *query.args(values))
 
+    async def fetch(self, statement: Executable) -> list[asyncpg.Record]:
+        """Run a statement whose values are bound in it (a scope of the caller, filters): compiled once
+        per shape, like a prepared query, with only the values extracted per call."""
+        sql, args = self.compile(statement)
+        return await self.pool.fetch(sql, *args)
+
     async def fetchrow(self, statement: Executable) -> asyncpg.Record | None:
         sql, args = self.compile(statement)
         return await self.pool.fetchrow(sql, *args)

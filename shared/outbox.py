@@ -46,6 +46,13 @@ def outbox_table(metadata: MetaData) -> Table:
             "next_attempt_at",
             postgresql_where="delivered_at IS NULL AND dead_at IS NULL",
         ),
+        # The relay's question: is an earlier event of this aggregate still undelivered?
+        Index(
+            "ix_outbox_event_pending_aggregate",
+            "aggregate_id",
+            "seq",
+            postgresql_where="delivered_at IS NULL AND dead_at IS NULL",
+        ),
     )
 
 

@@ -19,10 +19,16 @@ def any_of(
     column: ColumnElement[Any] | Any, values: Sequence[Any], element_type: TypeEngine[Any] | None = None
 ) -> ColumnElement[bool]:
     """``column = ANY($n)``: one array parameter, so the statement's text (and asyncpg's prepared
-    statement) is the same whatever the number of values, unlike ``IN (...)``. Text values unless
-    ``element_type`` says otherwise (``Uuid()`` for ids)."""
+    statement) is the same whatever the number of values, unlike ``IN (...)``; a single value is
+    ``column = $n``. Text values unless ``element_type`` says otherwise (``Uuid()`` for ids)."""
+    values = list(values)
+    if len(values) == 1:
+        # One value (the common case: one community, one grid) as plain equality, so an index on
+        # (column, sort key) also gives the order and a page is read without sorting the place.
+        single: ColumnElement[bool] = column == bindparam(None, values[0], type_=element_type or String())
+        return single
     array = ARRAY(element_type if element_type is not None else String())
-    result: ColumnElement[bool] = column == any_(bindparam(None, list(values), type_=array))
+    result: ColumnElement[bool] = column == any_(bindparam(None, values, type_=array))
     return result
 
 

@@ -46,10 +46,17 @@ class ProcessSettings(BaseSettings):
         "jobs": "http://127.0.0.1:8104",
     }
     peer_timeout_seconds: float = Field(default=5.0, gt=0)
+    # The gateway, as the services reach it (events for the notification inbox and webhooks).
+    gateway_url: str = "http://127.0.0.1:8000"
+    # Events between services (shared.events, shared.relay): one secret the whole platform shares to
+    # sign and verify deliveries; the relay's pace and patience.
+    events_secret: str | None = None
+    relay_interval_seconds: float = Field(default=1.0, gt=0)
+    relay_max_attempts: int = Field(default=12, ge=1)
 
     @model_validator(mode="after")
     def _secrets_present(self) -> ProcessSettings:
-        for name in self.secret_fields:
+        for name in (*self.secret_fields, "events_secret"):
             value = getattr(self, name)
             if value in (None, ""):
                 if self.profile == "production":

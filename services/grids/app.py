@@ -4,8 +4,8 @@ from fastapi import FastAPI
 
 from services.grids import api, roster_api, visits_api
 from services.grids.config import Settings
-from services.grids.photos import LocalDiskStorage, PhotoStorage
 from shared.app import create_process_app
+from shared.photos import LocalDiskStorage, PhotoStorage
 from shared.security import TokenVerifier
 
 

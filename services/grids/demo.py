@@ -256,6 +256,10 @@ async def _visits(session: AsyncSession) -> None:
             if row["follow_up"] and row["id"] in created:
                 await visits.emit_follow_up(session, row)
     await _flag_outside(session)
+    # Those follow-ups are history, dealt with before the platform ran: no issue orders are made of them.
+    await session.execute(
+        text("UPDATE outbox_event SET delivered_at = occurred_at WHERE type = 'visit.follow_up_needed'")
+    )
 
 
 async def _flag_outside(session: AsyncSession) -> None:

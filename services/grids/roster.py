@@ -149,6 +149,7 @@ async def list_members(
     q: str | None,
     limit: int,
     cursor: str | None,
+    account_id: uuid.UUID | None = None,
 ) -> tuple[list[MemberSummary], str | None]:
     statement = select(Member).where(_member_scope(principal))
     if role is not None or grid_code is not None:
@@ -160,6 +161,8 @@ async def list_members(
         statement = statement.where(exists().where(*bound))
     if party_org_id is not None:
         statement = statement.where(col(Member.party_org_id) == party_org_id)
+    if account_id is not None:
+        statement = statement.where(col(Member.account_id) == account_id)
     if q:
         statement = statement.where(col(Member.name).contains(q, autoescape=True))
     if cursor:

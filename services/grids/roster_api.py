@@ -53,17 +53,19 @@ async def list_members(
     role: MemberRole | None = None,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     party_org_id: uuid.UUID | None = None,
+    account_id: Annotated[uuid.UUID | None, Query(description="the member signing in with this account")] = None,
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> MemberPage:
-    """Members in the caller's scope (花名册), by name; filter by role, grid, party organisation."""
+    """Members in the caller's scope (花名册), by name; filter by role, grid, party organisation, account."""
     items, next_cursor = await roster.list_members(
         session=session,
         principal=principal,
         role=role,
         grid_code=grid_code,
         party_org_id=party_org_id,
+        account_id=account_id,
         q=q,
         limit=limit,
         cursor=cursor,

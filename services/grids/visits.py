@@ -3,7 +3,6 @@ photos, and coverage per grid. Who may record and who may see is part of every q
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import uuid
 from collections.abc import Callable, Mapping
@@ -15,7 +14,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import photos, roster
+from services.grids import roster
 from services.grids.models import Grid, Household, HouseholdLink, Member, Visit, VisitPhoto, outbox_event
 from services.grids.schemas import (
     CoverageReport,
@@ -25,8 +24,8 @@ from services.grids.schemas import (
     VisitPublic,
     VisitResult,
 )
-from shared import outbox
-from shared.errors import Conflict, DomainError, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+from shared import outbox, photos
+from shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.scope import ScopeParts, any_of, area_conditions, place_scope, scope_clause, scope_values
@@ -183,12 +182,15 @@ async def sync(*, session: AsyncSession, principal: Principal, visits: list[Visi
         # Not inserted: the same visit arrived through another request a moment earlier.
         results[row["id"]] = VisitResult(id=row["id"], status="created" if row["id"] in created else "exists")
         if row["id"] in created and row["follow_up"]:
-            await emit_follow_up(session, row)
+            await emit_follow_up(session, row, recorded_by=member.account_id)
     return [results[visit.id] for visit in visits]
 
 
-async def emit_follow_up(session: AsyncSession, visit: Mapping[str, Any]) -> None:
-    """A visit with a problem to hand on: the orders service makes an ``issue`` order of it."""
+async def emit_follow_up(
+    session: AsyncSession, visit: Mapping[str, Any], *, recorded_by: uuid.UUID | None = None
+) -> None:
+    """A visit with a problem to hand on: the orders service makes an ``issue`` order of it, placed
+    in the name of the account that recorded the visit."""
     await outbox.emit(
         session,
         outbox_event,
@@ -198,6 +200,7 @@ async def emit_follow_up(session: AsyncSession, visit: Mapping[str, Any]) -> Non
             "visit_id": str(visit["id"]),
             "household_id": str(visit["household_id"]),
             "member_id": str(visit["member_id"]),
+            "recorded_by": str(recorded_by) if recorded_by else None,
             "grid_code": visit["grid_code"],
             "community_code": visit["community_code"],
             "street_code": visit["street_code"],
@@ -352,12 +355,7 @@ async def add_photo(
     visit, member = await _visible_visit(session, principal, visit_id)
     if member is None or visit.member_id != member.id:
         raise Forbidden("only the one who recorded a visit adds its photos")
-    try:
-        checked = await asyncio.to_thread(photos.check_photo, data)
-    except photos.PhotoTooLarge as exc:
-        raise PayloadTooLarge(str(exc)) from exc
-    except photos.PhotoRejected as exc:
-        raise ValidationFailed.on("file", str(exc)) from exc
+    checked = await photos.accept_upload(data)
     await session.execute(select(col(Visit.id)).where(col(Visit.id) == visit.id).with_for_update())
     stored = (await session.scalars(select(VisitPhoto).where(col(VisitPhoto.visit_id) == visit.id))).all()
     for photo in stored:

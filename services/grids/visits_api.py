@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
 from services.grids import visits
-from services.grids.photos import MAX_PHOTO_BYTES, PhotoStorage
 from services.grids.schemas import (
     CoverageReport,
     PhotoPublic,
@@ -19,25 +18,22 @@ from services.grids.schemas import (
     VisitSync,
     VisitSyncResult,
 )
+from services.grids.visit_stats import GroupBy, VisitStats, visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
+from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
 
 Visitor = Annotated[Principal, Depends(allow("grid_worker", "party_member"))]
 Reader = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker", "party_member"))]
-Overseer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
-
-
-def _storage(request: Request) -> PhotoStorage:
-    storage: PhotoStorage = request.app.state.photos
-    return storage
-
-
-StorageDep = Annotated[PhotoStorage, Depends(_storage)]
+Overseer = Annotated[
+    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("stats:read",)))
+]
+Analyst = Annotated[Principal, Depends(allow("street_admin", "community_staff", machine_scopes=("stats:read",)))]
 
 
 @router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
@@ -100,6 +96,18 @@ async def coverage(
     return await visits.coverage(session=session, principal=principal, community_code=community_code)
 
 
+@router.get("/stats", response_model=VisitStats, responses=problem_responses(401, 403, 422))
+async def stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: GroupBy = "grid",
+    since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="visited before")] = None,
+) -> VisitStats:
+    """Visits, must-visits, follow-ups, households reached and visitors per place and month."""
+    return await visit_stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
+
+
 @router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_visit(visit_id: uuid.UUID, principal: Reader, session: SessionDep) -> VisitPublic:
     return await visits.get(session=session, principal=principal, visit_id=visit_id)
@@ -120,7 +128,7 @@ async def add_photo(
     session: SessionDep,
     storage: StorageDep,
     response: Response,
-    file: Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB (checked by content)")],
+    file: PhotoUpload,
 ) -> PhotoPublic:
     """Add a photo to one's own visit."""
     data = await file.read(MAX_PHOTO_BYTES + 1)
@@ -136,7 +144,7 @@ async def add_photo(
     "/{visit_id}/photos/{photo_id}",
     response_class=Response,
     responses={
-        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}, "description": "the photo"},
+        200: {"content": PHOTO_CONTENT, "description": "the photo"},
         **problem_responses(401, 403, 404, 422),
     },
 )
@@ -147,8 +155,4 @@ async def get_photo(
     data, content_type = await visits.photo_bytes(
         session=session, principal=principal, storage=storage, visit_id=visit_id, photo_id=photo_id
     )
-    return Response(
-        data,
-        media_type=content_type,
-        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
-    )
+    return photo_response(data, content_type)

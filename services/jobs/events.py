@@ -1,5 +1,6 @@
 """The jobs service's events, written to its outbox in the transaction of the change (ids, codes and
-states only, never personal data):
+states only, never personal data; ``street_code`` lets the gateway send them to the street's webhooks,
+and ``application.status_changed`` with ``resident_id`` reaches the resident's notification inbox):
 
 | type | when | payload |
 |---|---|---|
@@ -8,7 +9,7 @@ states only, never personal data):
 | ``application.submitted`` | a seeker applies | application_id, posting_id, resident_id, employer_id, codes |
 | ``application.status_changed`` | any move (shortlisted ... withdrawn) | the same, ``from_state``, ``to_state`` |
 | ``application.hired`` | a hire, besides its status change | the same as submitted |
-| ``enrolment.promoted`` | a waiting resident gets a freed training place | training_id, enrolment_id, resident_id |
+| ``enrolment.promoted`` | a freed place goes to the first waiting | training_id, enrolment_id, resident_id, codes |
 | ``training.completed`` | staff mark a resident's training complete | training_id, enrolment_id, resident_id, skill |
 """
 
@@ -72,6 +73,7 @@ async def enrolment_event(session: AsyncSession, kind: str, enrolment: Enrolment
             "enrolment_id": str(enrolment.id),
             "resident_id": str(enrolment.resident_id),
             "community_code": enrolment.community_code,
+            "street_code": enrolment.street_code,
             **extra,
         },
     )

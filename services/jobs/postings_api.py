@@ -7,18 +7,20 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
 
 from services.jobs import matching, postings, stats
 from services.jobs.deps import Manager, ManagerOrEmployer, Reader, StatsReader
 from services.jobs.schemas import (
     Category,
+    GroupBy,
+    JobStats,
     PostingCreate,
     PostingPage,
     PostingPublic,
     PostingState,
     PostingUpdate,
     SeekerMatchPage,
-    StatsReport,
     WageUnit,
 )
 from shared.db import FastLaneDep, SessionDep
@@ -27,8 +29,6 @@ from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
-
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 
 
 @router.get("", response_model=PostingPage, responses=problem_responses(401, 403, 422))
@@ -70,17 +70,23 @@ async def list_postings(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/stats", response_model=StatsReport, responses=problem_responses(401, 403, 422))
+@router.get("/stats", response_model=JobStats, responses=problem_responses(401, 403, 422))
 async def posting_stats(
     principal: StatsReader,
     session: SessionDep,
-    since: Month = None,
-    until: Month = None,
+    group_by: GroupBy = "community",
+    since: Annotated[AwareDatetime | None, Query(description="from (included)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="until (excluded)")] = None,
     community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-) -> StatsReport:
-    """Postings, applications, hires and trainees per community and month, in the caller's scope."""
+) -> JobStats:
+    """Postings opened, applications, hires and trainees per place and month, in the caller's scope."""
     return await stats.report(
-        session=session, principal=principal, since=since, until=until, community_code=community_code
+        session=session,
+        principal=principal,
+        group_by=group_by,
+        since=since,
+        until=until,
+        community_code=community_code,
     )
 
 

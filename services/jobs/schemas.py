@@ -208,16 +208,20 @@ class PostingPublic(PostingSummary):
 PostingPage = Page[PostingSummary]
 
 
+GroupBy = Literal["grid", "community", "street"]
+
+
 class StatsRow(BaseModel):
-    community_code: str
-    month: str = Field(description="YYYY-MM")
+    place_code: str = Field(description="the grid, community or street code, as grouped")
+    month: str = Field(description="YYYY-MM, China time")
     postings: int = Field(description="postings opened in the month")
     applications: int = Field(description="applications made in the month")
     hires: int = Field(description="applications hired in the month")
     trainees: int = Field(description="training places taken in the month")
 
 
-class StatsReport(BaseModel):
+class JobStats(BaseModel):
+    group_by: GroupBy
     items: list[StatsRow]
 
 

@@ -1,17 +1,47 @@
+"""Orders service: the closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points."""
+
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.orders import api, events, menu_api, points_api
 from services.orders.config import Settings
+from services.orders.sla import Scheduler
 from shared.app import create_process_app
+from shared.peers import Peers
+from shared.photos import LocalDiskStorage, PhotoStorage
 from shared.security import TokenVerifier
 
 
-def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | None = None) -> FastAPI:
-    return create_process_app(
-        settings=settings or Settings(),
+def create_app(
+    settings: Settings | None = None,
+    *,
+    verifier: TokenVerifier | None = None,
+    peers: Peers | None = None,
+    photos: PhotoStorage | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+
+    async def start_scheduler(app: FastAPI) -> None:
+        scheduler = Scheduler(
+            app.state.db.sessionmaker, steps=settings.escalation_minutes, interval=settings.scheduler_interval_seconds
+        )
+        app.state.scheduler = scheduler
+        if settings.profile != "test":  # under pytest, tests drive the clock themselves
+            scheduler.start()
+
+    async def stop_scheduler(app: FastAPI) -> None:
+        await app.state.scheduler.stop()
+
+    app = create_process_app(
+        settings=settings,
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points.",
-        routers=[],
+        routers=[api.router, menu_api.router, points_api.router, events.router],
         verifier=verifier,
+        peers=peers,
+        on_startup=[start_scheduler],
+        on_shutdown=[stop_scheduler],
     )
+    app.state.photos = photos or LocalDiskStorage(settings.photo_dir)
+    return app

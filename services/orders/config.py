@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ProcessSettings
@@ -7,3 +8,12 @@ class Settings(ProcessSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
 
     service_name: str = "orders"
+    # Completion photos of up to 5 MB arrive as multipart bodies.
+    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
+    photo_dir: str = Field(default="var/order-photos", description="where the local photo storage keeps its files")
+    # SLA of wishes and issues (no menu item): minutes to dispatch, to accept, to finish; their base points.
+    default_sla_minutes: tuple[int, int, int] = (240, 240, 4320)
+    default_points: int = Field(default=10, ge=0)
+    # Minutes after a stage runs past its SLA until the order is escalated to the community, then the street.
+    escalation_minutes: tuple[int, int] = (0, 1440)
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0)

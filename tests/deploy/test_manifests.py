@@ -6,6 +6,7 @@ schemas that ship with ``kubernetes_validate``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import shlex
@@ -163,24 +164,12 @@ def test_process_uses_the_shared_image_and_its_own_database(services: dict[str, 
         assert env[f"{spec.env_prefix}JWKS_URL"] == "http://gateway:8000/.well-known/jwks.json"
 
 
-@pytest.mark.parametrize(
-    "process, names",
-    [
-        ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
-        ("jobs", ["JOBS_PII_KEYS", "JOBS_BLIND_INDEX_KEY"]),
-    ],
-)
-def test_compose_gives_each_process_its_secrets(services: dict[str, Doc], process: str, names: list[str]) -> None:
-    for service in (process, "demo"):  # the demo loader encrypts with the same keys
-        env = as_env(services[service].get("environment"))
-        assert all(env.get(name) for name in names), (service, names)
-
-
-def test_the_jobs_service_finds_the_residents_service(services: dict[str, Doc]) -> None:
-    urls = json.loads(as_env(services["jobs"].get("environment"))["JOBS_SERVICE_URLS"])
-    assert urls["residents"] == "http://residents:8101"
-    (config,) = objects("ConfigMap").values()
-    assert json.loads(config["data"]["JOBS_SERVICE_URLS"])["residents"] == "http://residents:8101"
+def test_the_compose_demo_step_encrypts_with_the_processes_keys(services: dict[str, Doc]) -> None:
+    """The demo loaders seal phones and ID numbers with the keys their processes read them with."""
+    env = as_env(services["demo"].get("environment"))
+    for name in ("GATEWAY_PII_KEYS", "RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY", "JOBS_PII_KEYS"):
+        assert env.get(name), name
+    assert env["JOBS_BLIND_INDEX_KEY"] == as_env(services["jobs"].get("environment"))["JOBS_BLIND_INDEX_KEY"]
 
 
 def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
@@ -400,3 +389,39 @@ def test_migrate_job_migrates_every_database() -> None:
     for spec in PROCESSES:
         ref = secret_ref(container["env"], f"{spec.env_prefix}DATABASE_URL")
         assert database_name(secret["stringData"][ref["key"]]) == spec.database
+
+
+def production_secrets(spec: ProcessSpec) -> list[str]:
+    """The variables a process refuses to start without in production (its secret settings)."""
+    settings = importlib.import_module(f"{spec.package}.config").Settings
+    return [f"{spec.env_prefix}{name.upper()}" for name in (*settings.secret_fields, "events_secret")]
+
+
+@process_params
+def test_every_production_secret_is_given_in_compose_and_kubernetes(
+    services: dict[str, Doc], spec: ProcessSpec
+) -> None:
+    env = as_env(services[spec.name].get("environment"))
+    (secret,) = objects("Secret").values()
+    (container,) = pod_spec(objects("Deployment")[spec.name])["containers"]
+    for name in production_secrets(spec):
+        assert env.get(name), f"compose: {spec.name} lacks {name}"
+        assert secret_ref(container["env"], name)["key"] in secret["stringData"], f"k8s: {spec.name} lacks {name}"
+
+
+@process_params
+def test_the_services_know_each_others_addresses_and_share_the_events_secret(
+    services: dict[str, Doc], spec: ProcessSpec
+) -> None:
+    env = as_env(services[spec.name].get("environment"))
+    urls = json.loads(env[f"{spec.env_prefix}SERVICE_URLS"])
+    assert urls == {other.name: f"http://{other.name}:{other.port}" for other in PROCESSES if other.name != "gateway"}
+    secrets = {
+        as_env(services[other.name].get("environment"))[f"{other.env_prefix}EVENTS_SECRET"] for other in PROCESSES
+    }
+    assert len(secrets) == 1, "every process must sign and verify events with the same secret"
+    (config,) = objects("ConfigMap").values()
+    assert json.loads(config["data"][f"{spec.env_prefix}SERVICE_URLS"]) == urls
+    if spec.name != "gateway":  # the services' relays deliver the events the gateway takes
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == config["data"][f"{spec.env_prefix}GATEWAY_URL"]
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == "http://gateway:8000"

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from services.grids.photos import (
+from shared.photos import (
     MAX_PHOTO_BYTES,
     LocalDiskStorage,
     PhotoRejected,

@@ -14,9 +14,9 @@ from PIL import Image
 
 from deploy.demo import run_loader
 from services.grids.demo import demo_boundary, load_roster
-from services.grids.photos import MAX_PHOTO_BYTES
 from shared import demo
 from shared.demo import GRIDS
+from shared.photos import MAX_PHOTO_BYTES
 from shared.testing import TestKeys
 
 

@@ -158,32 +158,34 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
             "SELECT to_char(timezone('Asia/Shanghai', now() - interval '35 days'), 'YYYY-MM') AS m",
         )
     )[0]["m"]
-    mine = ok(await jobs.get("/api/v1/postings/stats", headers=staff))["items"]
-    this_month = {
-        "community_code": COMMUNITY,
+    stats = ok(await jobs.get("/api/v1/postings/stats", headers=staff))
+    assert stats["group_by"] == "community"
+    mine = stats["items"]
+    this_month = {"place_code": COMMUNITY, "month": month, "postings": 1, "applications": 2, "hires": 1, "trainees": 1}
+    assert this_month in mine and {r["place_code"] for r in mine} == {COMMUNITY}
+    before = {"place_code": COMMUNITY, "month": last, "postings": 1, "applications": 0, "hires": 0, "trainees": 0}
+    assert before in mine
+    street = ok(await jobs.get("/api/v1/postings/stats", headers=people.machine(scopes=("stats:read",))))["items"]
+    assert {r["place_code"] for r in street} == {COMMUNITY, OTHER_COMMUNITY}
+    whole = ok(await jobs.get("/api/v1/postings/stats", params={"group_by": "street"}, headers=people.street_admin()))[
+        "items"
+    ]
+    assert {
+        "place_code": "110105001",
         "month": month,
-        "postings": 1,
+        "postings": 2,
         "applications": 2,
         "hires": 1,
         "trainees": 1,
-    }
-    assert this_month in mine and {r["community_code"] for r in mine} == {COMMUNITY}
-    assert {
-        "community_code": COMMUNITY,
-        "month": last,
-        "postings": 1,
-        "applications": 0,
-        "hires": 0,
-        "trainees": 0,
-    } in mine
-    street = ok(await jobs.get("/api/v1/postings/stats", headers=people.machine(scopes=("stats:read",))))["items"]
-    assert {r["community_code"] for r in street} == {COMMUNITY, OTHER_COMMUNITY}
-    only = ok(await jobs.get("/api/v1/postings/stats", params={"since": month, "until": month}, headers=staff))["items"]
-    assert only == [this_month]
+    } in whole
+    by_grid = ok(await jobs.get("/api/v1/postings/stats", params={"group_by": "grid"}, headers=staff))["items"]
+    assert {r["place_code"] for r in by_grid} == {COMMUNITY}  # the postings name no grid: their community
+    since = datetime.now(UTC) - timedelta(days=20)
+    recent = ok(await jobs.get("/api/v1/postings/stats", params={"since": since.isoformat()}, headers=staff))["items"]
+    assert before not in recent
+    assert sum(r["postings"] for r in recent) == 1
     assert_problem(await jobs.get("/api/v1/postings/stats", params={"since": "2026-13"}, headers=staff), 422, "since")
     assert_problem(
-        await jobs.get("/api/v1/postings/stats", params={"since": "2020-01", "until": "2026-01"}, headers=staff),
-        422,
-        "since",
+        await jobs.get("/api/v1/postings/stats", params={"group_by": "city"}, headers=staff), 422, "group_by"
     )
     assert_problem(await jobs.get("/api/v1/postings/stats", headers=people.resident()), 403)

@@ -1,4 +1,4 @@
-"""Visit photos (走访照片): deciding what an upload really is, and keeping the bytes.
+"""Photos (visits, orders): deciding what an upload really is, and keeping the bytes.
 
 ``check_photo`` looks only at the content: Pillow must recognise a JPEG, PNG or WebP image, the file must survive
 ``verify()`` and a full decode, and the picture must not be a decompression bomb. Whatever filename or content type
@@ -18,9 +18,13 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
-from typing import Protocol
+from typing import Annotated, Protocol
 
+from fastapi import Depends, File, Request, UploadFile
 from PIL import Image
+from starlette.responses import Response
+
+from shared.errors import PayloadTooLarge, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -111,11 +115,11 @@ def check_photo(data: bytes) -> CheckedPhoto:
     )
 
 
-def photo_key(visit_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
-    """The storage key of one photo: ``"<visit uuid>/<photo uuid>.<extension>"``."""
+def photo_key(owner_id: uuid.UUID, photo_id: uuid.UUID, extension: str) -> str:
+    """The storage key of one photo of a visit or an order: ``"<owner uuid>/<photo uuid>.<extension>"``."""
     if extension not in {ext for _, ext in ALLOWED.values()}:
         raise ValueError(f"unknown photo extension {extension!r}")
-    return f"{visit_id}/{photo_id}.{extension}"
+    return f"{owner_id}/{photo_id}.{extension}"
 
 
 class PhotoStorage(Protocol):
@@ -193,3 +197,36 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+async def accept_upload(data: bytes) -> CheckedPhoto:
+    """Check an upload off the event loop: the photo, or the problem to answer (413 when too large,
+    422 on ``file`` when it is not an acceptable photo)."""
+    try:
+        return await asyncio.to_thread(check_photo, data)
+    except PhotoTooLarge as exc:
+        raise PayloadTooLarge(str(exc)) from exc
+    except PhotoRejected as exc:
+        raise ValidationFailed.on("file", str(exc)) from exc
+
+
+# What a photo-serving route declares, and how it answers.
+PHOTO_CONTENT: dict[str, dict[str, str]] = {"image/jpeg": {}, "image/png": {}, "image/webp": {}}
+
+
+def photo_response(data: bytes, content_type: str) -> Response:
+    return Response(
+        data,
+        media_type=content_type,
+        headers={"Cache-Control": "private, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+def _storage(request: Request) -> PhotoStorage:
+    storage: PhotoStorage = request.app.state.photos
+    return storage
+
+
+# The photo store of the process (``app.state.photos``), and the multipart field an upload comes in.
+StorageDep = Annotated[PhotoStorage, Depends(_storage)]
+PhotoUpload = Annotated[UploadFile, File(description="a JPEG, PNG or WebP photo, at most 5 MB (checked by content)")]

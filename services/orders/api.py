@@ -1,0 +1,306 @@
+"""HTTP endpoints of orders: place, list, read, the loop's steps, photos, statistics."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import AwareDatetime
+
+from services.orders import photos, queries, roster, service, stats
+from services.orders.config import Settings
+from services.orders.schemas import (
+    CancelIn,
+    CompleteIn,
+    DispatchIn,
+    Kind,
+    Level,
+    OrderCreate,
+    OrderPage,
+    OrderPublic,
+    OrderStats,
+    PhotoPublic,
+    RateIn,
+    ReasonIn,
+    ReturnVisitIn,
+    State,
+    Timeline,
+)
+from shared.db import FastLaneDep, SessionDep
+from shared.errors import NotFound, ValidationFailed, problem_responses
+from shared.fastlane import json_response
+from shared.pagination import CursorQuery, LimitQuery
+from shared.peers import resident_home
+from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
+from shared.security import Principal, allow
+
+router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
+
+READ_SCOPES = ("orders:read",)
+Placer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff", machine_scopes=("open311",)))]
+Withdrawer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
+Reader = Annotated[
+    Principal,
+    Depends(
+        allow(
+            "resident",
+            "grid_worker",
+            "party_member",
+            "volunteer",
+            "building_head",
+            "community_staff",
+            "street_admin",
+            machine_scopes=READ_SCOPES,
+        )
+    ),
+]
+Manager = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
+Taker = Annotated[
+    Principal, Depends(allow("party_member", "volunteer", "grid_worker", "building_head", "community_staff"))
+]
+Rater = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
+Analyst = Annotated[
+    Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("orders:read", "stats:read")))
+]
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=OrderPublic,
+    responses={200: {"model": OrderPublic, "description": "placed before with this id"}, **STEP_ERRORS},
+)
+async def place_order(
+    order_in: OrderCreate,
+    principal: Placer,
+    session: SessionDep,
+    settings: SettingsDep,
+    request: Request,
+    response: Response,
+) -> OrderPublic:
+    """点单: place an order: a resident for themselves, a grid worker for a resident (代办), staff
+    taking a call; an issue (问题) in a grid."""
+    home = None
+    issue_grid = None
+    if order_in.resident_id is not None and str(order_in.resident_id) != principal.resident_id:
+        home = await resident_home(request, order_in.resident_id)
+        if home is None:
+            raise NotFound("no such resident in your scope")
+    elif order_in.resident_id is None and order_in.grid_code is not None:
+        issue_grid = order_in.grid_code
+        if order_in.kind != "issue":
+            raise _field("resident_id", "say which resident a service or a wish is for")
+        if order_in.household_id is not None and not await roster.household_in_grid(
+            request, order_in.household_id, order_in.grid_code
+        ):
+            raise _field("household_id", "no such household in this grid")
+    order, created = await service.place(
+        session=session, principal=principal, order_in=order_in, home=home, issue_grid=issue_grid, settings=settings
+    )
+    if not created:
+        response.status_code = 200
+    return queries.public(order)
+
+
+def _field(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed.on(field, message)
+
+
+@router.get("", response_model=OrderPage, responses=problem_responses(401, 403, 422))
+async def list_orders(
+    principal: Reader,
+    lane: FastLaneDep,
+    state: Annotated[list[State] | None, Query(description="one or more states")] = None,
+    kind: Kind | None = None,
+    menu_item_id: Annotated[list[uuid.UUID] | None, Query(description="one or more menu items")] = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    assignee_id: Annotated[str | None, Query(max_length=64)] = None,
+    resident_id: uuid.UUID | None = None,
+    overdue: Annotated[bool | None, Query(description="open orders past their SLA (true), or never so (false)")] = None,
+    escalation_level: Level | None = None,
+    mine: Annotated[bool, Query(description="assigned to me / taken by me")] = False,
+    grabbable: Annotated[bool, Query(description="open for me to grab (抢单)")] = False,
+    return_visit_pending: Annotated[bool, Query(description="rated 1-2 stars, return visit not yet made")] = False,
+    since: Annotated[AwareDatetime | None, Query(description="placed at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="placed before")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Orders in the caller's scope, newest first, with filters."""
+    filters = queries.OrderFilters(
+        states=list(state) if state else None,
+        kind=kind,
+        menu_item_ids=list(menu_item_id) if menu_item_id else None,
+        grid_code=grid_code,
+        community_code=community_code,
+        assignee_id=assignee_id,
+        resident_id=resident_id,
+        overdue=overdue,
+        escalation_level=escalation_level,
+        mine=mine,
+        grabbable=grabbable,
+        return_visit_pending=return_visit_pending,
+        since=since,
+        until=until,
+    )
+    items, next_cursor = await queries.list_orders(
+        lane=lane, principal=principal, filters=filters, limit=limit, cursor=cursor
+    )
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/stats", response_model=OrderStats, responses=problem_responses(401, 403, 422))
+async def order_stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: Literal["grid", "community", "street"] = "grid",
+    since: Annotated[AwareDatetime | None, Query(description="placed at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="placed before")] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+) -> OrderStats:
+    """Counts by state and kind, median minutes to dispatch / accept / finish, ratings, overdue
+    orders, per grid, community or street and month (China time)."""
+    return await stats.order_stats(
+        session=session,
+        principal=principal,
+        group_by=group_by,
+        since=since,
+        until=until,
+        community_code=community_code,
+        grid_code=grid_code,
+    )
+
+
+@router.get("/{order_id}", response_model=OrderPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_order(order_id: uuid.UUID, principal: Reader, session: SessionDep) -> OrderPublic:
+    """One order: its state, kind, assignee and rating."""
+    return await queries.get(session=session, principal=principal, order_id=order_id)
+
+
+@router.get("/{order_id}/timeline", response_model=Timeline, responses=problem_responses(401, 403, 404, 422))
+async def order_timeline(order_id: uuid.UUID, principal: Reader, session: SessionDep) -> Timeline:
+    """Every step of the order: who, in which role, when, from which state to which, with notes."""
+    return await queries.timeline(session=session, principal=principal, order_id=order_id)
+
+
+@router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS)
+async def dispatch_order(
+    order_id: uuid.UUID, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, request: Request
+) -> OrderPublic:
+    """派单: assign the order to a party member or volunteer of its grid, or open it for grabbing."""
+    assignee_ok = None
+    if dispatch_in.assignee_id is not None:
+        order = await queries.visible_order(session, principal, order_id)
+        assignee_ok = await roster.is_taker(request, dispatch_in.assignee_id, order)
+    order = await service.dispatch(
+        session=session, principal=principal, order_id=order_id, dispatch_in=dispatch_in, assignee_ok=assignee_ok
+    )
+    return queries.public(order)
+
+
+@router.post("/{order_id}/accept", response_model=OrderPublic, responses=STEP_ERRORS)
+async def accept_order(order_id: uuid.UUID, principal: Taker, session: SessionDep) -> OrderPublic:
+    """接单: take the order (the assignee; in grab mode the first taker of the grid)."""
+    return queries.public(await service.accept(session=session, principal=principal, order_id=order_id))
+
+
+@router.post("/{order_id}/decline", response_model=OrderPublic, responses=STEP_ERRORS)
+async def decline_order(order_id: uuid.UUID, body: ReasonIn, principal: Taker, session: SessionDep) -> OrderPublic:
+    """Give a dispatched order back, with the reason; staff dispatch it again."""
+    order = await service.decline(session=session, principal=principal, order_id=order_id, reason=body.reason)
+    return queries.public(order)
+
+
+@router.post("/{order_id}/complete", response_model=OrderPublic, responses=STEP_ERRORS)
+async def complete_order(
+    order_id: uuid.UUID, complete_in: CompleteIn, principal: Taker, session: SessionDep
+) -> OrderPublic:
+    """Finish the order, with a note and the photos added to it."""
+    order = await service.complete(session=session, principal=principal, order_id=order_id, complete_in=complete_in)
+    return queries.public(order)
+
+
+@router.post("/{order_id}/rate", response_model=OrderPublic, responses=STEP_ERRORS)
+async def rate_order(order_id: uuid.UUID, rate_in: RateIn, principal: Rater, session: SessionDep) -> OrderPublic:
+    """评单: rate the finished order 1-5 stars, once; the taker's points are credited."""
+    return queries.public(await service.rate(session=session, principal=principal, order_id=order_id, rate_in=rate_in))
+
+
+@router.post("/{order_id}/cancel", response_model=OrderPublic, responses=STEP_ERRORS)
+async def cancel_order(order_id: uuid.UUID, body: CancelIn, principal: Withdrawer, session: SessionDep) -> OrderPublic:
+    """Withdraw the order before anyone has taken it."""
+    order = await service.cancel(session=session, principal=principal, order_id=order_id, reason=body.reason)
+    return queries.public(order)
+
+
+@router.post("/{order_id}/reject", response_model=OrderPublic, responses=STEP_ERRORS)
+async def reject_order(order_id: uuid.UUID, body: ReasonIn, principal: Manager, session: SessionDep) -> OrderPublic:
+    """Turn the order down, with the reason."""
+    order = await service.reject(session=session, principal=principal, order_id=order_id, reason=body.reason)
+    return queries.public(order)
+
+
+@router.post("/{order_id}/return-visit", response_model=OrderPublic, responses=STEP_ERRORS)
+async def record_return_visit(
+    order_id: uuid.UUID, body: ReturnVisitIn, principal: Manager, session: SessionDep
+) -> OrderPublic:
+    """回访: record the return visit a poorly rated order asked for."""
+    order = await service.return_visit(session=session, principal=principal, order_id=order_id, note=body.note)
+    return queries.public(order)
+
+
+@router.post(
+    "/{order_id}/photos",
+    status_code=201,
+    response_model=PhotoPublic,
+    responses={
+        200: {"model": PhotoPublic, "description": "the same photo, stored before"},
+        **problem_responses(401, 403, 404, 409, 413, 422),
+    },
+)
+async def add_photo(
+    order_id: uuid.UUID,
+    principal: Taker,
+    session: SessionDep,
+    storage: StorageDep,
+    response: Response,
+    file: PhotoUpload,
+) -> PhotoPublic:
+    """Add a photo of the work to an order one has taken (before completing it)."""
+    data = await file.read(MAX_PHOTO_BYTES + 1)
+    photo, created = await photos.add(
+        session=session, principal=principal, storage=storage, order_id=order_id, data=data
+    )
+    if not created:
+        response.status_code = 200
+    return photo
+
+
+@router.get(
+    "/{order_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={
+        200: {"content": PHOTO_CONTENT, "description": "the photo"},
+        **problem_responses(401, 403, 404, 422),
+    },
+)
+async def get_photo(
+    order_id: uuid.UUID, photo_id: uuid.UUID, principal: Reader, session: SessionDep, storage: StorageDep
+) -> Response:
+    """A photo of an order, for those who may see the order."""
+    data, content_type = await photos.read(
+        session=session, principal=principal, storage=storage, order_id=order_id, photo_id=photo_id
+    )
+    return photo_response(data, content_type)

@@ -1,0 +1,98 @@
+"""The service menu (服务清单) of each community: what residents may order, who takes it, its SLA
+and points; and what the community must not do, with the office that does it instead."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.orders.models import MenuItem
+from services.orders.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate
+from services.orders.scope import community_of, street_of
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.scope import any_of, area_conditions
+from shared.security import Principal
+
+
+def readable_communities(principal: Principal) -> list[str]:
+    """The communities whose menu the caller reads by default: where they live or are bound."""
+    communities = list(principal.places_of("community_staff"))
+    for role in ("grid_worker", "party_member", "volunteer", "building_head"):
+        communities += [community_of(code) for code in principal.places_of(role)]
+    if principal.has_role("resident") and principal.grid_code:
+        communities.append(community_of(principal.grid_code))
+    return list(dict.fromkeys(communities))
+
+
+def _managed(principal: Principal) -> list[ColumnElement[bool]]:
+    """Menus the caller keeps: their community's (staff), their street's (street admins)."""
+    conditions, _ = area_conditions(principal, street=col(MenuItem.street_code), community=col(MenuItem.community_code))
+    return conditions
+
+
+async def list_menu(
+    *, session: AsyncSession, principal: Principal, community_code: str | None, include_inactive: bool
+) -> list[MenuItemPublic]:
+    """A community's menu: the caller's own, or a community of their street (street admins)."""
+    managed = _managed(principal)
+    readable = readable_communities(principal)
+    scope = [any_of(col(MenuItem.community_code), readable)] if readable else []
+    statement = select(MenuItem).where(or_(*scope, *managed) if scope or managed else false())
+    if community_code is not None:
+        statement = statement.where(col(MenuItem.community_code) == community_code)
+    if not (include_inactive and managed):
+        statement = statement.where(col(MenuItem.active).is_(True))
+    items = (
+        await session.scalars(
+            statement.order_by(col(MenuItem.allowed).desc(), col(MenuItem.category), col(MenuItem.name))
+        )
+    ).all()
+    return [MenuItemPublic.model_validate(item, from_attributes=True) for item in items]
+
+
+async def create(*, session: AsyncSession, principal: Principal, item_in: MenuItemCreate) -> MenuItem:
+    communities = principal.places_of("community_staff")
+    community = item_in.community_code or (communities[0] if len(communities) == 1 else None)
+    if community is None:
+        raise ValidationFailed.on("community_code", "say which community's menu")
+    streets = principal.places_of("street_admin")
+    if community not in communities and street_of(community) not in streets:
+        raise NotFound("no such community in your scope")
+    exists = await session.scalar(
+        select(col(MenuItem.id)).where(col(MenuItem.community_code) == community, col(MenuItem.name) == item_in.name)
+    )
+    if exists is not None:
+        raise Conflict("the menu has an item of this name")
+    now = datetime.now(UTC)
+    item = MenuItem(
+        **item_in.model_dump(exclude={"community_code"}),
+        community_code=community,
+        street_code=street_of(community),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def update(
+    *, session: AsyncSession, principal: Principal, item_id: uuid.UUID, item_in: MenuItemUpdate
+) -> MenuItem:
+    managed = _managed(principal)
+    item = await session.scalar(
+        select(MenuItem).where(col(MenuItem.id) == item_id, or_(*managed) if managed else false())
+    )
+    if item is None:
+        raise NotFound(f"no menu item {item_id} in your scope")
+    for name, value in item_in.model_dump(exclude_unset=True).items():
+        if value is None:
+            raise ValidationFailed.on(name, "may not be null")
+        setattr(item, name, value)
+    item.updated_at = datetime.now(UTC)
+    await session.flush()
+    return item

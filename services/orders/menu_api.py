@@ -1,0 +1,49 @@
+"""HTTP endpoints of the service menu (服务清单)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from services.orders import menu
+from services.orders.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate, MenuPage
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.security import ROLES, Principal, allow
+
+router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
+
+Anyone = Annotated[Principal, Depends(allow(*ROLES, machine_scopes=("orders:read",)))]
+Keeper = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
+
+
+@router.get("", response_model=MenuPage, responses=problem_responses(401, 403, 422))
+async def read_menu(
+    principal: Anyone,
+    session: SessionDep,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    include_inactive: Annotated[bool, Query(description="staff: also items taken off the menu")] = False,
+) -> MenuPage:
+    """The menu of the caller's community: what may be ordered, and what the community must not do."""
+    items = await menu.list_menu(
+        session=session, principal=principal, community_code=community_code, include_inactive=include_inactive
+    )
+    return MenuPage(items=items)
+
+
+@router.post("", status_code=201, response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def add_menu_item(item_in: MenuItemCreate, principal: Keeper, session: SessionDep) -> MenuItemPublic:
+    """Add an item to a community's menu (staff)."""
+    item = await menu.create(session=session, principal=principal, item_in=item_in)
+    return MenuItemPublic.model_validate(item, from_attributes=True)
+
+
+@router.patch("/{item_id}", response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 422))
+async def update_menu_item(
+    item_id: uuid.UUID, item_in: MenuItemUpdate, principal: Keeper, session: SessionDep
+) -> MenuItemPublic:
+    """Change an item's description, takers, SLA or points, or take it off the menu (staff)."""
+    item = await menu.update(session=session, principal=principal, item_id=item_id, item_in=item_in)
+    return MenuItemPublic.model_validate(item, from_attributes=True)

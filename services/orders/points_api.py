@@ -1,0 +1,75 @@
+"""HTTP endpoints of points (积分): leaderboards, one's own ledger, the pioneer index."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
+
+from services.orders import points
+from services.orders.schemas import Board, MyPoints, PioneerPage, PointsStats
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.security import ROLES, Principal, allow
+
+router = APIRouter(prefix="/api/v1/points", tags=["points"])
+
+OVERSEERS = ("community_staff", "street_admin", "grid_worker", "party_member", "volunteer")
+Anyone = Annotated[Principal, Depends(allow(*ROLES, machine_scopes=("orders:read", "stats:read")))]
+Analyst = Annotated[Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("stats:read",)))]
+Earner = Annotated[Principal, Depends(allow(*ROLES))]
+Overseer = Annotated[Principal, Depends(allow(*OVERSEERS, machine_scopes=("stats:read",)))]
+
+
+@router.get("/leaderboard", response_model=Board, responses=problem_responses(401, 403, 422))
+async def leaderboard(
+    principal: Anyone,
+    session: SessionDep,
+    level: Literal["grid", "community"] = "community",
+    code: Annotated[str | None, Query(pattern=r"^\d{12}(\d{3})?$", description="default: the caller's")] = None,
+    period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2})?$", description="2026-11 or 2026")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> Board:
+    """积分榜: points earned in a month or a year in a grid or a community, highest first."""
+    return await points.leaderboard(
+        session=session, principal=principal, level=level, code=code, period=period, limit=limit
+    )
+
+
+@router.get("/stats", response_model=PointsStats, responses=problem_responses(401, 403, 422))
+async def points_stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: Literal["grid", "community", "street"] = "community",
+    since: Annotated[AwareDatetime | None, Query(description="earned at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="earned before")] = None,
+) -> PointsStats:
+    """Points credited (orders, activities) per grid, community or street and month."""
+    return await points.stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
+
+
+@router.get("/me", response_model=MyPoints, responses=problem_responses(401, 403))
+async def my_points(principal: Earner, session: SessionDep) -> MyPoints:
+    """The caller's points: total, this month, this year, and the latest credits."""
+    return await points.mine(session=session, principal=principal)
+
+
+@router.get("/pioneers", response_model=PioneerPage, responses=problem_responses(401, 403, 422))
+async def pioneers(
+    principal: Overseer,
+    session: SessionDep,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    account_id: Annotated[str | None, Query(max_length=64)] = None,
+) -> PioneerPage:
+    """党员先锋系数: per taker, orders taken, average stars, on-time share, points and the index."""
+    return await points.pioneers(
+        session=session,
+        principal=principal,
+        year=year,
+        community_code=community_code,
+        grid_code=grid_code,
+        account_id=account_id,
+    )

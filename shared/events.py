@@ -1,0 +1,144 @@
+"""Events between the platform's services (ARCHITECTURE.md "Events").
+
+A producer writes events to its outbox in the same transaction as the change (``shared.outbox``);
+its relay (``shared.relay``) delivers them at least once over HTTP to the ``/internal/events`` of
+every service that subscribes to their type, signed per the Standard Webhooks spec with the
+platform's internal events secret. A consumer verifies the signature, and applies each event once:
+the event's id goes into its ``inbox_event`` table in the same transaction as the effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from fastapi import Request
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import Column, DateTime, MetaData, String, Table, func
+from sqlalchemy.dialects.postgresql import UUID, insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from standardwebhooks.webhooks import Webhook
+
+from shared.errors import Unauthorized
+from shared.security import AccessPolicy, Principal
+
+log = logging.getLogger(__name__)
+
+# Which service takes which events: a consumer gets every event whose type starts with one of its
+# prefixes. The producers' relays read this table; a consumer lists the same types in its handlers.
+SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
+    "orders": ("visit.follow_up_needed",),
+    # The gateway takes every event: it feeds the notification inbox and the street offices' webhooks.
+    "gateway": ("",),
+}
+
+EVENTS_PATH = "/internal/events"
+INTERNAL_SENDER = "internal"
+
+
+def consumers_of(event_type: str, *, producer: str | None = None) -> list[str]:
+    """The services that take events of this type (never the producer itself)."""
+    return [name for name, prefixes in SUBSCRIPTIONS.items() if event_type.startswith(prefixes) and name != producer]
+
+
+class EventIn(BaseModel):
+    """An event as it travels: ids, codes and states, never personal data."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: uuid.UUID
+    type: str = Field(max_length=80)
+    aggregate_id: str = Field(max_length=64)
+    occurred_at: AwareDatetime
+    payload: dict[str, Any]
+
+
+class EventAck(BaseModel):
+    status: str = Field(
+        description="`applied`, `duplicate` (applied before) or `ignored` (not a type this service takes)"
+    )
+
+
+def event_body(row: Any) -> bytes:
+    """The JSON body of an outbox row as delivered."""
+    return orjson.dumps(
+        {
+            "id": str(row["id"]),
+            "type": row["type"],
+            "aggregate_id": row["aggregate_id"],
+            "occurred_at": row["occurred_at"].isoformat(),
+            "payload": row["payload"] if not isinstance(row["payload"], str) else orjson.loads(row["payload"]),
+        }
+    )
+
+
+def signer(secret: str) -> Webhook:
+    """The Standard Webhooks signer of the internal deliveries: the key is derived from the shared
+    secret string (any length), so operators may set any strong random string."""
+    return Webhook(hashlib.sha256(f"grid-platform-events:{secret}".encode()).digest())
+
+
+def signed_headers(webhook: Webhook, event_id: str, body: bytes, *, now: float | None = None) -> dict[str, str]:
+    timestamp = datetime.fromtimestamp(now if now is not None else time.time(), tz=UTC)
+    return {
+        "content-type": "application/json",
+        "webhook-id": event_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+        "webhook-signature": webhook.sign(event_id, timestamp, body.decode()),
+    }
+
+
+class SignedEvents(AccessPolicy):
+    """The access rule of ``/internal/events``: a valid Standard Webhooks signature made with the
+    platform's internal events secret, instead of a bearer token."""
+
+    def __init__(self) -> None:
+        super().__init__(machine_scopes=(INTERNAL_SENDER,))
+
+    async def __call__(self, request: Request) -> Principal | None:
+        webhook: Webhook = request.app.state.events_signer
+        body = await request.body()
+        try:
+            webhook.verify(body, dict(request.headers), json_parse=False)
+        except Exception as exc:  # noqa: BLE001 - missing, malformed, stale or wrong: all the same answer
+            raise Unauthorized("the event's signature is missing or not valid") from exc
+        principal = Principal(sub="service:relay", roles=frozenset(), machine=True, scopes=frozenset({INTERNAL_SENDER}))
+        request.state.principal = principal
+        return principal
+
+
+def inbox_table(metadata: MetaData) -> Table:
+    """The ids of the events a consumer has applied (deduplication of at-least-once delivery)."""
+    return Table(
+        "inbox_event",
+        metadata,
+        Column("id", UUID(as_uuid=True), primary_key=True),
+        Column("type", String(80), nullable=False),
+        Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+Handler = Callable[[AsyncSession, EventIn], Awaitable[None]]
+
+
+async def apply_once(
+    session: AsyncSession, inbox: Table, handlers: dict[str, Handler] | Handler, event: EventIn
+) -> str:
+    """Apply the event with its handler (by type, or one for every type) unless it was applied
+    before, in the caller's transaction."""
+    handler = handlers.get(event.type) if isinstance(handlers, dict) else handlers
+    if handler is None:
+        return "ignored"
+    claimed = await session.scalar(
+        insert(inbox).values(id=event.id, type=event.type).on_conflict_do_nothing().returning(inbox.c.id)
+    )
+    if claimed is None:
+        return "duplicate"
+    await handler(session, event)
+    return "applied"

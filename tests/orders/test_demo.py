@@ -1,0 +1,41 @@
+"""The demo's menu and history: every state of the loop is there, points match the ratings, and
+loading twice adds nothing."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+
+from deploy.demo import run_loader
+from services.orders.demo import load
+from shared.testing import TestKeys
+from tests.orders.support import party_member, resident, staff
+
+
+async def test_the_demo_has_every_state_and_loads_once(
+    orders: httpx.AsyncClient, keys: TestKeys, database_urls: dict[str, str]
+) -> None:
+    await run_loader(load, database_urls["orders"])
+    await run_loader(load, database_urls["orders"])
+    conn = await asyncpg.connect(database_urls["orders"])
+    try:
+        states = dict(await conn.fetch("SELECT state, count(*) FROM service_order GROUP BY state"))
+        kinds = dict(await conn.fetch("SELECT kind, count(*) FROM service_order GROUP BY kind"))
+        ledger = await conn.fetchval("SELECT count(*) FROM point_entry")
+        rated = await conn.fetchval("SELECT count(*) FROM service_order WHERE state = 'rated'")
+        orphan_steps = await conn.fetchval(
+            "SELECT count(*) FROM service_order o WHERE NOT EXISTS (SELECT 1 FROM order_step s WHERE s.order_id = o.id)"
+        )
+    finally:
+        await conn.close()
+    assert set(states) == {"placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"}
+    assert sum(states.values()) == 360 and set(kinds) == {"service", "wish", "issue"}
+    assert ledger == rated > 100 and orphan_steps == 0
+
+    menu = (await orders.get("/api/v1/menu", headers=resident(keys))).json()["items"]
+    assert {"代办", "上门认证", "义剪", "家电维修", "法律援助", "陪伴"} <= {i["name"] for i in menu if i["allowed"]}
+    refused = {i["name"]: i["handled_by"] for i in menu if not i["allowed"]}
+    assert refused["开具无犯罪记录证明"] == "户籍地派出所"
+    board = (await orders.get("/api/v1/points/leaderboard?period=2026", headers=party_member(keys, 1))).json()
+    assert board["items"] and board["items"][0]["rank"] == 1
+    assert (await orders.get("/api/v1/orders?limit=100", headers=staff(keys))).json()["next_cursor"] is not None
