@@ -160,3 +160,10 @@ async def test_a_resident_finds_a_job_and_a_training_place_through_the_gateway(c
         await neighbour.call("POST", url)
         moved_up = (await resident.call("GET", f"/api/v1/trainings/{full['id']}"))["my_enrolment"]
         assert (moved_up["state"], moved_up["position"]) == ("enrolled", None)
+
+        # The street office's figures, through the gateway, count the hire and the training place.
+        street = await sign_in(client, "street")
+        figures = await street.call("GET", "/api/v1/stats", params={"group_by": "community"})
+        (row,) = [r for r in figures["jobs"]["items"] if r["hires"]]
+        assert (row["place_code"], row["hires"], row["applications"]) == (COMMUNITY, 1, 1)
+        assert sum(r["trainees"] for r in figures["jobs"]["items"]) == 4  # four places: one left, one moved up
