@@ -4,6 +4,7 @@ later; one that keeps failing sets it aside; a forged delivery is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -208,3 +209,38 @@ async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, da
     clock[0] += timedelta(hours=2)
     assert (await relay.run_once()).delivered == 3
     assert seen == [0, 1, 2]
+
+
+class DiesAfterApplying(httpx.AsyncBaseTransport):
+    """The consumer applies the delivery, then the relay dies before it hears the answer."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.applied = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.applied.set()
+        await asyncio.sleep(3600)  # the relay is killed here
+        return response
+
+
+@pytest.mark.usefixtures("roster")
+async def test_a_relay_killed_mid_delivery_loses_nothing_and_applies_nothing_twice(
+    grids: httpx.AsyncClient, keys: TestKeys, start_app: AppFactory, database_urls: dict[str, str]
+) -> None:
+    await follow_up_visit(grids, keys)
+    dying = DiesAfterApplying(await start_app("orders"))
+    relay = relay_for(await start_app("grids"), dying, await start_app("gateway"))
+    task = asyncio.create_task(relay.run_once())
+    await asyncio.wait_for(dying.applied.wait(), timeout=10)
+    task.cancel()  # the process dies: its transaction never commits
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    pending = await rows(database_urls["grids"], "SELECT delivered_at FROM outbox_event")
+    assert [row["delivered_at"] for row in pending] == [None]  # not lost: still to deliver
+    after = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
+    assert (await after.run_once()).delivered == 1
+    issues = await rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order")
+    inbox = await rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event")
+    assert issues[0]["n"] == 1 and inbox[0]["n"] == 1  # delivered twice, applied once
