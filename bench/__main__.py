@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop, orders, residents
+from bench import calibrate, fastlane, gateway_hop, jobs, orders, residents
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -22,10 +22,11 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     gateway_hop.NAME: (gateway_hop.run, True),
     calibrate.NAME: (calibrate.run, False),
     residents.NAME: (residents.run, False),
+    jobs.NAME: (jobs.run, False),
     orders.NAME: (orders.run, True),
 }
 ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
-DEFAULT_ROWS = {residents.NAME: residents.DEFAULT_ROWS}
+DEFAULT_ROWS = {residents.NAME: residents.DEFAULT_ROWS, jobs.NAME: jobs.DEFAULT_ROWS}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,13 +36,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rows",
         type=int,
-        help=f"rows in the benchmark tables (default {ROWS}; residents: {residents.DEFAULT_ROWS} residents)",
+        help=(
+            f"rows in the benchmark tables (default {ROWS}; residents: {residents.DEFAULT_ROWS} residents;"
+            f" jobs: {jobs.DEFAULT_ROWS} postings)"
+        ),
     )
     parser.add_argument(
         "--warmup", type=float, default=DEFAULT_WARMUP, help=f"seconds of load not counted (default {DEFAULT_WARMUP:g})"
     )
     parser.add_argument(
-        "--only", choices=sorted(BENCHMARKS), help="run this benchmark only (loadgen, residents: only with --only)"
+        "--only",
+        choices=sorted(BENCHMARKS),
+        help="run this benchmark only (loadgen, residents, jobs: only with --only)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)

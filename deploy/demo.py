@@ -27,6 +27,7 @@ Demo accounts (password demo12345 for all):
   pm1 … pm8                    party_member     pm1-pm2 grid 1, pm3-pm4 grid 2, pm5-pm6 grid 3, pm7-pm8 grid 4
   pm9 … pm124                  party_member     round the grids; each linked to 10 households (十联户)
   13900000001 … 13900000010    resident         households in grids 1-4 (log in by phone)
+  employer1                    employer         江南社区 110105001001, acts for 粽叶扶贫车间 (jobs)
   client street-demo / demo-secret  integration client for the demo street"""
 
 

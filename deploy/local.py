@@ -72,6 +72,7 @@ def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Pop
         other.name: f"http://127.0.0.1:{other.port + offset}" for other in PROCESSES if other.name != "gateway"
     }
     env.setdefault(f"{spec.env_prefix}SERVICE_URLS", json.dumps(upstreams))
+    env.setdefault(f"{spec.env_prefix}GATEWAY_URL", gateway)
     command = [
         sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
         "--host", host, "--port", str(spec.port + offset),

@@ -10,17 +10,20 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
-from gateway.api import accounts, auth, me, wellknown
+from gateway import deadletters, events, open311, stats, webhooks
+from gateway.api import accounts, auth, me, notifications, wellknown
+from gateway.api import webhooks as webhooks_api
 from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.keys import KeyRing, ensure_signing_key, key_sealer
+from gateway.notifications import NotificationHub
 from gateway.proxy import ProxyMiddleware, ServiceProxy
 from gateway.ratelimit import WindowLimiter
 from gateway.revocation import DisabledSubjects
 from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
 from gateway.throttle import Throttle
 from gateway.tokens import TokenIssuer
-from gateway.upstream import Registry, Roster
+from gateway.upstream import InternalClient, Registry, Roster
 from gateway.wechat import WechatClient
 from shared.app import create_process_app
 from shared.db import Database
@@ -58,6 +61,8 @@ def create_app(
     *,
     verifier: TokenVerifier | None = None,
     upstream_transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+    webhook_resolver: webhooks.Resolver | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
     assert settings.pii_keys and settings.blind_index_key
@@ -127,13 +132,41 @@ def create_app(
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
+        app.state.internal_clients = {
+            name: InternalClient(
+                name=name,
+                base_url=url,
+                issuer=issuer,
+                timeout=settings.proxy_total_timeout,
+                transport=(upstream_transports or {}).get(name),
+            )
+            for name, url in settings.service_urls.items()
+        }
+        app.state.notification_hub = NotificationHub(settings.asyncpg_dsn)
+        await app.state.notification_hub.start()
+        dispatcher = webhooks.Dispatcher(
+            pool_getter=lambda: pool,
+            keys=webhooks.Secrets(sealer),
+            allow_private=settings.allow_private_webhooks,
+            interval=settings.webhook_interval_seconds,
+            resolver=webhook_resolver or webhooks.system_resolver,
+            transport=webhook_transport,
+        )
+        app.state.webhooks = dispatcher
+        if settings.profile != "test":  # under pytest, tests run the dispatcher themselves
+            dispatcher.start()
 
     async def shutdown(app: FastAPI) -> None:
         context: GatewayContext | None = getattr(app.state, "gateway", None)
         reloader: Periodic | None = getattr(app.state, "key_reloader", None)
         if reloader is not None:
             await reloader.stop()
+        for service in ("webhooks", "notification_hub"):
+            if (running := getattr(app.state, service, None)) is not None:
+                await running.stop()
         await proxy.close()
+        for client in getattr(app.state, "internal_clients", {}).values():
+            await client.close()
         if context is not None:
             await context.disabled.stop()
             await context.roster.close()
@@ -168,11 +201,23 @@ def create_app(
         settings=settings,
         title="Gateway",
         description="The only door: accounts, sign-in, tokens and JWKS, and routing to the services.",
-        routers=[auth.router, me.router, accounts.router, wellknown.router],
+        routers=[
+            auth.router,
+            me.router,
+            notifications.router,
+            accounts.router,
+            webhooks_api.router,
+            deadletters.router,
+            stats.router,
+            open311.router,
+            wellknown.router,
+            events.router,
+        ],
         verifier=own_verifier,
         on_startup=[startup],
         on_shutdown=[shutdown],
         middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
+        dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
     )
 
 

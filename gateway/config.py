@@ -63,6 +63,17 @@ class Settings(ProcessSettings):
     wechat_secret: str | None = None
     wechat_api_base: str = "https://api.weixin.qq.com"
 
+    # Webhooks: http and loopback/private targets are refused unless this is true (by default: only in
+    # the development profile, so a local receiver works there).
+    webhook_allow_private_targets: bool | None = None
+    webhook_interval_seconds: float = Field(default=1.0, gt=0)
+
+    @property
+    def allow_private_webhooks(self) -> bool:
+        if self.webhook_allow_private_targets is not None:
+            return self.webhook_allow_private_targets
+        return self.profile == "development"
+
     # Rate limits: (requests, seconds).
     login_failures_per_account: tuple[int, int] = (5, 900)
     login_failures_per_ip: tuple[int, int] = (30, 900)

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, LargeBinary, UniqueConstraint
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Column, DateTime, ForeignKey, Identity, Index, LargeBinary, String, UniqueConstraint
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import declared_attr, registry
 from sqlmodel import Field, SQLModel
 
 from shared.db import naming_convention_metadata, snake_case
+from shared.events import inbox_table
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
@@ -134,3 +135,92 @@ class IntegrationClient(GatewayModel, table=True):
     scopes: str = Field(max_length=500, description="space-separated")
     enabled: bool = True
     created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+
+
+inbox_event = inbox_table(metadata)
+
+
+class Notification(GatewayModel, table=True):
+    """A line in an account's inbox, made from a service's event (once per event and account)."""
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "account_id", name="uq_notification_event_account"),
+        Index("ix_notification_inbox", "account_id", "created_at", "id"),
+        Index("ix_notification_unread", "account_id", postgresql_where="read_at IS NULL"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    account_id: uuid.UUID = Field(foreign_key="account.id")
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=100)
+    body: str = Field(max_length=300)
+    subject_type: str = Field(max_length=20)
+    subject_id: str = Field(max_length=64)
+    event_id: uuid.UUID
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    read_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class WebhookEndpoint(GatewayModel, table=True):
+    """Where an integration client wants events (Standard Webhooks); the secret is kept sealed, and
+    the previous one for a while after a rotation (deliveries carry both signatures)."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    client_id: str = Field(foreign_key="integration_client.client_id", index=True, max_length=64)
+    url: str = Field(max_length=2000)
+    event_types: list[str] = Field(sa_column=Column(ARRAY(String(80)), nullable=False))
+    description: str | None = Field(default=None, max_length=200)
+    secret_sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    previous_secret_sealed: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    previous_secret_expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    enabled: bool = True
+    disabled_reason: str | None = Field(default=None, max_length=200)
+    failure_streak: int = 0
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    updated_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+
+
+class WebhookDelivery(GatewayModel, table=True):
+    """One event on its way to one endpoint: retried with back-off, set aside when it keeps failing."""
+
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_endpoint_event"),
+        Index(
+            "ix_webhook_delivery_due", "next_attempt_at", postgresql_where="delivered_at IS NULL AND dead_at IS NULL"
+        ),
+        Index(
+            "ix_webhook_delivery_pending_aggregate",
+            "endpoint_id",
+            "aggregate_id",
+            "id",
+            postgresql_where="delivered_at IS NULL AND dead_at IS NULL",
+        ),
+        Index("ix_webhook_delivery_log", "endpoint_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    endpoint_id: uuid.UUID = Field(foreign_key="webhook_endpoint.id")
+    event_id: uuid.UUID
+    event_type: str = Field(max_length=80)
+    aggregate_id: str = Field(max_length=64)
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    delivered_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    dead_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=300)
+    created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+
+
+class WebhookAttempt(GatewayModel, table=True):
+    """The delivery log: every attempt, with what the endpoint answered."""
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    delivery_id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("webhook_delivery.id"), nullable=False, index=True)
+    )
+    at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    status_code: int | None = None
+    error: str | None = Field(default=None, max_length=300)
+    duration_ms: int

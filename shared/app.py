@@ -12,6 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
+from shared import deadletters
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from shared.events import signer
@@ -46,6 +47,7 @@ def create_process_app(
     on_shutdown: Sequence[Hook] = (),
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     peers: Peers | None = None,
+    dead_letters: bool = True,
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
     idempotency, and a lifespan that opens and closes its database."""
@@ -66,8 +68,9 @@ def create_process_app(
             revocations.start()
         relay = Relay(
             pool_getter=pool_getter,
-            service_urls=settings.service_urls,
+            service_urls={**settings.service_urls, "gateway": settings.gateway_url},
             secret=settings.events_secret or "",
+            producer=settings.service_name,
             max_attempts=settings.relay_max_attempts,
             interval=settings.relay_interval_seconds,
         )
@@ -105,7 +108,7 @@ def create_process_app(
     app.state.verifier = verifier
     app.state.events_signer = signer(settings.events_secret or "")
     install_error_handlers(app)
-    for router in routers:
+    for router in (*routers, *([deadletters.router] if dead_letters else [])):
         app.include_router(router)
     app.router.routes.extend(
         [

@@ -3,7 +3,8 @@ process's demo loader agrees on the same people, places and ids: the gateway mak
 the grids service their roster entries and bindings, the residents service their households.
 
 One street, one community of 4 grids, 28 grid workers, 124 party members, 1,296 households in two
-compounds, and ten residents who sign in by phone. Everything is deterministic: ids are UUIDv5.
+compounds, ten residents who sign in by phone, and the account of an employer (the jobs service).
+Everything is deterministic: ids are UUIDv5.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ RESIDENT_PHONES = [f"139000000{n:02d}" for n in range(1, 11)]
 COMPOUNDS = ["江南小区", "江南小区", "晴岚家园", "晴岚家园"]
 BUILDINGS_PER_GRID, UNITS, FLOORS, FLATS = 6, 3, 6, 3
 LINKS_PER_PARTY_MEMBER = 10
+EMPLOYER_LOGIN = "employer1"
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
@@ -39,8 +41,8 @@ def demo_uuid(kind: str, key: str) -> uuid.UUID:
 class DemoPerson:
     login: str
     name: str
-    role: str  # street_admin, community_staff, grid_worker, party_member, resident
-    place: str  # the place code the role is bound to ("" for residents)
+    role: str  # street_admin, community_staff, grid_worker, party_member, resident, employer
+    place: str  # the place code the role is bound to ("" for residents; the community for the employer)
 
     @property
     def account_id(self) -> uuid.UUID:
@@ -74,6 +76,8 @@ def people() -> list[DemoPerson]:
         DemoPerson(f"pm{n}", f"党员{n}", "party_member", party_member_grid(n)) for n in range(1, PARTY_MEMBERS + 1)
     ]
     result += [DemoPerson(phone, f"居民{int(phone[-2:])}", "resident", "") for phone in RESIDENT_PHONES]
+    # The account of the 粽叶 workshop (the jobs service links it to that employer).
+    result.append(DemoPerson(EMPLOYER_LOGIN, "粽叶车间负责人", "employer", COMMUNITY))
     return result
 
 

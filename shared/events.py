@@ -34,14 +34,17 @@ log = logging.getLogger(__name__)
 # prefixes. The producers' relays read this table; a consumer lists the same types in its handlers.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "orders": ("visit.follow_up_needed", "activity.volunteer_served"),
+    # The gateway takes every event: it feeds the notification inbox and the street offices' webhooks.
+    "gateway": ("",),
 }
 
 EVENTS_PATH = "/internal/events"
 INTERNAL_SENDER = "internal"
 
 
-def consumers_of(event_type: str) -> list[str]:
-    return [name for name, prefixes in SUBSCRIPTIONS.items() if event_type.startswith(prefixes)]
+def consumers_of(event_type: str, *, producer: str | None = None) -> list[str]:
+    """The services that take events of this type (never the producer itself)."""
+    return [name for name, prefixes in SUBSCRIPTIONS.items() if event_type.startswith(prefixes) and name != producer]
 
 
 class EventIn(BaseModel):
@@ -124,9 +127,12 @@ def inbox_table(metadata: MetaData) -> Table:
 Handler = Callable[[AsyncSession, EventIn], Awaitable[None]]
 
 
-async def apply_once(session: AsyncSession, inbox: Table, handlers: dict[str, Handler], event: EventIn) -> str:
-    """Apply the event with its handler unless it was applied before, in the caller's transaction."""
-    handler = handlers.get(event.type)
+async def apply_once(
+    session: AsyncSession, inbox: Table, handlers: dict[str, Handler] | Handler, event: EventIn
+) -> str:
+    """Apply the event with its handler (by type, or one for every type) unless it was applied
+    before, in the caller's transaction."""
+    handler = handlers.get(event.type) if isinstance(handlers, dict) else handlers
     if handler is None:
         return "ignored"
     claimed = await session.scalar(

@@ -66,6 +66,18 @@ class Peers:
             raise ServiceUnavailable(f"the {service} service answered something unreadable") from exc
         return body
 
+    async def post(self, service: str, path: str, *, authorization: str, json: Any) -> tuple[int, Any]:
+        """``POST path`` at ``service`` with a JSON body; its status and JSON answer, whatever they are."""
+        client = self._clients.get(service)
+        if client is None:
+            raise ServiceUnavailable(f"no address is configured for the {service} service")
+        try:
+            response = await client.post(path, json=json, headers={"Authorization": authorization})
+            return response.status_code, response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            log.warning("the %s service could not be asked: %s", service, type(exc).__name__)
+            raise ServiceUnavailable(f"the {service} service cannot be reached just now; try again shortly") from exc
+
     async def close(self) -> None:
         for client in self._clients.values():
             await client.aclose()

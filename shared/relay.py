@@ -64,6 +64,7 @@ class Relay:
         pool_getter: Callable[[], asyncpg.Pool | None],
         service_urls: dict[str, str],
         secret: str,
+        producer: str | None = None,
         batch_size: int = 100,
         max_attempts: int = 12,
         timeout: float = 5.0,
@@ -73,6 +74,7 @@ class Relay:
     ) -> None:
         self._pool_getter = pool_getter
         self.service_urls = service_urls
+        self.producer = producer
         self.webhook = signer(secret)
         self.batch_size = batch_size
         self.max_attempts = max_attempts
@@ -134,7 +136,7 @@ class Relay:
         """Send the event to each consumer of its type; None when all took it, else what went wrong.
         A consumer that took it already gets it again on a retry, and deduplicates on the id."""
         body = event_body(row)
-        for consumer in consumers_of(row["type"]):
+        for consumer in consumers_of(row["type"], producer=self.producer):
             base = self.service_urls.get(consumer)
             if base is None:
                 return f"no address for {consumer}"

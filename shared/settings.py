@@ -46,6 +46,8 @@ class ProcessSettings(BaseSettings):
         "jobs": "http://127.0.0.1:8104",
     }
     peer_timeout_seconds: float = Field(default=5.0, gt=0)
+    # The gateway, as the services reach it (events for the notification inbox and webhooks).
+    gateway_url: str = "http://127.0.0.1:8000"
     # Events between services (shared.events, shared.relay): one secret the whole platform shares to
     # sign and verify deliveries; the relay's pace and patience.
     events_secret: str | None = None

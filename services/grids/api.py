@@ -19,7 +19,9 @@ router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 ANY_PLACE_ROLE = ("street_admin", "community_staff", "grid_worker", "party_member", "resident")
 Reader = Annotated[Principal, Depends(allow(*ANY_PLACE_ROLE, machine_scopes=("stats:read", "grids:read")))]
 Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-Locator = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
+Locator = Annotated[
+    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("open311",)))
+]
 GridCode = Annotated[str, Path(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")]
 
 

@@ -74,7 +74,16 @@ class Grid(GridsModel, table=True):
 
 # -- the roster and party organisation ---------------------------------------------------------
 
-MEMBER_ROLES = ("street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head")
+# An employer account (jobs service) is bound to the community its employer operates in.
+MEMBER_ROLES = (
+    "street_admin",
+    "community_staff",
+    "grid_worker",
+    "party_member",
+    "volunteer",
+    "building_head",
+    "employer",
+)
 PARTY_KINDS = ("resident", "work_unit", "co_building")  # 居民党员 / 在职党员双报到 / 共驻共建
 PARTY_LEVELS = ("county_committee", "street_committee", "community_org", "compound_branch", "building_group")
 

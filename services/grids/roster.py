@@ -42,7 +42,7 @@ from shared.scope import any_of, area_conditions, scope_values
 from shared.security import Principal
 
 # The level of place each role is bound to, by the length of its code.
-PLACE_LEVEL = {"street_admin": 9, "community_staff": 12}
+PLACE_LEVEL = {"street_admin": 9, "community_staff": 12, "employer": 12}
 GRID_CODE_LENGTH = 15
 
 
@@ -296,7 +296,7 @@ async def _set_bindings(
             ):
                 raise Forbidden("only a street's admins may bind street admins, in their own street")
             exists_row: object = await session.get(Street, binding.place_code)
-        elif binding.role == "community_staff":
+        elif binding.role in ("community_staff", "employer"):
             row.community_code = binding.place_code
             exists_row = await session.get(Community, binding.place_code)
         else:

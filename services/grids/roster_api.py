@@ -30,7 +30,15 @@ router = APIRouter(prefix="/api/v1/members", tags=["roster"])
 party_orgs = APIRouter(prefix="/api/v1/party-orgs", tags=["party organisation"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
 
-ROSTER_ROLES = ("street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head")
+ROSTER_ROLES = (
+    "street_admin",
+    "community_staff",
+    "grid_worker",
+    "party_member",
+    "volunteer",
+    "building_head",
+    "employer",
+)
 Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
 Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]
 Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]

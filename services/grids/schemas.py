@@ -62,7 +62,9 @@ class StreetTree(BaseModel):
 
 # -- the roster ------------------------------------------------------------------------------
 
-MemberRole = Literal["street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head"]
+MemberRole = Literal[
+    "street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head", "employer"
+]
 PartyKind = Literal["resident", "work_unit", "co_building"]
 PartyLevel = Literal["county_committee", "street_committee", "community_org", "compound_branch", "building_group"]
 
@@ -73,7 +75,10 @@ class BindingIn(BaseModel):
     role: MemberRole
     place_code: str = Field(
         pattern=r"^(\d{9}|\d{12}|\d{15})$",
-        description="a street (9 digits, street_admin), community (12, community_staff) or grid code (15, the rest)",
+        description=(
+            "a street (9 digits, street_admin), community (12, community_staff and employer: where the employer"
+            " operates) or grid code (15, the rest)"
+        ),
     )
 
 

@@ -18,6 +18,7 @@ from services.grids.schemas import (
     VisitSync,
     VisitSyncResult,
 )
+from services.grids.visit_stats import GroupBy, VisitStats, visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
@@ -29,7 +30,10 @@ router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
 
 Visitor = Annotated[Principal, Depends(allow("grid_worker", "party_member"))]
 Reader = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker", "party_member"))]
-Overseer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
+Overseer = Annotated[
+    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("stats:read",)))
+]
+Analyst = Annotated[Principal, Depends(allow("street_admin", "community_staff", machine_scopes=("stats:read",)))]
 
 
 @router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
@@ -90,6 +94,18 @@ async def coverage(
 ) -> CoverageReport:
     """Per grid in scope: households visited in the last 30 days out of all (走访覆盖率)."""
     return await visits.coverage(session=session, principal=principal, community_code=community_code)
+
+
+@router.get("/stats", response_model=VisitStats, responses=problem_responses(401, 403, 422))
+async def stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: GroupBy = "grid",
+    since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="visited before")] = None,
+) -> VisitStats:
+    """Visits, must-visits, follow-ups, households reached and visitors per place and month."""
+    return await visit_stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))

@@ -38,7 +38,8 @@ from shared.security import Principal, allow
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
 READ_SCOPES = ("orders:read",)
-Placer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
+Placer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff", machine_scopes=("open311",)))]
+Withdrawer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
 Reader = Annotated[
     Principal,
     Depends(
@@ -121,6 +122,7 @@ async def list_orders(
     lane: FastLaneDep,
     state: Annotated[list[State] | None, Query(description="one or more states")] = None,
     kind: Kind | None = None,
+    menu_item_id: Annotated[list[uuid.UUID] | None, Query(description="one or more menu items")] = None,
     grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
     community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     assignee_id: Annotated[str | None, Query(max_length=64)] = None,
@@ -139,6 +141,7 @@ async def list_orders(
     filters = queries.OrderFilters(
         states=list(state) if state else None,
         kind=kind,
+        menu_item_ids=list(menu_item_id) if menu_item_id else None,
         grid_code=grid_code,
         community_code=community_code,
         assignee_id=assignee_id,
@@ -236,7 +239,7 @@ async def rate_order(order_id: uuid.UUID, rate_in: RateIn, principal: Rater, ses
 
 
 @router.post("/{order_id}/cancel", response_model=OrderPublic, responses=STEP_ERRORS)
-async def cancel_order(order_id: uuid.UUID, body: CancelIn, principal: Placer, session: SessionDep) -> OrderPublic:
+async def cancel_order(order_id: uuid.UUID, body: CancelIn, principal: Withdrawer, session: SessionDep) -> OrderPublic:
     """Withdraw the order before anyone has taken it."""
     order = await service.cancel(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, false, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -25,6 +25,8 @@ from services.orders.schemas import (
     MyPoints,
     Pioneer,
     PioneerPage,
+    PointsStats,
+    PointsStatsRow,
 )
 from services.orders.scope import community_of
 from shared.errors import ValidationFailed
@@ -300,3 +302,34 @@ async def pioneers(
         )
     items.sort(key=lambda p: (-p.pioneer_index, -p.points, p.account_id))
     return PioneerPage(year=year, items=items[:limit])
+
+
+async def stats(
+    *, session: AsyncSession, principal: Principal, group_by: str, since: datetime | None, until: datetime | None
+) -> PointsStats:
+    """Points credited per place and month (China time), in the street or community overseen."""
+    places = {"grid": PointEntry.grid_code, "community": PointEntry.community_code, "street": PointEntry.street_code}
+    place = col(places[group_by])
+    month = func.to_char(func.timezone("Asia/Shanghai", col(PointEntry.earned_at)), literal_column("'YYYY-MM'"))
+    conditions, _ = area_conditions(
+        principal, street=col(PointEntry.street_code), community=col(PointEntry.community_code)
+    )
+    statement = select(
+        place,
+        month,
+        func.sum(col(PointEntry.points)),
+        func.count(func.distinct(col(PointEntry.account_id))),
+        func.count(),
+    ).where(or_(*conditions) if conditions else false())
+    if since is not None:
+        statement = statement.where(col(PointEntry.earned_at) >= since)
+    if until is not None:
+        statement = statement.where(col(PointEntry.earned_at) < until)
+    rows = (await session.execute(statement.group_by(place, month).order_by(place, month))).all()
+    return PointsStats(
+        group_by=group_by,
+        items=[
+            PointsStatsRow(place_code=code, month=m, points=int(total), earners=earners, credits=credits)
+            for code, m, total, earners, credits in rows
+        ],
+    )

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from pydantic import AwareDatetime
 
 from services.orders import points
-from services.orders.schemas import Board, MyPoints, PioneerPage
+from services.orders.schemas import Board, MyPoints, PioneerPage, PointsStats
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.security import ROLES, Principal, allow
@@ -16,6 +17,7 @@ router = APIRouter(prefix="/api/v1/points", tags=["points"])
 
 OVERSEERS = ("community_staff", "street_admin", "grid_worker", "party_member", "volunteer")
 Anyone = Annotated[Principal, Depends(allow(*ROLES, machine_scopes=("orders:read", "stats:read")))]
+Analyst = Annotated[Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("stats:read",)))]
 Earner = Annotated[Principal, Depends(allow(*ROLES))]
 Overseer = Annotated[Principal, Depends(allow(*OVERSEERS, machine_scopes=("stats:read",)))]
 
@@ -33,6 +35,18 @@ async def leaderboard(
     return await points.leaderboard(
         session=session, principal=principal, level=level, code=code, period=period, limit=limit
     )
+
+
+@router.get("/stats", response_model=PointsStats, responses=problem_responses(401, 403, 422))
+async def points_stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: Literal["grid", "community", "street"] = "community",
+    since: Annotated[AwareDatetime | None, Query(description="earned at or after")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="earned before")] = None,
+) -> PointsStats:
+    """Points credited (orders, activities) per grid, community or street and month."""
+    return await points.stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
 
 
 @router.get("/me", response_model=MyPoints, responses=problem_responses(401, 403))

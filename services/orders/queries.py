@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import Uuid, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,6 +40,7 @@ _SUMMARY = (
     col(Order.needs_return_visit),
     col(Order.placed_at),
     col(Order.due_at),
+    col(Order.updated_at),
 )
 
 
@@ -47,6 +48,7 @@ _SUMMARY = (
 class OrderFilters:
     states: list[str] | None = None
     kind: str | None = None
+    menu_item_ids: list[uuid.UUID] | None = None
     grid_code: str | None = None
     community_code: str | None = None
     assignee_id: str | None = None
@@ -66,6 +68,8 @@ def _conditions(principal: Principal, filters: OrderFilters) -> list[Any]:
         conditions.append(any_of(col(Order.state), filters.states))
     if filters.kind:
         conditions.append(col(Order.kind) == filters.kind)
+    if filters.menu_item_ids:
+        conditions.append(any_of(col(Order.menu_item_id), filters.menu_item_ids, Uuid()))
     if filters.grid_code:
         conditions.append(col(Order.grid_code) == filters.grid_code)
     if filters.community_code:

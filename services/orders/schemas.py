@@ -12,7 +12,7 @@ from shared.pagination import Page
 
 Kind = Literal["service", "wish", "issue"]
 State = Literal["placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"]
-Channel = Literal["app", "proxy", "phone", "visit"]
+Channel = Literal["app", "proxy", "phone", "visit", "open311"]
 Taker = Literal["party_member", "volunteer", "partner_unit", "community_staff"]
 Level = Literal["grid", "community", "street"]
 Category = Literal[
@@ -171,6 +171,7 @@ class OrderSummary(BaseModel):
     needs_return_visit: bool
     placed_at: datetime
     due_at: datetime | None
+    updated_at: datetime
 
 
 class Rating(BaseModel):
@@ -301,6 +302,21 @@ class StatsRow(BaseModel):
     overdue: int = Field(description="orders that ran past an SLA at some stage")
     open_overdue: int = Field(description="open orders past their SLA now")
     return_visits_pending: int
+    issues_found: int = Field(description="issue orders placed: problems found (摸排问题)")
+    issues_solved: int = Field(description="of those, completed or rated")
+
+
+class PointsStatsRow(BaseModel):
+    place_code: str
+    month: str
+    points: int
+    earners: int = Field(description="accounts credited")
+    credits: int
+
+
+class PointsStats(BaseModel):
+    group_by: Literal["grid", "community", "street"]
+    items: list[PointsStatsRow]
 
 
 class OrderStats(BaseModel):

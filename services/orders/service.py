@@ -133,6 +133,10 @@ async def place(
 
 def _on_behalf(principal: Principal, grid_code: str) -> tuple[str, str]:
     """The channel and role of a caller placing an order in someone else's name in ``grid_code``."""
+    if principal.machine:  # a street office's system speaking Open311, for its own street only
+        if principal.street_code and street_of(grid_code) == principal.street_code:
+            return "open311", "integration"
+        raise NotFound("no such resident or grid in your street")
     if grid_code in principal.places_of("grid_worker"):
         return "proxy", "grid_worker"
     if community_of(grid_code) in principal.places_of("community_staff"):

@@ -60,6 +60,10 @@ async def order_stats(
         func.count()
         .filter(col(Order.needs_return_visit).is_(True), col(Order.return_visit_note).is_(None))
         .label("return_pending"),
+        func.count().filter(col(Order.kind) == "issue").label("issues_found"),
+        func.count()
+        .filter(col(Order.kind) == "issue", any_of(col(Order.state), ["completed", "rated"]))
+        .label("issues_solved"),
     ]
     statement = select(*columns).where(managed(principal))
     if since is not None:
@@ -93,6 +97,8 @@ async def order_stats(
                 overdue=row["overdue"],
                 open_overdue=row["open_overdue"],
                 return_visits_pending=row["return_pending"],
+                issues_found=row["issues_found"],
+                issues_solved=row["issues_solved"],
             )
             for row in rows
         ],

@@ -44,7 +44,9 @@ internal = APIRouter(prefix="/internal", tags=["internal"])
 Registrar = Annotated[Principal, Depends(allow("community_staff", "grid_worker"))]
 Reader = Annotated[
     Principal,
-    Depends(allow("street_admin", "community_staff", "grid_worker", "resident", machine_scopes=("stats:read",))),
+    Depends(
+        allow("street_admin", "community_staff", "grid_worker", "resident", machine_scopes=("stats:read", "open311"))
+    ),
 ]
 Staff = Annotated[Principal, Depends(allow("community_staff"))]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.residents import api
+from services.residents import api, stats
 from services.residents.config import Settings
 from shared.app import create_process_app
 from shared.pii import PiiCipher
@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         settings=settings,
         title="Residents service",
         description="The resident registry: compounds, buildings, households, residents, tags, and the PII vault.",
-        routers=[api.router, api.households, api.compounds, api.buildings, api.catalogue, api.internal],
+        routers=[stats.router, api.router, api.households, api.compounds, api.buildings, api.catalogue, api.internal],
         verifier=verifier,
     )
     app.state.pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)

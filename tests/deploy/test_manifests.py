@@ -164,6 +164,14 @@ def test_process_uses_the_shared_image_and_its_own_database(services: dict[str, 
         assert env[f"{spec.env_prefix}JWKS_URL"] == "http://gateway:8000/.well-known/jwks.json"
 
 
+def test_the_compose_demo_step_encrypts_with_the_processes_keys(services: dict[str, Doc]) -> None:
+    """The demo loaders seal phones and ID numbers with the keys their processes read them with."""
+    env = as_env(services["demo"].get("environment"))
+    for name in ("GATEWAY_PII_KEYS", "RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY", "JOBS_PII_KEYS"):
+        assert env.get(name), name
+    assert env["JOBS_BLIND_INDEX_KEY"] == as_env(services["jobs"].get("environment"))["JOBS_BLIND_INDEX_KEY"]
+
+
 def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"gateway"}
@@ -359,6 +367,7 @@ def test_process_reads_its_settings_and_secrets(spec: ProcessSpec) -> None:
     [
         ("gateway", ["GATEWAY_KEY_ENCRYPTION_SECRET", "GATEWAY_PII_KEYS", "GATEWAY_BLIND_INDEX_KEY"]),
         ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
+        ("jobs", ["JOBS_PII_KEYS", "JOBS_BLIND_INDEX_KEY"]),
     ],
 )
 def test_secret_settings_come_from_the_secret(process: str, names: list[str]) -> None:
@@ -413,3 +422,6 @@ def test_the_services_know_each_others_addresses_and_share_the_events_secret(
     assert len(secrets) == 1, "every process must sign and verify events with the same secret"
     (config,) = objects("ConfigMap").values()
     assert json.loads(config["data"][f"{spec.env_prefix}SERVICE_URLS"]) == urls
+    if spec.name != "gateway":  # the services' relays deliver the events the gateway takes
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == config["data"][f"{spec.env_prefix}GATEWAY_URL"]
+        assert env[f"{spec.env_prefix}GATEWAY_URL"] == "http://gateway:8000"

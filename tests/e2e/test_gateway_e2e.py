@@ -64,6 +64,7 @@ async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path
     upstreams["residents"] = f"http://127.0.0.1:{residents_port}"
     # No orders service runs here: the grids relay's follow-up events wait at an address nothing answers.
     grids_env["GRIDS_SERVICE_URLS"] = json.dumps(upstreams | {"orders": f"http://127.0.0.1:{free_port()}"})
+    grids_env["GRIDS_GATEWAY_URL"] = gateway_url
     gateway_env = {
         "GATEWAY_JWT_ISSUER": "grid-platform-gateway",
         "GATEWAY_SERVICE_URLS": json.dumps(upstreams),

@@ -373,15 +373,19 @@ async def test_resources_go_to_the_service_that_owns_them() -> None:
         assert (await gw.client.get("/api/v1/menu/items")).json()["service"] == "orders"
         unknown = await gw.client.get("/api/v1/unknown/1")
         prefix_only = await gw.client.get("/api/v1/ordersx")
-        internal = await gw.client.post("/internal/events", json={"id": "e-1"})
+        internal = await gw.client.get("/internal/events")
+        internal_other = await gw.client.post("/internal/outbox/replay", json={"event_ids": []})
         internal_bare = await gw.client.get("/internal")
+        # The relays' signed deliveries reach the gateway's own app (which checks the signature), never a service.
+        deliveries = await gw.client.post("/internal/events", json={"id": "e-1"})
         hits = (grids.hits, orders.hits)
         rendered = gw.metrics.render().decode()
     assert hits == (2, 2)
     assert unknown.status_code == 200 and unknown.text == "the gateway itself"
     assert prefix_only.text == "the gateway itself"
-    assert gw.fallback_hits == ["/api/v1/unknown/1", "/api/v1/ordersx"]
-    for answer in (internal, internal_bare):
+    assert gw.fallback_hits == ["/api/v1/unknown/1", "/api/v1/ordersx", "/internal/events"]
+    assert deliveries.text == "the gateway itself"
+    for answer in (internal, internal_other, internal_bare):
         assert answer.status_code == 404
         assert answer.headers["content-type"] == PROBLEM
         assert answer.json()["status"] == 404

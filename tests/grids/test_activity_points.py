@@ -50,7 +50,7 @@ async def test_a_volunteer_checked_in_earns_the_activitys_points_once(
     checked = await grids.post(f"{base}/signups/{signups[0]['id']}/check-in", headers=staff(keys))
     assert checked.status_code == 200
 
-    relay = relay_for(await start_app("grids"), await start_app("orders"))
+    relay = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
     await relay.run_once()
     mine = (await orders.get("/api/v1/points/me", headers=pm1)).json()
     assert mine["total"] == 6 and mine["this_month"] == 6

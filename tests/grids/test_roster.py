@@ -204,7 +204,8 @@ async def test_staff_page_through_exactly_their_communitys_roster(
 ) -> None:
     items = await all_members(grids, as_person(keys, "staff"))
     ids = [item["id"] for item in items]
-    assert len(ids) == len(set(ids)) == 153  # the staff member, 28 grid workers, 124 party members
+    # the staff member, 28 grid workers, 124 party members, the demo employer's account
+    assert len(ids) == len(set(ids)) == 154
     assert set(ids) == {str(member_id(login)) for login in roster_logins()}
     assert str(member_id("street")) not in ids  # the street's admin belongs to no community
     assert [item["name"] for item in items] == sorted(item["name"] for item in items)
@@ -342,6 +343,32 @@ async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys:
     nameless = {key: value for key, value in body.items() if key != "name"} | {"account_id": None}
     assert_problem(await grids.post("/api/v1/members", json=nameless, headers=staff), 422, "name")
     assert len(await all_members(grids, staff, q="重复")) == 0
+
+
+async def test_staff_bind_an_employer_account_to_their_community_only(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    """An employer account (the jobs service's employers) is bound to the community code where the
+    employer operates; its token then carries the role."""
+    staff = as_person(keys, "staff")
+    account = uuid.uuid4()
+    body = {"name": "粽叶车间负责人", "community_code": COMMUNITY, "account_id": str(account)}
+    on_a_grid = body | {"bindings": [{"role": "employer", "place_code": GRIDS[0]}]}
+    assert_problem(await grids.post("/api/v1/members", json=on_a_grid, headers=staff), 422, "bindings.0.place_code")
+    elsewhere = body | {"bindings": [{"role": "employer", "place_code": "110105001002"}]}
+    assert_problem(await grids.post("/api/v1/members", json=elsewhere, headers=staff), 422, "bindings.0.place_code")
+    assert (await bindings_of(grids, keys, account))["roles"] == []
+
+    created = await grids.post(
+        "/api/v1/members", json=body | {"bindings": [{"role": "employer", "place_code": COMMUNITY}]}, headers=staff
+    )
+    assert created.status_code == 201, created.text
+    assert await bindings_of(grids, keys, account) == {
+        "account_id": str(account),
+        "member_id": created.json()["id"],
+        "roles": ["employer"],
+        "places": {"employer": [COMMUNITY]},
+    }
 
 
 # -- the party tree -------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ later; one that keeps failing sets it aside; a forged delivery is refused."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,15 +23,21 @@ from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import account, grid_worker, party_member, staff
+from tests.support.asgi import RoutingTransport
 
 
-def relay_for(producer: FastAPI, consumer: FastAPI | httpx.AsyncBaseTransport, **options: Any) -> Relay:
+def relay_for(
+    producer: FastAPI, consumer: FastAPI | httpx.AsyncBaseTransport, gateway: FastAPI, **options: Any
+) -> Relay:
+    """The producer's relay, delivering to the orders service (``consumer``) and the gateway."""
     transport = consumer if isinstance(consumer, httpx.AsyncBaseTransport) else httpx.ASGITransport(app=consumer)
+    routes = {"orders.test": transport, "gateway.test": httpx.ASGITransport(app=gateway)}
     return Relay(
         pool_getter=lambda: producer.state.db.fastlane.pool,
-        service_urls={"orders": "http://orders.test"},
+        service_urls={"orders": "http://orders.test", "gateway": "http://gateway.test"},
         secret=DEVELOPMENT_SECRET,
-        transport=transport,
+        transport=RoutingTransport(routes),
+        producer="grids",
         **options,
     )
 
@@ -67,7 +74,7 @@ async def test_a_follow_up_visit_becomes_one_issue_order(
     database_urls: dict[str, str],
 ) -> None:
     visit = await follow_up_visit(grids, keys)
-    relay = relay_for(await start_app("grids"), await start_app("orders"))
+    relay = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
     assert (await relay.run_once()).delivered == 1
     assert (await relay.run_once()).delivered == 0
 
@@ -141,7 +148,9 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
     await follow_up_visit(grids, keys)
     receiver = FlakyReceiver(await start_app("orders"), failures=1)
     clock = [datetime.now(UTC)]
-    relay = relay_for(await start_app("grids"), receiver, max_attempts=3, clock=lambda: clock[0])
+    relay = relay_for(
+        await start_app("grids"), receiver, await start_app("gateway"), max_attempts=3, clock=lambda: clock[0]
+    )
     first = await relay.run_once()
     assert (first.delivered, first.failed) == (1, 1)
     waiting = await rows(
@@ -194,9 +203,44 @@ async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, da
             return httpx.Response(200, json={"status": "applied"})
 
     clock = [datetime.now(UTC)]
-    relay = relay_for(await start_app("grids"), Recorder(), clock=lambda: clock[0])
+    relay = relay_for(await start_app("grids"), Recorder(), await start_app("gateway"), clock=lambda: clock[0])
     assert (await relay.run_once()).failed == 1
     assert seen == []  # 1 and 2 wait behind 0
     clock[0] += timedelta(hours=2)
     assert (await relay.run_once()).delivered == 3
     assert seen == [0, 1, 2]
+
+
+class DiesAfterApplying(httpx.AsyncBaseTransport):
+    """The consumer applies the delivery, then the relay dies before it hears the answer."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.applied = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        self.applied.set()
+        await asyncio.sleep(3600)  # the relay is killed here
+        return response
+
+
+@pytest.mark.usefixtures("roster")
+async def test_a_relay_killed_mid_delivery_loses_nothing_and_applies_nothing_twice(
+    grids: httpx.AsyncClient, keys: TestKeys, start_app: AppFactory, database_urls: dict[str, str]
+) -> None:
+    await follow_up_visit(grids, keys)
+    dying = DiesAfterApplying(await start_app("orders"))
+    relay = relay_for(await start_app("grids"), dying, await start_app("gateway"))
+    task = asyncio.create_task(relay.run_once())
+    await asyncio.wait_for(dying.applied.wait(), timeout=10)
+    task.cancel()  # the process dies: its transaction never commits
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    pending = await rows(database_urls["grids"], "SELECT delivered_at FROM outbox_event")
+    assert [row["delivered_at"] for row in pending] == [None]  # not lost: still to deliver
+    after = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
+    assert (await after.run_once()).delivered == 1
+    issues = await rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order")
+    inbox = await rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event")
+    assert issues[0]["n"] == 1 and inbox[0]["n"] == 1  # delivered twice, applied once

@@ -136,6 +136,8 @@ class LivePlatform:
         for name, port in ports.items():
             env = dict(extra_env or {})
             env.setdefault(f"{BY_NAME[name].env_prefix}SERVICE_URLS", json.dumps(upstreams))
+            if "gateway" in ports:
+                env.setdefault(f"{BY_NAME[name].env_prefix}GATEWAY_URL", f"http://127.0.0.1:{ports['gateway']}")
             if name == "gateway":
                 env.setdefault("GATEWAY_SERVICE_URLS", json.dumps(upstreams))
                 env.setdefault("GATEWAY_PUBLIC_ISSUER", TEST_ISSUER)
@@ -179,6 +181,7 @@ class GatewayPlatform:
             env = {
                 f"{prefix}JWT_ISSUER": GATEWAY_ISSUER,
                 f"{prefix}SERVICE_URLS": json.dumps(upstreams),
+                f"{prefix}GATEWAY_URL": urls["gateway"],
                 f"{prefix}REVOCATIONS_URL": f"{urls['gateway']}/.well-known/revocations.json",
                 f"{prefix}RELAY_INTERVAL_SECONDS": "0.2",
                 **(extra_env or {}),

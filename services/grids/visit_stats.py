@@ -1,0 +1,67 @@
+"""Visit figures per grid, community or street and month (China time), for staff and street
+offices: visits, must-visits (五必访), follow-ups (problems found), households reached, visitors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.grids.models import Visit
+from shared.scope import place_scope
+from shared.security import Principal
+
+GroupBy = Literal["grid", "community", "street"]
+
+
+class VisitStatsRow(BaseModel):
+    place_code: str
+    month: str
+    visits: int
+    must_visits: int
+    follow_ups: int
+    households: int
+    visitors: int
+
+
+class VisitStats(BaseModel):
+    group_by: GroupBy
+    items: list[VisitStatsRow]
+
+
+async def visit_stats(
+    *, session: AsyncSession, principal: Principal, group_by: GroupBy, since: datetime | None, until: datetime | None
+) -> VisitStats:
+    places = {"grid": Visit.grid_code, "community": Visit.community_code, "street": Visit.street_code}
+    place = col(places[group_by])
+    month = func.to_char(func.timezone("Asia/Shanghai", col(Visit.visited_at)), literal_column("'YYYY-MM'"))
+    scope = place_scope(
+        principal, street=col(Visit.street_code), community=col(Visit.community_code), grid=col(Visit.grid_code)
+    )
+    statement = select(
+        place,
+        month,
+        func.count(),
+        func.count().filter(col(Visit.kind) != "routine"),
+        func.count().filter(col(Visit.follow_up).is_(True)),
+        func.count(func.distinct(col(Visit.household_id))),
+        func.count(func.distinct(col(Visit.member_id))),
+    ).where(scope)
+    if since is not None:
+        statement = statement.where(col(Visit.visited_at) >= since)
+    if until is not None:
+        statement = statement.where(col(Visit.visited_at) < until)
+    rows = (await session.execute(statement.group_by(place, month).order_by(place, month))).all()
+    return VisitStats(
+        group_by=group_by,
+        items=[
+            VisitStatsRow(
+                place_code=code, month=m, visits=n, must_visits=must, follow_ups=follow, households=homes, visitors=who
+            )
+            for code, m, n, must, follow, homes, who in rows
+        ],
+    )

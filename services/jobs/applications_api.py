@@ -1,0 +1,116 @@
+"""HTTP endpoints of applications: apply, withdraw, and the steps staff or the employer take."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+
+from services.jobs import applications
+from services.jobs.deps import Applicant, ManagerOrEmployer, Resident
+from services.jobs.deps import ApplicationViewer as Viewer
+from services.jobs.schemas import ApplicationCreate, ApplicationPage, ApplicationPublic, ApplicationState, Rejection
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
+
+STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+@router.get("", response_model=ApplicationPage, responses=problem_responses(401, 403, 422))
+async def list_applications(
+    principal: Viewer,
+    session: SessionDep,
+    posting_id: uuid.UUID | None = None,
+    state: ApplicationState | None = None,
+    resident_id: uuid.UUID | None = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> ApplicationPage:
+    """Applications in the caller's scope, newest first: one's own, a community's, an employer's (masked)."""
+    items, next_cursor = await applications.list_applications(
+        session=session,
+        principal=principal,
+        posting_id=posting_id,
+        state=state,
+        resident_id=resident_id,
+        limit=limit,
+        cursor=cursor,
+    )
+    return ApplicationPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/{application_id}", response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_application(application_id: uuid.UUID, principal: Viewer, session: SessionDep) -> ApplicationPublic:
+    """One application in the caller's scope."""
+    return await applications.get(session=session, principal=principal, application_id=application_id)
+
+
+@router.post(
+    "", status_code=201, response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def apply(body: ApplicationCreate, principal: Applicant, session: SessionDep) -> ApplicationPublic:
+    """Apply to an open posting (a resident for themselves, staff for a seeker of theirs); 409 while one is live."""
+    application, title, seeker = await applications.create(session=session, principal=principal, body=body)
+    return applications.public_of(principal, application, title, seeker)
+
+
+@router.post("/{application_id}/withdraw", response_model=ApplicationPublic, responses=STEP_ERRORS)
+async def withdraw(application_id: uuid.UUID, principal: Resident, session: SessionDep) -> ApplicationPublic:
+    """Withdraw one's own application while it is in progress."""
+    return applications.public_of(
+        principal,
+        *await applications.move(
+            session=session, principal=principal, application_id=application_id, to_state="withdrawn"
+        ),
+    )
+
+
+@router.post("/{application_id}/shortlist", response_model=ApplicationPublic, responses=STEP_ERRORS)
+async def shortlist(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+    """Shortlist an applicant (入围), from applied."""
+    return applications.public_of(
+        principal,
+        *await applications.move(
+            session=session, principal=principal, application_id=application_id, to_state="shortlisted"
+        ),
+    )
+
+
+@router.post("/{application_id}/interview", response_model=ApplicationPublic, responses=STEP_ERRORS)
+async def interview(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+    """Mark a shortlisted applicant interviewed (已面试)."""
+    return applications.public_of(
+        principal,
+        *await applications.move(
+            session=session, principal=principal, application_id=application_id, to_state="interviewed"
+        ),
+    )
+
+
+@router.post("/{application_id}/hire", response_model=ApplicationPublic, responses=STEP_ERRORS)
+async def hire(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+    """Hire a shortlisted or interviewed applicant (录用); the posting closes when its headcount is filled."""
+    return applications.public_of(
+        principal,
+        *await applications.move(session=session, principal=principal, application_id=application_id, to_state="hired"),
+    )
+
+
+@router.post("/{application_id}/reject", response_model=ApplicationPublic, responses=STEP_ERRORS)
+async def reject(
+    application_id: uuid.UUID, body: Rejection, principal: ManagerOrEmployer, session: SessionDep
+) -> ApplicationPublic:
+    """Reject an application in progress, with the reason the seeker is told (未录用)."""
+    return applications.public_of(
+        principal,
+        *await applications.move(
+            session=session,
+            principal=principal,
+            application_id=application_id,
+            to_state="rejected",
+            reason=body.reason,
+        ),
+    )

@@ -1,0 +1,144 @@
+"""HTTP endpoints of employers and the accounts that act for them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from services.jobs import employers
+from services.jobs.deps import Employer, Manager, ManagerOrEmployer, Overseer, PiiDep, Reader
+from services.jobs.schemas import (
+    ContactRevealed,
+    ContactRevealRequest,
+    EmployerAccountPublic,
+    EmployerCreate,
+    EmployerKind,
+    EmployerPage,
+    EmployerPublic,
+    EmployerUpdate,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/employers", tags=["employers"])
+
+
+@router.get("", response_model=EmployerPage, responses=problem_responses(401, 403, 422))
+async def list_employers(
+    principal: Overseer,
+    session: SessionDep,
+    pii: PiiDep,
+    q: Annotated[str | None, Query(min_length=1, max_length=50, description="part of the name")] = None,
+    kind: EmployerKind | None = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    phone: Annotated[str | None, Query(min_length=1, max_length=20, description="the contact's full mobile")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> EmployerPage:
+    """Employers the caller keeps (staff: their community, street admins: their street), by name."""
+    items, next_cursor = await employers.list_employers(
+        session=session,
+        pii=pii,
+        principal=principal,
+        q=q,
+        kind=kind,
+        community_code=community_code,
+        phone=phone,
+        limit=limit,
+        cursor=cursor,
+    )
+    return EmployerPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/me", response_model=EmployerPublic, responses=problem_responses(401, 403, 404))
+async def my_employer(principal: Employer, session: SessionDep) -> EmployerPublic:
+    """The employer the calling employer account acts for."""
+    employer = await employers.mine(session=session, principal=principal)
+    return await employers.public_of(session, principal, employer)
+
+
+@router.get("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_employer(employer_id: uuid.UUID, principal: Reader, session: SessionDep) -> EmployerPublic:
+    """One employer; its contact in full only for its community's staff and its own accounts."""
+    employer = await employers.visible(session, principal, employer_id)
+    return await employers.public_of(session, principal, employer)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=EmployerPublic,
+    responses={200: {"model": EmployerPublic, "description": "made before"}, **problem_responses(401, 403, 409, 422)},
+)
+async def create_employer(
+    employer_in: EmployerCreate, principal: Manager, session: SessionDep, pii: PiiDep, response: Response
+) -> EmployerPublic:
+    """Register an employer of the caller's community (201), or answer the one made with this id (200)."""
+    employer, created = await employers.create(session=session, pii=pii, principal=principal, employer_in=employer_in)
+    if not created:
+        response.status_code = 200
+    return await employers.public_of(session, principal, employer)
+
+
+@router.patch("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def update_employer(
+    employer_id: uuid.UUID, changes: EmployerUpdate, principal: ManagerOrEmployer, session: SessionDep, pii: PiiDep
+) -> EmployerPublic:
+    """Change an employer (its community's staff, or its own accounts)."""
+    employer = await employers.update(
+        session=session, pii=pii, principal=principal, employer_id=employer_id, changes=changes
+    )
+    return await employers.public_of(session, principal, employer)
+
+
+@router.post("/{employer_id}/reveal", response_model=ContactRevealed, responses=problem_responses(401, 403, 404, 422))
+async def reveal_contact(
+    employer_id: uuid.UUID, body: ContactRevealRequest, principal: Manager, session: SessionDep, pii: PiiDep
+) -> ContactRevealed:
+    """The contact's clear phone, for the staff who keep the employer, with the purpose audited."""
+    revealed = await employers.reveal(
+        session=session, pii=pii, principal=principal, employer_id=employer_id, purpose=body.purpose
+    )
+    return ContactRevealed.model_validate(revealed)
+
+
+@router.get(
+    "/{employer_id}/accounts",
+    response_model=list[EmployerAccountPublic],
+    responses=problem_responses(401, 403, 404, 422),
+)
+async def list_accounts(employer_id: uuid.UUID, principal: Manager, session: SessionDep) -> list[EmployerAccountPublic]:
+    """The accounts acting for an employer."""
+    return await employers.accounts(session=session, principal=principal, employer_id=employer_id)
+
+
+@router.put(
+    "/{employer_id}/accounts/{account_id}",
+    status_code=201,
+    response_class=Response,  # no body: 201 or 204 says it all
+    responses={
+        201: {"description": "linked"},
+        204: {"description": "already linked"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+)
+async def link_account(
+    employer_id: uuid.UUID, account_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
+    """Let an account (role employer on the roster) act for this employer (201 new, 204 already)."""
+    created = await employers.link_account(
+        session=session, principal=principal, employer_id=employer_id, account_id=account_id
+    )
+    return Response(status_code=201 if created else 204)
+
+
+@router.delete("/{employer_id}/accounts/{account_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+async def unlink_account(
+    employer_id: uuid.UUID, account_id: uuid.UUID, principal: Manager, session: SessionDep
+) -> Response:
+    """Stop an account acting for this employer."""
+    await employers.unlink_account(session=session, principal=principal, employer_id=employer_id, account_id=account_id)
+    return Response(status_code=204)

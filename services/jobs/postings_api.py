@@ -1,0 +1,151 @@
+"""HTTP endpoints of postings: search (on the fast lane), statistics, writing, publishing, closing, and
+the seekers matched to a posting."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+from pydantic import AwareDatetime
+
+from services.jobs import matching, postings, stats
+from services.jobs.deps import Manager, ManagerOrEmployer, Reader, StatsReader
+from services.jobs.schemas import (
+    Category,
+    GroupBy,
+    JobStats,
+    PostingCreate,
+    PostingPage,
+    PostingPublic,
+    PostingState,
+    PostingUpdate,
+    SeekerMatchPage,
+    WageUnit,
+)
+from shared.db import FastLaneDep, SessionDep
+from shared.errors import problem_responses
+from shared.fastlane import json_response
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
+
+
+@router.get("", response_model=PostingPage, responses=problem_responses(401, 403, 422))
+async def list_postings(
+    principal: Reader,
+    lane: FastLaneDep,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="words of the title, employer or skills")
+    ] = None,
+    state: Annotated[PostingState, Query(description="open (default), closed, or draft (those one keeps)")] = "open",
+    category: Category | None = None,
+    suits_weak_labour: Annotated[bool | None, Query(description="only those that suit weak or half labour")] = None,
+    skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    employer_id: uuid.UUID | None = None,
+    min_wage: Annotated[int | None, Query(ge=0, le=100_000_000, description="fen: wage_max at least this")] = None,
+    wage_unit: WageUnit | None = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Search postings (岗位), newest first: open ones for everyone, drafts for those who keep them."""
+    filters = {
+        "q": q,
+        "category": category,
+        "suits_weak_labour": suits_weak_labour,
+        "skill": skill,
+        "community_code": community_code,
+        "street_code": street_code,
+        "grid_code": grid_code,
+        "employer_id": employer_id,
+        "min_wage": min_wage,
+        "wage_unit": wage_unit,
+    }
+    items, next_cursor = await postings.list_postings(
+        lane=lane, principal=principal, state=state, filters=filters, limit=limit, cursor=cursor
+    )
+    return json_response({"items": items, "next_cursor": next_cursor})
+
+
+@router.get("/stats", response_model=JobStats, responses=problem_responses(401, 403, 422))
+async def posting_stats(
+    principal: StatsReader,
+    session: SessionDep,
+    group_by: GroupBy = "community",
+    since: Annotated[AwareDatetime | None, Query(description="from (included)")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="until (excluded)")] = None,
+    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+) -> JobStats:
+    """Postings opened, applications, hires and trainees per place and month, in the caller's scope."""
+    return await stats.report(
+        session=session,
+        principal=principal,
+        group_by=group_by,
+        since=since,
+        until=until,
+        community_code=community_code,
+    )
+
+
+@router.get("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_posting(posting_id: uuid.UUID, principal: Reader, session: SessionDep) -> PostingPublic:
+    """One posting: published ones for everyone, drafts for those who keep them."""
+    return await postings.get(session=session, principal=principal, posting_id=posting_id)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=PostingPublic,
+    responses={
+        200: {"model": PostingPublic, "description": "made before"},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+)
+async def create_posting(
+    posting_in: PostingCreate, principal: ManagerOrEmployer, session: SessionDep, response: Response
+) -> PostingPublic:
+    """Write a draft posting (staff for an employer of theirs, an employer for its own); 200: sent before."""
+    posting, created = await postings.create(session=session, principal=principal, posting_in=posting_in)
+    if not created:
+        response.status_code = 200
+    return await postings.get(session=session, principal=principal, posting_id=posting.id)
+
+
+@router.patch("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def update_posting(
+    posting_id: uuid.UUID, changes: PostingUpdate, principal: ManagerOrEmployer, session: SessionDep
+) -> PostingPublic:
+    """Change a draft or open posting."""
+    posting = await postings.update(session=session, principal=principal, posting_id=posting_id, changes=changes)
+    return await postings.get(session=session, principal=principal, posting_id=posting.id)
+
+
+@router.post(
+    "/{posting_id}/publish", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def publish_posting(posting_id: uuid.UUID, principal: Manager, session: SessionDep) -> PostingPublic:
+    """Publish a posting (审核发布, community staff): it takes applications from now."""
+    posting = await postings.publish(session=session, principal=principal, posting_id=posting_id)
+    return await postings.get(session=session, principal=principal, posting_id=posting.id)
+
+
+@router.post("/{posting_id}/close", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
+async def close_posting(posting_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> PostingPublic:
+    """Close a posting; applications still in progress are rejected with the reason."""
+    posting = await postings.close(session=session, principal=principal, posting_id=posting_id)
+    return await postings.get(session=session, principal=principal, posting_id=posting.id)
+
+
+@router.get("/{posting_id}/matches", response_model=SeekerMatchPage, responses=problem_responses(401, 403, 404, 422))
+async def posting_matches(
+    posting_id: uuid.UUID, principal: Manager, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> SeekerMatchPage:
+    """The seekers of the caller's communities ranked for this posting, each with the reasons (人岗对接)."""
+    items, next_cursor = await matching.seekers_for(
+        session=session, principal=principal, posting_id=posting_id, limit=limit, cursor=cursor
+    )
+    return SeekerMatchPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,106 @@
+"""HTTP endpoints of seeker profiles and the postings matched to a seeker."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from services.jobs import access, matching, seekers
+from services.jobs.deps import Helper, Resident, ResidentOrHelper
+from services.jobs.schemas import Capacity, PostingMatchPage, SeekerIn, SeekerPage, SeekerPublic
+from shared.db import SessionDep
+from shared.errors import NotFound, problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/seekers", tags=["seekers"])
+
+SAVED = {
+    201: {"model": SeekerPublic, "description": "a new profile"},
+    **problem_responses(401, 403, 404, 422, 503),
+}
+
+
+@router.get("", response_model=SeekerPage, responses=problem_responses(401, 403, 422))
+async def list_seekers(
+    principal: Helper,
+    session: SessionDep,
+    skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    labour_capacity: Capacity | None = None,
+    active: bool | None = None,
+    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> SeekerPage:
+    """Seeker profiles of the caller's communities, street or grids, newest first."""
+    items, next_cursor = await seekers.list_seekers(
+        session=session,
+        principal=principal,
+        skill=skill,
+        labour_capacity=labour_capacity,
+        active=active,
+        grid_code=grid_code,
+        limit=limit,
+        cursor=cursor,
+    )
+    return SeekerPage(items=items, next_cursor=next_cursor)
+
+
+@router.get("/me", response_model=SeekerPublic, responses=problem_responses(401, 403, 404))
+async def my_profile(principal: Resident, session: SessionDep) -> SeekerPublic:
+    """The calling resident's own seeker profile."""
+    me = access.own_resident(principal)
+    if me is None:
+        raise NotFound("no seeker profile of yours")
+    seeker = await seekers.get(session=session, principal=principal, resident_id=me)
+    return SeekerPublic.model_validate(seeker, from_attributes=True)
+
+
+@router.put("/me", response_model=SeekerPublic, responses=SAVED)
+async def put_my_profile(
+    profile: SeekerIn, principal: Resident, session: SessionDep, request: Request, response: Response
+) -> SeekerPublic:
+    """Fill in or change one's own seeker profile (求职登记): 201 the first time, then 200."""
+    home = await seekers.home_of(request, principal, None)
+    seeker, created = await seekers.put(session=session, principal=principal, home=home, profile=profile)
+    response.status_code = 201 if created else 200
+    return SeekerPublic.model_validate(seeker, from_attributes=True)
+
+
+@router.get("/{resident_id}", response_model=SeekerPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_profile(resident_id: uuid.UUID, principal: ResidentOrHelper, session: SessionDep) -> SeekerPublic:
+    """A resident's seeker profile: their own, or one of the caller's community, street or grids."""
+    seeker = await seekers.get(session=session, principal=principal, resident_id=resident_id)
+    return SeekerPublic.model_validate(seeker, from_attributes=True)
+
+
+@router.put("/{resident_id}", response_model=SeekerPublic, responses=SAVED)
+async def put_profile(
+    resident_id: uuid.UUID,
+    profile: SeekerIn,
+    principal: ResidentOrHelper,
+    session: SessionDep,
+    request: Request,
+    response: Response,
+) -> SeekerPublic:
+    """Fill in a resident's profile for them (staff, the grid's worker), or one's own: 201 new, 200 changed."""
+    home = await seekers.home_of(request, principal, resident_id)
+    seeker, created = await seekers.put(session=session, principal=principal, home=home, profile=profile)
+    response.status_code = 201 if created else 200
+    return SeekerPublic.model_validate(seeker, from_attributes=True)
+
+
+@router.get("/{resident_id}/matches", response_model=PostingMatchPage, responses=problem_responses(401, 403, 404, 422))
+async def seeker_matches(
+    resident_id: uuid.UUID,
+    principal: ResidentOrHelper,
+    session: SessionDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> PostingMatchPage:
+    """Open postings ranked for the seeker, best first, each with the reasons it matched (人岗对接)."""
+    items, next_cursor = await matching.postings_for(
+        session=session, principal=principal, resident_id=resident_id, limit=limit, cursor=cursor
+    )
+    return PostingMatchPage(items=items, next_cursor=next_cursor)

@@ -1,0 +1,236 @@
+"""The gateway takes the services' events: the accounts they concern find lines in their inbox, and
+the street's integration clients get signed webhooks, retried, logged, in order, SSRF-safe."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from standardwebhooks.webhooks import Webhook
+
+from deploy.demo import load_process, run_loader
+from deploy.processes import BY_NAME
+from gateway import webhooks
+from services.grids.demo import load_roster
+from shared.demo import STREET
+from shared.relay import Relay
+from shared.settings import DEVELOPMENT_SECRET
+from shared.testing import TestKeys
+from tests.conftest import AppFactory, ClientFactory
+from tests.orders.support import account, add_menu_item, party_member, place, resident, staff
+from tests.support.asgi import RoutingTransport
+from tests.support.receiver import Receiver
+
+
+@pytest.fixture
+async def platform(start_app: AppFactory, database_urls: dict[str, str]) -> dict[str, FastAPI]:
+    await load_process(BY_NAME["gateway"], database_urls["gateway"])
+    await run_loader(load_roster, database_urls["grids"])  # who may take the orders of grid 1
+    return {"orders": await start_app("orders"), "gateway": await start_app("gateway")}
+
+
+def relay(platform: dict[str, FastAPI]) -> Relay:
+    return Relay(
+        pool_getter=lambda: platform["orders"].state.db.fastlane.pool,
+        service_urls={"gateway": "http://gateway.test"},
+        secret=DEVELOPMENT_SECRET,
+        transport=RoutingTransport({"gateway.test": httpx.ASGITransport(app=platform["gateway"])}),
+        producer="orders",
+    )
+
+
+def client_token(keys: TestKeys, street: str = STREET, client_id: str = "street-demo") -> dict[str, str]:
+    token = keys.machine_token(street_code=street, scopes=["webhooks:write", "stats:read"], client_id=client_id)
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def run_loop(orders: httpx.AsyncClient, keys: TestKeys, *, grab: bool = False) -> str:
+    item = await add_menu_item(orders, keys)
+    order = await place(orders, resident(keys), item["id"])
+    url = f"/api/v1/orders/{order['id']}"
+    body = {"mode": "grab"} if grab else {"assignee_id": account("pm1")}
+    assert (await orders.post(f"{url}/dispatch", json=body, headers=staff(keys))).status_code == 200
+    assert (await orders.post(f"{url}/accept", headers=party_member(keys, 1))).status_code == 200
+    await orders.post(f"{url}/complete", json={"note": "好"}, headers=party_member(keys, 1))
+    await orders.post(f"{url}/rate", json={"stars": 5}, headers=resident(keys))
+    return str(order["id"])
+
+
+async def test_the_loop_fills_the_inboxes_of_those_it_concerns(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys
+) -> None:
+    orders, gateway = await client_for("orders"), await client_for("gateway")
+    order_id = await run_loop(orders, keys)
+    assert (await relay(platform).run_once()).delivered == 5  # placed, dispatched, accepted, completed, rated
+    pm1 = (await gateway.get("/api/v1/me/notifications", headers=party_member(keys, 1))).json()
+    assert [(n["kind"], n["subject_id"]) for n in pm1["items"]] == [("order_assigned", order_id)]
+    assert pm1["unread_count"] == 1
+    mine = (await gateway.get("/api/v1/me/notifications", headers=resident(keys))).json()
+    assert [n["kind"] for n in mine["items"]] == ["order_completed", "order_accepted"]
+    assert mine["items"][0]["title"] == "您的订单已完成"
+    # Delivered again: no second line.
+    assert (await relay(platform).run_once()).delivered == 0
+    read = await gateway.post(f"/api/v1/me/notifications/{pm1['items'][0]['id']}/read", headers=party_member(keys, 1))
+    assert read.status_code == 200 and read.json()["read_at"] is not None
+    assert (await gateway.get("/api/v1/me/notifications?unread=true", headers=party_member(keys, 1))).json() == {
+        "unread_count": 0,
+        "items": [],
+        "next_cursor": None,
+    }
+    others = await gateway.post(
+        f"/api/v1/me/notifications/{mine['items'][0]['id']}/read", headers=party_member(keys, 1)
+    )
+    assert others.status_code == 404  # one's own inbox only
+
+
+async def test_a_grab_order_tells_the_grids_party_members(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys
+) -> None:
+    orders, gateway = await client_for("orders"), await client_for("gateway")
+    item = await add_menu_item(orders, keys)
+    order = await place(orders, resident(keys), item["id"])
+    await orders.post(f"/api/v1/orders/{order['id']}/dispatch", json={"mode": "grab"}, headers=staff(keys))
+    await relay(platform).run_once()
+    for n in (1, 2, 9):  # pm1, pm2 and pm9 are party members of grid 1
+        inbox = (await gateway.get("/api/v1/me/notifications", headers=party_member(keys, n))).json()
+        assert [i["kind"] for i in inbox["items"]] == ["order_open"], n
+    grid_two = (await gateway.get("/api/v1/me/notifications", headers=party_member(keys, 3))).json()
+    assert grid_two["items"] == []
+    marked = await gateway.post("/api/v1/me/notifications/read-all", headers=party_member(keys, 1))
+    assert marked.json() == {"marked": 1}
+
+
+# -- webhooks -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def receiver(platform: dict[str, FastAPI]) -> Iterator[Receiver]:
+    """A receiver on loopback, which only the development profile's rules let the gateway call."""
+    dispatcher: webhooks.Dispatcher = platform["gateway"].state.webhooks
+    dispatcher.allow_private = True
+    instance = Receiver()
+    try:
+        yield instance
+    finally:
+        dispatcher.allow_private = False
+        instance.close()
+
+
+async def test_an_integration_client_gets_every_event_signed_in_order_once(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys, receiver: Receiver
+) -> None:
+    orders, gateway = await client_for("orders"), await client_for("gateway")
+    registered = await gateway.post(
+        "/api/v1/webhooks", json={"url": receiver.url, "event_types": ["order.*"]}, headers=client_token(keys)
+    )
+    assert registered.status_code == 201, registered.text
+    endpoint = registered.json()
+    assert endpoint["secret"].startswith("whsec_")
+    order_id = await run_loop(orders, keys)
+    await relay(platform).run_once()
+    dispatcher: webhooks.Dispatcher = platform["gateway"].state.webhooks
+    receiver.statuses = [503]  # the first delivery fails: the rest of that order's events wait behind it
+    first = await dispatcher.run_once()
+    assert (first.delivered, first.failed) == (0, 1)
+    # An hour later (its back-off is over), the failed one goes first, then the rest in order.
+    await _sql(platform["gateway"], "UPDATE webhook_delivery SET next_attempt_at = now() WHERE delivered_at IS NULL")
+    assert (await dispatcher.run_once()).delivered == 5
+    verifier = Webhook(endpoint["secret"])
+    types = []
+    for headers, body in receiver.received:
+        document = verifier.verify(body, headers)  # a valid signature, a fresh timestamp
+        assert headers["webhook-id"] == document["data"]["event_id"]
+        assert document["data"]["order_id"] == order_id and "好" not in body.decode()
+        types.append(document["type"])
+    assert types == ["order.placed", "order.dispatched", "order.accepted", "order.completed", "order.rated"]
+    assert len({h["webhook-id"] for h, _ in receiver.received}) == 5
+
+    log = (await gateway.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=client_token(keys))).json()
+    placed = next(d for d in log["items"] if d["event_type"] == "order.placed")
+    assert [a["status_code"] for a in placed["log"]] == [503, 204] and placed["delivered_at"] is not None
+    another_client = client_token(keys, street="110105002", client_id="street-other")
+    assert (await gateway.get(f"/api/v1/webhooks/{endpoint['id']}", headers=another_client)).status_code == 404
+    user = await gateway.get("/api/v1/webhooks", headers=staff(keys))
+    assert user.status_code == 403
+
+
+async def test_rotation_signs_with_both_secrets_and_410_disables(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys, receiver: Receiver
+) -> None:
+    gateway = await client_for("gateway")
+    endpoint = (
+        await gateway.post(
+            "/api/v1/webhooks", json={"url": receiver.url, "event_types": ["*"]}, headers=client_token(keys)
+        )
+    ).json()
+    rotated = (
+        await gateway.post(f"/api/v1/webhooks/{endpoint['id']}/rotate-secret", headers=client_token(keys))
+    ).json()
+    assert rotated["secret"] != endpoint["secret"] and rotated["previous_secret_expires_at"] is not None
+    tested = await gateway.post(f"/api/v1/webhooks/{endpoint['id']}/test", headers=client_token(keys))
+    assert tested.json()["ok"] is True
+    headers, body = receiver.received[-1]
+    assert len(headers["webhook-signature"].split()) == 2
+    assert Webhook(endpoint["secret"]).verify(body, headers)["type"] == "webhook.test"
+    assert Webhook(rotated["secret"]).verify(body, headers)["type"] == "webhook.test"
+
+    orders = await client_for("orders")
+    await run_loop(orders, keys)
+    await relay(platform).run_once()
+    receiver.statuses = [410]
+    result = await platform["gateway"].state.webhooks.run_once()
+    assert result.disabled == 1
+    now = (await gateway.get(f"/api/v1/webhooks/{endpoint['id']}", headers=client_token(keys))).json()
+    assert now["enabled"] is False and "410" in now["disabled_reason"]
+
+
+@pytest.mark.parametrize(
+    "url, why",
+    [
+        ("http://hooks.example.org/x", "https"),
+        ("https://127.0.0.1/x", "loopback"),
+        ("https://10.1.2.3/x", "private"),
+        ("https://169.254.169.254/latest/meta-data", "link-local"),
+        ("https://[::1]/x", "loopback"),
+        ("https://[::ffff:192.168.1.1]/x", "private"),
+        ("https://224.0.0.1/x", "multicast"),
+        ("https://user:pw@hooks.example.org/x", "credentials"),
+        ("ftp://hooks.example.org/x", "https"),
+    ],
+)
+async def test_unsafe_webhook_targets_are_refused(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys, url: str, why: str
+) -> None:
+    gateway = await client_for("gateway")
+    answer = await gateway.post("/api/v1/webhooks", json={"url": url, "event_types": ["*"]}, headers=client_token(keys))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "url" and url not in answer.text
+
+
+async def test_a_name_that_rebinds_to_a_private_address_is_refused_at_delivery() -> None:
+    answers = [["93.184.216.34"], ["10.0.0.7"]]
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        return answers.pop(0)
+
+    target = await webhooks.vet("https://hooks.example.org/in", allow_private=False, resolver=rebinding)
+    assert target.address == "93.184.216.34"
+    with pytest.raises(webhooks.UnsafeTarget):
+        await webhooks.vet("https://hooks.example.org/in", allow_private=False, resolver=rebinding)
+    url, host, extensions = webhooks._pinned(target)
+    assert url == "https://93.184.216.34:443/in" and host == {"host": "hooks.example.org"}
+    assert extensions == {"sni_hostname": "hooks.example.org"}
+
+
+async def test_events_reach_the_gateway_from_outside_only_signed(gw: httpx.AsyncClient) -> None:
+    unsigned = await gw.post("/internal/events", json={"id": "x"})
+    assert unsigned.status_code in (401, 422)
+    assert (await gw.get("/internal/events")).status_code == 404
+    assert (await gw.post("/internal/anything", json={})).status_code == 404
+
+
+async def _sql(app: FastAPI, statement: str) -> None:
+    async with app.state.db.fastlane.pool.acquire() as conn:
+        await conn.execute(statement)
