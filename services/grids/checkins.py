@@ -96,6 +96,7 @@ async def _served(session: AsyncSession, activity: Activity, signup: ActivitySig
             "account_name": name,
             "grid_code": grid_code,
             "community_code": activity.community_code,
+            "street_code": activity.street_code,
             "points": activity.points,
             "served_at": signup.checked_in_at.isoformat(),
         },

@@ -235,6 +235,7 @@ async def hand_over(
         payload={
             "compound_id": str(place.id),
             "community_code": place.community_code,
+            "street_code": place.street_code,
             "mode": row.mode,
             "company_id": str(row.company_id) if row.company_id else None,
             "previous_company_id": str(current.company_id) if current and current.company_id else None,

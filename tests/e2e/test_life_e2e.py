@@ -84,6 +84,12 @@ async def test_an_activity_a_waiting_list_check_ins_and_points(gateway: httpx.As
     assert (await gateway.get(f"{url}/check-in-code", headers=staff)).status_code == 200
 
 
+async def notices_in_inbox(gateway: httpx.AsyncClient, headers: dict[str, str]) -> list[str]:
+    answer = await gateway.get("/api/v1/me/notifications", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [n["subject_id"] for n in answer.json()["items"] if n["subject_type"] == "notice"]
+
+
 async def test_notices_reach_the_residents_of_their_places(gateway: httpx.AsyncClient) -> None:
     staff = await as_user(gateway, "staff")
     grid1, grid2 = await as_user(gateway, "13900000001"), await as_user(gateway, "13900000002")
@@ -107,6 +113,14 @@ async def test_notices_reach_the_residents_of_their_places(gateway: httpx.AsyncC
     assert (await gateway.get(f"/api/v1/notices/{notice['id']}", headers=grid2)).status_code == 404
     read = await gateway.post(f"/api/v1/notices/{notice['id']}/read", headers=grid1)
     assert read.status_code == 200 and read.json()["read_at"] is not None
+
+    # Urgent: the relay takes notice.published to the gateway, into the grid's residents' inboxes.
+    deadline = time.monotonic() + 15
+    while not (inbox := await notices_in_inbox(gateway, grid1)):
+        assert time.monotonic() < deadline, "the urgent notice never reached the inbox"
+        await asyncio.sleep(0.3)
+    assert inbox == [notice["id"]]
+    assert await notices_in_inbox(gateway, grid2) == []
 
     # The compound's notice: the grids service asks the residents service where 13900000003 lives.
     qinglan = [

@@ -263,6 +263,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
         assert checked.status_code == 200 and checked.json()["check_in_method"] == "staff"
     served = await events(database_urls["grids"], "activity.volunteer_served")
     assert len(served) == 1
+    assert served[0]["street_code"] == STREET
     assert {k: served[0][k] for k in ("activity_id", "account_id", "account_name", "grid_code", "points")} == {
         "activity_id": activity["id"],
         "account_id": account("pm1"),

@@ -15,9 +15,9 @@ from services.grids.demo import load_roster
 from services.orders.demo import load as load_orders
 from services.residents.demo import load as load_registry
 from shared import demo
-from shared.demo import COMMUNITY, demo_uuid
+from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.testing import TestKeys
-from tests.grids.life_support import OTHER_COMMUNITY, resident, sql, staff
+from tests.grids.life_support import OTHER_COMMUNITY, events, resident, sql, staff
 
 JIANGNAN = demo_uuid("compound", "江南小区")
 
@@ -78,6 +78,12 @@ async def test_who_manages_a_compound_and_the_handovers(
     nowhere = await grids.post(f"/api/v1/property/compounds/{uuid.uuid4()}/management", json=same, headers=staff(keys))
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "compound_id"
     assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM compound_management"))[0]["n"] == 3
+    changes = await events(database_urls["grids"], "property.management_changed")
+    assert [(e["mode"], e["previous_company_id"], e["street_code"]) for e in changes] == [
+        ("company", None, STREET),
+        ("self_managed", old["id"], STREET),
+        ("company", None, STREET),
+    ]
 
     record = (await grids.get(f"/api/v1/property/compounds/{JIANGNAN}", headers=resident(keys))).json()
     assert record["management"]["company_name"] == "新城物业" and record["management"]["ended_on"] is None
