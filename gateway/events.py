@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gateway.context import GatewayDep
 from gateway.models import (
     Account,
     AccountBinding,
@@ -25,6 +26,7 @@ from gateway.models import (
     WebhookEndpoint,
     inbox_event,
 )
+from gateway.upstream import Registry
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.events import EVENTS_PATH, EventAck, EventIn, SignedEvents, apply_once
@@ -36,9 +38,13 @@ NOTIFY_CHANNEL = "notification"
 
 
 @router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep) -> EventAck:
+async def take_event(event: EventIn, principal: Relay, session: SessionDep, context: GatewayDep) -> EventAck:
     """An event from a service's relay (Standard Webhooks signature), applied once."""
-    return EventAck(status=await apply_once(session, inbox_event, handle, event))
+
+    async def handler(session: AsyncSession, event: EventIn) -> None:
+        await handle(session, event, registry=context.registry)
+
+    return EventAck(status=await apply_once(session, inbox_event, handler, event))
 
 
 # -- who hears of what ------------------------------------------------------------------------------
@@ -86,7 +92,9 @@ async def _residents(session: AsyncSession, payload: dict[str, Any], *, placer: 
     return found
 
 
-async def audience(session: AsyncSession, event: EventIn) -> tuple[str, list[uuid.UUID]] | None:
+async def audience(
+    session: AsyncSession, event: EventIn, registry: Registry | None = None
+) -> tuple[str, list[uuid.UUID]] | None:
     """Which text goes to which accounts, or None when the event concerns no one's inbox."""
     p, kind = event.payload, event.type
     if kind == "order.dispatched":
@@ -107,14 +115,20 @@ async def audience(session: AsyncSession, event: EventIn) -> tuple[str, list[uui
     if kind.startswith("application.") and "status" in kind:
         return "application", await _residents(session, p, placer=False)
     if kind == "notice.published" and p.get("urgent"):
-        return "notice", await _notice_readers(session, p)
+        return "notice", await _notice_readers(session, p, registry)
     return None
 
 
-async def _notice_readers(session: AsyncSession, payload: dict[str, Any]) -> list[uuid.UUID]:
-    """Residents whose grid is the notice's, or lies in its community; and the place's staff."""
-    grid, community = payload.get("grid_code"), payload.get("community_code")
-    if grid:
+async def _notice_readers(session: AsyncSession, payload: dict[str, Any], registry: Registry | None) -> list[uuid.UUID]:
+    """Residents of the notice's compound (households asked of the registry), grid or community;
+    and the place's staff. While the registry cannot answer, the delivery fails and comes again."""
+    grid, community, compound = payload.get("grid_code"), payload.get("community_code"), payload.get("compound_id")
+    if compound and registry is not None:
+        households = [h for h in (_uuid(x) for x in await registry.compound_households(str(compound))) if h]
+        where = col(Account.household_id).in_(households)
+    elif compound:
+        return await _bound(session, ("community_staff",), community)
+    elif grid:
         where = col(Account.grid_code) == grid
     elif community:
         where = func.left(col(Account.grid_code), 12) == community
@@ -124,9 +138,9 @@ async def _notice_readers(session: AsyncSession, payload: dict[str, Any]) -> lis
     return residents + await _bound(session, ("community_staff",), community or (grid or "")[:12])
 
 
-async def notify(session: AsyncSession, event: EventIn) -> int:
+async def notify(session: AsyncSession, event: EventIn, registry: Registry | None = None) -> int:
     """Inbox lines for the accounts the event concerns (each account once); how many."""
-    found = await audience(session, event)
+    found = await audience(session, event, registry)
     if found is None:
         return 0
     text_key, accounts = found
@@ -213,7 +227,7 @@ async def enqueue_webhooks(session: AsyncSession, event: EventIn) -> int:
     return len(rows)
 
 
-async def handle(session: AsyncSession, event: EventIn) -> None:
+async def handle(session: AsyncSession, event: EventIn, *, registry: Registry | None = None) -> None:
     """Every type of event: the inboxes it concerns, the webhooks that asked for it."""
-    await notify(session, event)
+    await notify(session, event, registry)
     await enqueue_webhooks(session, event)

@@ -75,6 +75,11 @@ class Roster(InternalClient):
 
 
 class Registry(InternalClient):
+    async def compound_households(self, compound_id: str) -> list[str]:
+        """The households of a compound, as the registry has them now."""
+        body = await self.call("GET", f"/internal/compounds/{compound_id}/households") or {}
+        return [str(h) for h in body.get("household_ids", [])]
+
     async def resident(self, *, resident_id: str | None = None, phone: str | None = None) -> dict[str, str] | None:
         """Where a resident lives (resident_id, household_id, grid_code), by id or full phone; None
         when the registry has no such resident."""

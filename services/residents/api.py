@@ -6,8 +6,12 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlmodel import col
 
 from services.residents import importer, service
+from services.residents.models import Building, Household
 from services.residents.schemas import (
     BuildingCreate,
     BuildingPublic,
@@ -244,3 +248,23 @@ async def list_tags(principal: Registrar, session: SessionDep) -> list[TagPublic
 async def lookup(body: ResidentLookup, principal: Gateway, session: SessionDep, pii: PiiDep) -> ResidentPlace:
     """For the gateway: a resident by full phone (blind index) or id, to their household and grid."""
     return await service.lookup(session=session, pii=pii, phone=body.phone, resident_id=body.resident_id)
+
+
+class CompoundHouseholds(BaseModel):
+    compound_id: uuid.UUID
+    household_ids: list[uuid.UUID]
+
+
+@internal.get(
+    "/compounds/{compound_id}/households",
+    response_model=CompoundHouseholds,
+    responses=problem_responses(401, 403, 422),
+)
+async def compound_households(compound_id: uuid.UUID, principal: Gateway, session: SessionDep) -> CompoundHouseholds:
+    """For the gateway: the households of a compound (whose residents a compound's notice concerns)."""
+    rows = await session.scalars(
+        select(col(Household.id))
+        .join(Building, col(Building.id) == col(Household.building_id))
+        .where(col(Building.compound_id) == compound_id)
+    )
+    return CompoundHouseholds(compound_id=compound_id, household_ids=list(rows.all()))

@@ -3,7 +3,9 @@ the street's integration clients get signed webhooks, retried, logged, in order,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -12,9 +14,11 @@ from standardwebhooks.webhooks import Webhook
 
 from deploy.demo import load_process, run_loader
 from deploy.processes import BY_NAME
-from gateway import webhooks
+from gateway import events, webhooks
 from services.grids.demo import load_roster
-from shared.demo import STREET
+from services.residents.demo import load as load_registry
+from shared.demo import COMMUNITY, STREET, demo_uuid
+from shared.events import EventIn
 from shared.relay import Relay
 from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
@@ -234,3 +238,28 @@ async def test_events_reach_the_gateway_from_outside_only_signed(gw: httpx.Async
 async def _sql(app: FastAPI, statement: str) -> None:
     async with app.state.db.fastlane.pool.acquire() as conn:
         await conn.execute(statement)
+
+
+async def test_an_urgent_notice_for_a_compound_reaches_its_households_only(
+    gateway_app: FastAPI, demo_accounts: None, database_urls: dict[str, str], client_for: ClientFactory, keys: TestKeys
+) -> None:
+    await run_loader(load_registry, database_urls["residents"])
+    event = EventIn(
+        id=uuid.uuid4(),
+        type="notice.published",
+        aggregate_id=str(uuid.uuid4()),
+        occurred_at=datetime.now(UTC),
+        payload={
+            "urgent": True,
+            "community_code": COMMUNITY,
+            "street_code": STREET,
+            "compound_id": str(demo_uuid("compound", "晴岚家园")),
+        },
+    )
+    context = gateway_app.state.gateway
+    async with gateway_app.state.db.sessionmaker() as session, session.begin():
+        assert await events.notify(session, event, context.registry) > 0
+    inbox = await client_for("gateway")
+    in_compound = (await inbox.get("/api/v1/me/notifications", headers=resident(keys, "13900000003"))).json()
+    elsewhere = (await inbox.get("/api/v1/me/notifications", headers=resident(keys, "13900000001"))).json()
+    assert [n["kind"] for n in in_compound["items"]] == ["notice_urgent"] and elsewhere["items"] == []
