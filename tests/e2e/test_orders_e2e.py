@@ -13,31 +13,17 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from deploy.demo import load_process
-from deploy.processes import BY_NAME
 from shared import demo
 from shared.demo import GRIDS
-from tests.support.live import GatewayPlatform
+from tests.support.live import as_user, demo_gateway
 
 pytestmark = [pytest.mark.e2e]
 
 
 @pytest.fixture
 async def gateway(database_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    for name in ("grids", "residents", "gateway", "orders"):
-        await load_process(BY_NAME[name], database_urls[name])
-    platform = GatewayPlatform(database_urls, ["grids", "residents", "orders"])
-    try:
-        async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=20) as client:
-            yield client
-    finally:
-        platform.close()
-
-
-async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    async with demo_gateway(database_urls, ["grids", "residents", "orders"]) as client:
+        yield client
 
 
 async def test_the_closed_loop_with_the_demo_accounts(gateway: httpx.AsyncClient) -> None:

@@ -17,10 +17,8 @@ import pytest
 from openpyxl import load_workbook
 from standardwebhooks.webhooks import Webhook
 
-from deploy.demo import load_process
-from deploy.processes import BY_NAME
 from shared.demo import COMMUNITY, GRIDS, STREET
-from tests.support.live import GatewayPlatform
+from tests.support.live import as_user, demo_gateway
 from tests.support.receiver import Receiver
 
 pytestmark = [pytest.mark.e2e]
@@ -29,22 +27,10 @@ CLIENT = {"grant_type": "client_credentials", "client_id": "street-demo", "clien
 
 @pytest.fixture
 async def gateway(database_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    for name in ("grids", "residents", "gateway", "orders"):
-        await load_process(BY_NAME[name], database_urls[name])
-    platform = GatewayPlatform(
-        database_urls, ["grids", "residents", "orders"], extra_env={"GATEWAY_WEBHOOK_INTERVAL_SECONDS": "0.2"}
-    )
-    try:
-        async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as client:
-            yield client
-    finally:
-        platform.close()
-
-
-async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+    async with demo_gateway(
+        database_urls, ["grids", "residents", "orders"], {"GATEWAY_WEBHOOK_INTERVAL_SECONDS": "0.2"}
+    ) as client:
+        yield client
 
 
 async def eventually(check: object, seconds: float = 20) -> None:

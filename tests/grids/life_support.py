@@ -10,21 +10,15 @@ from typing import Any
 import asyncpg
 import httpx
 
-from shared import demo
-from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
+from shared.demo import GRIDS
 from shared.testing import TestKeys
+from tests.support.people import account, grid_worker, party_member, resident, staff, street
+
+__all__ = [
+    "account", "grid_worker", "party_member", "resident", "someone_living_in", "staff", "street",
+]  # fmt: skip
 
 OTHER_COMMUNITY = "110105002001"
-
-
-def resident(keys: TestKeys, phone: str = "13900000001") -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", phone)),
-        roles=["resident"],
-        resident_id=str(demo_uuid("resident", phone)),
-        household_id=str(demo_uuid("household", phone)),
-        grid_code=demo.resident_grid(phone),
-    )
 
 
 def someone_living_in(keys: TestKeys, grid: str = GRIDS[0]) -> dict[str, str]:
@@ -33,43 +27,6 @@ def someone_living_in(keys: TestKeys, grid: str = GRIDS[0]) -> dict[str, str]:
         sub=str(uuid.uuid4()), roles=["resident"], resident_id=str(uuid.uuid4()), household_id=str(uuid.uuid4()),
         grid_code=grid,
     )  # fmt: skip
-
-
-def staff(keys: TestKeys, community: str = COMMUNITY) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", "staff")) if community == COMMUNITY else str(uuid.uuid4()),
-        roles=["community_staff"],
-        places={"community_staff": [community]},
-        name="社区工作人员",
-    )
-
-
-def street(keys: TestKeys) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", "street")), roles=["street_admin"], places={"street_admin": [STREET]}
-    )
-
-
-def party_member(keys: TestKeys, n: int) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", f"pm{n}")),
-        roles=["party_member"],
-        places={"party_member": [demo.party_member_grid(n)]},
-        name=f"党员{n}",
-    )
-
-
-def grid_worker(keys: TestKeys, n: int) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", f"gw{n}")),
-        roles=["grid_worker"],
-        places={"grid_worker": [demo.grid_worker_grid(n)]},
-        name=f"网格员{n}",
-    )
-
-
-def account(login: str) -> str:
-    return str(demo_uuid("account", login))
 
 
 def activity_body(**fields: Any) -> dict[str, Any]:

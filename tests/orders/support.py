@@ -6,57 +6,20 @@ from typing import Any
 
 import httpx
 
-from shared import demo
-from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.testing import TestKeys
+from tests.support.people import account, grid_worker, party_member, resident, staff, street
 
-
-def resident(keys: TestKeys, phone: str = "13900000001") -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", phone)),
-        roles=["resident"],
-        resident_id=str(demo_uuid("resident", phone)),
-        household_id=str(demo_uuid("household", phone)),
-        grid_code=demo.resident_grid(phone),
-        name=f"居民{int(phone[-2:])}",
-    )
-
-
-def staff(keys: TestKeys, community: str = COMMUNITY) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", "staff")),
-        roles=["community_staff"],
-        places={"community_staff": [community]},
-        name="社区工作人员",
-    )
-
-
-def street(keys: TestKeys) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", "street")), roles=["street_admin"], places={"street_admin": [STREET]}
-    )
-
-
-def party_member(keys: TestKeys, n: int, grid: str | None = None) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", f"pm{n}")),
-        roles=["party_member"],
-        places={"party_member": [grid or demo.party_member_grid(n)]},
-        name=f"党员{n}",
-    )
-
-
-def grid_worker(keys: TestKeys, n: int) -> dict[str, str]:
-    return keys.headers(
-        sub=str(demo_uuid("account", f"gw{n}")),
-        roles=["grid_worker"],
-        places={"grid_worker": [demo.grid_worker_grid(n)]},
-        name=f"网格员{n}",
-    )
-
-
-def account(login: str) -> str:
-    return str(demo_uuid("account", login))
+__all__ = [
+    "account",
+    "add_menu_item",
+    "grid_worker",
+    "menu_item",
+    "party_member",
+    "place",
+    "resident",
+    "staff",
+    "street",
+]
 
 
 def menu_item(**fields: Any) -> dict[str, Any]:

@@ -15,12 +15,15 @@ import tempfile
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from deploy.processes import BY_NAME, ProcessSpec
+import httpx
+
+from deploy.processes import BY_NAME, PROCESSES, ProcessSpec
 from shared.testing import TEST_ISSUER, TestKeys
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -196,3 +199,30 @@ class GatewayPlatform:
     def close(self) -> None:
         for process in self.processes.values():
             process.stop()
+
+
+@asynccontextmanager
+async def demo_gateway(
+    database_urls: dict[str, str], services: Iterable[str], extra_env: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The demo community loaded into the gateway and the named services, run as real processes
+    behind a real gateway; a client of the gateway."""
+    from deploy.demo import load_process
+
+    names = list(services)
+    for spec in PROCESSES:  # in the order the demo's parts depend on each other
+        if spec.name == "gateway" or spec.name in names:
+            await load_process(spec, database_urls[spec.name])
+    platform = GatewayPlatform(database_urls, names, extra_env)
+    try:
+        async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as client:
+            yield client
+    finally:
+        platform.close()
+
+
+async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
+    """Sign in as a demo account (password demo12345); its Authorization header."""
+    answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
+    assert answer.status_code == 200, answer.text
+    return {"Authorization": f"Bearer {answer.json()['access_token']}"}

@@ -1,0 +1,57 @@
+"""The demo community's people as the services' tests meet them: real tokens signed by the test keys,
+with the ids, roles and places the gateway would give them (``shared.demo``)."""
+
+from __future__ import annotations
+
+import uuid
+
+from shared import demo
+from shared.demo import COMMUNITY, STREET, demo_uuid
+from shared.testing import TestKeys
+
+
+def account(login: str) -> str:
+    return str(demo_uuid("account", login))
+
+
+def resident(keys: TestKeys, phone: str = "13900000001") -> dict[str, str]:
+    return keys.headers(
+        sub=account(phone),
+        roles=["resident"],
+        resident_id=str(demo_uuid("resident", phone)),
+        household_id=str(demo_uuid("household", phone)),
+        grid_code=demo.resident_grid(phone),
+        name=f"居民{int(phone[-2:])}",
+    )
+
+
+def staff(keys: TestKeys, community: str = COMMUNITY) -> dict[str, str]:
+    """The demo community's staff, or someone on the staff of another community."""
+    return keys.headers(
+        sub=account("staff") if community == COMMUNITY else str(uuid.uuid4()),
+        roles=["community_staff"],
+        places={"community_staff": [community]},
+        name="社区工作人员",
+    )
+
+
+def street(keys: TestKeys) -> dict[str, str]:
+    return keys.headers(sub=account("street"), roles=["street_admin"], places={"street_admin": [STREET]})
+
+
+def party_member(keys: TestKeys, n: int, grid: str | None = None) -> dict[str, str]:
+    return keys.headers(
+        sub=account(f"pm{n}"),
+        roles=["party_member"],
+        places={"party_member": [grid or demo.party_member_grid(n)]},
+        name=f"党员{n}",
+    )
+
+
+def grid_worker(keys: TestKeys, n: int) -> dict[str, str]:
+    return keys.headers(
+        sub=account(f"gw{n}"),
+        roles=["grid_worker"],
+        places={"grid_worker": [demo.grid_worker_grid(n)]},
+        name=f"网格员{n}",
+    )
