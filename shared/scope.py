@@ -95,6 +95,17 @@ def place_scope(
     return scope_clause(parts, street=street, community=community, grid=grid, values=values)
 
 
+def place_column(
+    group_by: str,
+    *,
+    street: ColumnElement[Any] | Any,
+    community: ColumnElement[Any] | Any,
+    grid: ColumnElement[Any] | Any,
+) -> Any:
+    """The column that names a row's place when figures are grouped by grid, community or street."""
+    return {"grid": grid, "community": community, "street": street}[group_by]
+
+
 def area_conditions(
     principal: Principal, *, street: ColumnElement[Any] | Any, community: ColumnElement[Any] | Any
 ) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:

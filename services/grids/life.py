@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +19,12 @@ from sqlmodel import col
 
 from services.grids import roster
 from services.grids.models import Community, Grid
+from shared import periods
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.scope import any_of, area_conditions
 from shared.security import Principal
 
-CHINA = ZoneInfo("Asia/Shanghai")
+CHINA = periods.CHINA
 # Roles bound to grids, whose holders serve in the grids' communities.
 GRID_ROLES = ("grid_worker", "party_member", "volunteer", "building_head")
 MANAGER_ROLES = ("street_admin", "community_staff")
@@ -111,6 +111,4 @@ async def first_grid(session: AsyncSession, community_code: str) -> str | None:
 def month_bounds(month: str) -> tuple[datetime, datetime]:
     """``2026-11`` as [start, end) in China's time."""
     year, number = (int(part) for part in month.split("-"))
-    start = datetime(year, number, 1, tzinfo=CHINA)
-    end = datetime(year + (number == 12), number % 12 + 1, 1, tzinfo=CHINA)
-    return start, end
+    return periods.month_bounds(year, number)

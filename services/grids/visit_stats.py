@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids.models import Visit
-from shared.scope import place_scope
+from shared.periods import sql_month
+from shared.scope import place_column, place_scope
 from shared.security import Principal
 
 GroupBy = Literal["grid", "community", "street"]
@@ -36,9 +37,10 @@ class VisitStats(BaseModel):
 async def visit_stats(
     *, session: AsyncSession, principal: Principal, group_by: GroupBy, since: datetime | None, until: datetime | None
 ) -> VisitStats:
-    places = {"grid": Visit.grid_code, "community": Visit.community_code, "street": Visit.street_code}
-    place = col(places[group_by])
-    month = func.to_char(func.timezone("Asia/Shanghai", col(Visit.visited_at)), literal_column("'YYYY-MM'"))
+    place = place_column(
+        group_by, street=col(Visit.street_code), community=col(Visit.community_code), grid=col(Visit.grid_code)
+    )
+    month = sql_month(col(Visit.visited_at))
     scope = place_scope(
         principal, street=col(Visit.street_code), community=col(Visit.community_code), grid=col(Visit.grid_code)
     )

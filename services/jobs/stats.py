@@ -17,22 +17,20 @@ from sqlmodel import col
 from services.jobs import access
 from services.jobs.models import Application, Enrolment, Posting, Training
 from services.jobs.schemas import GroupBy, JobStats, StatsRow
-from shared.scope import any_of
+from shared.periods import sql_month
+from shared.scope import any_of, place_column
 from shared.security import Principal
 
 FIGURES = ("postings", "applications", "hires", "trainees")
 
 
-def _month(column: Any) -> Any:
-    return func.to_char(func.timezone(literal_column("'Asia/Shanghai'"), column), literal_column("'YYYY-MM'"))
-
-
 def _posting_place(group_by: str) -> Any:
-    return {
-        "grid": func.coalesce(col(Posting.grid_code), col(Posting.community_code)),
-        "community": col(Posting.community_code),
-        "street": col(Posting.street_code),
-    }[group_by]
+    return place_column(
+        group_by,
+        street=col(Posting.street_code),
+        community=col(Posting.community_code),
+        grid=func.coalesce(col(Posting.grid_code), col(Posting.community_code)),
+    )
 
 
 async def report(
@@ -53,7 +51,7 @@ async def report(
     }[group_by]
 
     def counted(at: Any, place: Any, community: Any, street: Any, shape: Callable[[Any], Any], *where: Any) -> Any:
-        statement = shape(select(place.label("place_code"), _month(at).label("month"), func.count())).where(
+        statement = shape(select(place.label("place_code"), sql_month(at).label("month"), func.count())).where(
             at.is_not(None), access.any_condition(access.area(principal, community=community, street=street)), *where
         )
         if since is not None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Integer, and_, false, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -30,10 +29,10 @@ from services.orders.schemas import (
 )
 from services.orders.scope import community_of
 from shared.errors import ValidationFailed
-from shared.scope import any_of, area_conditions
+from shared.periods import CHINA, month_bounds, sql_month, year_bounds
+from shared.scope import any_of, area_conditions, place_column
 from shared.security import Principal
 
-CHINA = ZoneInfo("Asia/Shanghai")
 # How the resident's stars weigh the menu item's base points.
 STAR_FACTORS = {1: 0.2, 2: 0.5, 3: 0.8, 4: 1.0, 5: 1.2}
 # The pioneer index: 100 × (0.4 × average stars / 5 + 0.4 × on-time share + 0.2 × min(1, taken / 12)).
@@ -110,14 +109,11 @@ def period_bounds(period: str | None, today: datetime) -> tuple[str, datetime, d
     period = period or f"{local.year:04d}-{local.month:02d}"
     try:
         if len(period) == 4:
-            year = int(period)
-            return period, datetime(year, 1, 1, tzinfo=CHINA), datetime(year + 1, 1, 1, tzinfo=CHINA)
+            return period, *year_bounds(int(period))
         year, month = (int(part) for part in period.split("-"))
-        start = datetime(year, month, 1, tzinfo=CHINA)
+        return period, *month_bounds(year, month)
     except ValueError as exc:
         raise ValidationFailed.on("period", "a month (2026-11) or a year (2026)") from exc
-    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=CHINA)
-    return period, start, end
 
 
 # -- who may see which boards ------------------------------------------------------------------
@@ -308,9 +304,13 @@ async def stats(
     *, session: AsyncSession, principal: Principal, group_by: str, since: datetime | None, until: datetime | None
 ) -> PointsStats:
     """Points credited per place and month (China time), in the street or community overseen."""
-    places = {"grid": PointEntry.grid_code, "community": PointEntry.community_code, "street": PointEntry.street_code}
-    place = col(places[group_by])
-    month = func.to_char(func.timezone("Asia/Shanghai", col(PointEntry.earned_at)), literal_column("'YYYY-MM'"))
+    place = place_column(
+        group_by,
+        street=col(PointEntry.street_code),
+        community=col(PointEntry.community_code),
+        grid=col(PointEntry.grid_code),
+    )
+    month = sql_month(col(PointEntry.earned_at))
     conditions, _ = area_conditions(
         principal, street=col(PointEntry.street_code), community=col(PointEntry.community_code)
     )

@@ -6,14 +6,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, cast, extract, func, literal_column, select
+from sqlalchemy import Float, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import OPEN_STATES, STATES, ServiceOrder
 from services.orders.schemas import OrderStats, StatsRow
 from services.orders.scope import managed
-from shared.scope import any_of
+from shared.periods import sql_month
+from shared.scope import any_of, place_column
 from shared.security import Principal
 
 Order = ServiceOrder
@@ -38,10 +39,10 @@ async def order_stats(
     community_code: str | None,
     grid_code: str | None,
 ) -> OrderStats:
-    place = {"grid": col(Order.grid_code), "community": col(Order.community_code), "street": col(Order.street_code)}[
-        group_by
-    ]
-    month = func.to_char(func.timezone("Asia/Shanghai", col(Order.placed_at)), literal_column("'YYYY-MM'"))
+    place = place_column(
+        group_by, street=col(Order.street_code), community=col(Order.community_code), grid=col(Order.grid_code)
+    )
+    month = sql_month(col(Order.placed_at))
     columns = [
         place.label("place_code"),
         month.label("month"),

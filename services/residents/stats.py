@@ -14,7 +14,7 @@ from sqlmodel import col
 from services.residents.models import Resident
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.scope import place_scope
+from shared.scope import place_column, place_scope
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/residents/stats", tags=["residents"])
@@ -37,8 +37,9 @@ class ResidentStats(BaseModel):
 
 
 async def resident_stats(*, session: AsyncSession, principal: Principal, group_by: GroupBy) -> ResidentStats:
-    places = {"grid": Resident.grid_code, "community": Resident.community_code, "street": Resident.street_code}
-    place = col(places[group_by])
+    place = place_column(
+        group_by, street=col(Resident.street_code), community=col(Resident.community_code), grid=col(Resident.grid_code)
+    )
     scope = place_scope(
         principal,
         street=col(Resident.street_code),
