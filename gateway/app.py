@@ -197,7 +197,7 @@ def create_app(
                     return 429, body, [(b"retry-after", str(retry_after).encode())]
         return None
 
-    return create_process_app(
+    app = create_process_app(
         settings=settings,
         title="Gateway",
         description="The only door: accounts, sign-in, tokens and JWKS, and routing to the services.",
@@ -219,6 +219,8 @@ def create_app(
         middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
         dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
     )
+    app.add_exception_handler(open311.Open311Error, open311.on_error)
+    return app
 
 
 def _bearer(scope: Scope) -> str | None:

@@ -67,6 +67,13 @@ def _error(fmt: str, error: Open311Error) -> Response:
     return _render(fmt, "errors", "error", [{"code": error.status, "description": error.description}], error.status)
 
 
+async def on_error(request: Request, exc: Exception) -> Response:
+    """Any Open311 route's refusal, in the spec's error format and the format the path asked for."""
+    assert isinstance(exc, Open311Error)
+    fmt = request.path_params.get("fmt")
+    return _error(fmt if fmt in ("json", "xml") else "json", exc)
+
+
 def _format(fmt: str) -> str:
     if fmt not in ("json", "xml"):
         raise Open311Error(404, "format must be json or xml")
@@ -167,29 +174,26 @@ async def _menu(caller: _Caller) -> list[dict[str, Any]]:
     return [_service(item) for item in menu["items"] if item["allowed"]] + [ISSUE_SERVICE]
 
 
+async def _service_named(caller: _Caller, code: str) -> dict[str, Any]:
+    for service in await _menu(caller):
+        if service["service_code"] == code:
+            return service
+    raise Open311Error(404, "no such service_code in this jurisdiction")
+
+
 @router.get("/services.{fmt}", summary="GeoReport v2: the street's services")
 async def services(fmt: str, principal: Anyone, request: Request, context: GatewayDep) -> Response:
     """The street's menu as GeoReport services (public; ``jurisdiction_id`` names the street)."""
-    try:
-        fmt = _format(fmt)
-        return _render(fmt, "services", "service", await _menu(_public_caller(request, context, await _form(request))))
-    except Open311Error as error:
-        return _error(fmt if fmt in ("json", "xml") else "json", error)
+    fmt = _format(fmt)
+    return _render(fmt, "services", "service", await _menu(_public_caller(request, context, await _form(request))))
 
 
 @router.get("/services/{code}.{fmt}", summary="GeoReport v2: one service's definition")
 async def service_definition(code: str, fmt: str, principal: Anyone, request: Request, context: GatewayDep) -> Response:
     """A service's definition: no extra attributes are asked for."""
-    try:
-        fmt = _format(fmt)
-        found = [
-            s for s in await _menu(_public_caller(request, context, await _form(request))) if s["service_code"] == code
-        ]
-        if not found:
-            raise Open311Error(404, "no such service_code in this jurisdiction")
-        return _render(fmt, "service_definition", "service", {"service_code": code, "attributes": []})
-    except Open311Error as error:
-        return _error(fmt if fmt in ("json", "xml") else "json", error)
+    fmt = _format(fmt)
+    await _service_named(_public_caller(request, context, await _form(request)), code)
+    return _render(fmt, "service_definition", "service", {"service_code": code, "attributes": []})
 
 
 def _status(order: dict[str, Any]) -> str:
@@ -223,34 +227,28 @@ async def post_request(
     fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
 ) -> Response:
     """A request becomes an order of the client's street (see the module's text)."""
-    try:
-        fmt = _format(fmt)
-        values = await _form(request)
-        caller = await _client(request, session, context, values)
-        code = values.get("service_code")
-        if not code:
-            raise Open311Error(400, "service_code is required")
-        body: dict[str, Any] = {"description": values.get("description", "")[:2000]}
-        resident = await _resident_by_phone(context, values.get("phone"), caller.street)
-        if resident is not None and code != ISSUE_CODE:
-            body.update(kind="service", menu_item_id=code, resident_id=resident["resident_id"])
-        else:
-            grid = await _grid_of(caller, values)
-            title = "问题反映"
-            if code != ISSUE_CODE:
-                found = [s for s in await _menu(caller) if s["service_code"] == code]
-                if not found:
-                    raise Open311Error(404, "no such service_code in this jurisdiction")
-                title = found[0]["service_name"]
-            body.update(kind="issue", title=title, grid_code=grid)
-        status, answer = await caller.post("orders", "/api/v1/orders", body)
-        if status not in (200, 201):
-            detail = "; ".join(e["message"] for e in answer.get("errors") or []) or answer.get("detail") or "refused"
-            raise Open311Error(400 if status == 422 else status, str(detail))
-        reply = {"service_request_id": answer["id"], "service_notice": "已受理，社区将尽快派单", "account_id": None}
-        return _render(fmt, "service_requests", "request", [reply], 201)
-    except Open311Error as error:
-        return _error(fmt if fmt in ("json", "xml") else "json", error)
+    fmt = _format(fmt)
+    values = await _form(request)
+    caller = await _client(request, session, context, values)
+    code = values.get("service_code")
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    body: dict[str, Any] = {"description": values.get("description", "")[:2000]}
+    resident = await _resident_by_phone(context, values.get("phone"), caller.street)
+    if resident is not None and code != ISSUE_CODE:
+        body.update(kind="service", menu_item_id=code, resident_id=resident["resident_id"])
+    else:
+        grid = await _grid_of(caller, values)
+        title = "问题反映"
+        if code != ISSUE_CODE:
+            title = (await _service_named(caller, code))["service_name"]
+        body.update(kind="issue", title=title, grid_code=grid)
+    status, answer = await caller.post("orders", "/api/v1/orders", body)
+    if status not in (200, 201):
+        detail = "; ".join(e["message"] for e in answer.get("errors") or []) or answer.get("detail") or "refused"
+        raise Open311Error(400 if status == 422 else status, str(detail))
+    reply = {"service_request_id": answer["id"], "service_notice": "已受理，社区将尽快派单", "account_id": None}
+    return _render(fmt, "service_requests", "request", [reply], 201)
 
 
 async def _resident_by_phone(context: GatewayContext, phone: str | None, street: str) -> dict[str, str] | None:
@@ -280,42 +278,37 @@ async def get_requests(
 ) -> Response:
     """Requests, newest first: by ``service_request_id``, ``service_code``, ``start_date``,
     ``end_date`` and ``status`` (open, closed); at most 1,000."""
-    try:
-        fmt = _format(fmt)
-        values = await _form(request)
-        caller = await _client(request, session, context, values)
-        if ids := [i for i in values.get("service_request_id", "").split(",") if i.strip()]:
-            named = [await _one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
-            return _render(fmt, "service_requests", "request", [_request(o) for o in named if o is not None])
-        params: dict[str, Any] = {"limit": 100}
-        codes = [c for c in values.get("service_code", "").split(",") if c.strip()]
-        if ISSUE_CODE in codes:
-            params["kind"] = "issue"
-        if menu_codes := [c for c in codes if c != ISSUE_CODE]:
-            params["menu_item_id"] = menu_codes
-        for name, target in (("start_date", "since"), ("end_date", "until")):
-            if values.get(name):
-                params[target] = _date(values[name], name).isoformat()
-        status = values.get("status", "")
-        states = [
-            s
-            for part in status.split(",")
-            for s in {"open": OPEN_STATES, "closed": CLOSED_STATES}.get(part.strip(), ())
-        ]
-        if status and not states:
-            raise Open311Error(400, "status must be open or closed")
-        if states:
-            params["state"] = states
-        found: list[dict[str, Any]] = []
-        while len(found) < MAX_RESULTS:
-            page = await caller.get("orders", "/api/v1/orders", **params) or {"items": []}
-            found += page["items"]
-            if not page.get("next_cursor"):
-                break
-            params["cursor"] = page["next_cursor"]
-        return _render(fmt, "service_requests", "request", [_request(o) for o in found[:MAX_RESULTS]])
-    except Open311Error as error:
-        return _error(fmt if fmt in ("json", "xml") else "json", error)
+    fmt = _format(fmt)
+    values = await _form(request)
+    caller = await _client(request, session, context, values)
+    if ids := [i for i in values.get("service_request_id", "").split(",") if i.strip()]:
+        named = [await _one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
+        return _render(fmt, "service_requests", "request", [_request(o) for o in named if o is not None])
+    params: dict[str, Any] = {"limit": 100}
+    codes = [c for c in values.get("service_code", "").split(",") if c.strip()]
+    if ISSUE_CODE in codes:
+        params["kind"] = "issue"
+    if menu_codes := [c for c in codes if c != ISSUE_CODE]:
+        params["menu_item_id"] = menu_codes
+    for name, target in (("start_date", "since"), ("end_date", "until")):
+        if values.get(name):
+            params[target] = _date(values[name], name).isoformat()
+    status = values.get("status", "")
+    states = [
+        s for part in status.split(",") for s in {"open": OPEN_STATES, "closed": CLOSED_STATES}.get(part.strip(), ())
+    ]
+    if status and not states:
+        raise Open311Error(400, "status must be open or closed")
+    if states:
+        params["state"] = states
+    found: list[dict[str, Any]] = []
+    while len(found) < MAX_RESULTS:
+        page = await caller.get("orders", "/api/v1/orders", **params) or {"items": []}
+        found += page["items"]
+        if not page.get("next_cursor"):
+            break
+        params["cursor"] = page["next_cursor"]
+    return _render(fmt, "service_requests", "request", [_request(o) for o in found[:MAX_RESULTS]])
 
 
 def _date(value: str, name: str) -> datetime:
@@ -342,12 +335,9 @@ async def get_request(
     request_id: str, fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
 ) -> Response:
     """One request of the jurisdiction."""
-    try:
-        fmt = _format(fmt)
-        caller = await _client(request, session, context, await _form(request))
-        found = await _one(caller, request_id)
-        if found is None:
-            raise Open311Error(404, "no such service_request_id in this jurisdiction")
-        return _render(fmt, "service_requests", "request", [_request(found)])
-    except Open311Error as error:
-        return _error(fmt if fmt in ("json", "xml") else "json", error)
+    fmt = _format(fmt)
+    caller = await _client(request, session, context, await _form(request))
+    found = await _one(caller, request_id)
+    if found is None:
+        raise Open311Error(404, "no such service_request_id in this jurisdiction")
+    return _render(fmt, "service_requests", "request", [_request(found)])
