@@ -4,6 +4,7 @@ routing layer that forwards ``/api/v1/<resource>`` to the owning service."""
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 import httpx
 from fastapi import FastAPI
@@ -35,6 +36,7 @@ from shared.security import JwksCache, TokenVerifier
 log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_RELOAD_SECONDS = 60.0
+Client = TypeVar("Client", bound=InternalClient)
 
 
 def _sms_sender(settings: Settings) -> SmsSender | None:
@@ -106,6 +108,23 @@ def create_app(
             refresh_ttl=settings.refresh_token_ttl_seconds,
             retry_grace=settings.refresh_retry_grace_seconds,
         )
+
+        # One internal client per service, with the gateway's internal token: the roster and the
+        # registry when it issues tokens, every service for their dead letters.
+        def internal(kind: type[Client], name: str) -> Client:
+            return kind(
+                name=name,
+                base_url=settings.service_urls[name],
+                issuer=issuer,
+                timeout=settings.proxy_total_timeout,
+                transport=(upstream_transports or {}).get(name),
+            )
+
+        roster, registry = internal(Roster, "grids"), internal(Registry, "residents")
+        app.state.internal_clients = {
+            name: {"grids": roster, "residents": registry}.get(name) or internal(InternalClient, name)
+            for name in settings.service_urls
+        }
         app.state.gateway = GatewayContext(
             settings=settings,
             keyring=keyring,
@@ -115,33 +134,11 @@ def create_app(
             disabled=disabled,
             sms=_sms_sender(settings),
             wechat=_wechat(settings),
-            roster=Roster(
-                name="grids",
-                base_url=settings.service_urls["grids"],
-                issuer=issuer,
-                timeout=settings.proxy_total_timeout,
-                transport=(upstream_transports or {}).get("grids"),
-            ),
-            registry=Registry(
-                name="residents",
-                base_url=settings.service_urls["residents"],
-                issuer=issuer,
-                timeout=settings.proxy_total_timeout,
-                transport=(upstream_transports or {}).get("residents"),
-            ),
+            roster=roster,
+            registry=registry,
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
-        app.state.internal_clients = {
-            name: InternalClient(
-                name=name,
-                base_url=url,
-                issuer=issuer,
-                timeout=settings.proxy_total_timeout,
-                transport=(upstream_transports or {}).get(name),
-            )
-            for name, url in settings.service_urls.items()
-        }
         app.state.notification_hub = NotificationHub(settings.asyncpg_dsn)
         await app.state.notification_hub.start()
         dispatcher = webhooks.Dispatcher(
@@ -169,8 +166,6 @@ def create_app(
             await client.close()
         if context is not None:
             await context.disabled.stop()
-            await context.roster.close()
-            await context.registry.close()
             for client in (context.sms, context.wechat):
                 if client is not None and hasattr(client, "close"):
                     await client.close()
