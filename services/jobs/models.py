@@ -27,31 +27,10 @@ metadata = JobsModel.metadata
 idempotency_record = idempotency_table(metadata)
 outbox_event = outbox_table(metadata)
 
-EMPLOYER_KINDS = ("workshop", "factory", "hotel", "hospital", "supermarket", "other")
-CATEGORIES = (
-    "manufacturing",
-    "handicraft",
-    "hospitality",
-    "catering",
-    "healthcare",
-    "retail",
-    "cleaning",
-    "security",
-    "logistics",
-    "agriculture",
-    "domestic",
-    "other",
-)
-WAGE_UNITS = ("month", "day", "hour", "piece")
-SHIFTS = ("day", "evening", "night", "flexible")
-CAPACITIES = ("full", "half", "weak")  # 全劳动力 / 半劳动力 / 弱劳动力
-POSTING_STATES = ("draft", "open", "closed")
-APPLICATION_STATES = ("applied", "shortlisted", "interviewed", "hired", "rejected", "withdrawn")
 # Applications still in progress (staff or the employer move them on), and those that hold the
 # seeker's one place per posting (a new application needs the old one rejected or withdrawn).
 OPEN_APPLICATION_STATES = ("applied", "shortlisted", "interviewed")
 LIVE_APPLICATION_STATES = (*OPEN_APPLICATION_STATES, "hired")
-ENROLMENT_STATES = ("enrolled", "waiting", "withdrawn", "completed")
 
 
 def _now() -> datetime:

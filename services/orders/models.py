@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import (
     BigInteger,
@@ -23,6 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from services.orders.schemas import Kind, State
 from shared.db import naming_convention_metadata
 from shared.events import inbox_table
 from shared.idempotency import idempotency_table
@@ -45,7 +46,8 @@ def _texts() -> Any:
     return Field(default_factory=list, sa_column=Column(ARRAY(String(40)), nullable=False, server_default="{}"))
 
 
-STATES = ("placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected")
+STATES: tuple[str, ...] = get_args(State)
+KINDS: tuple[str, ...] = get_args(Kind)
 OPEN_STATES = ("placed", "dispatched", "accepted")
 
 
@@ -80,7 +82,7 @@ class ServiceOrder(OrdersModel, table=True):
     __tablename__ = "service_order"
     __table_args__ = (
         CheckConstraint(f"state IN {STATES}", name="state"),
-        CheckConstraint("kind IN ('service', 'wish', 'issue')", name="kind"),
+        CheckConstraint(f"kind IN {KINDS}", name="kind"),
         CheckConstraint("stars IS NULL OR stars BETWEEN 1 AND 5", name="stars"),
         Index("ix_service_order_scope_list", "community_code", "placed_at", "id"),
         Index("ix_service_order_grid_list", "grid_code", "placed_at", "id"),

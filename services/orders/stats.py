@@ -10,7 +10,7 @@ from sqlalchemy import Float, cast, extract, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.orders.models import OPEN_STATES, STATES, ServiceOrder
+from services.orders.models import KINDS, OPEN_STATES, STATES, ServiceOrder
 from services.orders.schemas import OrderStats, StatsRow
 from services.orders.scope import managed
 from shared.periods import sql_month
@@ -18,7 +18,6 @@ from shared.scope import any_of, place_column
 from shared.security import Principal
 
 Order = ServiceOrder
-KINDS = ("service", "wish", "issue")
 
 
 def _minutes(later: Any, earlier: Any) -> Any:
