@@ -99,21 +99,17 @@ async def place_order(
     elif order_in.resident_id is None and order_in.grid_code is not None:
         issue_grid = order_in.grid_code
         if order_in.kind != "issue":
-            raise _field("resident_id", "say which resident a service or a wish is for")
+            raise ValidationFailed.on("resident_id", "say which resident a service or a wish is for")
         if order_in.household_id is not None and not await roster.household_in_grid(
             request, order_in.household_id, order_in.grid_code
         ):
-            raise _field("household_id", "no such household in this grid")
+            raise ValidationFailed.on("household_id", "no such household in this grid")
     order, created = await service.place(
         session=session, principal=principal, order_in=order_in, home=home, issue_grid=issue_grid, settings=settings
     )
     if not created:
         response.status_code = 200
     return queries.public(order)
-
-
-def _field(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed.on(field, message)
 
 
 @router.get("", response_model=OrderPage, responses=problem_responses(401, 403, 422))

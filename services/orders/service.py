@@ -96,11 +96,6 @@ async def place(
                 errors=[FieldError(field="menu_item_id", message=message)],
                 extra={"handled_by": item.handled_by},
             )
-    sla = (
-        (item.sla_dispatch_minutes, item.sla_accept_minutes, item.sla_finish_minutes)
-        if item is not None
-        else settings.default_sla_minutes
-    )
     at = now()
     order = ServiceOrder(
         id=order_in.id or uuid.uuid4(),
@@ -116,19 +111,44 @@ async def place(
         street_code=street_of(grid_code),
         placed_by=principal.sub,
         placed_by_role=role,
-        takers=list(item.takers) if item else list(DEFAULT_TAKERS),
-        sla_dispatch_minutes=sla[0],
-        sla_accept_minutes=sla[1],
-        sla_finish_minutes=sla[2],
-        points_base=item.points if item else settings.default_points,
         placed_at=at,
         updated_at=at,
+        **_terms(item, settings),
     )
-    _enter_stage(order, at)
+    await _open(session, order, role=role, actor=principal)
+    return order, True
+
+
+def _terms(item: MenuItem | None, settings: Settings) -> dict[str, Any]:
+    """What an order takes from its menu item, or without one (wishes, issues) the service's defaults:
+    who may take it, its SLA minutes and its base points."""
+    dispatch, accept, finish = (
+        (item.sla_dispatch_minutes, item.sla_accept_minutes, item.sla_finish_minutes)
+        if item is not None
+        else settings.default_sla_minutes
+    )
+    return {
+        "takers": list(item.takers) if item else list(DEFAULT_TAKERS),
+        "sla_dispatch_minutes": dispatch,
+        "sla_accept_minutes": accept,
+        "sla_finish_minutes": finish,
+        "points_base": item.points if item else settings.default_points,
+    }
+
+
+async def _open(
+    session: AsyncSession,
+    order: ServiceOrder,
+    *,
+    role: str,
+    actor: Principal | None = None,
+    actor_id: str | None = None,
+) -> None:
+    """Start a new order's clock, store it, and write the first step of its timeline."""
+    _enter_stage(order, order.placed_at)
     session.add(order)
     await session.flush()
-    await _record(session, order, "place", None, actor=principal, role=role, at=at)
-    return order, True
+    await _record(session, order, "place", None, actor=actor, role=role, at=order.placed_at, actor_id=actor_id)
 
 
 def _on_behalf(principal: Principal, grid_code: str) -> tuple[str, str]:
@@ -153,7 +173,6 @@ async def from_visit(
     grid_code = str(payload["grid_code"])
     kind = str(payload.get("kind") or "routine")
     recorder = str(payload.get("recorded_by") or payload.get("member_id"))
-    dispatch_minutes, accept_minutes, finish_minutes = settings.default_sla_minutes
     order = ServiceOrder(
         kind="issue",
         channel="visit",
@@ -167,18 +186,11 @@ async def from_visit(
         placed_by_role="visit",
         source_event_id=event_id,
         visit_id=uuid.UUID(str(payload["visit_id"])),
-        takers=list(DEFAULT_TAKERS),
-        sla_dispatch_minutes=dispatch_minutes,
-        sla_accept_minutes=accept_minutes,
-        sla_finish_minutes=finish_minutes,
-        points_base=settings.default_points,
         placed_at=at,
         updated_at=at,
+        **_terms(None, settings),
     )
-    _enter_stage(order, at)
-    session.add(order)
-    await session.flush()
-    await _record(session, order, "place", None, actor=None, role="visit", at=at, actor_id=recorder)
+    await _open(session, order, role="visit", actor_id=recorder)
     return order
 
 
