@@ -10,6 +10,7 @@ from pydantic import AwareDatetime
 
 from services.orders import photos, queries, roster, service, stats
 from services.orders.config import Settings
+from services.orders.models import ServiceOrder
 from services.orders.schemas import (
     CancelIn,
     CompleteIn,
@@ -196,12 +197,13 @@ async def dispatch_order(
     order_id: uuid.UUID, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, request: Request
 ) -> OrderPublic:
     """派单: assign the order to a party member or volunteer of its grid, or open it for grabbing."""
-    assignee_ok = None
-    if dispatch_in.assignee_id is not None:
-        order = await queries.visible_order(session, principal, order_id)
-        assignee_ok = await roster.is_taker(request, dispatch_in.assignee_id, order)
+
+    async def on_the_roster(order: ServiceOrder) -> bool:
+        assert dispatch_in.assignee_id is not None
+        return await roster.is_taker(request, dispatch_in.assignee_id, order)
+
     order = await service.dispatch(
-        session=session, principal=principal, order_id=order_id, dispatch_in=dispatch_in, assignee_ok=assignee_ok
+        session=session, principal=principal, order_id=order_id, dispatch_in=dispatch_in, is_taker=on_the_roster
     )
     return queries.public(order)
 

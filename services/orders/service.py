@@ -9,6 +9,7 @@ queue on the row lock: the first wins, the others find it accepted.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -225,16 +226,16 @@ async def dispatch(
     principal: Principal,
     order_id: uuid.UUID,
     dispatch_in: DispatchIn,
-    assignee_ok: bool | None = None,
+    is_taker: Callable[[ServiceOrder], Awaitable[bool]],
 ) -> ServiceOrder:
     """派单 by the community's staff (or the street's admin): to a person, or open to the grid's
-    takers (grab). A dispatched order may be dispatched again (reassigned). ``assignee_ok``: whether
-    the roster has the assignee as a taker of the order's grid (asked by the caller beforehand)."""
+    takers (grab). A dispatched order may be dispatched again (reassigned). ``is_taker``: whether the
+    roster has the assignee as a taker of this order's grid (asked of the grids service)."""
     order = await _locked(session, principal, order_id)
     if not await _is_managed(session, principal, order):
         raise Forbidden("only the community's staff dispatch orders")
     _expect(order, "placed", "dispatched")
-    if dispatch_in.mode == "assign" and assignee_ok is False:
+    if dispatch_in.mode == "assign" and not await is_taker(order):
         raise ValidationFailed.on("assignee_id", "not on the roster as a taker of this order's grid")
     before = order.state
     at = now()
