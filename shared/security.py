@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from jwt.algorithms import ECAlgorithm
 
 from shared.errors import Forbidden, Unauthorized
 from shared.periodic import Periodic
+from shared.places import community_of, street_of
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,23 @@ class Principal:
 
     def places_of(self, role: str) -> tuple[str, ...]:
         return self.places.get(role, ())
+
+    @property
+    def account_id(self) -> uuid.UUID | None:
+        """The caller's account (the token's ``sub``); None for a machine client, which has none."""
+        if self.machine:
+            return None
+        try:
+            return uuid.UUID(self.sub)
+        except ValueError:
+            return None
+
+    def manages(self, place_code: str) -> bool:
+        """Whether the caller runs the place: community staff of its community, or a street admin of its
+        street (a grid's, a community's or a street's own code)."""
+        return community_of(place_code) in self.places_of("community_staff") or street_of(place_code) in self.places_of(
+            "street_admin"
+        )
 
     @classmethod
     def from_claims(cls, claims: dict[str, Any]) -> Principal:

@@ -10,11 +10,10 @@ from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import codes
 from services.grids.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
 from services.grids.models import Community, Grid, Street, outbox_event
 from services.grids.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
-from shared import outbox
+from shared import outbox, places
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
@@ -91,12 +90,6 @@ def public_of(grid: Grid | Mapping[str, Any]) -> GridPublic:
     return GridPublic.model_validate(values)
 
 
-def _may_manage(principal: Principal, grid_code: str) -> bool:
-    return codes.community_of(grid_code) in principal.places_of("community_staff") or codes.street_of(
-        grid_code
-    ) in principal.places_of("street_admin")
-
-
 async def set_boundary(
     *, session: AsyncSession, principal: Principal, grid_code: str, boundary: GeoJsonPolygon | None
 ) -> Grid:
@@ -105,7 +98,7 @@ async def set_boundary(
     )
     if grid is None:
         raise NotFound(f"no grid {grid_code} in your scope")
-    if not _may_manage(principal, grid_code):
+    if not principal.manages(grid_code):
         raise Forbidden("only the community's staff or the street's admins may change a boundary")
     grid.boundary = boundary.coordinates[0] if boundary else None
     await session.flush()
@@ -144,9 +137,9 @@ async def tree(*, session: AsyncSession, principal: Principal, street_code: str)
 
 
 async def create(*, session: AsyncSession, principal: Principal, grid_in: GridCreate) -> Grid:
-    codes.check_grid_code(grid_in.code)
-    community_code, street_code = codes.community_of(grid_in.code), codes.street_of(grid_in.code)
-    if not _may_manage(principal, grid_in.code):
+    places.check_grid_code(grid_in.code)
+    community_code, street_code = places.community_of(grid_in.code), places.street_of(grid_in.code)
+    if not principal.manages(grid_in.code):
         raise Forbidden("you may create grids only in your own community or street")
     community = await session.get(Community, community_code)
     if community is None:
