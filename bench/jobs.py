@@ -3,7 +3,7 @@
 ``bench_jobs`` is made afresh with ``--rows`` postings (default 100,000) of one employer in a hundred,
 in ten communities of one street: titles, skills and categories of the demo's kinds of work, wages by
 the month, day or piece, 85 % open, 10 % closed, 5 % drafts, made over half a year. Their search columns
-are what the service writes (``services.jobs.search``), loaded by COPY, then ``VACUUM ANALYZE``.
+are what the service writes (``services.jobs.postings.search``), loaded by COPY, then ``VACUUM ANALYZE``.
 
 Then the real jobs service (one uvicorn process, its JWKS served by the harness) answers
 ``GET /api/v1/postings`` to one client, one request at a time, as a resident of the street: the newest
@@ -67,7 +67,7 @@ POSTING_COLUMNS = [
 
 
 def generate(rows: int, now: datetime) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    from services.jobs import search
+    from services.jobs.postings import search
 
     rng = random.Random(SEED)
     employers: list[tuple[Any, ...]] = []

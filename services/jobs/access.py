@@ -7,13 +7,18 @@
   token's ``sub`` inside the statement.
 
 A row outside the caller's scope is not found, so it answers 404 like a row that does not exist.
+
+This module holds what every concept uses: the role aliases of the routes (one access policy a route)
+and the scope conditions. A concept's own aliases are in its package's ``access.py``
+(``employers/``, ``postings/``, ``seekers/``, ``applications/``).
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends
 from sqlalchemy import ColumnElement, Select, String, any_, bindparam, false, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,16 +27,17 @@ from sqlmodel import col
 from services.jobs.models import EmployerAccount
 from shared.errors import Forbidden
 from shared.scope import any_of
-from shared.security import Principal
+from shared.security import Principal, allow
 
+# Everyone signed in as a person: what is published (postings, fairs, trainings) is public to them.
+PEOPLE = ("resident", "grid_worker", "party_member", "community_staff", "street_admin", "employer")
+READ_SCOPES = ("jobs:read",)
 
-def account_uuid(principal: Principal) -> uuid.UUID | None:
-    if principal.machine:
-        return None
-    try:
-        return uuid.UUID(principal.sub)
-    except ValueError:
-        return None
+Reader = Annotated[Principal, Depends(allow(*PEOPLE, machine_scopes=READ_SCOPES))]
+Manager = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
+ManagerOrEmployer = Annotated[Principal, Depends(allow("community_staff", "street_admin", "employer"))]
+ResidentOrHelper = Annotated[Principal, Depends(allow("resident", "community_staff", "grid_worker", "street_admin"))]
+Resident = Annotated[Principal, Depends(allow("resident"))]
 
 
 def own_resident(principal: Principal) -> uuid.UUID | None:
@@ -46,7 +52,7 @@ def own_resident(principal: Principal) -> uuid.UUID | None:
 
 def own_employers(principal: Principal) -> Select[Any] | None:
     """The employer ids of an employer account, as a subquery (None for anyone else)."""
-    account = account_uuid(principal)
+    account = principal.account_id
     if account is None or not principal.has_role("employer"):
         return None
     return select(col(EmployerAccount.employer_id)).where(col(EmployerAccount.account_id) == account)
@@ -81,12 +87,8 @@ def any_condition(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
 
 
 def manages(principal: Principal, community_code: str) -> bool:
-    """Community staff of the community, or a street admin of its street."""
-    if principal.machine:
-        return False
-    return community_code in principal.places_of("community_staff") or community_code[:9] in principal.places_of(
-        "street_admin"
-    )
+    """Community staff of the community, or a street admin of its street (never a machine client)."""
+    return not principal.machine and principal.manages(community_code)
 
 
 def require_manager(principal: Principal, community_code: str, what: str) -> None:

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.jobs import applications_api, employers_api, fairs_api, postings_api, seekers_api, trainings_api
+from services.jobs.applications import api as applications_api
 from services.jobs.config import Settings
+from services.jobs.employers import api as employers_api
+from services.jobs.fairs import api as fairs_api
+from services.jobs.matching import api as matching_api
+from services.jobs.postings import api as postings_api
+from services.jobs.seekers import api as seekers_api
+from services.jobs.trainings import api as trainings_api
 from shared.app import create_process_app
 from shared.peers import Peers
 from shared.pii import PiiCipher
@@ -29,6 +35,8 @@ def create_app(
             applications_api.router,
             fairs_api.router,
             trainings_api.router,
+            matching_api.postings_router,
+            matching_api.seekers_router,
         ],
         verifier=verifier,
         peers=peers,

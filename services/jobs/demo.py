@@ -1,4 +1,4 @@
-"""The demo community's jobs (DOMAIN.md "Jobs"): its workshops and employers (粽叶, 藤椅 and 电子元件
+"""The demo community's jobs (docs/DOMAIN.md "Jobs"): its workshops and employers (粽叶, 藤椅 and 电子元件
 workshops, a hotel, a hospital, a supermarket) with open postings, seeker profiles of some demo residents,
 an upcoming job fair, and two trainings, one of them full with no one waiting yet. The demo account
 ``employer1`` acts for the 粽叶 workshop. Ids come from ``shared.demo.demo_uuid``; loading twice adds
@@ -13,12 +13,13 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.jobs import search
 from services.jobs.config import Settings
-from services.jobs.employers import PHONE_FIELD
+from services.jobs.employers.service import PHONE_FIELD
 from services.jobs.models import Employer, EmployerAccount, Enrolment, Fair, FairEmployer, Posting, Seeker, Training
+from services.jobs.postings import search
 from shared.demo import COMMUNITY, EMPLOYER_LOGIN, GRIDS, STREET, demo_uuid, resident_grid
 from shared.pii import PiiCipher, mask_phone
+from shared.places import community_of, street_of
 
 EMPLOYERS = [
     # key, kind, address, contact, phone
@@ -134,8 +135,8 @@ def _home(phone: str) -> dict[str, Any]:
     return {
         "household_id": demo_uuid("household", phone),
         "grid_code": grid,
-        "community_code": grid[:12],
-        "street_code": grid[:9],
+        "community_code": community_of(grid),
+        "street_code": street_of(grid),
     }
 
 

@@ -1,4 +1,4 @@
-"""``GET /api/v1/postings/stats``: what street offices ask for (DOMAIN.md), per grid, community or
+"""``GET /api/v1/postings/stats``: what street offices ask for (docs/DOMAIN.md), per grid, community or
 street and month (China time), as the other services' statistics are shaped (the gateway's
 ``/api/v1/stats`` combines them): postings opened, applications made and hires, at the posting's place;
 training places taken, at the community running the training. Trainings and postings without a grid
@@ -16,8 +16,9 @@ from sqlmodel import col
 
 from services.jobs import access
 from services.jobs.models import Application, Enrolment, Posting, Training
-from services.jobs.schemas import GroupBy, JobStats, StatsRow
+from services.jobs.schemas import JobStats, StatsRow
 from shared.periods import sql_month
+from shared.places import GroupBy
 from shared.scope import any_of, place_column
 from shared.security import Principal
 

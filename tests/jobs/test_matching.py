@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.jobs.matching import PostingFacts, SeekerFacts, score
+from services.jobs.matching.service import PostingFacts, SeekerFacts, score
 from tests.jobs.helpers import (
     GRIDS,
     OTHER_COMMUNITY,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from services.jobs import search
 from services.jobs.config import Settings
+from services.jobs.postings import search
 from tests.jobs.helpers import People, fetch, make_employer, make_posting, make_profile, ok
 
 

@@ -13,9 +13,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.jobs import access, events, postings, seekers
+from services.jobs import access, events
+from services.jobs.applications.schemas import ApplicantBrief, ApplicationCreate, ApplicationPublic
 from services.jobs.models import Application, Posting, Seeker
-from services.jobs.schemas import ApplicantBrief, ApplicationCreate, ApplicationPublic
+from services.jobs.postings import service as postings
+from services.jobs.seekers import service as seekers
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.security import Principal

@@ -31,9 +31,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.jobs import postings, seekers
+from services.jobs.matching.schemas import MatchReason, PostingMatch, SeekerMatch
 from services.jobs.models import LIVE_APPLICATION_STATES, Application, Employer, Posting, Seeker
-from services.jobs.schemas import MatchReason, PostingMatch, PostingSummary, SeekerMatch, SeekerPublic
+from services.jobs.postings import service as postings
+from services.jobs.postings.schemas import PostingSummary
+from services.jobs.seekers import service as seekers
+from services.jobs.seekers.schemas import SeekerPublic
 from shared.errors import Forbidden, NotFound
 from shared.pagination import decode_cursor, encode_cursor
 from shared.scope import any_of

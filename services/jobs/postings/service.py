@@ -29,12 +29,14 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.jobs import access, events, search
+from services.jobs import access, events
 from services.jobs.models import OPEN_APPLICATION_STATES, Application, Employer, EmployerAccount, Posting
-from services.jobs.schemas import PostingCreate, PostingPublic, PostingUpdate
+from services.jobs.postings import search
+from services.jobs.postings.schemas import PostingCreate, PostingPublic, PostingUpdate
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
+from shared.places import community_of
 from shared.scope import any_of
 from shared.security import Principal
 
@@ -162,7 +164,7 @@ def _dedupe(values: list[str]) -> list[str]:
 def _check(posting: Posting, community_code: str) -> None:
     if posting.wage_min > posting.wage_max:
         raise ValidationFailed.on("wage_max", "the wage range ends below its start")
-    if posting.grid_code is not None and posting.grid_code[:12] != community_code:
+    if posting.grid_code is not None and community_of(posting.grid_code) != community_code:
         raise ValidationFailed.on("grid_code", "not a grid of the employer's community")
     if posting.hired > posting.headcount:
         raise ValidationFailed.on("headcount", "fewer than the people already hired")
@@ -362,7 +364,7 @@ async def list_postings(
         streets, communities = [principal.street_code] if principal.street_code else [], []
     else:
         streets, communities = list(principal.places_of("street_admin")), list(principal.places_of("community_staff"))
-    account = access.account_uuid(principal) if principal.has_role("employer") else None
+    account = principal.account_id if principal.has_role("employer") else None
     values.update(scope_streets=streets, scope_communities=communities, account_id=account, limit=limit + 1)
     after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
     if after is not None:

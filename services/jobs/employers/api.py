@@ -5,25 +5,37 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.jobs import employers
-from services.jobs.deps import Employer, Manager, ManagerOrEmployer, Overseer, PiiDep, Reader
-from services.jobs.schemas import (
+from services.jobs.access import Manager, ManagerOrEmployer, Reader
+from services.jobs.employers import service as employers
+from services.jobs.employers.access import Employer, Overseer
+from services.jobs.employers.schemas import (
     ContactRevealed,
     ContactRevealRequest,
     EmployerAccountPublic,
     EmployerCreate,
-    EmployerKind,
     EmployerPage,
     EmployerPublic,
     EmployerUpdate,
 )
+from services.jobs.schemas import EmployerKind
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
+from shared.pii import PiiCipher
+from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/employers", tags=["employers"])
+
+
+def _pii(request: Request) -> PiiCipher:
+    """The cipher of the contacts' phones (the app's, made at start-up)."""
+    pii: PiiCipher = request.app.state.pii
+    return pii
+
+
+PiiDep = Annotated[PiiCipher, Depends(_pii)]
 
 
 @router.get("", response_model=EmployerPage, responses=problem_responses(401, 403, 422))
@@ -33,7 +45,7 @@ async def list_employers(
     pii: PiiDep,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="part of the name")] = None,
     kind: EmployerKind | None = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     phone: Annotated[str | None, Query(min_length=1, max_length=20, description="the contact's full mobile")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,

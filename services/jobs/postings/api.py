@@ -1,5 +1,5 @@
-"""HTTP endpoints of postings: search (on the fast lane), statistics, writing, publishing, closing, and
-the seekers matched to a posting."""
+"""HTTP endpoints of postings: search (on the fast lane), statistics, writing, publishing and closing
+(the seekers matched to a posting: ``matching/api.py``)."""
 
 from __future__ import annotations
 
@@ -9,24 +9,24 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from services.jobs import matching, postings, stats
-from services.jobs.deps import Manager, ManagerOrEmployer, Reader, StatsReader
-from services.jobs.schemas import (
-    Category,
-    GroupBy,
-    JobStats,
+from services.jobs import stats
+from services.jobs.access import Manager, ManagerOrEmployer, Reader
+from services.jobs.postings import service as postings
+from services.jobs.postings.access import StatsReader
+from services.jobs.postings.schemas import (
     PostingCreate,
     PostingPage,
     PostingPublic,
     PostingState,
     PostingUpdate,
-    SeekerMatchPage,
     WageUnit,
 )
+from services.jobs.schemas import Category, JobStats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
 
@@ -42,9 +42,9 @@ async def list_postings(
     category: Category | None = None,
     suits_weak_labour: Annotated[bool | None, Query(description="only those that suit weak or half labour")] = None,
     skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     employer_id: uuid.UUID | None = None,
     min_wage: Annotated[int | None, Query(ge=0, le=100_000_000, description="fen: wage_max at least this")] = None,
     wage_unit: WageUnit | None = None,
@@ -77,7 +77,7 @@ async def posting_stats(
     group_by: GroupBy = "community",
     since: Annotated[AwareDatetime | None, Query(description="from (included)")] = None,
     until: Annotated[AwareDatetime | None, Query(description="until (excluded)")] = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> JobStats:
     """Postings opened, applications, hires and trainees per place and month, in the caller's scope."""
     return await stats.report(
@@ -138,14 +138,3 @@ async def close_posting(posting_id: uuid.UUID, principal: ManagerOrEmployer, ses
     """Close a posting; applications still in progress are rejected with the reason."""
     posting = await postings.close(session=session, principal=principal, posting_id=posting_id)
     return await postings.get(session=session, principal=principal, posting_id=posting.id)
-
-
-@router.get("/{posting_id}/matches", response_model=SeekerMatchPage, responses=problem_responses(401, 403, 404, 422))
-async def posting_matches(
-    posting_id: uuid.UUID, principal: Manager, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
-) -> SeekerMatchPage:
-    """The seekers of the caller's communities ranked for this posting, each with the reasons (人岗对接)."""
-    items, next_cursor = await matching.seekers_for(
-        session=session, principal=principal, posting_id=posting_id, limit=limit, cursor=cursor
-    )
-    return SeekerMatchPage(items=items, next_cursor=next_cursor)

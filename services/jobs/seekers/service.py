@@ -16,10 +16,11 @@ from sqlmodel import col
 
 from services.jobs import access
 from services.jobs.models import Seeker
-from services.jobs.schemas import SeekerIn, SeekerPublic
+from services.jobs.seekers.schemas import SeekerIn, SeekerPublic
 from shared.errors import Forbidden, NotFound
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome, resident_home
+from shared.places import community_of, street_of
 from shared.scope import any_of
 from shared.security import Principal
 
@@ -53,8 +54,8 @@ def own_home(principal: Principal) -> ResidentHome:
         resident_id=me,
         household_id=uuid.UUID(principal.household_id),
         grid_code=grid,
-        community_code=grid[:12],
-        street_code=grid[:9],
+        community_code=community_of(grid),
+        street_code=street_of(grid),
     )
 
 

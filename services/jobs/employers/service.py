@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.jobs import access
+from services.jobs.employers.schemas import EmployerAccountPublic, EmployerCreate, EmployerPublic, EmployerUpdate
 from services.jobs.models import ContactReveal, Employer, EmployerAccount
-from services.jobs.schemas import EmployerAccountPublic, EmployerCreate, EmployerPublic, EmployerUpdate
 from shared.context import current_request_id
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.pii import PiiCipher, is_mainland_mobile, mask_phone
+from shared.places import street_of
 from shared.security import Principal
 
 PHONE_FIELD = "contact_phone"
@@ -105,7 +106,7 @@ async def create(
         return known, False
     employer = Employer(
         **employer_in.model_dump(exclude={"id", "contact_phone"}, exclude_none=True),
-        street_code=employer_in.community_code[:9],
+        street_code=street_of(employer_in.community_code),
     )
     if employer_in.id is not None:
         employer.id = employer_in.id

@@ -12,12 +12,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.jobs import access, postings
+from services.jobs import access
+from services.jobs.fairs.schemas import FairCreate, FairDetail, FairEmployerEntry, FairPublic, FairSignupPublic
 from services.jobs.models import Employer, Fair, FairEmployer, FairSignup, Posting
-from services.jobs.schemas import PostingSummary
-from services.jobs.schemas_fairs import FairCreate, FairDetail, FairEmployerEntry, FairPublic, FairSignupPublic
+from services.jobs.postings import service as postings
+from services.jobs.postings.schemas import PostingSummary
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
+from shared.places import community_of, street_of
 from shared.security import Principal
 
 
@@ -57,7 +59,7 @@ def _may_hold(principal: Principal, fair: Fair) -> bool:
 
 async def create(*, session: AsyncSession, principal: Principal, fair_in: FairCreate) -> tuple[Fair, bool]:
     if fair_in.community_code is not None:
-        street = fair_in.community_code[:9]
+        street = street_of(fair_in.community_code)
         if fair_in.street_code not in (None, street):
             raise ValidationFailed.on("street_code", "not the street of the community")
     elif fair_in.street_code is not None:
@@ -193,7 +195,7 @@ async def sign_up(*, session: AsyncSession, principal: Principal, fair_id: uuid.
         raise Conflict("the fair is over")
     inserted = await session.scalar(
         insert(FairSignup)
-        .values(fair_id=fair.id, resident_id=me, community_code=principal.grid_code[:12])
+        .values(fair_id=fair.id, resident_id=me, community_code=community_of(principal.grid_code))
         .on_conflict_do_nothing()
         .returning(col(FairSignup.created_at))
     )

@@ -6,10 +6,17 @@ import uuid
 
 from fastapi import APIRouter
 
-from services.jobs import applications
-from services.jobs.deps import Applicant, ManagerOrEmployer, Resident
-from services.jobs.deps import ApplicationViewer as Viewer
-from services.jobs.schemas import ApplicationCreate, ApplicationPage, ApplicationPublic, ApplicationState, Rejection
+from services.jobs.access import ManagerOrEmployer, Resident
+from services.jobs.applications import service as applications
+from services.jobs.applications.access import Applicant
+from services.jobs.applications.access import ApplicationViewer as Viewer
+from services.jobs.applications.schemas import (
+    ApplicationCreate,
+    ApplicationPage,
+    ApplicationPublic,
+    ApplicationState,
+    Rejection,
+)
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from services.jobs import fairs
-from services.jobs.deps import Manager, Reader, Resident
-from services.jobs.schemas_fairs import FairCreate, FairDetail, FairPage, FairPublic, FairSignupPublic
+from services.jobs.access import Manager, Reader, Resident
+from services.jobs.fairs import service as fairs
+from services.jobs.fairs.schemas import FairCreate, FairDetail, FairPage, FairPublic, FairSignupPublic
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
+from shared.places import COMMUNITY_PATTERN, STREET_PATTERN
 
 router = APIRouter(prefix="/api/v1/fairs", tags=["fairs"])
 
@@ -22,8 +23,8 @@ async def list_fairs(
     principal: Reader,
     session: SessionDep,
     upcoming: Annotated[bool, Query(description="only fairs not over yet (default)")] = True,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> FairPage:

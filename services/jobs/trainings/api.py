@@ -7,9 +7,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.jobs import seekers, trainings
-from services.jobs.deps import Manager, Reader, ResidentOrHelper
-from services.jobs.schemas_fairs import (
+from services.jobs.access import Manager, Reader, ResidentOrHelper
+from services.jobs.seekers import service as seekers
+from services.jobs.trainings import service as trainings
+from services.jobs.trainings.schemas import (
     AttendanceIn,
     AttendanceResult,
     EnrolmentCreate,
@@ -24,6 +25,7 @@ from services.jobs.schemas_fairs import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
+from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
 
@@ -33,7 +35,7 @@ async def list_trainings(
     principal: Reader,
     session: SessionDep,
     upcoming: Annotated[bool, Query(description="only trainings not over yet (default)")] = True,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,

@@ -1,4 +1,4 @@
-"""HTTP endpoints of seeker profiles and the postings matched to a seeker."""
+"""HTTP endpoints of seeker profiles (the postings matched to a seeker: ``matching/api.py``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from services.jobs import access, matching, seekers
-from services.jobs.deps import Helper, Resident, ResidentOrHelper
-from services.jobs.schemas import Capacity, PostingMatchPage, SeekerIn, SeekerPage, SeekerPublic
+from services.jobs import access
+from services.jobs.access import Resident, ResidentOrHelper
+from services.jobs.schemas import Capacity
+from services.jobs.seekers import service as seekers
+from services.jobs.seekers.access import Helper
+from services.jobs.seekers.schemas import SeekerIn, SeekerPage, SeekerPublic
 from shared.db import SessionDep
 from shared.errors import NotFound, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
+from shared.places import GRID_PATTERN
 
 router = APIRouter(prefix="/api/v1/seekers", tags=["seekers"])
 
@@ -29,7 +33,7 @@ async def list_seekers(
     skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     labour_capacity: Capacity | None = None,
     active: bool | None = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> SeekerPage:
@@ -89,18 +93,3 @@ async def put_profile(
     seeker, created = await seekers.put(session=session, principal=principal, home=home, profile=profile)
     response.status_code = 201 if created else 200
     return SeekerPublic.model_validate(seeker, from_attributes=True)
-
-
-@router.get("/{resident_id}/matches", response_model=PostingMatchPage, responses=problem_responses(401, 403, 404, 422))
-async def seeker_matches(
-    resident_id: uuid.UUID,
-    principal: ResidentOrHelper,
-    session: SessionDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
-) -> PostingMatchPage:
-    """Open postings ranked for the seeker, best first, each with the reasons it matched (人岗对接)."""
-    items, next_cursor = await matching.postings_for(
-        session=session, principal=principal, resident_id=resident_id, limit=limit, cursor=cursor
-    )
-    return PostingMatchPage(items=items, next_cursor=next_cursor)

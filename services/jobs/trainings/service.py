@@ -17,10 +17,11 @@ from sqlmodel import col
 
 from services.jobs import access, events
 from services.jobs.models import Attendance, Enrolment, Seeker, Training
-from services.jobs.schemas_fairs import EnrolmentPublic, TrainingCreate, TrainingPublic, TrainingUpdate
+from services.jobs.trainings.schemas import EnrolmentPublic, TrainingCreate, TrainingPublic, TrainingUpdate
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
+from shared.places import street_of
 from shared.scope import any_of
 from shared.security import Principal
 
@@ -148,7 +149,7 @@ async def create(*, session: AsyncSession, principal: Principal, training_in: Tr
         raise ValidationFailed.on("ends_on", "a training ends on or after the day it starts")
     training = Training(
         **training_in.model_dump(exclude={"id"}, exclude_none=True),
-        street_code=training_in.community_code[:9],
+        street_code=street_of(training_in.community_code),
         created_by=principal.sub,
     )
     if training_in.id is not None:

@@ -1,0 +1,1 @@
+"""Applications of seekers to postings, from applied to hired."""

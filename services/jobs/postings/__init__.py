@@ -1,0 +1,1 @@
+"""Job postings (招聘岗位): writing, publishing, closing, keyword search and their statistics."""

@@ -1,0 +1,1 @@
+"""Seekers (求职者): the profiles of residents looking for work."""
