@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.orders import points
 from services.orders.models import MenuItem, OrderStep, PointEntry, ServiceOrder
+from services.orders.points import service as points
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 

@@ -1,66 +1,55 @@
-"""Events the orders service takes from the others (``shared.events``): a visit that needs a
-follow-up becomes an ``issue`` order, and a volunteer who served at an activity earns its points in
-the one ledger; each once, however often it is delivered."""
+"""What the orders service emits, written to its outbox in the transaction of the change: an event for
+each move of the loop (``EVENTS``: placed, dispatched, accepted, declined, completed, rated, cancelled,
+rejected) and for the SLA clock's steps (``order.overdue``, ``order.escalated``), with ids, codes and
+states only (what the service takes from the others: ``inbox.py``)."""
 
 from __future__ import annotations
 
-import uuid
-from typing import Annotated
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.orders import points, service
-from services.orders.config import Settings
-from services.orders.models import inbox_event
-from shared.db import SessionDep
-from shared.errors import ValidationFailed, problem_responses
-from shared.events import EVENTS_PATH, EventAck, EventIn, Handler, SignedEvents, apply_once
-from shared.security import Principal
+from services.orders.models import ServiceOrder, outbox_event
+from shared import outbox
 
-router = APIRouter(tags=["internal"])
-Relay = Annotated[Principal, Depends(SignedEvents())]
-
-
-class VolunteerServed(BaseModel):
-    """The grids service's ``activity.volunteer_served``: an account checked in as having served."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    activity_id: uuid.UUID
-    account_id: str = Field(min_length=1, max_length=64)
-    account_name: str | None = None
-    grid_code: str = Field(pattern=r"^\d{15}$")
-    points: int = Field(ge=0, le=1000)
-    served_at: AwareDatetime | None = None
+# The event of each step of the timeline that has one.
+EVENTS = {
+    "place": "order.placed",
+    "dispatch": "order.dispatched",
+    "reassign": "order.dispatched",
+    "accept": "order.accepted",
+    "decline": "order.declined",
+    "complete": "order.completed",
+    "rate": "order.rated",
+    "cancel": "order.cancelled",
+    "reject": "order.rejected",
+}
 
 
-def handlers(settings: Settings) -> dict[str, Handler]:
-    async def follow_up(session: AsyncSession, event: EventIn) -> None:
-        await service.from_visit(session, event_id=event.id, payload=event.payload, settings=settings)
-
-    async def volunteer_served(session: AsyncSession, event: EventIn) -> None:
-        try:
-            served = VolunteerServed.model_validate(event.payload)
-        except ValidationError as exc:
-            raise ValidationFailed.on("payload", "not an activity.volunteer_served payload") from exc
-        await points.credit(
-            session,
-            account_id=served.account_id,
-            source="activity",
-            source_id=served.activity_id,
-            points=served.points,
-            grid_code=served.grid_code,
-            at=served.served_at or event.occurred_at,
-            account_name=served.account_name[:50] if served.account_name else None,
-        )
-
-    return {"visit.follow_up_needed": follow_up, "activity.volunteer_served": volunteer_served}
+async def order_event(
+    session: AsyncSession, event_type: str, order: ServiceOrder, extra: dict[str, Any] | None = None
+) -> None:
+    await outbox.emit(
+        session, outbox_event, type=event_type, aggregate_id=str(order.id), payload=event_payload(order, extra)
+    )
 
 
-@router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep, request: Request) -> EventAck:
-    """An event from another service's relay (Standard Webhooks signature), applied once."""
-    status = await apply_once(session, inbox_event, handlers(request.app.state.settings), event)
-    return EventAck(status=status)
+def event_payload(order: ServiceOrder, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Ids, codes and states: who may need to hear of it, never what anyone wrote."""
+    return {
+        "order_id": str(order.id),
+        "kind": order.kind,
+        "state": order.state,
+        "channel": order.channel,
+        "menu_item_id": str(order.menu_item_id) if order.menu_item_id else None,
+        "resident_id": str(order.resident_id) if order.resident_id else None,
+        "placed_by": order.placed_by,
+        "assignee_id": order.assignee_id,
+        "dispatch_mode": order.dispatch_mode,
+        "stars": order.stars,
+        "escalation_level": order.escalation_level,
+        "grid_code": order.grid_code,
+        "community_code": order.community_code,
+        "street_code": order.street_code,
+        **(extra or {}),
+    }

@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from services.orders.schemas import Kind, State
+from services.orders.orders.schemas import Kind, State
 from shared.db import naming_convention_metadata
 from shared.events import inbox_table
 from shared.idempotency import idempotency_table

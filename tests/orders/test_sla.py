@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.orders import sla
+from services.orders.orders import sla
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import add_menu_item, party_member, place, resident, staff, street

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime
 
-from services.orders import photos, queries, roster, service, stats
+from services.orders.clients import OtherServicesDep
 from services.orders.config import Settings
 from services.orders.models import ServiceOrder
-from services.orders.schemas import (
+from services.orders.orders import photos, queries, service, stats
+from services.orders.orders.access import Analyst, Manager, Placer, Rater, Reader, Taker, Withdrawer
+from services.orders.orders.schemas import (
     CancelIn,
     CompleteIn,
     DispatchIn,
@@ -34,36 +36,9 @@ from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
-from shared.security import Principal, allow
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
-
-READ_SCOPES = ("orders:read",)
-Placer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff", machine_scopes=("open311",)))]
-Withdrawer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
-Reader = Annotated[
-    Principal,
-    Depends(
-        allow(
-            "resident",
-            "grid_worker",
-            "party_member",
-            "volunteer",
-            "building_head",
-            "community_staff",
-            "street_admin",
-            machine_scopes=READ_SCOPES,
-        )
-    ),
-]
-Manager = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
-Taker = Annotated[
-    Principal, Depends(allow("party_member", "volunteer", "grid_worker", "building_head", "community_staff"))
-]
-Rater = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
-Analyst = Annotated[
-    Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("orders:read", "stats:read")))
-]
 
 
 def _settings(request: Request) -> Settings:
@@ -88,6 +63,7 @@ async def place_order(
     settings: SettingsDep,
     request: Request,
     response: Response,
+    others: OtherServicesDep,
 ) -> OrderPublic:
     """点单: place an order: a resident for themselves, a grid worker for a resident (代办), staff
     taking a call; an issue (问题) in a grid."""
@@ -101,8 +77,8 @@ async def place_order(
         issue_grid = order_in.grid_code
         if order_in.kind != "issue":
             raise ValidationFailed.on("resident_id", "say which resident a service or a wish is for")
-        if order_in.household_id is not None and not await roster.household_in_grid(
-            request, order_in.household_id, order_in.grid_code
+        if order_in.household_id is not None and not await others.household_in_grid(
+            order_in.household_id, order_in.grid_code
         ):
             raise ValidationFailed.on("household_id", "no such household in this grid")
     order, created = await service.place(
@@ -120,8 +96,8 @@ async def list_orders(
     state: Annotated[list[State] | None, Query(description="one or more states")] = None,
     kind: Kind | None = None,
     menu_item_id: Annotated[list[uuid.UUID] | None, Query(description="one or more menu items")] = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     assignee_id: Annotated[str | None, Query(max_length=64)] = None,
     resident_id: uuid.UUID | None = None,
     overdue: Annotated[bool | None, Query(description="open orders past their SLA (true), or never so (false)")] = None,
@@ -161,11 +137,11 @@ async def list_orders(
 async def order_stats(
     principal: Analyst,
     session: SessionDep,
-    group_by: Literal["grid", "community", "street"] = "grid",
+    group_by: GroupBy = "grid",
     since: Annotated[AwareDatetime | None, Query(description="placed at or after")] = None,
     until: Annotated[AwareDatetime | None, Query(description="placed before")] = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
 ) -> OrderStats:
     """Counts by state and kind, median minutes to dispatch / accept / finish, ratings, overdue
     orders, per grid, community or street and month (China time)."""
@@ -194,13 +170,13 @@ async def order_timeline(order_id: uuid.UUID, principal: Reader, session: Sessio
 
 @router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS)
 async def dispatch_order(
-    order_id: uuid.UUID, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, request: Request
+    order_id: uuid.UUID, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> OrderPublic:
     """派单: assign the order to a party member or volunteer of its grid, or open it for grabbing."""
 
     async def on_the_roster(order: ServiceOrder) -> bool:
         assert dispatch_in.assignee_id is not None
-        return await roster.is_taker(request, dispatch_in.assignee_id, order)
+        return await others.is_taker(dispatch_in.assignee_id, order)
 
     order = await service.dispatch(
         session=session, principal=principal, order_id=order_id, dispatch_in=dispatch_in, is_taker=on_the_roster

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import OPEN_STATES, OrderStep, ServiceOrder
-from services.orders.schemas import OrderPublic, Rating, StepPublic, Timeline
-from services.orders.scope import pool, visible
+from services.orders.orders.access import pool, visible
+from services.orders.orders.schemas import OrderPublic, Rating, StepPublic, Timeline
 from shared.errors import NotFound
 from shared.fastlane import FastLane
 from shared.pagination import decode_cursor, page_of

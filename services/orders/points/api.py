@@ -4,22 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from services.orders import points
-from services.orders.schemas import Board, MyPoints, PioneerPage, PointsStats
+from services.orders.points import service as points
+from services.orders.points.access import Analyst, Anyone, Earner, Overseer
+from services.orders.points.schemas import Board, MyPoints, PioneerPage, PointsStats
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.security import ROLES, Principal, allow
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
-
-OVERSEERS = ("community_staff", "street_admin", "grid_worker", "party_member", "volunteer")
-Anyone = Annotated[Principal, Depends(allow(*ROLES, machine_scopes=("orders:read", "stats:read")))]
-Analyst = Annotated[Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("stats:read",)))]
-Earner = Annotated[Principal, Depends(allow(*ROLES))]
-Overseer = Annotated[Principal, Depends(allow(*OVERSEERS, machine_scopes=("stats:read",)))]
 
 
 @router.get("/leaderboard", response_model=Board, responses=problem_responses(401, 403, 422))
@@ -41,7 +36,7 @@ async def leaderboard(
 async def points_stats(
     principal: Analyst,
     session: SessionDep,
-    group_by: Literal["grid", "community", "street"] = "community",
+    group_by: GroupBy = "community",
     since: Annotated[AwareDatetime | None, Query(description="earned at or after")] = None,
     until: Annotated[AwareDatetime | None, Query(description="earned before")] = None,
 ) -> PointsStats:
@@ -60,8 +55,8 @@ async def pioneers(
     principal: Overseer,
     session: SessionDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     account_id: Annotated[str | None, Query(max_length=64)] = None,
 ) -> PioneerPage:
     """党员先锋系数: per taker, orders taken, average stars, on-time share, points and the index."""

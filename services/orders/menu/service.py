@@ -6,40 +6,25 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.orders.menu import access
+from services.orders.menu.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate
 from services.orders.models import MenuItem
-from services.orders.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate
-from services.orders.scope import community_of, street_of
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.scope import any_of, area_conditions
+from shared.places import street_of
+from shared.scope import any_of
 from shared.security import Principal
-
-
-def readable_communities(principal: Principal) -> list[str]:
-    """The communities whose menu the caller reads by default: where they live or are bound."""
-    communities = list(principal.places_of("community_staff"))
-    for role in ("grid_worker", "party_member", "volunteer", "building_head"):
-        communities += [community_of(code) for code in principal.places_of(role)]
-    if principal.has_role("resident") and principal.grid_code:
-        communities.append(community_of(principal.grid_code))
-    return list(dict.fromkeys(communities))
-
-
-def _managed(principal: Principal) -> list[ColumnElement[bool]]:
-    """Menus the caller keeps: their community's (staff), their street's (street admins)."""
-    conditions, _ = area_conditions(principal, street=col(MenuItem.street_code), community=col(MenuItem.community_code))
-    return conditions
 
 
 async def list_menu(
     *, session: AsyncSession, principal: Principal, community_code: str | None, include_inactive: bool
 ) -> list[MenuItemPublic]:
     """A community's menu: the caller's own, or a community of their street (street admins)."""
-    managed = _managed(principal)
-    readable = readable_communities(principal)
+    managed = access.managed(principal)
+    readable = access.readable_communities(principal)
     scope = [any_of(col(MenuItem.community_code), readable)] if readable else []
     statement = select(MenuItem).where(or_(*scope, *managed) if scope or managed else false())
     if community_code is not None:
@@ -83,7 +68,7 @@ async def create(*, session: AsyncSession, principal: Principal, item_in: MenuIt
 async def update(
     *, session: AsyncSession, principal: Principal, item_id: uuid.UUID, item_in: MenuItemUpdate
 ) -> MenuItem:
-    managed = _managed(principal)
+    managed = access.managed(principal)
     item = await session.scalar(
         select(MenuItem).where(col(MenuItem.id) == item_id, or_(*managed) if managed else false())
     )

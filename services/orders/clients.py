@@ -1,11 +1,13 @@
-"""What the orders service asks the owners of the roster and the registry, with the caller's token
-(``shared.peers``): is this account a taker of the order's grid, is this household in that grid."""
+"""What the orders service asks the other processes, with the caller's token (``shared.peers``): the
+grids service's roster (is this account a taker of the order's grid) and the residents service's
+registry (is this household in that grid); as a FastAPI dependency, ``OtherServicesDep``."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from services.orders.models import ServiceOrder
 from shared.peers import authorization_of, peers_of
@@ -43,3 +45,19 @@ async def household_in_grid(request: Request, household_id: uuid.UUID, grid_code
         "residents", f"/api/v1/households/{household_id}", authorization=authorization_of(request)
     )
     return household is not None and household.get("grid_code") == grid_code
+
+
+class OtherServices:
+    """The other processes, asked on behalf of the request's caller."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    async def is_taker(self, account_id: uuid.UUID, order: ServiceOrder) -> bool:
+        return await is_taker(self._request, account_id, order)
+
+    async def household_in_grid(self, household_id: uuid.UUID, grid_code: str) -> bool:
+        return await household_in_grid(self._request, household_id, grid_code)
+
+
+OtherServicesDep = Annotated[OtherServices, Depends(OtherServices)]

@@ -21,8 +21,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from services.orders import service
 from services.orders.models import OPEN_STATES, ServiceOrder
+from services.orders.orders import service
 from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)

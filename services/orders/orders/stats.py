@@ -1,4 +1,4 @@
-"""Order statistics for staff and street offices (DOMAIN.md "Numbers that street offices ask for"):
+"""Order statistics for staff and street offices (docs/DOMAIN.md "Numbers that street offices ask for"):
 per grid, community or street and month, in China time, computed by PostgreSQL in one statement."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import KINDS, OPEN_STATES, STATES, ServiceOrder
-from services.orders.schemas import OrderStats, StatsRow
-from services.orders.scope import managed
+from services.orders.orders.access import managed
+from services.orders.orders.schemas import OrderStats, StatsRow
 from shared.periods import sql_month
 from shared.scope import any_of, place_column
 from shared.security import Principal

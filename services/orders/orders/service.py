@@ -1,4 +1,4 @@
-"""Orders round the closed loop 居民点单、社区派单、党员接单、居民评单 (API.md "The closed loop").
+"""Orders round the closed loop 居民点单、社区派单、党员接单、居民评单 (docs/API.md "The closed loop").
 
 Every transition locks the order row (``FOR UPDATE``) found through the caller's scope, checks the
 state (409 with the current one) and the person (403), moves it, writes a step of its timeline and
@@ -17,17 +17,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.orders import points, schemas
+from services.orders import events
 from services.orders.config import Settings
-from services.orders.models import MenuItem, OrderPhoto, OrderStep, ServiceOrder, outbox_event
-from services.orders.schemas import CompleteIn, DispatchIn, OrderCreate, RateIn
-from services.orders.scope import TAKER_ROLES, community_of, managed, street_of, visible
-from shared import outbox
+from services.orders.menu import schemas as menu_schemas
+from services.orders.models import MenuItem, OrderPhoto, OrderStep, ServiceOrder
+from services.orders.orders.access import TAKER_ROLES, is_managed, visible
+from services.orders.orders.schemas import CompleteIn, DispatchIn, OrderCreate, RateIn
+from services.orders.points import service as points
 from shared.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from shared.peers import ResidentHome
+from shared.places import community_of, street_of
 from shared.security import Principal
 
-DEFAULT_TAKERS = list(schemas.DEFAULT_TAKERS)
+DEFAULT_TAKERS = list(menu_schemas.DEFAULT_TAKERS)
 SYSTEM = "system"
 
 
@@ -214,12 +216,6 @@ def _expect(order: ServiceOrder, *states: str) -> None:
         )
 
 
-async def _is_managed(session: AsyncSession, principal: Principal, order: ServiceOrder) -> bool:
-    return (
-        await session.scalar(select(col(ServiceOrder.id)).where(col(ServiceOrder.id) == order.id, managed(principal)))
-    ) is not None
-
-
 async def dispatch(
     *,
     session: AsyncSession,
@@ -232,7 +228,7 @@ async def dispatch(
     takers (grab). A dispatched order may be dispatched again (reassigned). ``is_taker``: whether the
     roster has the assignee as a taker of this order's grid (asked of the grids service)."""
     order = await _locked(session, principal, order_id)
-    if not await _is_managed(session, principal, order):
+    if not await is_managed(session, principal, order):
         raise Forbidden("only the community's staff dispatch orders")
     _expect(order, "placed", "dispatched")
     if dispatch_in.mode == "assign" and not await is_taker(order):
@@ -382,7 +378,7 @@ def _placer_role(principal: Principal, order: ServiceOrder) -> str:
 async def reject(*, session: AsyncSession, principal: Principal, order_id: uuid.UUID, reason: str) -> ServiceOrder:
     """Staff turn an order down, with the reason (the resident sees it)."""
     order = await _locked(session, principal, order_id)
-    if not await _is_managed(session, principal, order):
+    if not await is_managed(session, principal, order):
         raise Forbidden("only the community's staff reject orders")
     _expect(order, "placed", "dispatched")
     order.close_reason = reason
@@ -393,7 +389,7 @@ async def reject(*, session: AsyncSession, principal: Principal, order_id: uuid.
 async def return_visit(*, session: AsyncSession, principal: Principal, order_id: uuid.UUID, note: str) -> ServiceOrder:
     """Staff record the return visit (回访) a poorly rated order asked for."""
     order = await _locked(session, principal, order_id)
-    if not await _is_managed(session, principal, order):
+    if not await is_managed(session, principal, order):
         raise Forbidden("only the community's staff record return visits")
     if not order.needs_return_visit:
         raise Conflict("this order does not ask for a return visit", extra={"state": order.state})
@@ -410,17 +406,6 @@ async def return_visit(*, session: AsyncSession, principal: Principal, order_id:
 # -- the parts every move shares ----------------------------------------------------------------
 
 _STAMPS = {"dispatched": "dispatched_at", "accepted": "accepted_at", "completed": "completed_at"}
-_EVENTS = {
-    "place": "order.placed",
-    "dispatch": "order.dispatched",
-    "reassign": "order.dispatched",
-    "accept": "order.accepted",
-    "decline": "order.declined",
-    "complete": "order.completed",
-    "rate": "order.rated",
-    "cancel": "order.cancelled",
-    "reject": "order.rejected",
-}
 
 
 async def _move(
@@ -496,31 +481,8 @@ async def _record(
             photo_ids=photo_ids or [],
         )
     )
-    if (event_type := event or _EVENTS.get(action)) is not None:
-        await outbox.emit(
-            session, outbox_event, type=event_type, aggregate_id=str(order.id), payload=event_payload(order, extra)
-        )
-
-
-def event_payload(order: ServiceOrder, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Ids, codes and states: who may need to hear of it, never what anyone wrote."""
-    return {
-        "order_id": str(order.id),
-        "kind": order.kind,
-        "state": order.state,
-        "channel": order.channel,
-        "menu_item_id": str(order.menu_item_id) if order.menu_item_id else None,
-        "resident_id": str(order.resident_id) if order.resident_id else None,
-        "placed_by": order.placed_by,
-        "assignee_id": order.assignee_id,
-        "dispatch_mode": order.dispatch_mode,
-        "stars": order.stars,
-        "escalation_level": order.escalation_level,
-        "grid_code": order.grid_code,
-        "community_code": order.community_code,
-        "street_code": order.street_code,
-        **(extra or {}),
-    }
+    if (event_type := event or events.EVENTS.get(action)) is not None:
+        await events.order_event(session, event_type, order, extra)
 
 
 async def record_system(

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, false, func, or_, select
+from sqlalchemy import Integer, and_, false, func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import PointEntry, ServiceOrder
-from services.orders.schemas import (
+from services.orders.points import access
+from services.orders.points.schemas import (
     Board,
     BoardEntry,
     LedgerEntry,
@@ -27,10 +27,10 @@ from services.orders.schemas import (
     PointsStats,
     PointsStatsRow,
 )
-from services.orders.scope import community_of
 from shared.errors import ValidationFailed
 from shared.periods import CHINA, month_bounds, sql_month, year_bounds
-from shared.scope import any_of, area_conditions, place_column
+from shared.places import community_of, street_of
+from shared.scope import area_conditions, place_column
 from shared.security import Principal
 
 # How the resident's stars weigh the menu item's base points.
@@ -90,8 +90,8 @@ async def credit(
             points=points,
             base=points,
             grid_code=grid_code,
-            community_code=grid_code[:12],
-            street_code=grid_code[:9],
+            community_code=community_of(grid_code),
+            street_code=street_of(grid_code),
             earned_at=at,
         )
         .on_conflict_do_nothing()
@@ -116,28 +116,8 @@ def period_bounds(period: str | None, today: datetime) -> tuple[str, datetime, d
         raise ValidationFailed.on("period", "a month (2026-11) or a year (2026)") from exc
 
 
-# -- who may see which boards ------------------------------------------------------------------
-
-
-def _grid_places(principal: Principal) -> list[str]:
-    grids = [code for role in ("grid_worker", "party_member", "volunteer") for code in principal.places_of(role)]
-    if principal.has_role("resident") and principal.grid_code:
-        grids.append(principal.grid_code)
-    return grids
-
-
-def board_scope(principal: Principal, *, community: Any) -> ColumnElement[bool]:
-    """Honour rolls are open within a community: to anyone who lives or serves in it, its staff,
-    and the street above it."""
-    conditions: list[Any]
-    conditions, _ = area_conditions(principal, street=col(PointEntry.street_code), community=community)
-    if not principal.machine and (grids := _grid_places(principal)):
-        conditions.append(any_of(community, sorted({community_of(g) for g in grids})))
-    return or_(*conditions) if conditions else false()
-
-
 def default_place(principal: Principal, level: str) -> str | None:
-    grids = _grid_places(principal)
+    grids = access.grid_places(principal)
     if level == "grid":
         return grids[0] if grids else None
     if communities := principal.places_of("community_staff"):
@@ -167,7 +147,7 @@ async def leaderboard(
                 place == code,
                 col(PointEntry.earned_at) >= start,
                 col(PointEntry.earned_at) < end,
-                board_scope(principal, community=col(PointEntry.community_code)),
+                access.board_scope(principal, community=col(PointEntry.community_code)),
             )
             .group_by(col(PointEntry.account_id))
             .order_by(total.desc(), col(PointEntry.account_id))
@@ -245,7 +225,7 @@ async def pioneers(
         col(o.assignee_id).is_not(None),
         col(o.accepted_at) >= start,
         col(o.accepted_at) < end,
-        board_scope(principal, community=col(o.community_code)).self_group(),
+        access.board_scope(principal, community=col(o.community_code)).self_group(),
     ]
     if community_code:
         conditions.append(col(o.community_code) == community_code)

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.orders import queries
 from services.orders.models import OrderPhoto, ServiceOrder
-from services.orders.schemas import PhotoPublic
+from services.orders.orders import queries
+from services.orders.orders.schemas import PhotoPublic
 from shared import photos
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.security import Principal

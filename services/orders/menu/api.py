@@ -5,25 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from services.orders import menu
-from services.orders.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate, MenuPage
+from services.orders.menu import service as menu
+from services.orders.menu.access import Anyone, Keeper
+from services.orders.menu.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate, MenuPage
 from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.security import ROLES, Principal, allow
+from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
-
-Anyone = Annotated[Principal, Depends(allow(*ROLES, machine_scopes=("orders:read",)))]
-Keeper = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
 
 
 @router.get("", response_model=MenuPage, responses=problem_responses(401, 403, 422))
 async def read_menu(
     principal: Anyone,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     include_inactive: Annotated[bool, Query(description="staff: also items taken off the menu")] = False,
 ) -> MenuPage:
     """The menu of the caller's community: what may be ordered, and what the community must not do."""

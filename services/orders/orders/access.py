@@ -1,4 +1,9 @@
-"""Who sees which orders (ARCHITECTURE.md "data scope"), as SQL conditions.
+"""Who may do what with orders: the role aliases of the routes, and who sees which orders
+(docs/ARCHITECTURE.md "data scope") as SQL conditions, together.
+
+Who may dispatch an order (派单): the ``Manager`` roles (community staff, street admins) may call the
+route, and of the orders they see only those ``managed`` by them (their community's or their street's)
+may be dispatched, rejected or given a return visit.
 
 - street admins and integration clients: their street; community staff: their community;
 - grid workers: the orders of their grids;
@@ -10,26 +15,53 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from sqlalchemy import ColumnElement, String, and_, any_, false, literal, or_
+from fastapi import Depends
+from sqlalchemy import ColumnElement, String, and_, any_, false, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import ServiceOrder
 from shared.scope import any_of, area_conditions
-from shared.security import Principal
+from shared.security import Principal, allow
 
 TAKER_ROLES = ("party_member", "volunteer")
 # Roles that see every order of their places (what they place, take or are assigned lies inside them).
 AREA_ROLES = frozenset({"street_admin", "community_staff"})
 
+# -- the role aliases: who may call each route --------------------------------------------------
 
-def community_of(grid_code: str) -> str:
-    return grid_code[:12]
+READ_SCOPES = ("orders:read",)
+Placer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff", machine_scopes=("open311",)))]
+Withdrawer = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
+Reader = Annotated[
+    Principal,
+    Depends(
+        allow(
+            "resident",
+            "grid_worker",
+            "party_member",
+            "volunteer",
+            "building_head",
+            "community_staff",
+            "street_admin",
+            machine_scopes=READ_SCOPES,
+        )
+    ),
+]
+# Who may dispatch, reject and record return visits (of the orders they manage: ``managed``).
+Manager = Annotated[Principal, Depends(allow("community_staff", "street_admin"))]
+Taker = Annotated[
+    Principal, Depends(allow("party_member", "volunteer", "grid_worker", "building_head", "community_staff"))
+]
+Rater = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
+Analyst = Annotated[
+    Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("orders:read", "stats:read")))
+]
 
 
-def street_of(grid_code: str) -> str:
-    return grid_code[:9]
+# -- the scope conditions: which orders they see ------------------------------------------------
 
 
 def pool(principal: Principal) -> ColumnElement[bool]:
@@ -74,3 +106,11 @@ def managed(principal: Principal) -> ColumnElement[bool]:
         principal, street=col(ServiceOrder.street_code), community=col(ServiceOrder.community_code)
     )
     return or_(*conditions) if conditions else false()
+
+
+async def is_managed(session: AsyncSession, principal: Principal, order: ServiceOrder) -> bool:
+    """Whether the caller runs the order's place (``managed``): who may dispatch, reject it or record
+    its return visit."""
+    return (
+        await session.scalar(select(col(ServiceOrder.id)).where(col(ServiceOrder.id) == order.id, managed(principal)))
+    ) is not None

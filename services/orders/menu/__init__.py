@@ -1,0 +1,1 @@
+"""The service menu (服务清单) of each community."""
