@@ -1,15 +1,17 @@
 """Who may do what with orders: the role aliases of the routes, and who sees which orders
 (docs/ARCHITECTURE.md "data scope") as SQL conditions, together.
 
-Who may dispatch an order (派单): the ``Manager`` roles (community staff, street admins) may call the
-route, and of the orders they see only those ``managed`` by them (their community's or their street's)
-may be dispatched, rejected or given a return visit.
+Who sees which orders (``visible``):
 
 - street admins and integration clients: their street; community staff: their community;
 - grid workers: the orders of their grids;
 - party members and volunteers: orders assigned to them, and grab-mode orders of the grids where
   they may grab (open ones to take, taken ones to see who was faster);
 - residents: their own orders; anyone: the orders they placed.
+
+Who may dispatch an order (派单): the ``Manager`` roles (community staff, street admins) may call the
+route, and of the orders they see only those ``managed`` by them (their community's or their street's,
+``is_managed``) may be dispatched, rejected or given a return visit.
 """
 
 from __future__ import annotations
