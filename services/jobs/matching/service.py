@@ -246,10 +246,7 @@ async def seekers_for(
     values = dict(row._mapping)
     now = values.pop("now")
     posting = PostingFacts.of(values)
-    if not (
-        posting.community_code in principal.places_of("community_staff")
-        or posting.street_code in principal.places_of("street_admin")
-    ):
+    if not principal.manages(posting.community_code):
         raise Forbidden("only the posting's community staff or street admins match seekers to it")
     places = [code for code in (posting.grid_code, posting.community_code, posting.street_code) if code]
     where = [

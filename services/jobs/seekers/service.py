@@ -37,11 +37,7 @@ def scope(principal: Principal) -> Any:
 
 def helps(principal: Principal, home: ResidentHome) -> bool:
     """Staff of the resident's community, admins of their street, the worker of their grid."""
-    return (
-        home.community_code in principal.places_of("community_staff")
-        or home.street_code in principal.places_of("street_admin")
-        or home.grid_code in principal.places_of("grid_worker")
-    )
+    return principal.manages(home.community_code) or home.grid_code in principal.places_of("grid_worker")
 
 
 def own_home(principal: Principal) -> ResidentHome:

@@ -44,8 +44,7 @@ async def create(*, session: AsyncSession, principal: Principal, item_in: MenuIt
     community = item_in.community_code or (communities[0] if len(communities) == 1 else None)
     if community is None:
         raise ValidationFailed.on("community_code", "say which community's menu")
-    streets = principal.places_of("street_admin")
-    if community not in communities and street_of(community) not in streets:
+    if not principal.manages(community):
         raise NotFound("no such community in your scope")
     exists = await session.scalar(
         select(col(MenuItem.id)).where(col(MenuItem.community_code) == community, col(MenuItem.name) == item_in.name)
