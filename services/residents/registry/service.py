@@ -1,5 +1,5 @@
-"""Rules of the registry: who sees which resident (in the SQL), personal data kept encrypted and shown
-masked, reveals audited, minors with a guardian, and search by name, pinyin, phone or ID number."""
+"""Rules of the registry: personal data kept encrypted and shown masked, minors with a guardian, search by
+name, pinyin, phone or ID number, and the registry's figures (who sees which resident is ``access``)."""
 
 from __future__ import annotations
 
@@ -8,95 +8,41 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, false, or_, select, tuple_
+from sqlalchemy import Select, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.residents import people
-from services.residents.models import Building, Compound, Household, Resident, RevealAudit, Tag, outbox_event
-from services.residents.schemas import (
-    BuildingCreate,
-    CompoundCreate,
-    HouseholdCreate,
-    HouseholdPublic,
+from services.residents.models import Building, Household, Resident, Tag, outbox_event
+from services.residents.registry.access import (
+    SENSITIVE_TAGS,
+    household_scope,
+    may_write,
+    resident_scope,
+    sees_sensitive,
+    visible_tags,
+)
+from services.residents.registry.schemas import (
+    PlaceResidents,
     ResidentCreate,
     ResidentPlace,
     ResidentPublic,
+    ResidentStats,
     ResidentSummary,
     ResidentUpdate,
-    RevealRecord,
     TagPublic,
 )
 from services.residents.vocab import STANDARD_TAGS
 from shared import outbox
-from shared.context import current_request_id
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.pii import PiiCipher, mask_id_number, mask_phone
-from shared.scope import any_of
+from shared.places import GroupBy, community_of
+from shared.scope import any_of, place_column, place_scope
 from shared.security import Principal
 
 ID_FIELD, PHONE_FIELD = "id_number", "phone"
 GUARDIAN_AGE, ADULT_AGE = 14, 18
-SENSITIVE_TAGS = frozenset(code for code, (_, sensitive) in STANDARD_TAGS.items() if sensitive)
-# Roles that need sensitive tags (health, minors, hardship): the community's staff and the grid's worker.
-SENSITIVE_READERS = ("community_staff", "grid_worker")
-REVEALERS = ("community_staff", "grid_worker")
-
-
-def _place_scope(principal: Principal, *, street: Any, community: Any, grid: Any, household: Any) -> Any:
-    """Rows in the caller's street (admins, integration clients), community (staff), grids (grid
-    workers), and for a resident their own household."""
-    conditions = []
-    if principal.machine:
-        return street == principal.street_code if principal.street_code else false()
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(street, streets))
-    if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(community, communities))
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(grid, grids))
-    if principal.has_role("resident") and principal.household_id:
-        conditions.append(household == uuid.UUID(principal.household_id))
-    return or_(*conditions) if conditions else false()
-
-
-def resident_scope(principal: Principal) -> Any:
-    return _place_scope(
-        principal,
-        street=col(Resident.street_code),
-        community=col(Resident.community_code),
-        grid=col(Resident.grid_code),
-        household=col(Resident.household_id),
-    )
-
-
-def household_scope(principal: Principal) -> Any:
-    return _place_scope(
-        principal,
-        street=col(Household.street_code),
-        community=col(Household.community_code),
-        grid=col(Household.grid_code),
-        household=col(Household.id),
-    )
-
-
-def may_write(principal: Principal, grid_code: str) -> bool:
-    """Staff of the community, or the grid's grid worker, keep a resident's record."""
-    return grid_code[:12] in principal.places_of("community_staff") or grid_code in principal.places_of("grid_worker")
-
-
-def may_reveal(principal: Principal, resident: Resident) -> str | None:
-    """The role under which the caller may reveal this resident's data, if any."""
-    if resident.community_code in principal.places_of("community_staff"):
-        return "community_staff"
-    if resident.grid_code in principal.places_of("grid_worker"):
-        return "grid_worker"
-    return None
-
-
-def sees_sensitive(principal: Principal) -> bool:
-    return not principal.machine and principal.has_role(*SENSITIVE_READERS)
 
 
 def summary_of(resident: Resident, principal: Principal) -> ResidentSummary:
@@ -113,10 +59,6 @@ def _values(resident: Resident, principal: Principal) -> dict[str, Any]:
     values["phone"] = resident.phone_masked
     values["tags"] = visible_tags(resident.tags, principal)
     return values
-
-
-def visible_tags(tags: list[str], principal: Principal) -> list[str]:
-    return list(tags) if sees_sensitive(principal) else [t for t in tags if t not in SENSITIVE_TAGS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +88,7 @@ def seal(pii: PiiCipher, id_number: people.IdNumber, phone: str | None) -> Seale
     )
 
 
-def _checked_phone(raw: str | None) -> str | None:
+def checked_phone(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     try:
@@ -173,7 +115,7 @@ async def _check_tags(session: AsyncSession, tags: list[str], community_code: st
     return sorted(set(tags))
 
 
-async def _visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
+async def visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
     household = await session.scalar(
         select(Household).where(col(Household.id) == household_id, household_scope(principal))
     )
@@ -197,14 +139,14 @@ async def _check_guardian(
 
 
 async def create(*, session: AsyncSession, pii: PiiCipher, principal: Principal, body: ResidentCreate) -> Resident:
-    household = await _visible_household(session, principal, body.household_id)
+    household = await visible_household(session, principal, body.household_id)
     if not may_write(principal, household.grid_code):
         raise Forbidden("only the community's staff or the grid's worker register residents")
     try:
         id_number = people.check_id_number(body.id_number)
     except people.InvalidValue as exc:
         raise ValidationFailed.on(ID_FIELD, str(exc)) from exc
-    sealed = seal(pii, id_number, _checked_phone(body.phone))
+    sealed = seal(pii, id_number, checked_phone(body.phone))
     if await session.scalar(select(col(Resident.id)).where(col(Resident.id_number_index) == sealed.id_number_index)):
         raise Conflict("a resident with this ID number is already registered")
     if body.residence_type == "relocated" and not body.origin_township:
@@ -268,7 +210,7 @@ async def update(
             raise ValidationFailed.on(required, "this field cannot be emptied")
     moved_from = None
     if (household_id := values.pop("household_id", None)) and household_id != resident.household_id:
-        target = await _visible_household(session, principal, household_id)
+        target = await visible_household(session, principal, household_id)
         if not may_write(principal, target.grid_code):
             raise Forbidden("you may move residents only into households you keep")
         moved_from = resident.grid_code
@@ -279,7 +221,7 @@ async def update(
             target.street_code,
         )
     if "phone" in values:
-        phone = _checked_phone(values.pop("phone"))
+        phone = checked_phone(values.pop("phone"))
         resident.phone_encrypted = pii.encrypt(phone, field=PHONE_FIELD) if phone else None
         resident.phone_index = pii.blind_index(phone, field=PHONE_FIELD) if phone else None
         resident.phone_masked = mask_phone(phone) if phone else None
@@ -390,67 +332,7 @@ async def search(
     return [summary_of(r, principal) for r in items], next_cursor
 
 
-# -- reveal and its audit --------------------------------------------------------------------
-
-
-async def reveal(
-    *,
-    session: AsyncSession,
-    pii: PiiCipher,
-    principal: Principal,
-    resident_id: uuid.UUID,
-    fields: list[str],
-    purpose: str,
-) -> dict[str, str | None]:
-    resident = await get(session=session, principal=principal, resident_id=resident_id)
-    role = may_reveal(principal, resident)
-    if role is None:
-        raise Forbidden("only the community's staff or the grid's worker may reveal personal data")
-    wanted = sorted(set(fields))
-    session.add(
-        RevealAudit(
-            account_id=principal.sub,
-            role=role,
-            resident_id=resident.id,
-            fields=wanted,
-            purpose=purpose,
-            request_id=current_request_id(),
-            community_code=resident.community_code,
-            street_code=resident.street_code,
-        )
-    )
-    await session.flush()
-    revealed: dict[str, str | None] = {}
-    if ID_FIELD in wanted:
-        revealed[ID_FIELD] = pii.decrypt(resident.id_number_encrypted, field=ID_FIELD)
-    if PHONE_FIELD in wanted:
-        revealed[PHONE_FIELD] = (
-            pii.decrypt(resident.phone_encrypted, field=PHONE_FIELD) if resident.phone_encrypted else None
-        )
-    return revealed
-
-
-async def reveal_audit(
-    *, session: AsyncSession, principal: Principal, resident_id: uuid.UUID | None, limit: int, cursor: str | None
-) -> tuple[list[RevealRecord], str | None]:
-    """The audit of the caller's communities (staff) or streets (admins), newest first."""
-    conditions = []
-    if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(col(RevealAudit.community_code), communities))
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(col(RevealAudit.street_code), streets))
-    statement = select(RevealAudit).where(or_(*conditions) if conditions else false())
-    if resident_id is not None:
-        statement = statement.where(col(RevealAudit.resident_id) == resident_id)
-    if cursor:
-        (after,) = decode_cursor(cursor, (int,))
-        statement = statement.where(col(RevealAudit.id) < after)
-    rows = (await session.scalars(statement.order_by(col(RevealAudit.id).desc()).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda r: (r.id,))
-    return [RevealRecord.model_validate(r, from_attributes=True) for r in items], next_cursor
-
-
-# -- catalogue, places, and the gateway's lookups ---------------------------------------------
+# -- the tag catalogue, the gateway's lookup, the statistics ---------------------------------
 
 
 async def tags(*, session: AsyncSession, principal: Principal) -> list[TagPublic]:
@@ -458,7 +340,9 @@ async def tags(*, session: AsyncSession, principal: Principal) -> list[TagPublic
         TagPublic(code=code, name=name, sensitive=sensitive, local=False)
         for code, (name, sensitive) in STANDARD_TAGS.items()
     ]
-    communities = list(principal.places_of("community_staff")) + [g[:12] for g in principal.places_of("grid_worker")]
+    communities = list(principal.places_of("community_staff")) + [
+        community_of(g) for g in principal.places_of("grid_worker")
+    ]
     local = (await session.scalars(select(Tag).where(any_of(col(Tag.community_code), communities)))).all()
     items += [TagPublic(code=t.code, name=t.name, sensitive=t.sensitive, local=True) for t in local]
     return items
@@ -471,7 +355,7 @@ async def lookup(
     if (phone is None) == (resident_id is None):
         raise ValidationFailed.on("phone", "give a phone or a resident_id")
     if phone is not None:
-        condition = col(Resident.phone_index) == pii.blind_index(_checked_phone(phone) or "", field=PHONE_FIELD)
+        condition = col(Resident.phone_index) == pii.blind_index(checked_phone(phone) or "", field=PHONE_FIELD)
     else:
         condition = col(Resident.id) == resident_id
     row = (
@@ -487,118 +371,41 @@ async def lookup(
     return ResidentPlace(resident_id=row[0], household_id=row[1], grid_code=row[2])
 
 
-async def household_with_residents(
-    *, session: AsyncSession, principal: Principal, household_id: uuid.UUID
-) -> HouseholdPublic:
-    household = await _visible_household(session, principal, household_id)
-    residents = (
-        await session.scalars(
-            select(Resident)
-            .where(col(Resident.household_id) == household.id, resident_scope(principal))
-            .order_by(col(Resident.relation) != "head", col(Resident.birth_date))
+async def resident_stats(*, session: AsyncSession, principal: Principal, group_by: GroupBy) -> ResidentStats:
+    """Residents per place by residence type and by tag: aggregates only, sensitive tags counted, never
+    listed by person."""
+    place = place_column(
+        group_by, street=col(Resident.street_code), community=col(Resident.community_code), grid=col(Resident.grid_code)
+    )
+    scope = place_scope(
+        principal,
+        street=col(Resident.street_code),
+        community=col(Resident.community_code),
+        grid=col(Resident.grid_code),
+    )
+    by_type = (
+        await session.execute(
+            select(place, col(Resident.residence_type), func.count())
+            .where(scope)
+            .group_by(place, col(Resident.residence_type))
         )
     ).all()
-    return await household_public(session, household, [summary_of(r, principal) for r in residents])
-
-
-async def household_public(
-    session: AsyncSession, household: Household, residents: list[ResidentSummary]
-) -> HouseholdPublic:
-    """A household as answered, with the compound its building belongs to (other services target
-    notices and committees by compound)."""
-    compound_id = await session.scalar(
-        select(col(Building.compound_id)).where(col(Building.id) == household.building_id)
-    )
-    return HouseholdPublic.model_validate(
-        {**household.model_dump(), "compound_id": compound_id, "residents": residents}
-    )
-
-
-def _compound_scope(principal: Principal) -> Any:
-    """Compounds of the caller's street (admins, integration clients), community (staff), or the
-    communities of their grids and home: the names of places are no secret to those who live there."""
-    if principal.machine:
-        return col(Compound.street_code) == principal.street_code if principal.street_code else false()
-    conditions = []
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(col(Compound.street_code), streets))
-    communities = set(principal.places_of("community_staff"))
-    communities |= {code[:12] for code in principal.places_of("grid_worker")}
-    if principal.has_role("resident") and principal.grid_code:
-        communities.add(principal.grid_code[:12])
-    if communities:
-        conditions.append(any_of(col(Compound.community_code), sorted(communities)))
-    return or_(*conditions) if conditions else false()
-
-
-async def get_compound(*, session: AsyncSession, principal: Principal, compound_id: uuid.UUID) -> Compound:
-    compound = await session.scalar(select(Compound).where(col(Compound.id) == compound_id, _compound_scope(principal)))
-    if compound is None:
-        raise NotFound(f"no compound {compound_id} in your scope")
-    return compound
-
-
-# -- places staff add by hand (imports add them too) ------------------------------------------
-
-
-def _community_staff_of(principal: Principal, community_code: str) -> None:
-    if community_code not in principal.places_of("community_staff"):
-        raise NotFound(f"no community {community_code} you keep")
-
-
-async def create_compound(*, session: AsyncSession, principal: Principal, body: CompoundCreate) -> Compound:
-    _community_staff_of(principal, body.community_code)
-    if await session.scalar(
-        select(col(Compound.id)).where(
-            col(Compound.community_code) == body.community_code, col(Compound.name) == body.name
+    tag = func.unnest(col(Resident.tags)).table_valued("tag").render_derived()
+    by_tag = (
+        await session.execute(
+            select(place, tag.c.tag, func.count())
+            .select_from(Resident)
+            .join(tag, true())
+            .where(scope)
+            .group_by(place, tag.c.tag)
         )
-    ):
-        raise Conflict(f"the community already has a compound named {body.name}")
-    compound = Compound(name=body.name, community_code=body.community_code, street_code=body.community_code[:9])
-    session.add(compound)
-    await session.flush()
-    return compound
-
-
-async def create_building(*, session: AsyncSession, principal: Principal, body: BuildingCreate) -> Building:
-    compound = await session.get(Compound, body.compound_id)
-    if compound is None or compound.community_code not in principal.places_of("community_staff"):
-        raise NotFound(f"no compound {body.compound_id} you keep")
-    if body.grid_code[:12] != compound.community_code:
-        raise ValidationFailed.on("grid_code", "the grid is not in the compound's community")
-    if await session.scalar(
-        select(col(Building.id)).where(col(Building.compound_id) == compound.id, col(Building.name) == body.name)
-    ):
-        raise Conflict(f"the compound already has a building named {body.name}")
-    building = Building(**body.model_dump(), community_code=compound.community_code, street_code=compound.street_code)
-    session.add(building)
-    await session.flush()
-    return building
-
-
-async def create_household(*, session: AsyncSession, principal: Principal, body: HouseholdCreate) -> Household:
-    building = await session.get(Building, body.building_id)
-    if building is None or not may_write(principal, building.grid_code):
-        raise NotFound(f"no building {body.building_id} you keep")
-    if await session.scalar(
-        select(col(Household.id)).where(
-            col(Household.building_id) == building.id,
-            col(Household.unit) == body.unit,
-            col(Household.room) == body.room,
-        )
-    ):
-        raise Conflict("that flat is already a household")
-    compound = await session.get(Compound, building.compound_id)
-    assert compound is not None
-    household = Household(
-        building_id=building.id,
-        unit=body.unit,
-        room=body.room,
-        address=f"{compound.name}{building.name}{body.unit}{body.room}",
-        grid_code=building.grid_code,
-        community_code=building.community_code,
-        street_code=building.street_code,
-    )
-    session.add(household)
-    await session.flush()
-    return household
+    ).all()
+    found: dict[str, PlaceResidents] = {}
+    for code, residence_type, count in by_type:
+        row = found.setdefault(code, PlaceResidents(place_code=code, residents=0, by_residence_type={}, by_tag={}))
+        row.residents += count
+        row.by_residence_type[residence_type] = count
+    for code, name, count in by_tag:
+        if code in found:
+            found[code].by_tag[name] = count
+    return ResidentStats(group_by=group_by, items=[found[code] for code in sorted(found)])

@@ -1,15 +1,15 @@
+"""What goes in and out of the registry: residents, tags, the gateway's lookup and the statistics."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.residents.vocab import Employment, Gender, Relation, ResidenceType
 from shared.pagination import Page
-
-RevealField = Literal["phone", "id_number"]
+from shared.places import GroupBy
 
 
 class ResidentCreate(BaseModel):
@@ -74,93 +74,11 @@ class ResidentPublic(ResidentSummary):
 ResidentPage = Page[ResidentSummary]
 
 
-class RevealRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    fields: list[RevealField] = Field(min_length=1, max_length=2)
-    purpose: str = Field(min_length=4, max_length=200, description="why the clear value is needed (audited)")
-
-
-class Revealed(BaseModel):
-    phone: str | None = None
-    id_number: str | None = None
-
-
-class RevealRecord(BaseModel):
-    id: int
-    at: datetime
-    account_id: str
-    role: str
-    resident_id: uuid.UUID
-    fields: list[str]
-    purpose: str
-    request_id: str | None
-
-
-RevealPage = Page[RevealRecord]
-
-
 class TagPublic(BaseModel):
     code: str
     name: str
     sensitive: bool
     local: bool
-
-
-class CompoundCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(min_length=1, max_length=100)
-    community_code: str = Field(pattern=r"^\d{12}$")
-
-
-class CompoundPublic(BaseModel):
-    id: uuid.UUID
-    name: str
-    community_code: str
-    street_code: str
-
-
-class BuildingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    compound_id: uuid.UUID
-    name: str = Field(min_length=1, max_length=50, description="e.g. 3号楼")
-    grid_code: str = Field(pattern=r"^\d{15}$", description="the grid the building lies in")
-    floors: int | None = Field(default=None, ge=1, le=200)
-    units: int | None = Field(default=None, ge=1, le=50)
-
-
-class BuildingPublic(BaseModel):
-    id: uuid.UUID
-    compound_id: uuid.UUID
-    name: str
-    floors: int | None
-    units: int | None
-    grid_code: str
-    community_code: str
-    street_code: str
-
-
-class HouseholdCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    building_id: uuid.UUID
-    unit: str = Field(min_length=1, max_length=20, description="e.g. 2单元")
-    room: str = Field(min_length=1, max_length=20, description="e.g. 501")
-
-
-class HouseholdPublic(BaseModel):
-    id: uuid.UUID
-    building_id: uuid.UUID
-    compound_id: uuid.UUID = Field(description="the compound (小区) of the household's building")
-    unit: str
-    room: str
-    address: str
-    grid_code: str
-    community_code: str
-    street_code: str
-    residents: list[ResidentSummary] = Field(default_factory=list)
 
 
 class ResidentLookup(BaseModel):
@@ -178,14 +96,15 @@ class ResidentPlace(BaseModel):
     grid_code: str
 
 
-class ImportError_(BaseModel):
-    row: int
-    column: str
-    reason: str
+class PlaceResidents(BaseModel):
+    place_code: str
+    residents: int
+    by_residence_type: dict[str, int] = Field(
+        description="registered 户籍, permanent 常住, floating 流动, relocated 易地搬迁"
+    )
+    by_tag: dict[str, int] = Field(description="residents with each tag (a resident may have several)")
 
 
-class ImportReport(BaseModel):
-    dry_run: bool
-    rows: int
-    created: int = Field(description="residents written (0 on a dry run or when any row is bad)")
-    errors: list[ImportError_]
+class ResidentStats(BaseModel):
+    group_by: GroupBy
+    items: list[PlaceResidents]

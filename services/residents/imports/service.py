@@ -18,28 +18,22 @@ from sqlalchemy.dialects.postgresql import BYTEA
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.residents import people, service
+from services.residents import people
+from services.residents.imports.access import community_for
+from services.residents.imports.schemas import ImportError_, ImportReport
+from services.residents.imports.sheets import RowError, SheetRow, read_sheet, write_sheet
 from services.residents.models import Building, Compound, Household, Resident, Tag
-from services.residents.schemas import ImportError_, ImportReport
-from services.residents.sheets import RowError, SheetRow, read_sheet, write_sheet
+from services.residents.registry import service as registry
+from services.residents.registry.access import resident_scope, visible_tags
 from services.residents.vocab import EMPLOYMENT, GENDERS, RELATIONS, RESIDENCE_TYPES, STANDARD_TAGS
-from shared.errors import Forbidden, ValidationFailed
+from shared.errors import ValidationFailed
 from shared.pii import PiiCipher
+from shared.places import community_of, street_of
 from shared.scope import any_of
 from shared.security import Principal
 
 ID_COLUMN, PLACE_COLUMN = "身份证号", "楼栋"
 ADULT_RELATIONS = ("head", "spouse", "parent", "grandparent", "sibling", "other")
-
-
-def community_for(principal: Principal, community_code: str | None) -> str:
-    """The one community an import goes into: the staff member's own (named when they have several)."""
-    communities = principal.places_of("community_staff")
-    if community_code is None and len(communities) == 1:
-        return communities[0]
-    if community_code is None or community_code not in communities:
-        raise Forbidden("imports go into a community you are staff of (name it with community_code)")
-    return community_code
 
 
 async def import_sheet(
@@ -80,7 +74,7 @@ class _Plan:
 
     def __init__(self, community: str, pii: PiiCipher) -> None:
         self.community = community
-        self.street = community[:9]
+        self.street = street_of(community)
         self.pii = pii
         self.compounds: dict[str, uuid.UUID] = {}
         self.buildings: dict[tuple[uuid.UUID, str], tuple[uuid.UUID, str]] = {}  # → (id, grid)
@@ -124,7 +118,7 @@ class _Plan:
             if row.grid_code is None:
                 errors.append(RowError(row.row, PLACE_COLUMN, "a new building needs its grid (网格编码)"))
                 return
-            if row.grid_code[:12] != self.community:
+            if community_of(row.grid_code) != self.community:
                 errors.append(RowError(row.row, "网格编码", "the grid is not in this community"))
                 return
             building = self.buildings[(compound_id, row.building)] = (uuid.uuid4(), row.grid_code)
@@ -162,7 +156,7 @@ class _Plan:
         self.local_tags |= {t for t in row.tags if t not in self.known_tags}
 
     async def check_registered(self, session: AsyncSession, rows: Sequence[SheetRow], errors: list[RowError]) -> None:
-        indexes = {self.pii.blind_index(row.id_number, field=service.ID_FIELD): row.row for row in rows}
+        indexes = {self.pii.blind_index(row.id_number, field=registry.ID_FIELD): row.row for row in rows}
         taken = (
             await session.scalars(
                 select(col(Resident.id_number_index)).where(
@@ -178,10 +172,10 @@ class _Plan:
         today = datetime.now(UTC).date()
         adults: dict[uuid.UUID, uuid.UUID] = {}
         for row in rows:
-            if row.row in self.household_of and people.age_on(row.birth_date, today) >= service.ADULT_AGE:
+            if row.row in self.household_of and people.age_on(row.birth_date, today) >= registry.ADULT_AGE:
                 adults.setdefault(self.household_of[row.row][0], self.ids[row.row])
         for row in rows:
-            if row.row not in self.household_of or people.age_on(row.birth_date, today) >= service.GUARDIAN_AGE:
+            if row.row not in self.household_of or people.age_on(row.birth_date, today) >= registry.GUARDIAN_AGE:
                 continue
             guardian = adults.get(self.household_of[row.row][0])
             if guardian is None:
@@ -216,7 +210,7 @@ class _Plan:
         events = []
         for row in rows:
             household, grid = self.household_of[row.row]
-            sealed = service.seal(
+            sealed = registry.seal(
                 self.pii, people.IdNumber(value=row.id_number, birth_date=row.birth_date, gender=row.gender), row.phone
             )
             pinyin, initials = people.name_keys(row.name)
@@ -277,7 +271,7 @@ async def export_sheet(*, session: AsyncSession, principal: Principal, grid_code
         .join(Household, col(Household.id) == col(Resident.household_id))
         .join(Building, col(Building.id) == col(Household.building_id))
         .join(Compound, col(Compound.id) == col(Building.compound_id))
-        .where(service.resident_scope(principal))
+        .where(resident_scope(principal))
         .order_by(col(Resident.grid_code), col(Household.address), col(Resident.id))
     )
     if grid_code is not None:
@@ -292,7 +286,7 @@ async def export_sheet(*, session: AsyncSession, principal: Principal, grid_code
                 household.unit, household.room, RELATIONS.get(resident.relation, resident.relation),
                 RESIDENCE_TYPES.get(resident.residence_type, resident.residence_type), resident.registered_residence,
                 resident.origin_township, EMPLOYMENT.get(resident.employment or "", None), list(resident.skills),
-                [STANDARD_TAGS.get(t, (t, False))[0] for t in service.visible_tags(resident.tags, principal)],
+                [STANDARD_TAGS.get(t, (t, False))[0] for t in visible_tags(resident.tags, principal)],
                 resident.grid_code,
             ]
         )  # fmt: skip
