@@ -1,6 +1,6 @@
 """The gateway's routing layer: ``/api/v1/<resource>/...`` forwarded to the service that owns it.
 
-Pure ASGI on a pooled aiohttp client, because the hop has a budget (ARCHITECTURE.md: through the
+Pure ASGI on a pooled aiohttp client, because the hop has a budget (docs/ARCHITECTURE.md: through the
 gateway at least 50% of the throughput of calling the service directly): no framework request
 objects, no JSON parsing, the request body read once, small answers read whole and sent in one
 message, large or unsized ones streamed.
@@ -29,7 +29,7 @@ import aiohttp
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
 
-from gateway.circuit import CircuitBreaker
+from gateway.routing.circuit import CircuitBreaker
 from shared.context import current_request_id
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
 from shared.events import EVENTS_PATH

@@ -32,7 +32,7 @@ from sqlmodel import col
 from standardwebhooks.webhooks import Webhook
 
 from gateway.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from gateway.schemas import (
+from gateway.webhooks.schemas import (
     AttemptPublic,
     DeliveryPage,
     DeliveryPublic,

@@ -1,5 +1,5 @@
 """The login flows: password, SMS one-time code, WeChat mini-program, refresh, logout, and the
-client-credentials grant of integration clients. Rules only; the endpoints are in ``api``."""
+client-credentials grant of integration clients. Rules only; the endpoints are in ``auth.api``."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gateway import passwords, principals
+from gateway.auth import passwords
+from gateway.auth.claims import claims_for
+from gateway.auth.tokens import IssuedPair, token_hash
+from gateway.clients import INTERNAL_SCOPE
 from gateway.context import GatewayContext
 from gateway.models import Account, IntegrationClient, SmsCode, WechatBindTicket, WechatIdentity
-from gateway.tokens import IssuedPair, token_hash
-from gateway.upstream import INTERNAL_SCOPE
 from shared.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
 from shared.pii import is_mainland_mobile
 
@@ -62,7 +63,7 @@ async def _find_account(session: AsyncSession, context: GatewayContext, login: s
 
 
 async def issue_pair(session: AsyncSession, context: GatewayContext, account: Account) -> IssuedPair:
-    claims = await principals.claims_for(session, context, account)
+    claims = await claims_for(session, context, account)
     access = context.issuer.access_token(str(account.id), claims)
     refresh = await context.issuer.start_family(session, account.id)
     return IssuedPair(access, refresh, context.issuer.access_ttl)
@@ -190,7 +191,7 @@ async def refresh(*, session: AsyncSession, context: GatewayContext, refresh_tok
     account = await session.get(Account, account_id)
     if account is None or not account.enabled:
         raise Unauthorized("the account is disabled")
-    claims = await principals.claims_for(session, context, account)
+    claims = await claims_for(session, context, account)
     return IssuedPair(context.issuer.access_token(str(account.id), claims), successor, context.issuer.access_ttl)
 
 

@@ -22,9 +22,9 @@ from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
-from gateway.events import NOTIFY_CHANNEL
+from gateway.events.service import NOTIFY_CHANNEL
 from gateway.models import Notification
-from gateway.schemas import NotificationPage, NotificationPublic
+from gateway.notifications.schemas import NotificationPage, NotificationPublic
 from shared.errors import NotFound
 from shared.pagination import decode_cursor, page_of
 from shared.periodic import Periodic
@@ -35,10 +35,9 @@ HEARTBEAT_SECONDS = 15.0
 
 
 def _account(principal: Principal) -> uuid.UUID:
-    try:
-        return uuid.UUID(principal.sub)
-    except ValueError as exc:
-        raise NotFound("this caller has no inbox") from exc
+    if principal.account_id is None:
+        raise NotFound("this caller has no inbox")
+    return principal.account_id
 
 
 def _mine(principal: Principal) -> Any:

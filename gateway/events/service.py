@@ -7,16 +7,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gateway.context import GatewayDep
+from gateway.clients import Registry
 from gateway.models import (
     Account,
     AccountBinding,
@@ -24,27 +23,11 @@ from gateway.models import (
     Notification,
     WebhookDelivery,
     WebhookEndpoint,
-    inbox_event,
 )
-from gateway.upstream import Registry
-from shared.db import SessionDep
-from shared.errors import problem_responses
-from shared.events import EVENTS_PATH, EventAck, EventIn, SignedEvents, apply_once
-from shared.security import Principal
+from shared.events import EventIn
+from shared.places import community_of
 
-router = APIRouter(tags=["internal"])
-Relay = Annotated[Principal, Depends(SignedEvents())]
 NOTIFY_CHANNEL = "notification"
-
-
-@router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep, context: GatewayDep) -> EventAck:
-    """An event from a service's relay (Standard Webhooks signature), applied once."""
-
-    async def handler(session: AsyncSession, event: EventIn) -> None:
-        await handle(session, event, registry=context.registry)
-
-    return EventAck(status=await apply_once(session, inbox_event, handler, event))
 
 
 # -- who hears of what ------------------------------------------------------------------------------
@@ -135,7 +118,7 @@ async def _notice_readers(session: AsyncSession, payload: dict[str, Any], regist
     else:
         return []
     residents = list((await session.scalars(select(col(Account.id)).where(where))).all())
-    return residents + await _bound(session, ("community_staff",), community or (grid or "")[:12])
+    return residents + await _bound(session, ("community_staff",), community or community_of(grid or ""))
 
 
 async def notify(session: AsyncSession, event: EventIn, registry: Registry | None = None) -> int:

@@ -1,17 +1,20 @@
-"""What the gateway asks the services when it issues a token (ARCHITECTURE.md "Identity"): the grids
-service, which owns the roster, for an account's roles and places; the residents service, which owns
-the registry, for where a resident lives. The gateway signs in to them with an internal machine
-token of its own. A service that cannot be reached means no token, rather than one with stale places."""
+"""Calls to the services' internal endpoints, with an internal machine token of the gateway's own.
+
+What the gateway asks when it issues a token (docs/ARCHITECTURE.md "Identity"): the grids service,
+which owns the roster, for an account's roles and places; the residents service, which owns the
+registry, for where a resident lives. A service that cannot be reached means no token, rather than
+one with stale places. Every service is also asked about its set-aside events (``events.deadletters``)."""
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from fastapi import Depends, Request
 
-from gateway.tokens import TokenIssuer
+from gateway.auth.tokens import TokenIssuer
 from shared.errors import ServiceUnavailable
 from shared.security import MACHINE_AUDIENCE
 
@@ -86,3 +89,12 @@ class Registry(InternalClient):
         body = {"resident_id": resident_id} if resident_id else {"phone": phone}
         answer = await self.call("POST", "/internal/residents/lookup", json=body, missing_ok=True)
         return {key: str(value) for key, value in answer.items()} if answer else None
+
+
+def _internal_clients(request: Request) -> dict[str, InternalClient]:
+    clients: dict[str, InternalClient] = request.app.state.internal_clients
+    return clients
+
+
+# Every configured service's client, by name (built once in the lifespan).
+InternalClientsDep = Annotated[dict[str, InternalClient], Depends(_internal_clients)]

@@ -13,25 +13,20 @@ These routes speak the GeoReport spec, not the platform's conventions: errors ar
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
-from xml.etree import ElementTree
+from typing import Any
 
-import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.responses import Response
 
-from gateway import login
-from gateway.context import GatewayContext, GatewayDep, client_ip
+from gateway.auth import service as auth
+from gateway.context import GatewayContext, client_ip
 from gateway.models import IntegrationClient
-from shared.db import SessionDep
+from gateway.open311.schemas import Open311Error
 from shared.errors import DomainError
-from shared.security import Principal, allow_public
-
-router = APIRouter(prefix="/open311/v2", tags=["open311"], include_in_schema=False)
-Anyone = Annotated[Principal | None, Depends(allow_public())]
+from shared.places import STREET_PATTERN, lies_in
 
 OPEN_STATES = ("placed", "dispatched", "accepted")
 CLOSED_STATES = ("completed", "rated", "cancelled", "rejected")
@@ -39,60 +34,7 @@ ISSUE_CODE = "issue"
 MAX_RESULTS = 1000
 
 
-class Open311Error(Exception):
-    def __init__(self, status: int, description: str) -> None:
-        super().__init__(description)
-        self.status = status
-        self.description = description
-
-
-def _render(fmt: str, root: str, item: str, payload: Any, status: int = 200) -> Response:
-    if fmt == "xml":
-        element = ElementTree.Element(root)
-        for entry in payload if isinstance(payload, list) else [payload]:
-            child = ElementTree.SubElement(element, item)
-            for key, value in entry.items():
-                field = ElementTree.SubElement(child, key)
-                if isinstance(value, list):
-                    for word in value:
-                        ElementTree.SubElement(field, "keyword").text = str(word)
-                elif value is not None:
-                    field.text = str(value).lower() if isinstance(value, bool) else str(value)
-        body = b'<?xml version="1.0" encoding="utf-8"?>' + ElementTree.tostring(element, encoding="utf-8")
-        return Response(body, status_code=status, media_type="text/xml; charset=utf-8")
-    return Response(orjson.dumps(payload), status_code=status, media_type="application/json; charset=utf-8")
-
-
-def _error(fmt: str, error: Open311Error) -> Response:
-    return _render(fmt, "errors", "error", [{"code": error.status, "description": error.description}], error.status)
-
-
-async def on_error(request: Request, exc: Exception) -> Response:
-    """Any Open311 route's refusal, in the spec's error format and the format the path asked for."""
-    assert isinstance(exc, Open311Error)
-    fmt = request.path_params.get("fmt")
-    return _error(fmt if fmt in ("json", "xml") else "json", exc)
-
-
-def _format(fmt: str) -> str:
-    if fmt not in ("json", "xml"):
-        raise Open311Error(404, "format must be json or xml")
-    return fmt
-
-
-async def _form(request: Request) -> dict[str, str]:
-    """Query parameters, and for a POST the form fields (GeoReport posts form-encoded)."""
-    values = dict(request.query_params)
-    if request.method == "POST":
-        try:
-            form = await request.form()
-        except Exception as exc:  # noqa: BLE001 - an unreadable body is the client's
-            raise Open311Error(400, "the body must be application/x-www-form-urlencoded") from exc
-        values.update({key: str(value) for key, value in form.items() if isinstance(value, str)})
-    return values
-
-
-class _Caller:
+class Caller:
     """Calls to the services in a street's name: with a client's own token (from its api_key), or a
     read-only token of the gateway's for the public menu."""
 
@@ -115,13 +57,15 @@ class _Caller:
             raise Open311Error(503, error.detail or error.title) from error
 
 
-async def _client(request: Request, session: AsyncSession, context: GatewayContext, values: dict[str, str]) -> _Caller:
+async def client_caller(
+    request: Request, session: AsyncSession, context: GatewayContext, values: dict[str, str]
+) -> Caller:
     key = values.get("api_key", "")
     client_id, _, secret = key.partition(":")
     if not client_id or not secret:
         raise Open311Error(401, "api_key (client_id:client_secret of an integration client) is required")
     try:
-        token, scopes = await login.client_credentials(
+        token, scopes = await auth.client_credentials(
             session=session, context=context, client_id=client_id, client_secret=secret, scope=None,
             ip=client_ip(request),
         )  # fmt: skip
@@ -131,19 +75,19 @@ async def _client(request: Request, session: AsyncSession, context: GatewayConte
         raise Open311Error(403, "this client may not use Open311")
     client = await session.get(IntegrationClient, client_id)
     assert client is not None  # its credentials were just accepted
-    caller = _Caller(request, context, token, client.street_code)
+    caller = Caller(request, context, token, client.street_code)
     jurisdiction = values.get("jurisdiction_id")
     if jurisdiction and jurisdiction != caller.street:
         raise Open311Error(403, "the api_key belongs to another jurisdiction")
     return caller
 
 
-def _public_caller(request: Request, context: GatewayContext, values: dict[str, str]) -> _Caller:
+def public_caller(request: Request, context: GatewayContext, values: dict[str, str]) -> Caller:
     street = values.get("jurisdiction_id", "")
-    if not (len(street) == 9 and street.isdigit()):
+    if not re.fullmatch(STREET_PATTERN, street):
         raise Open311Error(400, "jurisdiction_id (a 9-digit street code) is required")
     token = context.issuer.machine_token("open311", street, ["orders:read"])
-    return _Caller(request, context, token, street)
+    return Caller(request, context, token, street)
 
 
 def _service(item: dict[str, Any]) -> dict[str, Any]:
@@ -169,38 +113,23 @@ ISSUE_SERVICE = {
 }
 
 
-async def _menu(caller: _Caller) -> list[dict[str, Any]]:
-    menu = await caller.get("orders", "/api/v1/menu") or {"items": []}
-    return [_service(item) for item in menu["items"] if item["allowed"]] + [ISSUE_SERVICE]
+async def menu(caller: Caller) -> list[dict[str, Any]]:
+    answer = await caller.get("orders", "/api/v1/menu") or {"items": []}
+    return [_service(item) for item in answer["items"] if item["allowed"]] + [ISSUE_SERVICE]
 
 
-async def _service_named(caller: _Caller, code: str) -> dict[str, Any]:
-    for service in await _menu(caller):
+async def service_named(caller: Caller, code: str) -> dict[str, Any]:
+    for service in await menu(caller):
         if service["service_code"] == code:
             return service
     raise Open311Error(404, "no such service_code in this jurisdiction")
-
-
-@router.get("/services.{fmt}", summary="GeoReport v2: the street's services")
-async def services(fmt: str, principal: Anyone, request: Request, context: GatewayDep) -> Response:
-    """The street's menu as GeoReport services (public; ``jurisdiction_id`` names the street)."""
-    fmt = _format(fmt)
-    return _render(fmt, "services", "service", await _menu(_public_caller(request, context, await _form(request))))
-
-
-@router.get("/services/{code}.{fmt}", summary="GeoReport v2: one service's definition")
-async def service_definition(code: str, fmt: str, principal: Anyone, request: Request, context: GatewayDep) -> Response:
-    """A service's definition: no extra attributes are asked for."""
-    fmt = _format(fmt)
-    await _service_named(_public_caller(request, context, await _form(request)), code)
-    return _render(fmt, "service_definition", "service", {"service_code": code, "attributes": []})
 
 
 def _status(order: dict[str, Any]) -> str:
     return "open" if order["state"] in OPEN_STATES else "closed"
 
 
-def _request(order: dict[str, Any]) -> dict[str, Any]:
+def as_request(order: dict[str, Any]) -> dict[str, Any]:
     return {
         "service_request_id": order["id"],
         "status": _status(order),
@@ -222,14 +151,8 @@ def _request(order: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@router.post("/requests.{fmt}", summary="GeoReport v2: report a request")
-async def post_request(
-    fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
-) -> Response:
-    """A request becomes an order of the client's street (see the module's text)."""
-    fmt = _format(fmt)
-    values = await _form(request)
-    caller = await _client(request, session, context, values)
+async def place_request(caller: Caller, context: GatewayContext, values: dict[str, str]) -> dict[str, Any]:
+    """A request becomes an order: for the resident whose phone it names, or an ``issue`` in its grid."""
     code = values.get("service_code")
     if not code:
         raise Open311Error(400, "service_code is required")
@@ -241,14 +164,13 @@ async def post_request(
         grid = await _grid_of(caller, values)
         title = "问题反映"
         if code != ISSUE_CODE:
-            title = (await _service_named(caller, code))["service_name"]
+            title = (await service_named(caller, code))["service_name"]
         body.update(kind="issue", title=title, grid_code=grid)
     status, answer = await caller.post("orders", "/api/v1/orders", body)
     if status not in (200, 201):
         detail = "; ".join(e["message"] for e in answer.get("errors") or []) or answer.get("detail") or "refused"
         raise Open311Error(400 if status == 422 else status, str(detail))
-    reply = {"service_request_id": answer["id"], "service_notice": "已受理，社区将尽快派单", "account_id": None}
-    return _render(fmt, "service_requests", "request", [reply], 201)
+    return {"service_request_id": answer["id"], "service_notice": "已受理，社区将尽快派单", "account_id": None}
 
 
 async def _resident_by_phone(context: GatewayContext, phone: str | None, street: str) -> dict[str, str] | None:
@@ -256,12 +178,12 @@ async def _resident_by_phone(context: GatewayContext, phone: str | None, street:
         return None
     digits = "".join(ch for ch in phone if ch.isdigit())[-11:]
     found = await context.registry.resident(phone=digits)
-    if found is None or not found.get("grid_code", "").startswith(street):
+    if found is None or not lies_in(found.get("grid_code", ""), street):
         return None
     return found
 
 
-async def _grid_of(caller: _Caller, values: dict[str, str]) -> str:
+async def _grid_of(caller: Caller, values: dict[str, str]) -> str:
     try:
         lat, lng = float(values["lat"]), float(values["long"])
     except (KeyError, ValueError) as exc:
@@ -272,18 +194,11 @@ async def _grid_of(caller: _Caller, values: dict[str, str]) -> str:
     return str(grid["code"])
 
 
-@router.get("/requests.{fmt}", summary="GeoReport v2: requests of the jurisdiction")
-async def get_requests(
-    fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
-) -> Response:
-    """Requests, newest first: by ``service_request_id``, ``service_code``, ``start_date``,
-    ``end_date`` and ``status`` (open, closed); at most 1,000."""
-    fmt = _format(fmt)
-    values = await _form(request)
-    caller = await _client(request, session, context, values)
+async def find_requests(caller: Caller, values: dict[str, str]) -> list[dict[str, Any]]:
+    """Requests, newest first, by id, service code, dates and status; at most MAX_RESULTS."""
     if ids := [i for i in values.get("service_request_id", "").split(",") if i.strip()]:
-        named = [await _one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
-        return _render(fmt, "service_requests", "request", [_request(o) for o in named if o is not None])
+        named = [await one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
+        return [as_request(o) for o in named if o is not None]
     params: dict[str, Any] = {"limit": 100}
     codes = [c for c in values.get("service_code", "").split(",") if c.strip()]
     if ISSUE_CODE in codes:
@@ -292,7 +207,7 @@ async def get_requests(
         params["menu_item_id"] = menu_codes
     for name, target in (("start_date", "since"), ("end_date", "until")):
         if values.get(name):
-            params[target] = _date(values[name], name).isoformat()
+            params[target] = parse_date(values[name], name).isoformat()
     status = values.get("status", "")
     states = [
         s for part in status.split(",") for s in {"open": OPEN_STATES, "closed": CLOSED_STATES}.get(part.strip(), ())
@@ -308,10 +223,10 @@ async def get_requests(
         if not page.get("next_cursor"):
             break
         params["cursor"] = page["next_cursor"]
-    return _render(fmt, "service_requests", "request", [_request(o) for o in found[:MAX_RESULTS]])
+    return [as_request(o) for o in found[:MAX_RESULTS]]
 
 
-def _date(value: str, name: str) -> datetime:
+def parse_date(value: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
@@ -321,23 +236,10 @@ def _date(value: str, name: str) -> datetime:
     return moment
 
 
-async def _one(caller: _Caller, request_id: str) -> dict[str, Any] | None:
+async def one(caller: Caller, request_id: str) -> dict[str, Any] | None:
     try:
         uuid.UUID(request_id)
     except ValueError:
         return None
     found: dict[str, Any] | None = await caller.get("orders", f"/api/v1/orders/{request_id}")
     return found
-
-
-@router.get("/requests/{request_id}.{fmt}", summary="GeoReport v2: one request")
-async def get_request(
-    request_id: str, fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
-) -> Response:
-    """One request of the jurisdiction."""
-    fmt = _format(fmt)
-    caller = await _client(request, session, context, await _form(request))
-    found = await _one(caller, request_id)
-    if found is None:
-        raise Open311Error(404, "no such service_request_id in this jurisdiction")
-    return _render(fmt, "service_requests", "request", [_request(found)])

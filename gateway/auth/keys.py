@@ -2,9 +2,9 @@
 
 Rotation, as an operator runs it:
 
-    python -m gateway.keys list
-    python -m gateway.keys rotate        # a new key signs from now on; the old one stays published
-    python -m gateway.keys retire KID    # once tokens of KID have expired (15 min): unpublish it
+    python -m gateway.auth.keys list
+    python -m gateway.auth.keys rotate        # a new key signs from now on; the old one stays published
+    python -m gateway.auth.keys retire KID    # once tokens of KID have expired (15 min): unpublish it
 
 Every replica reloads the ring once a minute, so a rotation reaches all of them within that time.
 """
@@ -74,7 +74,7 @@ class KeyRing:
             )
         ).all()
         if not rows:
-            raise RuntimeError("no signing key: run `python -m gateway.keys rotate`")
+            raise RuntimeError("no signing key: run `python -m gateway.auth.keys rotate`")
         newest = rows[0]
         pem = self._sealer.decrypt(newest.private_key_encrypted, field=_SEAL_FIELD)
         self._private = serialization.load_pem_private_key(pem.encode(), password=None)

@@ -9,21 +9,14 @@ import asyncio
 import csv
 import io
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Request
 from openpyxl import Workbook
-from pydantic import AwareDatetime, BaseModel, Field
-from starlette.responses import Response
 
-from shared.errors import DomainError, problem_responses
+from gateway.stats.schemas import StreetStats
+from shared.errors import DomainError
 from shared.peers import authorization_of, peers_of
-from shared.security import Principal, allow
-
-router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
-Analyst = Annotated[Principal, Depends(allow("street_admin", machine_scopes=("stats:read",)))]
-GroupBy = Literal["grid", "community", "street"]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # part -> (service, path, whether it takes a period)
 PARTS: dict[str, tuple[str, str, bool]] = {
@@ -34,24 +27,6 @@ PARTS: dict[str, tuple[str, str, bool]] = {
     "points": ("orders", "/api/v1/points/stats", True),
     "jobs": ("jobs", "/api/v1/postings/stats", True),
 }
-
-
-class StreetStats(BaseModel):
-    """Each part is the owning service's own answer, or null when it could not be asked."""
-
-    group_by: GroupBy
-    since: datetime | None
-    until: datetime | None
-    generated_at: datetime
-    residents: dict[str, Any] | None = Field(description="residents by residence type and tag, per place")
-    visits: dict[str, Any] | None = Field(description="visits, must-visits, follow-ups per place and month")
-    coverage: dict[str, Any] | None = Field(description="households visited in the last 30 days, per grid")
-    orders: dict[str, Any] | None = Field(
-        description="orders by state and kind, SLA medians, ratings, overdue, problems found and solved"
-    )
-    points: dict[str, Any] | None = Field(description="party members' points per place and month")
-    jobs: dict[str, Any] | None = Field(description="postings, applications, hires, trainees")
-    notes: list[str]
 
 
 async def collect(request: Request, *, group_by: str, since: datetime | None, until: datetime | None) -> StreetStats:
@@ -131,39 +106,3 @@ def as_xlsx(stats: StreetStats) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-@router.get(
-    "",
-    response_model=StreetStats,
-    responses={
-        200: {
-            "content": {"text/csv": {}, XLSX: {}},
-            "description": "JSON, or with format=csv / xlsx the same figures as a file",
-        },
-        **problem_responses(401, 403, 422),
-    },
-)
-async def street_stats(
-    principal: Analyst,
-    request: Request,
-    group_by: GroupBy = "community",
-    since: Annotated[
-        AwareDatetime | None, Query(description="from (orders placed, visits made, points earned)")
-    ] = None,
-    until: Annotated[AwareDatetime | None, Query(description="until, exclusive")] = None,
-    format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file")] = "json",  # noqa: A002
-) -> Any:
-    """The street's figures from every service, per grid, community or street and month."""
-    stats = await collect(request, group_by=group_by, since=since, until=until)
-    if format == "csv":
-        return Response(
-            as_csv(stats),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="street-stats.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            as_xlsx(stats), media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="street-stats.xlsx"'}
-        )
-    return stats

@@ -5,19 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import StreamingResponse
 
-from gateway import notifications
-from gateway.schemas import MarkedRead, NotificationPage, NotificationPublic
+from gateway.notifications import service
+from gateway.notifications.access import Reader
+from gateway.notifications.schemas import MarkedRead, NotificationPage, NotificationPublic
 from shared.db import SessionDep, get_database
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.security import ROLES, Principal, allow
 
 router = APIRouter(prefix="/api/v1/me/notifications", tags=["me"])
-
-Reader = Annotated[Principal, Depends(allow(*ROLES))]
 
 
 @router.get("", response_model=NotificationPage, responses=problem_responses(401, 403, 404, 422))
@@ -29,9 +27,7 @@ async def my_notifications(
     cursor: CursorQuery = None,
 ) -> NotificationPage:
     """The caller's notifications, newest first, with the unread count."""
-    return await notifications.list_page(
-        session=session, principal=principal, unread=unread, limit=limit, cursor=cursor
-    )
+    return await service.list_page(session=session, principal=principal, unread=unread, limit=limit, cursor=cursor)
 
 
 @router.get(
@@ -49,7 +45,7 @@ async def notification_stream(
 ) -> StreamingResponse:
     """Server-sent events: `unread` (the count) at once, then each new `notification` as it comes."""
     db = get_database(request)
-    events = notifications.stream(
+    events = service.stream(
         sessionmaker=db.sessionmaker,
         hub=request.app.state.notification_hub,
         principal=principal,
@@ -66,7 +62,7 @@ async def notification_stream(
 @router.post("/read-all", response_model=MarkedRead, responses=problem_responses(401, 403, 404))
 async def read_all(principal: Reader, session: SessionDep) -> MarkedRead:
     """Mark every notification of the caller read."""
-    return MarkedRead(marked=await notifications.mark_all_read(session=session, principal=principal))
+    return MarkedRead(marked=await service.mark_all_read(session=session, principal=principal))
 
 
 @router.post(
@@ -74,4 +70,4 @@ async def read_all(principal: Reader, session: SessionDep) -> MarkedRead:
 )
 async def read_one(notification_id: uuid.UUID, principal: Reader, session: SessionDep) -> NotificationPublic:
     """Mark one notification read."""
-    return await notifications.mark_read(session=session, principal=principal, notification_id=notification_id)
+    return await service.mark_read(session=session, principal=principal, notification_id=notification_id)

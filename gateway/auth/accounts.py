@@ -4,38 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
-from sqlalchemy import exists, false, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gateway.auth.access import manageable
+from gateway.auth.schemas import AccountPublic
 from gateway.context import GatewayContext
 from gateway.models import Account, AccountBinding
-from gateway.schemas import AccountPublic
 from shared.errors import Conflict, NotFound
 from shared.pii import mask_phone
-from shared.scope import any_of
 from shared.security import Principal
 
 _PHONE_FIELD = "phone"
 
 
-def _manageable(principal: Principal) -> Any:
-    """Accounts with a binding inside one of the caller's communities (staff) or streets (admins)."""
-    place = col(AccountBinding.place_code)
-    conditions = []
-    if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(func.left(place, 12), communities))
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(func.left(place, 9), streets))
-    return exists().where(
-        col(AccountBinding.account_id) == col(Account.id), or_(*conditions) if conditions else false()
-    )
-
-
 async def _load(session: AsyncSession, principal: Principal, account_id: uuid.UUID) -> Account:
-    account = await session.scalar(select(Account).where(col(Account.id) == account_id, _manageable(principal)))
+    account = await session.scalar(select(Account).where(col(Account.id) == account_id, manageable(principal)))
     if account is None:
         raise NotFound("no such account in your scope")
     return account
@@ -65,7 +51,7 @@ async def set_enabled(
     *, session: AsyncSession, context: GatewayContext, principal: Principal, account_id: uuid.UUID, enabled: bool
 ) -> Account:
     account = await _load(session, principal, account_id)
-    if str(account.id) == principal.sub:
+    if account.id == principal.account_id:
         raise Conflict("you cannot disable or enable your own account")
     account.enabled = enabled
     account.disabled_at = None if enabled else datetime.now(UTC)

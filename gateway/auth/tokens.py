@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gateway.keys import KeyRing
+from gateway.auth.keys import KeyRing
 from gateway.models import RefreshToken
 from shared.errors import Unauthorized
 from shared.pii import PiiCipher
