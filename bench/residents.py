@@ -142,7 +142,7 @@ def generate_street(index: int, streets: int, residents: int, today: date, creat
     from stdnum.cn import ric
 
     from services.residents.people import IdNumber
-    from services.residents.service import seal
+    from services.residents.registry.service import seal
 
     if _pii is None:
         _worker_init()
@@ -552,7 +552,7 @@ def _statement(principal: Any, filters: Any) -> tuple[str, list[Any]]:
     records its statement), compiled for asyncpg."""
     from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-    from services.residents import service
+    from services.residents.registry import service
 
     class Recorder:
         statement: Any = None
@@ -622,7 +622,7 @@ async def _explain(url: str, sql: str, args: list[Any]) -> dict[str, str]:
 def run(options: Options) -> dict[str, Any]:
     import jwt
 
-    from services.residents.service import Filters
+    from services.residents.registry.service import Filters
     from shared.pii import mask_id_number
     from shared.security import Principal
     from shared.testing import TEST_ISSUER, TestKeys

@@ -11,21 +11,26 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
-from gateway import deadletters, events, open311, stats, webhooks
-from gateway.api import accounts, auth, me, notifications, wellknown
-from gateway.api import webhooks as webhooks_api
+from gateway.auth import api as auth
+from gateway.auth.keys import KeyRing, ensure_signing_key, key_sealer
+from gateway.auth.revocation import DisabledSubjects
+from gateway.auth.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
+from gateway.auth.throttle import Throttle
+from gateway.auth.tokens import TokenIssuer
+from gateway.auth.wechat import WechatClient
+from gateway.clients import InternalClient, Registry, Roster
 from gateway.config import Settings
 from gateway.context import GatewayContext
-from gateway.keys import KeyRing, ensure_signing_key, key_sealer
-from gateway.notifications import NotificationHub
-from gateway.proxy import ProxyMiddleware, ServiceProxy
-from gateway.ratelimit import WindowLimiter
-from gateway.revocation import DisabledSubjects
-from gateway.sms import ConsoleSmsSender, HttpSmsSender, SmsSender
-from gateway.throttle import Throttle
-from gateway.tokens import TokenIssuer
-from gateway.upstream import InternalClient, Registry, Roster
-from gateway.wechat import WechatClient
+from gateway.events import api as events
+from gateway.notifications import api as notifications
+from gateway.notifications.service import NotificationHub
+from gateway.open311 import api as open311
+from gateway.open311.schemas import Open311Error, on_error
+from gateway.routing.proxy import ProxyMiddleware, ServiceProxy
+from gateway.routing.ratelimit import WindowLimiter
+from gateway.stats import api as stats
+from gateway.webhooks import api as webhooks_api
+from gateway.webhooks import service as webhooks
 from shared.app import create_process_app
 from shared.db import Database
 from shared.errors import DomainError, problem_bytes
@@ -198,14 +203,14 @@ def create_app(
         description="The only door: accounts, sign-in, tokens and JWKS, and routing to the services.",
         routers=[
             auth.router,
-            me.router,
+            auth.me_router,
             notifications.router,
-            accounts.router,
+            auth.accounts_router,
             webhooks_api.router,
-            deadletters.router,
+            events.dead,
             stats.router,
             open311.router,
-            wellknown.router,
+            auth.well_known,
             events.router,
         ],
         verifier=own_verifier,
@@ -214,7 +219,7 @@ def create_app(
         middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
         dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
     )
-    app.add_exception_handler(open311.Open311Error, open311.on_error)
+    app.add_exception_handler(Open311Error, on_error)
     return app
 
 

@@ -3,7 +3,7 @@ from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ProcessSettings
 
-# Which service owns which resource: the first path segment after /api/v1/ (API.md).
+# Which service owns which resource: the first path segment after /api/v1/ (docs/API.md).
 DEFAULT_ROUTES: dict[str, str] = {
     **dict.fromkeys(["residents", "households", "compounds", "buildings", "tags"], "residents"),
     **dict.fromkeys(

@@ -8,14 +8,14 @@ from typing import Annotated
 import asyncpg
 from fastapi import Depends, Request
 
+from gateway.auth.keys import KeyRing
+from gateway.auth.revocation import DisabledSubjects
+from gateway.auth.sms import SmsSender
+from gateway.auth.throttle import Throttle
+from gateway.auth.tokens import TokenIssuer
+from gateway.auth.wechat import WechatClient
+from gateway.clients import Registry, Roster
 from gateway.config import Settings
-from gateway.keys import KeyRing
-from gateway.revocation import DisabledSubjects
-from gateway.sms import SmsSender
-from gateway.throttle import Throttle
-from gateway.tokens import TokenIssuer
-from gateway.upstream import Registry, Roster
-from gateway.wechat import WechatClient
 from shared.pii import PiiCipher
 
 

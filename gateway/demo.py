@@ -1,4 +1,4 @@
-"""The demo community's accounts (API.md, ``shared.demo``): password ``demo12345`` for all, and the
+"""The demo community's accounts (docs/API.md, ``shared.demo``): password ``demo12345`` for all, and the
 street's integration client. Roles and places come from the grids service's roster when a token is
 issued; the snapshot of them written here only lets staff manage the accounts before their first sign-in."""
 
@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from gateway.auth.passwords import hash_password
 from gateway.config import Settings
 from gateway.models import Account, AccountBinding, IntegrationClient
-from gateway.passwords import hash_password
 from shared import demo
 from shared.demo import PASSWORD, STREET, demo_uuid, resident_grid
 from shared.pii import PiiCipher

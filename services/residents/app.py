@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.residents import api, stats
 from services.residents.config import Settings
+from services.residents.imports import api as imports
+from services.residents.places import api as places
+from services.residents.registry import api as registry
+from services.residents.vault import api as vault
 from shared.app import create_process_app
 from shared.pii import PiiCipher
 from shared.security import TokenVerifier
@@ -16,7 +19,18 @@ def create_app(settings: Settings | None = None, *, verifier: TokenVerifier | No
         settings=settings,
         title="Residents service",
         description="The resident registry: compounds, buildings, households, residents, tags, and the PII vault.",
-        routers=[stats.router, api.router, api.households, api.compounds, api.buildings, api.catalogue, api.internal],
+        routers=[
+            registry.statistics,
+            vault.router,
+            imports.router,
+            registry.router,
+            places.households,
+            places.compounds,
+            places.buildings,
+            registry.catalogue,
+            registry.internal,
+            places.internal,
+        ],
         verifier=verifier,
     )
     app.state.pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)

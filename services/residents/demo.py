@@ -17,7 +17,7 @@ from stdnum.cn import ric
 from services.residents.config import Settings
 from services.residents.models import Building, Compound, Household, Resident
 from services.residents.people import IdNumber, name_keys
-from services.residents.service import seal
+from services.residents.registry.service import seal
 from shared import demo
 from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.pii import PiiCipher

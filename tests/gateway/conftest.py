@@ -97,7 +97,7 @@ async def demo_accounts(database_urls: dict[str, str], gateway_app: FastAPI) -> 
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from gateway.app import reload_signing_keys
-    from gateway.keys import ensure_signing_key, key_sealer
+    from gateway.auth.keys import ensure_signing_key, key_sealer
 
     sessionmaker = async_sessionmaker(gateway_app.state.db.engine, expire_on_commit=False)
     async with sessionmaker() as session, session.begin():

@@ -274,8 +274,8 @@ async def test_key_rotation_keeps_old_tokens_valid_until_the_key_is_retired(
 ) -> None:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from gateway import keys
     from gateway.app import reload_signing_keys
+    from gateway.auth import keys
 
     context: GatewayContext = gateway_app.state.gateway
     old_token = (await login(gw, "staff"))["access_token"]

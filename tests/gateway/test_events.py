@@ -14,7 +14,8 @@ from standardwebhooks.webhooks import Webhook
 
 from deploy.demo import load_process, run_loader
 from deploy.processes import BY_NAME
-from gateway import events, webhooks
+from gateway.events import service as events
+from gateway.webhooks import service as webhooks
 from services.grids.demo import load_roster
 from services.residents.demo import load as load_registry
 from shared.demo import COMMUNITY, STREET, demo_uuid

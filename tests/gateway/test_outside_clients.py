@@ -7,8 +7,8 @@ import json
 import httpx
 import pytest
 
-from gateway.sms import HttpSmsSender
-from gateway.wechat import WechatClient
+from gateway.auth.sms import HttpSmsSender
+from gateway.auth.wechat import WechatClient
 from shared.errors import DomainError, ServiceUnavailable, TooManyRequests, Unauthorized
 
 pytestmark = [pytest.mark.no_db]

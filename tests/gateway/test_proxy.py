@@ -21,8 +21,8 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.circuit import CircuitBreaker, CircuitState
-from gateway.proxy import BeforeForward, ProxyMiddleware, ServiceProxy
+from gateway.routing.circuit import CircuitBreaker, CircuitState
+from gateway.routing.proxy import BeforeForward, ProxyMiddleware, ServiceProxy
 from shared.metrics import Metrics
 from shared.middleware import RequestContextMiddleware
 

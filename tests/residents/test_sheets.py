@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 import openpyxl
 import pytest
 
-from services.residents import sheets
-from services.residents.sheets import RowError, SheetRow, SheetUnreadable, read_sheet, write_sheet
+from services.residents.imports import sheets
+from services.residents.imports.sheets import RowError, SheetRow, SheetUnreadable, read_sheet, write_sheet
 
 pytestmark = pytest.mark.no_db
 

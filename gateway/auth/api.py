@@ -1,0 +1,170 @@
+"""The gateway's own endpoints: sign-in (docs/API.md: all public, all answering problem+json on failure),
+the caller (me), the keys and revocations the services verify with (.well-known), and accounts."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+
+from gateway.auth import accounts, service
+from gateway.auth.access import Anyone, Manager
+from gateway.auth.schemas import (
+    Accepted,
+    AccountPublic,
+    ClientToken,
+    LoginRequest,
+    MePublic,
+    RefreshRequest,
+    SmsCodeRequest,
+    SmsLoginRequest,
+    TokenPair,
+    WechatLoginRequest,
+)
+from gateway.auth.tokens import IssuedPair
+from gateway.context import GatewayDep, client_ip
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.security import allow_public
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(allow_public())])
+me_router = APIRouter(prefix="/api/v1/me", tags=["me"])
+well_known = APIRouter(tags=["keys"], dependencies=[Depends(allow_public())])
+accounts_router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+
+
+def _pair(issued: IssuedPair) -> TokenPair:
+    return TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in)
+
+
+@router.post("/login", response_model=TokenPair, responses=problem_responses(401, 422, 429))
+async def password_login(body: LoginRequest, request: Request, session: SessionDep, context: GatewayDep) -> TokenPair:
+    """Sign in with username (or phone) and password."""
+    issued = await service.password_login(
+        session=session, context=context, login=body.username, password=body.password, ip=client_ip(request)
+    )
+    return _pair(issued)
+
+
+@router.post("/sms-code", status_code=202, response_model=Accepted, responses=problem_responses(422, 429, 503))
+async def sms_code(body: SmsCodeRequest, request: Request, session: SessionDep, context: GatewayDep) -> Accepted:
+    """Send a 6-digit sign-in code by SMS (valid 5 minutes)."""
+    await service.send_sms_code(session=session, context=context, phone=body.phone, ip=client_ip(request))
+    return Accepted()
+
+
+@router.post("/sms-login", response_model=TokenPair, responses=problem_responses(401, 422, 429))
+async def sms_login(body: SmsLoginRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
+    """Sign in with the SMS code; with a ``bind_ticket``, also bind that WeChat user to the account."""
+    issued = await service.sms_login(
+        session=session, context=context, phone=body.phone, code=body.code, bind_ticket=body.bind_ticket
+    )
+    return _pair(issued)
+
+
+@router.post("/wechat-login", response_model=TokenPair, responses=problem_responses(401, 404, 422, 429, 503))
+async def wechat_login(body: WechatLoginRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
+    """Sign in from the mini-program with a ``wx.login`` code; 404 with a bind ticket when unbound."""
+    return _pair(await service.wechat_login(session=session, context=context, code=body.code))
+
+
+@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
+async def refresh(body: RefreshRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
+    """Trade a refresh token for a new pair (the old refresh token is spent)."""
+    return _pair(await service.refresh(session=session, context=context, refresh_token=body.refresh_token))
+
+
+@router.post("/logout", status_code=204, response_class=Response, responses=problem_responses(422))
+async def logout(body: RefreshRequest, session: SessionDep, context: GatewayDep) -> Response:
+    """Sign out: the refresh token's whole family is revoked."""
+    await service.logout(session=session, context=context, refresh_token=body.refresh_token)
+    return Response(status_code=204)
+
+
+@router.post("/token", response_model=ClientToken, responses=problem_responses(401, 422, 429))
+async def client_credentials(
+    request: Request,
+    session: SessionDep,
+    context: GatewayDep,
+    grant_type: Annotated[str, Form(pattern="^client_credentials$")],
+    client_id: Annotated[str, Form(min_length=1, max_length=64)],
+    client_secret: Annotated[str, Form(min_length=1, max_length=256)],
+    scope: Annotated[str | None, Form(max_length=500)] = None,
+) -> ClientToken:
+    """OAuth2 client credentials for integration clients (street-office systems)."""
+    token, scopes = await service.client_credentials(
+        session=session,
+        context=context,
+        client_id=client_id,
+        client_secret=client_secret,
+        scope=scope,
+        ip=client_ip(request),
+    )
+    return ClientToken(access_token=token, expires_in=context.issuer.access_ttl, scope=" ".join(scopes))
+
+
+@me_router.get("", response_model=MePublic, responses=problem_responses(401, 403))
+async def me(principal: Anyone) -> MePublic:
+    """The caller: account, roles, the places each role is bound to, and for a resident their household."""
+    return MePublic(
+        account_id=principal.sub,
+        kind="integration_client" if principal.machine else "user",
+        name=principal.name,
+        roles=sorted(principal.roles),
+        places={role: list(codes) for role, codes in principal.places.items()},
+        resident_id=principal.resident_id,
+        household_id=principal.household_id,
+        grid_code=principal.grid_code,
+        street_code=principal.street_code,
+        scopes=sorted(principal.scopes),
+    )
+
+
+@well_known.get("/.well-known/jwks.json", response_model=dict[str, Any])
+async def jwks(context: GatewayDep) -> Response:
+    """The public keys that verify the gateway's tokens (JWKS; more than one while rotating)."""
+    return Response(
+        context.keyring.document_bytes, media_type="application/json", headers={"Cache-Control": "max-age=60"}
+    )
+
+
+@well_known.get("/.well-known/revocations.json", response_model=dict[str, Any])
+async def revocations(context: GatewayDep) -> dict[str, Any]:
+    """Accounts disabled within the last token lifetime, for the services to refuse their tokens."""
+    return context.disabled.document()
+
+
+@accounts_router.get("/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_account(
+    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+) -> AccountPublic:
+    """An account bound to a place in the caller's community or street (phone masked)."""
+    account = await accounts.get(session=session, principal=principal, account_id=account_id)
+    return await accounts.public(session, context, account)
+
+
+@accounts_router.post(
+    "/{account_id}/disable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def disable_account(
+    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+) -> AccountPublic:
+    """Disable an account: its live tokens stop working at once at the gateway."""
+    account = await accounts.set_enabled(
+        session=session, context=context, principal=principal, account_id=account_id, enabled=False
+    )
+    return await accounts.public(session, context, account)
+
+
+@accounts_router.post(
+    "/{account_id}/enable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def enable_account(
+    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+) -> AccountPublic:
+    """Enable a disabled account again."""
+    account = await accounts.set_enabled(
+        session=session, context=context, principal=principal, account_id=account_id, enabled=True
+    )
+    return await accounts.public(session, context, account)

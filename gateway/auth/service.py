@@ -1,0 +1,220 @@
+"""The login flows: password, SMS one-time code, WeChat mini-program, refresh, logout, and the
+client-credentials grant of integration clients. Rules only; the endpoints are in ``auth.api``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from gateway.auth import passwords
+from gateway.auth.claims import claims_for
+from gateway.auth.tokens import IssuedPair, token_hash
+from gateway.clients import INTERNAL_SCOPE
+from gateway.context import GatewayContext
+from gateway.models import Account, IntegrationClient, SmsCode, WechatBindTicket, WechatIdentity
+from shared.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
+from shared.pii import is_mainland_mobile
+
+SMS_CODE_TTL = timedelta(minutes=5)
+SMS_MAX_ATTEMPTS = 5
+BIND_TICKET_TTL = timedelta(minutes=10)
+BAD_CREDENTIALS = "the username or password is wrong"
+
+
+def _throttle_id(kind: str, value: str) -> str:
+    return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
+
+
+class _FailureGuard:
+    """Failed sign-ins counted per identifier (whether or not it exists) and per IP; either one
+    over its limit answers 429 before credentials are even checked."""
+
+    def __init__(self, context: GatewayContext, id_key: str, ip: str) -> None:
+        limits = context.settings
+        self.throttle = context.throttle
+        self.id_key = id_key
+        self.keys = ((id_key, limits.login_failures_per_account), (f"login-ip:{ip}", limits.login_failures_per_ip))
+
+    async def check(self) -> None:
+        for key, limit in self.keys:
+            retry_after = await self.throttle.blocked(key, limit)
+            if retry_after is not None:
+                raise TooManyRequests("too many failed sign-ins, try again later", retry_after=retry_after)
+
+    async def failed(self) -> None:
+        for key, limit in self.keys:
+            await self.throttle.hit(key, limit)
+
+    async def succeeded(self) -> None:
+        await self.throttle.reset(self.id_key)
+
+
+async def _find_account(session: AsyncSession, context: GatewayContext, login: str) -> Account | None:
+    if is_mainland_mobile(login):
+        index = context.pii.blind_index(login, field="phone")
+        return await session.scalar(select(Account).where(col(Account.phone_index) == index))
+    return await session.scalar(select(Account).where(col(Account.username) == login))
+
+
+async def issue_pair(session: AsyncSession, context: GatewayContext, account: Account) -> IssuedPair:
+    claims = await claims_for(session, context, account)
+    access = context.issuer.access_token(str(account.id), claims)
+    refresh = await context.issuer.start_family(session, account.id)
+    return IssuedPair(access, refresh, context.issuer.access_ttl)
+
+
+async def password_login(
+    *, session: AsyncSession, context: GatewayContext, login: str, password: str, ip: str
+) -> IssuedPair:
+    """Brute force is bounded per identifier (whether or not it exists) and per IP; every failure
+    answers the same 401, so the answer never tells whether an account exists."""
+    guard = _FailureGuard(context, _throttle_id("login-id", login), ip)
+    await guard.check()
+    account = await _find_account(session, context, login)
+    ok = await passwords.verify_password(account.password_hash if account else None, password)
+    if not ok or account is None or not account.enabled:
+        await guard.failed()
+        raise Unauthorized(BAD_CREDENTIALS)
+    await guard.succeeded()
+    return await issue_pair(session, context, account)
+
+
+def _code_digest(context: GatewayContext, phone_index: bytes, code: str) -> bytes:
+    return context.pii.blind_index(phone_index.hex() + code, field="sms-code")
+
+
+async def send_sms_code(*, session: AsyncSession, context: GatewayContext, phone: str, ip: str) -> None:
+    """202 whether or not the number has an account (nothing is sent when it has none)."""
+    if not is_mainland_mobile(phone):
+        raise ValidationFailed.on("phone", "not a mainland China mobile number")
+    if context.sms is None:
+        raise ServiceUnavailable("SMS sign-in is not configured")
+    limits = context.settings
+    index = context.pii.blind_index(phone, field="phone")
+    await context.throttle.enforce(f"sms-ip:{ip}", limits.sms_per_ip, "too many codes requested from here")
+    await context.throttle.enforce(f"sms-phone:{index.hex()[:32]}", limits.sms_per_phone, "wait before asking again")
+    await context.throttle.enforce(
+        f"sms-phone-day:{index.hex()[:32]}", limits.sms_per_phone_daily, "too many codes for this number today"
+    )
+    account = await session.scalar(select(col(Account.id)).where(col(Account.phone_index) == index))
+    if account is None:
+        return
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = datetime.now(UTC)
+    session.add(SmsCode(phone_index=index, code_hash=_code_digest(context, index, code), expires_at=now + SMS_CODE_TTL))
+    await session.flush()
+    await context.sms.send_code(phone, code)
+
+
+async def sms_login(
+    *, session: AsyncSession, context: GatewayContext, phone: str, code: str, bind_ticket: str | None
+) -> IssuedPair:
+    if not is_mainland_mobile(phone):
+        raise ValidationFailed.on("phone", "not a mainland China mobile number")
+    index = context.pii.blind_index(phone, field="phone")
+    now = datetime.now(UTC)
+    pending = await session.scalar(
+        select(SmsCode)
+        .where(col(SmsCode.phone_index) == index, col(SmsCode.consumed_at).is_(None), col(SmsCode.expires_at) > now)
+        .order_by(col(SmsCode.created_at).desc())
+        .limit(1)
+        .with_for_update()
+    )
+    if pending is None:
+        raise Unauthorized("the code is wrong or has expired")
+    if not hmac.compare_digest(pending.code_hash, _code_digest(context, index, code)):
+        # Counted on its own connection, since this request answers 401 and rolls back; the row
+        # lock is released first, or that connection would wait for this one.
+        code_id = pending.id
+        await session.rollback()
+        await context.pool.execute(
+            "UPDATE sms_code SET attempts = attempts + 1,"
+            " consumed_at = CASE WHEN attempts + 1 >= $2 THEN now() ELSE consumed_at END WHERE id = $1",
+            code_id,
+            SMS_MAX_ATTEMPTS,
+        )
+        raise Unauthorized("the code is wrong or has expired")
+    pending.consumed_at = now
+    account = await session.scalar(select(Account).where(col(Account.phone_index) == index))
+    if account is None or not account.enabled:
+        raise Unauthorized("the code is wrong or has expired")
+    if bind_ticket:
+        await _bind_wechat(session, bind_ticket, account)
+    return await issue_pair(session, context, account)
+
+
+async def _bind_wechat(session: AsyncSession, ticket: str, account: Account) -> None:
+    row = await session.get(WechatBindTicket, token_hash(ticket))
+    if row is None or row.expires_at <= datetime.now(UTC):
+        raise ValidationFailed.on("bind_ticket", "the WeChat bind ticket is unknown or has expired")
+    existing = await session.get(WechatIdentity, row.openid)
+    if existing is None:
+        session.add(WechatIdentity(openid=row.openid, unionid=row.unionid, account_id=account.id))
+    else:
+        existing.account_id = account.id
+    await session.delete(row)
+    await session.flush()
+
+
+async def wechat_login(*, session: AsyncSession, context: GatewayContext, code: str) -> IssuedPair:
+    """Tokens for a bound openid; otherwise 404 with a ``bind_ticket`` that an SMS sign-in binds."""
+    if context.wechat is None:
+        raise ServiceUnavailable("WeChat sign-in is not configured")
+    wx = await context.wechat.code_to_session(code)
+    identity = await session.get(WechatIdentity, wx.openid)
+    account = await session.get(Account, identity.account_id) if identity else None
+    if account is None or not account.enabled:
+        ticket = secrets.token_urlsafe(24)
+        # Kept on its own connection: this request answers 404, which rolls its transaction back.
+        await context.pool.execute(
+            "INSERT INTO wechat_bind_ticket (ticket_hash, openid, unionid, expires_at) VALUES ($1, $2, $3, $4)",
+            token_hash(ticket),
+            wx.openid,
+            wx.unionid,
+            datetime.now(UTC) + BIND_TICKET_TTL,
+        )
+        raise NotFound(
+            "no resident is bound to this WeChat user yet: sign in by SMS with this bind_ticket to bind it",
+            extra={"bind_ticket": ticket},
+        )
+    return await issue_pair(session, context, account)
+
+
+async def refresh(*, session: AsyncSession, context: GatewayContext, refresh_token: str) -> IssuedPair:
+    account_id, successor = await context.issuer.rotate(session, context.pool, refresh_token)
+    account = await session.get(Account, account_id)
+    if account is None or not account.enabled:
+        raise Unauthorized("the account is disabled")
+    claims = await claims_for(session, context, account)
+    return IssuedPair(context.issuer.access_token(str(account.id), claims), successor, context.issuer.access_ttl)
+
+
+async def logout(*, session: AsyncSession, context: GatewayContext, refresh_token: str) -> None:
+    await context.issuer.revoke_family_of(session, refresh_token)
+
+
+async def client_credentials(
+    *, session: AsyncSession, context: GatewayContext, client_id: str, client_secret: str, scope: str | None, ip: str
+) -> tuple[str, list[str]]:
+    guard = _FailureGuard(context, _throttle_id("client", client_id), ip)
+    await guard.check()
+    client = await session.get(IntegrationClient, client_id)
+    ok = await passwords.verify_password(client.secret_hash if client else None, client_secret)
+    if not ok or client is None or not client.enabled:
+        await guard.failed()
+        raise Unauthorized("invalid client credentials", extra={"error": "invalid_client"})
+    await guard.succeeded()
+    # The internal scope is the gateway's own, towards the services: never a client's.
+    allowed = [s for s in client.scopes.split() if s != INTERNAL_SCOPE]
+    wanted = scope.split() if scope else allowed
+    if not set(wanted) <= set(allowed):
+        raise ValidationFailed.on(
+            "scope", "the client may not ask for: " + " ".join(sorted(set(wanted) - set(allowed)))
+        )
+    return context.issuer.machine_token(client.client_id, client.street_code, wanted), wanted

@@ -1,0 +1,1 @@
+"""Each account's notification inbox: pages, marking read, and a server-sent events stream."""

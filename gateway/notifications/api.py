@@ -1,0 +1,73 @@
+"""The caller's notification inbox: pages, marking read, and a server-sent events stream."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from starlette.responses import StreamingResponse
+
+from gateway.notifications import service
+from gateway.notifications.access import Reader
+from gateway.notifications.schemas import MarkedRead, NotificationPage, NotificationPublic
+from shared.db import SessionDep, get_database
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/me/notifications", tags=["me"])
+
+
+@router.get("", response_model=NotificationPage, responses=problem_responses(401, 403, 404, 422))
+async def my_notifications(
+    principal: Reader,
+    session: SessionDep,
+    unread: Annotated[bool, Query(description="only the unread ones")] = False,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> NotificationPage:
+    """The caller's notifications, newest first, with the unread count."""
+    return await service.list_page(session=session, principal=principal, unread=unread, limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "server-sent events"},
+        **problem_responses(401, 403, 404),
+    },
+)
+async def notification_stream(
+    principal: Reader,
+    request: Request,
+    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+) -> StreamingResponse:
+    """Server-sent events: `unread` (the count) at once, then each new `notification` as it comes."""
+    db = get_database(request)
+    events = service.stream(
+        sessionmaker=db.sessionmaker,
+        hub=request.app.state.notification_hub,
+        principal=principal,
+        last_event_id=last_event_id,
+        is_disconnected=request.is_disconnected,
+    )
+    return StreamingResponse(
+        events,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.post("/read-all", response_model=MarkedRead, responses=problem_responses(401, 403, 404))
+async def read_all(principal: Reader, session: SessionDep) -> MarkedRead:
+    """Mark every notification of the caller read."""
+    return MarkedRead(marked=await service.mark_all_read(session=session, principal=principal))
+
+
+@router.post(
+    "/{notification_id}/read", response_model=NotificationPublic, responses=problem_responses(401, 403, 404, 422)
+)
+async def read_one(notification_id: uuid.UUID, principal: Reader, session: SessionDep) -> NotificationPublic:
+    """Mark one notification read."""
+    return await service.mark_read(session=session, principal=principal, notification_id=notification_id)

@@ -1,0 +1,28 @@
+"""What the street's statistics answer: each service's own figures, side by side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from shared.places import GroupBy
+
+
+class StreetStats(BaseModel):
+    """Each part is the owning service's own answer, or null when it could not be asked."""
+
+    group_by: GroupBy
+    since: datetime | None
+    until: datetime | None
+    generated_at: datetime
+    residents: dict[str, Any] | None = Field(description="residents by residence type and tag, per place")
+    visits: dict[str, Any] | None = Field(description="visits, must-visits, follow-ups per place and month")
+    coverage: dict[str, Any] | None = Field(description="households visited in the last 30 days, per grid")
+    orders: dict[str, Any] | None = Field(
+        description="orders by state and kind, SLA medians, ratings, overdue, problems found and solved"
+    )
+    points: dict[str, Any] | None = Field(description="party members' points per place and month")
+    jobs: dict[str, Any] | None = Field(description="postings, applications, hires, trainees")
+    notes: list[str]

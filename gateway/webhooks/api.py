@@ -1,0 +1,115 @@
+"""Webhook endpoints of integration clients (Standard Webhooks): register, list, change, rotate the
+secret, send a test, read the delivery log, redeliver."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from gateway.webhooks import service
+from gateway.webhooks.access import Client
+from gateway.webhooks.schemas import (
+    DeliveryPage,
+    DeliveryPublic,
+    TestSend,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookList,
+    WebhookPublic,
+    WebhookUpdate,
+)
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
+
+router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+
+
+def _hooks(request: Request) -> service.Dispatcher:
+    dispatcher: service.Dispatcher = request.app.state.webhooks
+    return dispatcher
+
+
+Hooks = Annotated[service.Dispatcher, Depends(_hooks)]
+
+
+@router.post("", status_code=201, response_model=WebhookCreated, responses=problem_responses(401, 403, 409, 422))
+async def register(body: WebhookCreate, principal: Client, session: SessionDep, hooks: Hooks) -> WebhookCreated:
+    """Register an endpoint for event types of the client's street; the answer holds its secret, once."""
+    return await service.register(
+        session=session, principal=principal, body=body, keys=hooks.keys, allow_private=hooks.allow_private,
+        resolver=hooks.resolver,
+    )  # fmt: skip
+
+
+@router.get("", response_model=WebhookList, responses=problem_responses(401, 403))
+async def list_endpoints(principal: Client, session: SessionDep) -> WebhookList:
+    """The client's endpoints."""
+    return WebhookList(items=await service.list_endpoints(session=session, principal=principal))
+
+
+@router.get("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_endpoint(endpoint_id: uuid.UUID, principal: Client, session: SessionDep) -> WebhookPublic:
+    """One endpoint: its types, whether it is enabled, and why not."""
+    return service.public(await service.get(session=session, principal=principal, endpoint_id=endpoint_id))
+
+
+@router.patch("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
+async def update_endpoint(
+    endpoint_id: uuid.UUID, body: WebhookUpdate, principal: Client, session: SessionDep, hooks: Hooks
+) -> WebhookPublic:
+    """Change the URL, the types or the description, or enable a disabled endpoint again."""
+    endpoint = await service.update(
+        session=session, principal=principal, endpoint_id=endpoint_id, body=body, allow_private=hooks.allow_private,
+        resolver=hooks.resolver,
+    )  # fmt: skip
+    return service.public(endpoint)
+
+
+@router.delete(
+    "/{endpoint_id}", status_code=204, response_class=Response, responses=problem_responses(401, 403, 404, 422)
+)
+async def delete_endpoint(endpoint_id: uuid.UUID, principal: Client, session: SessionDep) -> Response:
+    """Stop deliveries to an endpoint for good."""
+    await service.delete(session=session, principal=principal, endpoint_id=endpoint_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{endpoint_id}/rotate-secret", response_model=WebhookCreated, responses=problem_responses(401, 403, 404, 422)
+)
+async def rotate_secret(endpoint_id: uuid.UUID, principal: Client, session: SessionDep, hooks: Hooks) -> WebhookCreated:
+    """A new secret; for a day deliveries carry signatures by both the old and the new one."""
+    return await service.rotate(session=session, principal=principal, endpoint_id=endpoint_id, keys=hooks.keys)
+
+
+@router.post("/{endpoint_id}/test", response_model=TestSend, responses=problem_responses(401, 403, 404, 422))
+async def send_test(endpoint_id: uuid.UUID, principal: Client, session: SessionDep, hooks: Hooks) -> TestSend:
+    """Send a signed `webhook.test` message now and say what the endpoint answered."""
+    endpoint = await service.get(session=session, principal=principal, endpoint_id=endpoint_id)
+    status, error, took = await hooks.send_test(endpoint)
+    return TestSend(ok=status is not None and 200 <= status < 300, status_code=status, error=error, duration_ms=took)
+
+
+@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=problem_responses(401, 403, 404, 422))
+async def delivery_log(
+    endpoint_id: uuid.UUID, principal: Client, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> DeliveryPage:
+    """The delivery log, newest first: every event sent, its attempts and what the endpoint answered."""
+    return await service.deliveries(
+        session=session, principal=principal, endpoint_id=endpoint_id, limit=limit, cursor=cursor
+    )
+
+
+@router.post(
+    "/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def redeliver(endpoint_id: uuid.UUID, delivery_id: int, principal: Client, session: SessionDep) -> DeliveryPublic:
+    """Put a failed or set-aside delivery back in line."""
+    return await service.redeliver(
+        session=session, principal=principal, endpoint_id=endpoint_id, delivery_id=delivery_id
+    )

@@ -1,0 +1,55 @@
+"""HTTP endpoints of imports and exports of the register."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from services.residents.imports import service
+from services.residents.imports.access import Registrar, Staff
+from services.residents.imports.schemas import ImportReport
+from services.residents.pii import PiiDep
+from shared.db import SessionDep
+from shared.errors import problem_responses
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
+
+router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 413, 422))
+async def import_register(
+    principal: Staff,
+    session: SessionDep,
+    pii: PiiDep,
+    file: Annotated[UploadFile, File(description="a register as xlsx or CSV, with the Chinese headers staff use")],
+    dry_run: Annotated[bool, Query(description="check every row and report, writing nothing")] = False,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+) -> ImportReport:
+    """Import a register into the community: every bad row is reported with its row number, column
+    and reason; with any error, or on a dry run, nothing is written (all or nothing)."""
+    return await service.import_sheet(
+        session=session,
+        pii=pii,
+        principal=principal,
+        community_code=community_code,
+        data=await file.read(),
+        filename=file.filename,
+        dry_run=dry_run,
+    )
+
+
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}, "description": "an xlsx, PII masked"}, **problem_responses(401, 403, 422)},
+)
+async def export_register(
+    principal: Registrar,
+    session: SessionDep,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+) -> Response:
+    """The residents in the caller's scope as an xlsx, ID numbers and phones masked."""
+    data = await service.export_sheet(session=session, principal=principal, grid_code=grid_code)
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": 'attachment; filename="residents.xlsx"'})

@@ -1,0 +1,411 @@
+"""Rules of the registry: personal data kept encrypted and shown masked, minors with a guardian, search by
+name, pinyin, phone or ID number, and the registry's figures (who sees which resident is ``access``)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Select, false, func, or_, select, true, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.residents import people
+from services.residents.models import Building, Household, Resident, Tag, outbox_event
+from services.residents.registry.access import (
+    SENSITIVE_TAGS,
+    household_scope,
+    may_write,
+    resident_scope,
+    sees_sensitive,
+    visible_tags,
+)
+from services.residents.registry.schemas import (
+    PlaceResidents,
+    ResidentCreate,
+    ResidentPlace,
+    ResidentPublic,
+    ResidentStats,
+    ResidentSummary,
+    ResidentUpdate,
+    TagPublic,
+)
+from services.residents.vocab import STANDARD_TAGS
+from shared import outbox
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.pagination import decode_cursor, page_of
+from shared.pii import PiiCipher, mask_id_number, mask_phone
+from shared.places import GroupBy, community_of
+from shared.scope import any_of, place_column, place_scope
+from shared.security import Principal
+
+ID_FIELD, PHONE_FIELD = "id_number", "phone"
+GUARDIAN_AGE, ADULT_AGE = 14, 18
+
+
+def summary_of(resident: Resident, principal: Principal) -> ResidentSummary:
+    return ResidentSummary.model_validate(_values(resident, principal))
+
+
+def public_of(resident: Resident, principal: Principal) -> ResidentPublic:
+    return ResidentPublic.model_validate(_values(resident, principal))
+
+
+def _values(resident: Resident, principal: Principal) -> dict[str, Any]:
+    values = resident.model_dump()
+    values["id_number"] = resident.id_number_masked
+    values["phone"] = resident.phone_masked
+    values["tags"] = visible_tags(resident.tags, principal)
+    return values
+
+
+@dataclass(frozen=True, slots=True)
+class SealedPerson:
+    """A person's identifiers as stored: encrypted, blind-indexed, masked."""
+
+    gender: str
+    birth_date: date
+    id_number_encrypted: bytes
+    id_number_index: bytes
+    id_number_masked: str
+    phone_encrypted: bytes | None
+    phone_index: bytes | None
+    phone_masked: str | None
+
+
+def seal(pii: PiiCipher, id_number: people.IdNumber, phone: str | None) -> SealedPerson:
+    return SealedPerson(
+        gender=id_number.gender,
+        birth_date=id_number.birth_date,
+        id_number_encrypted=pii.encrypt(id_number.value, field=ID_FIELD),
+        id_number_index=pii.blind_index(id_number.value, field=ID_FIELD),
+        id_number_masked=mask_id_number(id_number.value),
+        phone_encrypted=pii.encrypt(phone, field=PHONE_FIELD) if phone else None,
+        phone_index=pii.blind_index(phone, field=PHONE_FIELD) if phone else None,
+        phone_masked=mask_phone(phone) if phone else None,
+    )
+
+
+def checked_phone(raw: str | None) -> str | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        return people.check_phone(raw)
+    except people.InvalidValue as exc:
+        raise ValidationFailed.on(PHONE_FIELD, str(exc)) from exc
+
+
+async def known_tags(session: AsyncSession, community_code: str) -> set[str]:
+    local = (
+        await session.scalars(
+            select(col(Tag.code)).where(
+                or_(col(Tag.community_code) == community_code, col(Tag.community_code).is_(None))
+            )
+        )
+    ).all()
+    return set(STANDARD_TAGS) | set(local)
+
+
+async def _check_tags(session: AsyncSession, tags: list[str], community_code: str) -> list[str]:
+    unknown = sorted(set(tags) - await known_tags(session, community_code))
+    if unknown:
+        raise ValidationFailed.on("tags", "unknown tags: " + ", ".join(unknown))
+    return sorted(set(tags))
+
+
+async def visible_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
+    household = await session.scalar(
+        select(Household).where(col(Household.id) == household_id, household_scope(principal))
+    )
+    if household is None:
+        raise NotFound(f"no household {household_id} in your scope")
+    return household
+
+
+async def _check_guardian(
+    session: AsyncSession, birth_date: date, guardian_id: uuid.UUID | None, household_id: uuid.UUID
+) -> None:
+    if people.age_on(birth_date, datetime.now(UTC).date()) >= GUARDIAN_AGE:
+        return
+    guardian = await session.get(Resident, guardian_id) if guardian_id else None
+    if (
+        guardian is None
+        or guardian.household_id != household_id
+        or people.age_on(guardian.birth_date, datetime.now(UTC).date()) < ADULT_AGE
+    ):
+        raise ValidationFailed.on("guardian_id", "a resident under 14 needs an adult guardian of the same household")
+
+
+async def create(*, session: AsyncSession, pii: PiiCipher, principal: Principal, body: ResidentCreate) -> Resident:
+    household = await visible_household(session, principal, body.household_id)
+    if not may_write(principal, household.grid_code):
+        raise Forbidden("only the community's staff or the grid's worker register residents")
+    try:
+        id_number = people.check_id_number(body.id_number)
+    except people.InvalidValue as exc:
+        raise ValidationFailed.on(ID_FIELD, str(exc)) from exc
+    sealed = seal(pii, id_number, checked_phone(body.phone))
+    if await session.scalar(select(col(Resident.id)).where(col(Resident.id_number_index) == sealed.id_number_index)):
+        raise Conflict("a resident with this ID number is already registered")
+    if body.residence_type == "relocated" and not body.origin_township:
+        raise ValidationFailed.on("origin_township", "relocated families name the township they came from")
+    await _check_guardian(session, sealed.birth_date, body.guardian_id, household.id)
+    name_pinyin, initials = people.name_keys(body.name)
+    resident = Resident(
+        **body.model_dump(exclude={"id_number", "phone", "tags"}),
+        **_sealed_values(sealed),
+        tags=await _check_tags(session, body.tags, household.community_code),
+        name_pinyin=name_pinyin,
+        name_initials=initials,
+        grid_code=household.grid_code,
+        community_code=household.community_code,
+        street_code=household.street_code,
+    )
+    session.add(resident)
+    await session.flush()
+    await _event(session, "resident.created", resident)
+    return resident
+
+
+def _sealed_values(sealed: SealedPerson) -> dict[str, Any]:
+    return {name: getattr(sealed, name) for name in SealedPerson.__slots__}
+
+
+async def _event(session: AsyncSession, kind: str, resident: Resident, **extra: str) -> None:
+    await outbox.emit(
+        session,
+        outbox_event,
+        type=kind,
+        aggregate_id=str(resident.id),
+        payload={
+            "resident_id": str(resident.id),
+            "household_id": str(resident.household_id),
+            "grid_code": resident.grid_code,
+            "community_code": resident.community_code,
+            "street_code": resident.street_code,
+            **extra,
+        },
+    )
+
+
+async def get(*, session: AsyncSession, principal: Principal, resident_id: uuid.UUID, lock: bool = False) -> Resident:
+    statement = select(Resident).where(col(Resident.id) == resident_id, resident_scope(principal))
+    resident = await session.scalar(statement.with_for_update() if lock else statement)
+    if resident is None:
+        raise NotFound(f"no resident {resident_id} in your scope")
+    return resident
+
+
+async def update(
+    *, session: AsyncSession, pii: PiiCipher, principal: Principal, resident_id: uuid.UUID, changes: ResidentUpdate
+) -> Resident:
+    resident = await get(session=session, principal=principal, resident_id=resident_id, lock=True)
+    if not may_write(principal, resident.grid_code):
+        raise Forbidden("only the community's staff or the grid's worker change a resident's record")
+    values = changes.model_dump(exclude_unset=True)
+    for required in ("name", "relation", "residence_type"):
+        if required in values and values[required] is None:
+            raise ValidationFailed.on(required, "this field cannot be emptied")
+    moved_from = None
+    if (household_id := values.pop("household_id", None)) and household_id != resident.household_id:
+        target = await visible_household(session, principal, household_id)
+        if not may_write(principal, target.grid_code):
+            raise Forbidden("you may move residents only into households you keep")
+        moved_from = resident.grid_code
+        resident.household_id = target.id
+        resident.grid_code, resident.community_code, resident.street_code = (
+            target.grid_code,
+            target.community_code,
+            target.street_code,
+        )
+    if "phone" in values:
+        phone = checked_phone(values.pop("phone"))
+        resident.phone_encrypted = pii.encrypt(phone, field=PHONE_FIELD) if phone else None
+        resident.phone_index = pii.blind_index(phone, field=PHONE_FIELD) if phone else None
+        resident.phone_masked = mask_phone(phone) if phone else None
+    if "tags" in values:
+        values["tags"] = await _check_tags(session, values["tags"] or [], resident.community_code)
+    if "skills" in values:
+        values["skills"] = values["skills"] or []
+    for key, value in values.items():
+        setattr(resident, key, value)
+    if resident.residence_type == "relocated" and not resident.origin_township:
+        raise ValidationFailed.on("origin_township", "relocated families name the township they came from")
+    await _check_guardian(session, resident.birth_date, resident.guardian_id, resident.household_id)
+    if "name" in values:
+        resident.name_pinyin, resident.name_initials = people.name_keys(resident.name)
+    resident.updated_at = datetime.now(UTC)
+    await session.flush()
+    if moved_from is not None:
+        await _event(session, "resident.moved", resident, from_grid_code=moved_from)
+    else:
+        await _event(session, "resident.updated", resident)
+    return resident
+
+
+# -- finding people --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    grid_code: str | None = None
+    compound_id: uuid.UUID | None = None
+    building_id: uuid.UUID | None = None
+    household_id: uuid.UUID | None = None
+    tags: tuple[str, ...] = ()
+    min_age: int | None = None
+    max_age: int | None = None
+    residence_type: str | None = None
+    q: str | None = None
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _search(statement: Select[Any], pii: PiiCipher, q: str) -> Select[Any]:
+    """``q``: a full phone or ID number (blind index), else a name: exact or prefix, by characters,
+    full pinyin or initials (张三 ← zhangsan, zhang, zs)."""
+    text = q.strip()
+    try:
+        return statement.where(
+            col(Resident.phone_index) == pii.blind_index(people.check_phone(text), field=PHONE_FIELD)
+        )
+    except people.InvalidValue:
+        pass
+    try:
+        return statement.where(
+            col(Resident.id_number_index) == pii.blind_index(people.check_id_number(text).value, field=ID_FIELD)
+        )
+    except people.InvalidValue:
+        pass
+    key = people.search_key(text)
+    if key and key.isascii():
+        pattern = _prefix(key)
+        return statement.where(or_(col(Resident.name_pinyin).like(pattern), col(Resident.name_initials).like(pattern)))
+    return statement.where(col(Resident.name).like(_prefix(text)))
+
+
+def _prefix(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+async def search(
+    *, session: AsyncSession, pii: PiiCipher, principal: Principal, filters: Filters, limit: int, cursor: str | None
+) -> tuple[list[ResidentSummary], str | None]:
+    statement = select(Resident).where(resident_scope(principal))
+    if filters.grid_code:
+        statement = statement.where(col(Resident.grid_code) == filters.grid_code)
+    if filters.household_id:
+        statement = statement.where(col(Resident.household_id) == filters.household_id)
+    if filters.building_id or filters.compound_id:
+        in_buildings = select(col(Household.id)).join(Building, col(Building.id) == col(Household.building_id))
+        if filters.building_id:
+            in_buildings = in_buildings.where(col(Building.id) == filters.building_id)
+        if filters.compound_id:
+            in_buildings = in_buildings.where(col(Building.compound_id) == filters.compound_id)
+        statement = statement.where(col(Resident.household_id).in_(in_buildings.scalar_subquery()))
+    if filters.tags:
+        wanted = [t for t in filters.tags if sees_sensitive(principal) or t not in SENSITIVE_TAGS]
+        if len(wanted) < len(filters.tags):
+            statement = statement.where(false())  # a hidden tag is not a way to learn who bears it
+        statement = statement.where(col(Resident.tags).contains(wanted))
+    today = datetime.now(UTC).date()
+    if filters.min_age is not None:
+        statement = statement.where(col(Resident.birth_date) <= _years_before(today, filters.min_age))
+    if filters.max_age is not None:
+        statement = statement.where(col(Resident.birth_date) > _years_before(today, filters.max_age + 1))
+    if filters.residence_type:
+        statement = statement.where(col(Resident.residence_type) == filters.residence_type)
+    if filters.q:
+        statement = _search(statement, pii, filters.q)
+    if cursor:
+        name, after = decode_cursor(cursor, (str, uuid.UUID))
+        statement = statement.where(tuple_(col(Resident.name), col(Resident.id)) > tuple_(name, after))
+    rows = (await session.scalars(statement.order_by(col(Resident.name), col(Resident.id)).limit(limit + 1))).all()
+    items, next_cursor = page_of(rows, limit, lambda r: (r.name, r.id))
+    return [summary_of(r, principal) for r in items], next_cursor
+
+
+# -- the tag catalogue, the gateway's lookup, the statistics ---------------------------------
+
+
+async def tags(*, session: AsyncSession, principal: Principal) -> list[TagPublic]:
+    items = [
+        TagPublic(code=code, name=name, sensitive=sensitive, local=False)
+        for code, (name, sensitive) in STANDARD_TAGS.items()
+    ]
+    communities = list(principal.places_of("community_staff")) + [
+        community_of(g) for g in principal.places_of("grid_worker")
+    ]
+    local = (await session.scalars(select(Tag).where(any_of(col(Tag.community_code), communities)))).all()
+    items += [TagPublic(code=t.code, name=t.name, sensitive=t.sensitive, local=True) for t in local]
+    return items
+
+
+async def lookup(
+    *, session: AsyncSession, pii: PiiCipher, phone: str | None, resident_id: uuid.UUID | None
+) -> ResidentPlace:
+    """For the gateway: a resident by phone (blind index) or id, to where they live."""
+    if (phone is None) == (resident_id is None):
+        raise ValidationFailed.on("phone", "give a phone or a resident_id")
+    if phone is not None:
+        condition = col(Resident.phone_index) == pii.blind_index(checked_phone(phone) or "", field=PHONE_FIELD)
+    else:
+        condition = col(Resident.id) == resident_id
+    row = (
+        await session.execute(
+            select(col(Resident.id), col(Resident.household_id), col(Resident.grid_code))
+            .where(condition)
+            .order_by(col(Resident.created_at))
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no such resident")
+    return ResidentPlace(resident_id=row[0], household_id=row[1], grid_code=row[2])
+
+
+async def resident_stats(*, session: AsyncSession, principal: Principal, group_by: GroupBy) -> ResidentStats:
+    """Residents per place by residence type and by tag: aggregates only, sensitive tags counted, never
+    listed by person."""
+    place = place_column(
+        group_by, street=col(Resident.street_code), community=col(Resident.community_code), grid=col(Resident.grid_code)
+    )
+    scope = place_scope(
+        principal,
+        street=col(Resident.street_code),
+        community=col(Resident.community_code),
+        grid=col(Resident.grid_code),
+    )
+    by_type = (
+        await session.execute(
+            select(place, col(Resident.residence_type), func.count())
+            .where(scope)
+            .group_by(place, col(Resident.residence_type))
+        )
+    ).all()
+    tag = func.unnest(col(Resident.tags)).table_valued("tag").render_derived()
+    by_tag = (
+        await session.execute(
+            select(place, tag.c.tag, func.count())
+            .select_from(Resident)
+            .join(tag, true())
+            .where(scope)
+            .group_by(place, tag.c.tag)
+        )
+    ).all()
+    found: dict[str, PlaceResidents] = {}
+    for code, residence_type, count in by_type:
+        row = found.setdefault(code, PlaceResidents(place_code=code, residents=0, by_residence_type={}, by_tag={}))
+        row.residents += count
+        row.by_residence_type[residence_type] = count
+    for code, name, count in by_tag:
+        if code in found:
+            found[code].by_tag[name] = count
+    return ResidentStats(group_by=group_by, items=[found[code] for code in sorted(found)])
