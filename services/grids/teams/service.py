@@ -15,7 +15,7 @@ from sqlmodel import col
 
 from services.grids import life
 from services.grids.models import Activity, ActivitySignup, Member, TeamMember, TeamMenuItem, VolunteerTeam
-from services.grids.team_schemas import (
+from services.grids.teams.schemas import (
     MenuLink,
     TeamCreate,
     TeamMemberCreate,

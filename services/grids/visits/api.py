@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import AwareDatetime
 
-from services.grids import visits
-from services.grids.schemas import (
+from services.grids.visits import service as visits
+from services.grids.visits.schemas import (
     CoverageReport,
     PhotoPublic,
     VisitIn,
@@ -18,12 +18,13 @@ from services.grids.schemas import (
     VisitSync,
     VisitSyncResult,
 )
-from services.grids.visit_stats import GroupBy, VisitStats, visit_stats
+from services.grids.visits.stats import VisitStats, visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
@@ -64,7 +65,7 @@ async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDe
 async def list_visits(
     principal: Reader,
     lane: FastLaneDep,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     member_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
     since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
@@ -90,7 +91,7 @@ async def list_visits(
 async def coverage(
     principal: Overseer,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> CoverageReport:
     """Per grid in scope: households visited in the last 30 days out of all (走访覆盖率)."""
     return await visits.coverage(session=session, principal=principal, community_code=community_code)

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.grids import activities, checkins
-from services.grids.activity_schemas import (
+from services.grids.activities import checkins
+from services.grids.activities import service as activities
+from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
     ActivityKind,
@@ -29,6 +30,7 @@ from shared.db import SessionDep
 from shared.errors import Forbidden, ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
+from shared.places import COMMUNITY_PATTERN
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
@@ -54,7 +56,7 @@ async def list_activities(
     kind: ActivityKind | None = None,
     state: ActivityState | None = None,
     open: Annotated[bool, Query(description="only those not cancelled and not over yet")] = False,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> ActivityPage:

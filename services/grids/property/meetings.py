@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
-from services.grids import property as red
-from services.grids.lookups import CompoundFact, OrderFact
+from services.grids.clients import CompoundFact, OrderFact
 from services.grids.models import JointMeeting, MeetingProblem, outbox_event
-from services.grids.property_schemas import (
+from services.grids.property import service as red
+from services.grids.property.schemas import (
     MeetingCreate,
     MeetingPublic,
     ProblemIn,

@@ -14,9 +14,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import roster
 from services.grids.models import Grid, Household, HouseholdLink, Member, Visit, VisitPhoto, outbox_event
-from services.grids.schemas import (
+from services.grids.roster import service as roster
+from services.grids.visits.schemas import (
     CoverageReport,
     GridCoverage,
     PhotoPublic,
@@ -303,7 +303,7 @@ async def list_visits(
     areas = tuple(part for part in parts if part != "grid")
     worker_grids = list(principal.places_of("grid_worker"))
     given = {name: value for name, value in filters.items() if value is not None}
-    values.update(given, worker_grids=worker_grids, account_id=roster.account_uuid(principal), limit=limit + 1)
+    values.update(given, worker_grids=worker_grids, account_id=principal.account_id, limit=limit + 1)
     after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
     if after is not None:
         values["after_at"], values["after_id"] = after

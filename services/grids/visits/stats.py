@@ -4,7 +4,6 @@ offices: visits, must-visits (五必访), follow-ups (problems found), household
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -13,10 +12,9 @@ from sqlmodel import col
 
 from services.grids.models import Visit
 from shared.periods import sql_month
+from shared.places import GroupBy
 from shared.scope import place_column, place_scope
 from shared.security import Principal
-
-GroupBy = Literal["grid", "community", "street"]
 
 
 class VisitStatsRow(BaseModel):

@@ -8,8 +8,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from services.grids import roster
-from services.grids.schemas import (
+from services.grids.roster import service as roster
+from services.grids.roster.schemas import (
     AccountBindings,
     BindingsUpdate,
     LinkedHouseholdPage,
@@ -24,6 +24,7 @@ from services.grids.schemas import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
+from shared.places import GRID_PATTERN
 from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/members", tags=["roster"])
@@ -51,7 +52,7 @@ async def list_members(
     principal: Viewer,
     session: SessionDep,
     role: MemberRole | None = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     party_org_id: uuid.UUID | None = None,
     account_id: Annotated[uuid.UUID | None, Query(description="the member signing in with this account")] = None,
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,

@@ -4,7 +4,7 @@ between them (新老物业交接), and the owners' committees (业主委员会) 
 of compounds, their members and terms (换届). Joint meetings are in ``meetings``.
 
 Compounds are the residents service's: a compound named in a request is looked up there with the
-caller's token (``lookups.compound``), and its id, name and community are kept on the rows."""
+caller's token (``clients.compound``), and its id, name and community are kept on the rows."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
-from services.grids.lookups import CompoundFact
+from services.grids.clients import CompoundFact
 from services.grids.models import (
     CommitteeMember,
     CompoundManagement,
@@ -26,7 +26,7 @@ from services.grids.models import (
     PropertyCompany,
     outbox_event,
 )
-from services.grids.property_schemas import (
+from services.grids.property.schemas import (
     CommitteeCreate,
     CommitteeMemberIn,
     CommitteeMemberPublic,

@@ -10,9 +10,9 @@ from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
 from services.grids.models import Community, Grid, Street, outbox_event
-from services.grids.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
+from services.grids.places.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
+from services.grids.places.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
 from shared import outbox, places
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.grids import life, lookups, teams
-from services.grids.team_schemas import (
+from services.grids import clients, life
+from services.grids.teams import service as teams
+from services.grids.teams.schemas import (
     TeamCreate,
     TeamMemberCreate,
     TeamMemberPage,
@@ -39,7 +40,7 @@ async def _menu(
     if not wanted:
         return {}
     community = community_code or next(iter(principal.places_of("community_staff")), None)
-    return await lookups.menu(request, community) if community else {}
+    return await clients.menu(request, community) if community else {}
 
 
 @router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))

@@ -19,8 +19,8 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import life, roster
-from services.grids.activity_schemas import (
+from services.grids import life
+from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
     ActivityPublic,
@@ -33,6 +33,7 @@ from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
+from shared.places import community_of
 from shared.security import Principal
 
 # Who may serve as a volunteer: people of the roster bound to a grid of the activity's community.
@@ -89,7 +90,7 @@ async def _public(session: AsyncSession, activity: Activity) -> ActivityPublic:
 def mine(principal: Principal) -> ColumnElement[bool]:
     """The caller's own sign-ups: by account, or as the resident their token names."""
     conditions = []
-    if (account_id := roster.account_uuid(principal)) is not None and not principal.machine:
+    if (account_id := principal.account_id) is not None:
         conditions.append(col(S.account_id) == account_id)
     if principal.has_role("resident") and (resident_id := _uuid(principal.resident_id or "")) is not None:
         conditions.append(col(S.resident_id) == resident_id)
@@ -393,7 +394,7 @@ async def sign_up(
             code
             for role in VOLUNTEER_ROLES
             for code in principal.places_of(role)
-            if code[:12] == activity.community_code
+            if community_of(code) == activity.community_code
         ]
         if not grids:
             raise Forbidden("only party members and volunteers of the community serve at its activities")
@@ -411,7 +412,7 @@ async def sign_up(
         if (
             resident_id is None
             or not principal.has_role("resident")
-            or (principal.grid_code or "")[:12] != activity.community_code
+            or community_of(principal.grid_code or "") != activity.community_code
         ):
             raise Forbidden("only residents of the community take part (staff may sign a resident up)")
         values.update(account_id=me, resident_id=resident_id, name=None, grid_code=principal.grid_code)

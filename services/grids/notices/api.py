@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from services.grids import lookups, notices
-from services.grids.notice_schemas import (
+from services.grids import clients
+from services.grids.notices import service as notices
+from services.grids.notices.schemas import (
     NoticeCategory,
     NoticeCreate,
     NoticeDetail,
@@ -44,7 +45,7 @@ async def list_notices(
     items, next_cursor = await notices.list_notices(
         session=session,
         principal=principal,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
         category=category,
         unread=unread,
         include_expired=include_expired,
@@ -61,7 +62,7 @@ async def publish_notice(
     """Publish a notice to a community, one of its grids or one of its compounds."""
     compound = None
     if notice_in.compound_id is not None:
-        compound = await lookups.compound(request, notice_in.compound_id)
+        compound = await clients.compound(request, notice_in.compound_id)
     return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
 
 
@@ -72,7 +73,7 @@ async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDe
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
     )
 
 
@@ -83,7 +84,7 @@ async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
     )
 
 
