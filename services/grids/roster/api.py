@@ -93,6 +93,7 @@ async def my_households(
 
 @router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_member(member_id: uuid.UUID, principal: Viewer, session: SessionDep) -> MemberPublic:
+    """A member in the caller's scope, with their bindings."""
     return await roster.get_member(session=session, principal=principal, member_id=member_id)
 
 
@@ -107,6 +108,7 @@ async def create_member(member_in: MemberCreate, principal: Manager, session: Se
 async def update_member(
     member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep
 ) -> MemberPublic:
+    """Change a member's name, account, party membership, work unit or full-time status."""
     member = await roster.update_member(session=session, principal=principal, member_id=member_id, changes=changes)
     return await roster.public_member(session, member)
 
@@ -157,6 +159,7 @@ async def link_household(
 async def unlink_household(
     member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
 ) -> Response:
+    """Unlink a party member from a household (十联户)."""
     await roster.unlink_household(session=session, principal=principal, member_id=member_id, household_id=household_id)
     return Response(status_code=204)
 
