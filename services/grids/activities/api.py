@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.grids.activities import checkins
 from services.grids.activities import service as activities
+from services.grids.activities.access import PROXIES, Attendee, Manager, Reader, Signer
 from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
@@ -31,18 +32,9 @@ from shared.errors import Forbidden, ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
 from shared.places import COMMUNITY_PATTERN
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 
-PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head")
-READERS = (*PEOPLE, "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-Signer = Annotated[Principal, Depends(allow(*PEOPLE, "community_staff"))]
-Attendee = Annotated[Principal, Depends(allow(*PEOPLE))]
-# Who may sign up a resident in their name (代报名): the community's staff and the grid's worker.
-PROXIES = ("community_staff", "grid_worker")
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 

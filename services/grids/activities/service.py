@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
+from services.grids.activities import access
 from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
@@ -57,19 +58,11 @@ def _counts() -> Any:
     )
 
 
-def _scope(principal: Principal) -> ColumnElement[bool]:
-    return life.community_scope(principal, street=col(Activity.street_code), community=col(Activity.community_code))
-
-
-def _manage(principal: Principal) -> ColumnElement[bool]:
-    return life.manage_scope(principal, street=col(Activity.street_code), community=col(Activity.community_code))
-
-
 async def visible(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, lock: bool = False, manage: bool = False
 ) -> Activity:
     statement = select(Activity).where(
-        col(Activity.id) == activity_id, _manage(principal) if manage else _scope(principal)
+        col(Activity.id) == activity_id, access.manage(principal) if manage else access.scope(principal)
     )
     activity = await session.scalar(statement.with_for_update() if lock else statement)
     if activity is None:
@@ -157,7 +150,7 @@ async def list_activities(
 ) -> tuple[list[ActivityPublic], str | None]:
     """Activities of the caller's communities, by start time."""
     counts = _counts()
-    statement = select(Activity, counts).select_from(Activity).join(counts, true()).where(_scope(principal))
+    statement = select(Activity, counts).select_from(Activity).join(counts, true()).where(access.scope(principal))
     if month is not None:
         start, end = life.month_bounds(month)
         statement = statement.where(col(Activity.starts_at) >= start, col(Activity.starts_at) < end)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from services.grids import clients
 from services.grids.notices import service as notices
+from services.grids.notices.access import Manager, Person, Reader
 from services.grids.notices.schemas import (
     NoticeCategory,
     NoticeCreate,
@@ -20,14 +21,8 @@ from services.grids.notices.schemas import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
-
-PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*PEOPLE, machine_scopes=("grids:read", "stats:read")))]
-Person = Annotated[Principal, Depends(allow(*PEOPLE))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 
 @router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422, 503))

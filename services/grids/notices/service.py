@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, exists, false, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, DateTime, and_, exists, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -19,38 +19,13 @@ from sqlmodel import col
 from services.grids import life
 from services.grids.clients import CompoundFact
 from services.grids.models import Notice, NoticeRead, outbox_event
+from services.grids.notices import access
 from services.grids.notices.schemas import NoticeCreate, NoticeDetail, NoticePublic, NoticeUpdate
 from shared import outbox
 from shared.errors import NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.places import community_of
-from shared.scope import any_of, area_conditions
 from shared.security import Principal
-
-
-def _scope(principal: Principal, home_compound: uuid.UUID | None) -> ColumnElement[bool]:
-    """Notices for the caller's places: all of their street's or community's (admins, staff); for
-    those serving in grids, their communities' and compounds' and their own grids'; for a resident,
-    their community's, their grid's and their compound's."""
-    conditions: list[Any]
-    conditions, _ = area_conditions(principal, street=col(Notice.street_code), community=col(Notice.community_code))
-    served = [code for role in life.GRID_ROLES for code in principal.places_of(role)]
-    if served and not principal.machine:
-        conditions.append(
-            and_(
-                any_of(col(Notice.community_code), sorted({community_of(code) for code in served})),
-                or_(col(Notice.level) != "grid", any_of(col(Notice.grid_code), served)),
-            )
-        )
-    if principal.has_role("resident") and principal.grid_code:
-        home = [
-            col(Notice.level) == "community",
-            and_(col(Notice.level) == "grid", col(Notice.grid_code) == principal.grid_code),
-        ]
-        if home_compound is not None:
-            home.append(and_(col(Notice.level) == "compound", col(Notice.compound_id) == home_compound))
-        conditions.append(and_(col(Notice.community_code) == community_of(principal.grid_code), or_(*home)))
-    return or_(*conditions) if conditions else false()
 
 
 def _current(principal: Principal, include_expired: bool) -> ColumnElement[bool]:
@@ -103,7 +78,9 @@ async def list_notices(
 ) -> tuple[list[NoticePublic], str | None]:
     """Newest first, pinned ones above the rest."""
     read_at = _read_at(principal)
-    statement = select(Notice, read_at).where(_scope(principal, home_compound), _current(principal, include_expired))
+    statement = select(Notice, read_at).where(
+        access.scope(principal, home_compound), _current(principal, include_expired)
+    )
     if category is not None:
         statement = statement.where(col(Notice.category) == category)
     if unread:
@@ -133,7 +110,7 @@ async def _visible(
     row = (
         await session.execute(
             select(Notice, _read_at(principal)).where(
-                col(Notice.id) == notice_id, _scope(principal, home_compound), _current(principal, True)
+                col(Notice.id) == notice_id, access.scope(principal, home_compound), _current(principal, True)
             )
         )
     ).first()

@@ -1,29 +1,25 @@
-"""HTTP endpoints of the grids service: thin, one call into ``service`` each."""
+"""HTTP endpoints of places (streets, communities, grids, boundaries, locate): thin, one call into ``service`` each."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.places import service
+from services.grids.places.access import Locator, Manager, Reader
 from services.grids.places.schemas import BoundaryUpdate, GridCreate, GridPage, GridPublic, StreetTree
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 
-ANY_PLACE_ROLE = ("street_admin", "community_staff", "grid_worker", "party_member", "resident")
-Reader = Annotated[Principal, Depends(allow(*ANY_PLACE_ROLE, machine_scopes=("stats:read", "grids:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-Locator = Annotated[
-    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("open311",)))
+GridCodePath = Annotated[
+    str, Path(min_length=15, max_length=15, pattern=GRID_PATTERN, description="15-digit grid code")
 ]
-GridCodePath = Annotated[str, Path(min_length=15, max_length=15, pattern=GRID_PATTERN, description="15-digit grid code")]
 
 
 @router.get("", response_model=GridPage, responses=problem_responses(401, 403, 422))

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.grids import clients
 from services.grids.clients import OrderFact
 from services.grids.property import meetings
 from services.grids.property import service as red
+from services.grids.property.access import Manager, Reader
 from services.grids.property.schemas import (
     CommitteeCreate,
     CommitteeKind,
@@ -39,13 +40,9 @@ from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import ResidentHome, resident_home
 from shared.places import COMMUNITY_PATTERN
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/property", tags=["red property"])
 
-READERS = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from services.grids.roster import service as roster
+from services.grids.roster.access import Anyone, Gateway, Manager, PartyMember, Viewer
 from services.grids.roster.schemas import (
     AccountBindings,
     BindingsUpdate,
@@ -25,26 +26,10 @@ from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import GRID_PATTERN
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/members", tags=["roster"])
 party_orgs = APIRouter(prefix="/api/v1/party-orgs", tags=["party organisation"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
-
-ROSTER_ROLES = (
-    "street_admin",
-    "community_staff",
-    "grid_worker",
-    "party_member",
-    "volunteer",
-    "building_head",
-    "employer",
-)
-Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
-Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-PartyMember = Annotated[Principal, Depends(allow("party_member"))]
-Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
 
 
 @router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))

@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Uuid, and_, delete, exists, false, func, or_, select, tuple_
+from sqlalchemy import Uuid, delete, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,6 +22,7 @@ from services.grids.models import (
     Visit,
     outbox_event,
 )
+from services.grids.roster import access
 from services.grids.roster.schemas import (
     AccountBindings,
     BindingIn,
@@ -39,7 +39,7 @@ from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, street_of
-from shared.scope import any_of, area_conditions, scope_values
+from shared.scope import any_of
 from shared.security import Principal
 
 # The level of place each role is bound to, by the length of its code.
@@ -85,26 +85,10 @@ async def account_bindings(session: AsyncSession, account_id: uuid.UUID) -> Acco
 # -- who may see and manage whom -------------------------------------------------------------
 
 
-def _member_scope(principal: Principal) -> Any:
-    """Members in the caller's streets or communities, members bound to the caller's grids, and oneself."""
-    conditions, values = area_conditions(
-        principal, street=col(Member.street_code), community=col(Member.community_code)
-    )
-    if "scope_grids" in values:
-        conditions.append(
-            exists().where(
-                col(Binding.member_id) == col(Member.id), any_of(col(Binding.grid_code), values["scope_grids"])
-            )
-        )
-    if (account_id := principal.account_id) is not None:
-        conditions.append(col(Member.account_id) == account_id)
-    return or_(*conditions) if conditions else false()
-
-
 async def _visible_member(
     session: AsyncSession, principal: Principal, member_id: uuid.UUID, *, lock: bool = False
 ) -> Member:
-    statement = select(Member).where(col(Member.id) == member_id, _member_scope(principal))
+    statement = select(Member).where(col(Member.id) == member_id, access.member_scope(principal))
     member = await session.scalar(statement.with_for_update() if lock else statement)
     if member is None:
         raise NotFound(f"no member {member_id} in your scope")
@@ -133,7 +117,7 @@ async def list_members(
     cursor: str | None,
     account_id: uuid.UUID | None = None,
 ) -> tuple[list[MemberSummary], str | None]:
-    statement = select(Member).where(_member_scope(principal))
+    statement = select(Member).where(access.member_scope(principal))
     if role is not None or grid_code is not None:
         bound = [col(Binding.member_id) == col(Member.id)]
         if role is not None:
@@ -370,25 +354,10 @@ async def unlink_household(
 # -- the party tree --------------------------------------------------------------------------
 
 
-def _org_scope(principal: Principal) -> Any:
-    """Organisations of the caller's communities (and, for street admins, the street's), with the
-    committees above them, whose names are no secret to those below."""
-    parts, values = scope_values(principal)
-    streets = set(values.get("scope_streets", ()))
-    communities = set(values.get("scope_communities", ()))
-    communities |= {community_of(code) for code in values.get("scope_grids", ())}
-    all_streets = streets | {street_of(code) for code in communities}
-    counties = {code[:6] for code in all_streets}
-    return or_(
-        any_of(col(PartyOrg.community_code), sorted(communities)),
-        any_of(col(PartyOrg.street_code), sorted(streets)),
-        and_(col(PartyOrg.community_code).is_(None), any_of(col(PartyOrg.street_code), sorted(all_streets))),
-        and_(col(PartyOrg.level) == "county_committee", any_of(col(PartyOrg.place_code), sorted(counties))),
-    )
-
-
 async def party_tree(*, session: AsyncSession, principal: Principal) -> list[PartyOrgNode]:
-    orgs = (await session.scalars(select(PartyOrg).where(_org_scope(principal)).order_by(col(PartyOrg.name)))).all()
+    orgs = (
+        await session.scalars(select(PartyOrg).where(access.org_scope(principal)).order_by(col(PartyOrg.name)))
+    ).all()
     counts = dict(
         (
             await session.execute(
@@ -418,7 +387,9 @@ async def party_tree(*, session: AsyncSession, principal: Principal) -> list[Par
 
 
 async def create_party_org(*, session: AsyncSession, principal: Principal, org_in: PartyOrgCreate) -> PartyOrg:
-    parent = await session.scalar(select(PartyOrg).where(col(PartyOrg.id) == org_in.parent_id, _org_scope(principal)))
+    parent = await session.scalar(
+        select(PartyOrg).where(col(PartyOrg.id) == org_in.parent_id, access.org_scope(principal))
+    )
     if parent is None:
         raise NotFound(f"no party organisation {org_in.parent_id} in your scope")
     level_index = PARTY_LEVELS.index(parent.level) + 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from services.grids import clients, life
 from services.grids.teams import service as teams
+from services.grids.teams.access import Manager, Reader, RosterReader
 from services.grids.teams.schemas import (
     TeamCreate,
     TeamMemberCreate,
@@ -23,14 +24,9 @@ from shared.db import SessionDep
 from shared.errors import ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
-from shared.security import Principal, allow
+from shared.security import Principal
 
 router = APIRouter(prefix="/api/v1/teams", tags=["volunteer teams"])
-
-ROSTER = ("grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow("resident", *ROSTER, machine_scopes=("grids:read", "stats:read")))]
-RosterReader = Annotated[Principal, Depends(allow(*ROSTER))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 
 async def _menu(

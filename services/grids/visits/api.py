@@ -5,36 +5,30 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from services.grids.visits import service as visits
+from services.grids.visits.access import Analyst, Overseer, Reader, Visitor
 from services.grids.visits.schemas import (
     CoverageReport,
     PhotoPublic,
     VisitIn,
     VisitPage,
     VisitPublic,
+    VisitStats,
     VisitSync,
     VisitSyncResult,
 )
-from services.grids.visits.stats import VisitStats, visit_stats
+from services.grids.visits.stats import visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
-
-Visitor = Annotated[Principal, Depends(allow("grid_worker", "party_member"))]
-Reader = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker", "party_member"))]
-Overseer = Annotated[
-    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("stats:read",)))
-]
-Analyst = Annotated[Principal, Depends(allow("street_admin", "community_staff", machine_scopes=("stats:read",)))]
 
 
 @router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
+from shared.places import GroupBy
 
 VisitKind = Literal["routine", "wedding_funeral", "illness", "family_change", "dispute", "accident"]
 
@@ -92,3 +93,21 @@ class GridCoverage(BaseModel):
 class CoverageReport(BaseModel):
     since: datetime
     items: list[GridCoverage]
+
+
+# -- statistics ------------------------------------------------------------------------------
+
+
+class VisitStatsRow(BaseModel):
+    place_code: str
+    month: str
+    visits: int
+    must_visits: int
+    follow_ups: int
+    households: int
+    visitors: int
+
+
+class VisitStats(BaseModel):
+    group_by: GroupBy
+    items: list[VisitStatsRow]
