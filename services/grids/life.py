@@ -1,6 +1,7 @@
 """What the community-life modules (activities, notices, volunteer teams, red property) share: the
-communities a caller lives or serves in (their read scope, as SQL), who manages a community, and the
-community a new row belongs to.
+communities a caller lives or serves in (their read scope, as SQL), who manages a community, the
+community a new row belongs to, and the times they take (``When``, months and days in China's time).
+It sits at the service's top level because all four use it; the roster, places and visits do not.
 
 Residents are referred to by ``resident_id`` and accounts by the token's ``sub``; the grids service
 keeps no resident's personal data. Names are kept only for people acting (staff, volunteers), from
