@@ -76,7 +76,7 @@ async def load_grids(url: str, rows: int) -> str:
 def service_sql(token_claims: dict[str, Any], street: str) -> tuple[str, list[Any]]:
     """The SQL text and arguments the grids service runs for this request, taken from its own code
     (``service.list_grids`` with a fast lane that records instead of running)."""
-    from services.grids import service
+    from services.grids.places import service
     from shared.fastlane import FastLane
     from shared.security import Principal
 

@@ -2,8 +2,14 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.grids import activities_api, api, notices_api, property_api, roster_api, teams_api, visits_api
+from services.grids.activities import api as activities
 from services.grids.config import Settings
+from services.grids.notices import api as notices
+from services.grids.places import api as places
+from services.grids.property import api as property_
+from services.grids.roster import api as roster
+from services.grids.teams import api as teams
+from services.grids.visits import api as visits
 from shared.app import create_process_app
 from shared.peers import Peers
 from shared.photos import LocalDiskStorage, PhotoStorage
@@ -26,16 +32,16 @@ def create_app(
             " activities, notices, volunteer teams, red property (红色物业)."
         ),
         routers=[
-            api.router,
-            api.streets,
-            roster_api.router,
-            roster_api.party_orgs,
-            visits_api.router,
-            activities_api.router,
-            notices_api.router,
-            teams_api.router,
-            property_api.router,
-            roster_api.internal,
+            places.router,
+            places.streets,
+            roster.router,
+            roster.party_orgs,
+            visits.router,
+            activities.router,
+            notices.router,
+            teams.router,
+            property_.router,
+            roster.internal,
         ],
         verifier=verifier,
         peers=peers,

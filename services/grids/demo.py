@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import life_demo, visits
+from services.grids import life_demo
 from services.grids.models import (
     Binding,
     Community,
@@ -25,8 +25,10 @@ from services.grids.models import (
     Street,
     Visit,
 )
+from services.grids.visits import service as visits
 from shared import demo
 from shared.demo import COMMUNITY, COMMUNITY_NAME, COUNTY, GRIDS, STREET, STREET_NAME, demo_uuid
+from shared.places import community_of, level_of
 
 DEMO_GRIDS = [(code, f"第{name}网格") for code, name in zip(GRIDS, "一二三四", strict=True)]
 VISIT_DAYS = 90
@@ -173,8 +175,8 @@ async def _roster(session: AsyncSession) -> None:
                 "role": person.role,
                 "place_code": person.place,
                 "street_code": STREET,
-                "community_code": person.place[:12] if len(person.place) >= 12 else None,
-                "grid_code": person.place if len(person.place) == 15 else None,
+                "community_code": community_of(person.place) if level_of(person.place) != "street" else None,
+                "grid_code": person.place if level_of(person.place) == "grid" else None,
             }
         )
     await session.execute(insert(Member).values(members).on_conflict_do_nothing(index_elements=["id"]))

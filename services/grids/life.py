@@ -1,6 +1,7 @@
 """What the community-life modules (activities, notices, volunteer teams, red property) share: the
-communities a caller lives or serves in (their read scope, as SQL), who manages a community, and the
-community a new row belongs to.
+communities a caller lives or serves in (their read scope, as SQL), who manages a community, the
+community a new row belongs to, and the times they take (``When``, months and days in China's time).
+It sits at the service's top level because all four use it; the roster, places and visits do not.
 
 Residents are referred to by ``resident_id`` and accounts by the token's ``sub``; the grids service
 keeps no resident's personal data. Names are kept only for people acting (staff, volunteers), from
@@ -11,16 +12,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, AwareDatetime
 from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import roster
 from services.grids.models import Community, Grid
 from shared import periods
 from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.places import community_of
 from shared.scope import any_of, area_conditions
 from shared.security import Principal
 
@@ -29,6 +31,16 @@ CHINA = periods.CHINA
 GRID_ROLES = ("grid_worker", "party_member", "volunteer", "building_head")
 MANAGER_ROLES = ("street_admin", "community_staff")
 MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
+def _plausible(value: datetime) -> datetime:
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("a time between the years 2000 and 2100")
+    return value
+
+
+# A time the API takes (starts, ends, expiries): aware, and between the years 2000 and 2100.
+When = Annotated[AwareDatetime, AfterValidator(_plausible)]
 
 
 def now() -> datetime:
@@ -41,8 +53,8 @@ def today() -> date:
 
 def account_of(principal: Principal) -> uuid.UUID:
     """The caller's account id (the token's ``sub``); machine clients have none."""
-    account_id = roster.account_uuid(principal)
-    if account_id is None or principal.machine:
+    account_id = principal.account_id
+    if account_id is None:
         raise Forbidden("this needs a person's account")
     return account_id
 
@@ -57,7 +69,7 @@ def grids_of(principal: Principal) -> list[str]:
 
 def communities_of(principal: Principal) -> list[str]:
     """The communities of the caller's grids and home."""
-    return sorted({code[:12] for code in grids_of(principal)})
+    return sorted({community_of(code) for code in grids_of(principal)})
 
 
 def community_scope(principal: Principal, *, street: Any, community: Any) -> ColumnElement[bool]:
@@ -78,7 +90,7 @@ def manage_scope(principal: Principal, *, street: Any, community: Any) -> Column
 
 
 def may_manage(principal: Principal, community_code: str) -> bool:
-    return not principal.machine and roster.may_manage_community(principal, community_code)
+    return not principal.machine and principal.manages(community_code)
 
 
 async def managed_community(session: AsyncSession, principal: Principal, community_code: str | None) -> Community:

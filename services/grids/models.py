@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from services.grids.geometry import PgPolygon, Position
+from services.grids.places.geometry import PgPolygon, Position
 from shared.db import naming_convention_metadata
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table

@@ -12,8 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import activities, life
-from services.grids.activity_schemas import SignupPublic
+from services.grids import life
+from services.grids.activities import service as activities
+from services.grids.activities.schemas import SignupPublic
 from services.grids.models import Activity, ActivitySignup, Member, outbox_event
 from shared import outbox
 from shared.errors import Conflict, NotFound, ValidationFailed

@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.grids import life, lookups, teams
-from services.grids.team_schemas import (
+from services.grids import clients, life
+from services.grids.teams import service as teams
+from services.grids.teams.access import Manager, Reader, RosterReader
+from services.grids.teams.schemas import (
     TeamCreate,
     TeamMemberCreate,
     TeamMemberPage,
@@ -22,14 +24,9 @@ from shared.db import SessionDep
 from shared.errors import ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
-from shared.security import Principal, allow
+from shared.security import Principal
 
 router = APIRouter(prefix="/api/v1/teams", tags=["volunteer teams"])
-
-ROSTER = ("grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow("resident", *ROSTER, machine_scopes=("grids:read", "stats:read")))]
-RosterReader = Annotated[Principal, Depends(allow(*ROSTER))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 
 async def _menu(
@@ -39,7 +36,7 @@ async def _menu(
     if not wanted:
         return {}
     community = community_code or next(iter(principal.places_of("community_staff")), None)
-    return await lookups.menu(request, community) if community else {}
+    return await clients.menu(request, community) if community else {}
 
 
 @router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))

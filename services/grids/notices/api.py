@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
-from services.grids import lookups, notices
-from services.grids.notice_schemas import (
+from services.grids import clients
+from services.grids.notices import service as notices
+from services.grids.notices.access import Manager, Person, Reader
+from services.grids.notices.schemas import (
     NoticeCategory,
     NoticeCreate,
     NoticeDetail,
@@ -19,14 +21,8 @@ from services.grids.notice_schemas import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
-
-PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*PEOPLE, machine_scopes=("grids:read", "stats:read")))]
-Person = Annotated[Principal, Depends(allow(*PEOPLE))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 
 @router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422, 503))
@@ -44,7 +40,7 @@ async def list_notices(
     items, next_cursor = await notices.list_notices(
         session=session,
         principal=principal,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
         category=category,
         unread=unread,
         include_expired=include_expired,
@@ -61,7 +57,7 @@ async def publish_notice(
     """Publish a notice to a community, one of its grids or one of its compounds."""
     compound = None
     if notice_in.compound_id is not None:
-        compound = await lookups.compound(request, notice_in.compound_id)
+        compound = await clients.compound(request, notice_in.compound_id)
     return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
 
 
@@ -72,7 +68,7 @@ async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDe
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
     )
 
 
@@ -83,7 +79,7 @@ async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await lookups.home_compound(request, principal),
+        home_compound=await clients.home_compound(request, principal),
     )
 
 

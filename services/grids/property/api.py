@@ -6,12 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.grids import lookups, meetings
-from services.grids import property as red
-from services.grids.lookups import OrderFact
-from services.grids.property_schemas import (
+from services.grids import clients
+from services.grids.clients import OrderFact
+from services.grids.property import meetings
+from services.grids.property import service as red
+from services.grids.property.access import Manager, Reader
+from services.grids.property.schemas import (
     CommitteeCreate,
     CommitteeKind,
     CommitteeMemberIn,
@@ -37,13 +39,10 @@ from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import ResidentHome, resident_home
-from shared.security import Principal, allow
+from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/property", tags=["red property"])
 
-READERS = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 
@@ -61,7 +60,7 @@ async def _homes(request: Request, members: list[CommitteeMemberIn]) -> dict[uui
 
 async def _orders(request: Request, problems: list[ProblemIn]) -> dict[uuid.UUID, OrderFact | None]:
     """The orders named, as the orders service answers the caller."""
-    return {problem.order_id: await lookups.order(request, problem.order_id) for problem in problems}
+    return {problem.order_id: await clients.order(request, problem.order_id) for problem in problems}
 
 
 # -- companies -------------------------------------------------------------------------------
@@ -112,7 +111,7 @@ async def hand_over(
     compound_id: uuid.UUID, management_in: ManagementCreate, principal: Manager, session: SessionDep, request: Request
 ) -> ManagementPublic:
     """A compound passes to a company or to its owners (新老物业交接, 业主自治自管)."""
-    compound = await lookups.compound(request, compound_id)
+    compound = await clients.compound(request, compound_id)
     return await red.hand_over(session=session, principal=principal, compound=compound, management_in=management_in)
 
 
@@ -147,7 +146,7 @@ async def create_committee(
     committee_in: CommitteeCreate, principal: Manager, session: SessionDep, request: Request
 ) -> CommitteePublic:
     """Record a compound's owners' committee (业主委员会) or property management committee, for a term."""
-    compound = await lookups.compound(request, committee_in.compound_id)
+    compound = await clients.compound(request, committee_in.compound_id)
     return await red.create_committee(
         session=session,
         principal=principal,
@@ -210,7 +209,7 @@ async def create_meeting(
     meeting_in: MeetingCreate, principal: Manager, session: SessionDep, request: Request
 ) -> MeetingPublic:
     """Record a joint meeting: who sat at the table, the issue orders it dealt with, what it decided."""
-    compound = await lookups.compound(request, meeting_in.compound_id) if meeting_in.compound_id else None
+    compound = await clients.compound(request, meeting_in.compound_id) if meeting_in.compound_id else None
     return await meetings.create(
         session=session,
         principal=principal,
@@ -267,7 +266,7 @@ async def update_problem(
 async def property_stats(
     principal: Reader,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> PropertyStats:
     """Per year: joint meetings held, problems they dealt with, problems solved."""
     return await meetings.stats(session=session, principal=principal, community_code=community_code)

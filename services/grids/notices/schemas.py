@@ -8,8 +8,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.grids.activity_schemas import When
+from services.grids.life import When
 from shared.pagination import Page
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 NoticeLevel = Literal["community", "grid", "compound"]
 NoticeCategory = Literal["policy", "outage", "job_fair", "anti_fraud", "safety", "other"]
@@ -20,9 +21,11 @@ class NoticeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     community_code: str | None = Field(
-        default=None, pattern=r"^\d{12}$", description="default: the grid's or compound's, or the caller's community"
+        default=None,
+        pattern=COMMUNITY_PATTERN,
+        description="default: the grid's or compound's, or the caller's community",
     )
-    grid_code: str | None = Field(default=None, pattern=r"^\d{15}$", description="to one grid of the community")
+    grid_code: str | None = Field(default=None, pattern=GRID_PATTERN, description="to one grid of the community")
     compound_id: uuid.UUID | None = Field(
         default=None, description="to one compound (小区), the residents service's id"
     )

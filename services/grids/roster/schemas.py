@@ -1,66 +1,15 @@
+"""Members, their bindings, the party tree and the 十联户 links as the API takes and answers them."""
+
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.grids.geometry import GeoJsonPolygon
 from shared.pagination import Page
-
-
-class GridCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")
-    name: str = Field(min_length=1, max_length=100, description="网格名称, e.g. 第一网格")
-    boundary: GeoJsonPolygon | None = Field(default=None, description="边界 as a GeoJSON Polygon")
-
-
-class BoundaryUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    boundary: GeoJsonPolygon | None = Field(description="the new boundary, or null to clear it")
-
-
-class GridSummary(BaseModel):
-    """A grid in a list (without its boundary)."""
-
-    code: str
-    name: str
-    community_code: str
-    street_code: str
-    created_at: datetime
-
-
-class GridPublic(GridSummary):
-    boundary: GeoJsonPolygon | None = Field(default=None, description="GeoJSON Polygon, when known")
-
-
-GridPage = Page[GridSummary]
-
-
-class TreeGrid(BaseModel):
-    code: str
-    name: str
-
-
-class TreeCommunity(BaseModel):
-    code: str
-    name: str
-    grids: list[TreeGrid]
-
-
-class StreetTree(BaseModel):
-    """街道 → 社区 → 网格, limited to what the caller may see."""
-
-    code: str
-    name: str
-    communities: list[TreeCommunity]
-
-
-# -- the roster ------------------------------------------------------------------------------
+from shared.places import COMMUNITY_PATTERN, PLACE_PATTERN
 
 MemberRole = Literal[
     "street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head", "employer"
@@ -74,7 +23,7 @@ class BindingIn(BaseModel):
 
     role: MemberRole
     place_code: str = Field(
-        pattern=r"^(\d{9}|\d{12}|\d{15})$",
+        pattern=PLACE_PATTERN,
         description=(
             "a street (9 digits, street_admin), community (12, community_staff and employer: where the employer"
             " operates) or grid code (15, the rest)"
@@ -99,7 +48,7 @@ class MemberCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
-    community_code: str = Field(pattern=r"^\d{12}$", description="the community the member belongs to")
+    community_code: str = Field(pattern=COMMUNITY_PATTERN, description="the community the member belongs to")
     account_id: uuid.UUID | None = Field(default=None, description="the gateway account they sign in with")
     party_kind: PartyKind | None = Field(default=None, description="for party members: 居民党员, 在职党员, 共驻共建")
     party_org_id: uuid.UUID | None = None
@@ -171,7 +120,7 @@ class PartyOrgCreate(BaseModel):
     parent_id: uuid.UUID = Field(description="the organisation one level up")
     name: str = Field(min_length=1, max_length=100)
     community_code: str | None = Field(
-        default=None, pattern=r"^\d{12}$", description="the community of a community party organisation"
+        default=None, pattern=COMMUNITY_PATTERN, description="the community of a community party organisation"
     )
     compound: str | None = Field(default=None, max_length=100, description="小区 of a compound branch")
     building: str | None = Field(default=None, max_length=50, description="楼栋 of a building group")
@@ -186,89 +135,3 @@ class PartyOrgNode(BaseModel):
     building: str | None
     members: int = Field(description="party members directly in this organisation")
     children: list[PartyOrgNode] = Field(default_factory=list)
-
-
-# -- visits ----------------------------------------------------------------------------------
-
-VisitKind = Literal["routine", "wedding_funeral", "illness", "family_change", "dispute", "accident"]
-
-
-class VisitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    id: uuid.UUID = Field(description="made by the app (offline): sending the same visit again is harmless")
-    household_id: uuid.UUID
-    kind: VisitKind = Field(description="routine, or one of the five must-visits 五必访")
-    visited_at: AwareDatetime
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lng: float | None = Field(default=None, ge=-180, le=180)
-    notes: str = Field(default="", max_length=2000)
-    follow_up: bool = Field(default=False, description="a problem to hand on: becomes an issue order")
-
-
-class VisitSync(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    visits: list[VisitIn] = Field(min_length=1, max_length=200)
-
-
-class VisitResult(BaseModel):
-    id: uuid.UUID
-    status: Literal["created", "exists", "rejected"]
-    reason: str | None = None
-
-
-class VisitSyncResult(BaseModel):
-    results: list[VisitResult]
-
-
-class PhotoPublic(BaseModel):
-    id: uuid.UUID
-    content_type: str
-    size: int
-    sha256: str
-    created_at: datetime
-
-
-class VisitPublic(BaseModel):
-    id: uuid.UUID
-    member_id: uuid.UUID
-    household_id: uuid.UUID
-    grid_code: str
-    community_code: str
-    street_code: str
-    kind: VisitKind
-    visited_at: datetime
-    lat: float | None
-    lng: float | None
-    outside_grid: bool | None = Field(description="true when the GPS point lies outside the grid's boundary")
-    notes: str
-    follow_up: bool
-    created_at: datetime
-    photos: list[PhotoPublic] = Field(default_factory=list)
-
-
-class VisitSummary(BaseModel):
-    id: uuid.UUID
-    member_id: uuid.UUID
-    household_id: uuid.UUID
-    grid_code: str
-    kind: VisitKind
-    visited_at: datetime
-    outside_grid: bool | None
-    follow_up: bool
-
-
-VisitPage = Page[VisitSummary]
-
-
-class GridCoverage(BaseModel):
-    grid_code: str
-    households: int
-    visited: int = Field(description="households visited in the last 30 days")
-    ratio: float
-
-
-class CoverageReport(BaseModel):
-    since: datetime
-    items: list[GridCoverage]

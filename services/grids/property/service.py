@@ -4,7 +4,7 @@ between them (新老物业交接), and the owners' committees (业主委员会) 
 of compounds, their members and terms (换届). Joint meetings are in ``meetings``.
 
 Compounds are the residents service's: a compound named in a request is looked up there with the
-caller's token (``lookups.compound``), and its id, name and community are kept on the rows."""
+caller's token (``clients.compound``), and its id, name and community are kept on the rows."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, func, select, text, tuple_
+from sqlalchemy import Uuid, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
-from services.grids.lookups import CompoundFact
+from services.grids.clients import CompoundFact
 from services.grids.models import (
     CommitteeMember,
     CompoundManagement,
@@ -26,7 +26,8 @@ from services.grids.models import (
     PropertyCompany,
     outbox_event,
 )
-from services.grids.property_schemas import (
+from services.grids.property import access
+from services.grids.property.schemas import (
     CommitteeCreate,
     CommitteeMemberIn,
     CommitteeMemberPublic,
@@ -51,22 +52,6 @@ M = CompoundManagement
 K = PropertyCommittee
 
 
-def scope(principal: Principal, table: Any) -> ColumnElement[bool]:
-    """Red property is open to the community: its staff, the street, who lives or serves there."""
-    return life.community_scope(principal, street=table.street_code, community=table.community_code)
-
-
-def managed(principal: Principal, table: Any) -> ColumnElement[bool]:
-    return life.manage_scope(principal, street=table.street_code, community=table.community_code)
-
-
-def managed_compound(principal: Principal, compound: CompoundFact | None, field: str = "compound_id") -> CompoundFact:
-    """A compound named in a request: one the residents service showed the caller, in a community they manage."""
-    if compound is None or not life.may_manage(principal, compound.community_code):
-        raise ValidationFailed.on(field, "no such compound in a community you manage")
-    return compound
-
-
 # -- companies -------------------------------------------------------------------------------
 
 
@@ -85,7 +70,7 @@ async def _company_public(session: AsyncSession, company: PropertyCompany) -> Co
 
 async def _company(session: AsyncSession, principal: Principal, company_id: uuid.UUID, *, manage: bool = False) -> C:
     company = await session.scalar(
-        select(C).where(col(C.id) == company_id, managed(principal, C) if manage else scope(principal, C))
+        select(C).where(col(C.id) == company_id, access.managed(principal, C) if manage else access.scope(principal, C))
     )
     if company is None:
         raise NotFound(f"no property company {company_id} in your scope")
@@ -99,7 +84,7 @@ async def get_company(*, session: AsyncSession, principal: Principal, company_id
 async def list_companies(
     *, session: AsyncSession, principal: Principal, limit: int, cursor: str | None
 ) -> tuple[list[CompanyPublic], str | None]:
-    statement = select(C).where(scope(principal, C))
+    statement = select(C).where(access.scope(principal, C))
     if cursor:
         name, after = decode_cursor(cursor, (str, uuid.UUID))
         statement = statement.where(tuple_(col(C.name), col(C.id)) > tuple_(name, after))
@@ -163,14 +148,14 @@ async def compound(*, session: AsyncSession, principal: Principal, compound_id: 
     history = (
         await session.scalars(
             select(M)
-            .where(col(M.compound_id) == compound_id, scope(principal, M))
+            .where(col(M.compound_id) == compound_id, access.scope(principal, M))
             .order_by(col(M.started_on).desc(), col(M.created_at).desc())
         )
     ).all()
     committees = (
         await session.scalars(
             select(K)
-            .where(col(K.compound_id) == compound_id, col(K.ended_on).is_(None), scope(principal, K))
+            .where(col(K.compound_id) == compound_id, col(K.ended_on).is_(None), access.scope(principal, K))
             .order_by(col(K.kind))
         )
     ).all()
@@ -193,7 +178,7 @@ async def hand_over(
 ) -> ManagementPublic:
     """A compound passes to a company or to its owners (新老物业交接): the current period ends the day
     the next one starts."""
-    place = managed_compound(principal, compound)
+    place = access.managed_compound(principal, compound)
     company = None
     if management_in.mode == "company":
         if management_in.company_id is None:
@@ -264,7 +249,9 @@ async def _committee_public(session: AsyncSession, committee: PropertyCommittee)
 async def _committee(
     session: AsyncSession, principal: Principal, committee_id: uuid.UUID, *, manage: bool = False
 ) -> PropertyCommittee:
-    statement = select(K).where(col(K.id) == committee_id, managed(principal, K) if manage else scope(principal, K))
+    statement = select(K).where(
+        col(K.id) == committee_id, access.managed(principal, K) if manage else access.scope(principal, K)
+    )
     committee = await session.scalar(statement.with_for_update() if manage else statement)
     if committee is None:
         raise NotFound(f"no committee {committee_id} in your scope")
@@ -286,7 +273,7 @@ async def list_committees(
     cursor: str | None,
 ) -> tuple[list[CommitteePublic], str | None]:
     """Committees, the latest terms first."""
-    statement = select(K).where(scope(principal, K))
+    statement = select(K).where(access.scope(principal, K))
     if compound_id is not None:
         statement = statement.where(col(K.compound_id) == compound_id)
     if kind is not None:
@@ -351,7 +338,7 @@ async def create_committee(
     compound: CompoundFact | None,
     homes: dict[uuid.UUID, ResidentHome],
 ) -> CommitteePublic:
-    place = managed_compound(principal, compound)
+    place = access.managed_compound(principal, compound)
     _check_term(committee_in.term_starts_on, committee_in.term_ends_on)
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": f"committee:{place.id}"})
     if await session.scalar(

@@ -3,7 +3,7 @@ with an expiry; residents see those for their places, newest first (pinned ones 
 their own read state. ``notice.published`` carries the ``urgent`` flag for the notification inbox.
 
 Where a resident lives is in their token (grid, community); their compound is the residents
-service's to say (``lookups.home_compound``), so it comes into every query as a value."""
+service's to say (``clients.home_compound``), so it comes into every query as a value."""
 
 from __future__ import annotations
 
@@ -11,45 +11,21 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, exists, false, func, literal, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, DateTime, and_, exists, func, literal, or_, select, true, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import life, roster
-from services.grids.lookups import CompoundFact
+from services.grids import life
+from services.grids.clients import CompoundFact
 from services.grids.models import Notice, NoticeRead, outbox_event
-from services.grids.notice_schemas import NoticeCreate, NoticeDetail, NoticePublic, NoticeUpdate
+from services.grids.notices import access
+from services.grids.notices.schemas import NoticeCreate, NoticeDetail, NoticePublic, NoticeUpdate
 from shared import outbox
 from shared.errors import NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
-from shared.scope import any_of, area_conditions
+from shared.places import community_of
 from shared.security import Principal
-
-
-def _scope(principal: Principal, home_compound: uuid.UUID | None) -> ColumnElement[bool]:
-    """Notices for the caller's places: all of their street's or community's (admins, staff); for
-    those serving in grids, their communities' and compounds' and their own grids'; for a resident,
-    their community's, their grid's and their compound's."""
-    conditions: list[Any]
-    conditions, _ = area_conditions(principal, street=col(Notice.street_code), community=col(Notice.community_code))
-    served = [code for role in life.GRID_ROLES for code in principal.places_of(role)]
-    if served and not principal.machine:
-        conditions.append(
-            and_(
-                any_of(col(Notice.community_code), sorted({code[:12] for code in served})),
-                or_(col(Notice.level) != "grid", any_of(col(Notice.grid_code), served)),
-            )
-        )
-    if principal.has_role("resident") and principal.grid_code:
-        home = [
-            col(Notice.level) == "community",
-            and_(col(Notice.level) == "grid", col(Notice.grid_code) == principal.grid_code),
-        ]
-        if home_compound is not None:
-            home.append(and_(col(Notice.level) == "compound", col(Notice.compound_id) == home_compound))
-        conditions.append(and_(col(Notice.community_code) == principal.grid_code[:12], or_(*home)))
-    return or_(*conditions) if conditions else false()
 
 
 def _current(principal: Principal, include_expired: bool) -> ColumnElement[bool]:
@@ -64,13 +40,9 @@ def _current(principal: Principal, include_expired: bool) -> ColumnElement[bool]
     return or_(live, managed)
 
 
-def _account(principal: Principal) -> uuid.UUID | None:
-    return None if principal.machine else roster.account_uuid(principal)
-
-
 def _read_at(principal: Principal) -> Any:
     """When the caller read the notice (null for machine clients, who read nothing)."""
-    account_id = _account(principal)
+    account_id = principal.account_id
     if account_id is None:
         return literal(None, type_=DateTime(timezone=True)).label("read_at")
     return (
@@ -83,7 +55,7 @@ def _read_at(principal: Principal) -> Any:
 
 
 def _unread(principal: Principal) -> ColumnElement[bool]:
-    account_id = _account(principal)
+    account_id = principal.account_id
     if account_id is None:
         return true()
     return ~exists().where(col(NoticeRead.notice_id) == col(Notice.id), col(NoticeRead.account_id) == account_id)
@@ -106,7 +78,9 @@ async def list_notices(
 ) -> tuple[list[NoticePublic], str | None]:
     """Newest first, pinned ones above the rest."""
     read_at = _read_at(principal)
-    statement = select(Notice, read_at).where(_scope(principal, home_compound), _current(principal, include_expired))
+    statement = select(Notice, read_at).where(
+        access.scope(principal, home_compound), _current(principal, include_expired)
+    )
     if category is not None:
         statement = statement.where(col(Notice.category) == category)
     if unread:
@@ -136,7 +110,7 @@ async def _visible(
     row = (
         await session.execute(
             select(Notice, _read_at(principal)).where(
-                col(Notice.id) == notice_id, _scope(principal, home_compound), _current(principal, True)
+                col(Notice.id) == notice_id, access.scope(principal, home_compound), _current(principal, True)
             )
         )
     ).first()
@@ -178,7 +152,7 @@ async def publish(
         raise ValidationFailed.on("compound_id", "a notice goes to a grid or to a compound, not both")
     community_code = notice_in.community_code
     if notice_in.grid_code is not None:
-        community_code = community_code or notice_in.grid_code[:12]
+        community_code = community_code or community_of(notice_in.grid_code)
     if compound is not None:
         community_code = community_code or compound.community_code
     community = await life.managed_community(session, principal, community_code)
@@ -248,7 +222,7 @@ async def withdraw(*, session: AsyncSession, principal: Principal, notice_id: uu
 
 
 async def _my_read_at(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> datetime | None:
-    account_id = _account(principal)
+    account_id = principal.account_id
     if account_id is None:
         return None
     read_at: datetime | None = await session.scalar(

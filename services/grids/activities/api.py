@@ -5,10 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.grids import activities, checkins
-from services.grids.activity_schemas import (
+from services.grids.activities import checkins
+from services.grids.activities import service as activities
+from services.grids.activities.access import PROXIES, Attendee, Manager, Reader, Signer
+from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
     ActivityKind,
@@ -29,18 +31,10 @@ from shared.db import SessionDep
 from shared.errors import Forbidden, ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
-from shared.security import Principal, allow
+from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 
-PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head")
-READERS = (*PEOPLE, "community_staff", "street_admin")
-Reader = Annotated[Principal, Depends(allow(*READERS, machine_scopes=("grids:read", "stats:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-Signer = Annotated[Principal, Depends(allow(*PEOPLE, "community_staff"))]
-Attendee = Annotated[Principal, Depends(allow(*PEOPLE))]
-# Who may sign up a resident in their name (代报名): the community's staff and the grid's worker.
-PROXIES = ("community_staff", "grid_worker")
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -54,7 +48,7 @@ async def list_activities(
     kind: ActivityKind | None = None,
     state: ActivityState | None = None,
     open: Annotated[bool, Query(description="only those not cancelled and not over yet")] = False,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> ActivityPage:

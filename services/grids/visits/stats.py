@@ -4,34 +4,17 @@ offices: visits, must-visits (五必访), follow-ups (problems found), household
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids.models import Visit
+from services.grids.visits.schemas import VisitStats, VisitStatsRow
 from shared.periods import sql_month
+from shared.places import GroupBy
 from shared.scope import place_column, place_scope
 from shared.security import Principal
-
-GroupBy = Literal["grid", "community", "street"]
-
-
-class VisitStatsRow(BaseModel):
-    place_code: str
-    month: str
-    visits: int
-    must_visits: int
-    follow_ups: int
-    households: int
-    visitors: int
-
-
-class VisitStats(BaseModel):
-    group_by: GroupBy
-    items: list[VisitStatsRow]
 
 
 async def visit_stats(

@@ -1,36 +1,33 @@
-"""HTTP endpoints of the grids service: thin, one call into ``service`` each."""
+"""HTTP endpoints of places (streets, communities, grids, boundaries, locate): thin, one call into ``service`` each."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from services.grids import service
-from services.grids.schemas import BoundaryUpdate, GridCreate, GridPage, GridPublic, StreetTree
+from services.grids.places import service
+from services.grids.places.access import Locator, Manager, Reader
+from services.grids.places.schemas import BoundaryUpdate, GridCreate, GridPage, GridPublic, StreetTree
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
-from shared.security import Principal, allow
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN
 
 router = APIRouter(prefix="/api/v1/grids", tags=["grids"])
 
-ANY_PLACE_ROLE = ("street_admin", "community_staff", "grid_worker", "party_member", "resident")
-Reader = Annotated[Principal, Depends(allow(*ANY_PLACE_ROLE, machine_scopes=("stats:read", "grids:read")))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-Locator = Annotated[
-    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("open311",)))
+GridCodePath = Annotated[
+    str, Path(min_length=15, max_length=15, pattern=GRID_PATTERN, description="15-digit grid code")
 ]
-GridCode = Annotated[str, Path(min_length=15, max_length=15, pattern=r"^\d{15}$", description="15-digit grid code")]
 
 
 @router.get("", response_model=GridPage, responses=problem_responses(401, 403, 422))
 async def list_grids(
     principal: Reader,
     lane: FastLaneDep,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
-    street_code: Annotated[str | None, Query(pattern=r"^\d{9}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -58,7 +55,7 @@ async def locate_grid(
 
 
 @router.get("/{grid_code}", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_grid(grid_code: GridCode, principal: Reader, lane: FastLaneDep) -> GridPublic:
+async def get_grid(grid_code: GridCodePath, principal: Reader, lane: FastLaneDep) -> GridPublic:
     """One grid, when it is in the caller's scope."""
     return await service.get(lane=lane, principal=principal, grid_code=grid_code)
 
@@ -72,7 +69,7 @@ async def create_grid(grid_in: GridCreate, principal: Manager, session: SessionD
 
 @router.put("/{grid_code}/boundary", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
 async def set_boundary(
-    grid_code: GridCode, body: BoundaryUpdate, principal: Manager, session: SessionDep
+    grid_code: GridCodePath, body: BoundaryUpdate, principal: Manager, session: SessionDep
 ) -> GridPublic:
     """Set (or clear) a grid's boundary, a GeoJSON Polygon."""
     grid = await service.set_boundary(session=session, principal=principal, grid_code=grid_code, boundary=body.boundary)
@@ -84,7 +81,7 @@ streets = APIRouter(prefix="/api/v1/streets", tags=["grids"])
 
 @streets.get("/{street_code}/tree", response_model=StreetTree, responses=problem_responses(401, 403, 404, 422))
 async def street_tree(
-    street_code: Annotated[str, Path(pattern=r"^\d{9}$", description="9-digit street code")],
+    street_code: Annotated[str, Path(pattern=STREET_PATTERN, description="9-digit street code")],
     principal: Reader,
     session: SessionDep,
 ) -> StreetTree:

@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
-from services.grids import property as red
-from services.grids.lookups import CompoundFact, OrderFact
+from services.grids.clients import CompoundFact, OrderFact
 from services.grids.models import JointMeeting, MeetingProblem, outbox_event
-from services.grids.property_schemas import (
+from services.grids.property import access
+from services.grids.property.schemas import (
     MeetingCreate,
     MeetingPublic,
     ProblemIn,
@@ -35,7 +35,7 @@ P = MeetingProblem
 
 
 def _scope(principal: Principal) -> ColumnElement[bool]:
-    return red.scope(principal, J)
+    return access.scope(principal, J)
 
 
 async def _public(session: AsyncSession, meeting: JointMeeting) -> MeetingPublic:
@@ -50,7 +50,7 @@ async def _public(session: AsyncSession, meeting: JointMeeting) -> MeetingPublic
 
 
 async def _visible(session: AsyncSession, principal: Principal, meeting_id: uuid.UUID, *, manage: bool = False) -> J:
-    statement = select(J).where(col(J.id) == meeting_id, red.managed(principal, J) if manage else _scope(principal))
+    statement = select(J).where(col(J.id) == meeting_id, access.managed(principal, J) if manage else _scope(principal))
     meeting = await session.scalar(statement.with_for_update() if manage else statement)
     if meeting is None:
         raise NotFound(f"no joint meeting {meeting_id} in your scope")
@@ -120,7 +120,7 @@ async def create(
     the compound and the orders named."""
     community_code = meeting_in.community_code
     if meeting_in.compound_id is not None:
-        place = red.managed_compound(principal, compound)
+        place = access.managed_compound(principal, compound)
         community_code = community_code or place.community_code
         if place.community_code != community_code:
             raise ValidationFailed.on("compound_id", "the compound is of another community")

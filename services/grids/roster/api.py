@@ -6,10 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from services.grids import roster
-from services.grids.schemas import (
+from services.grids.roster import service as roster
+from services.grids.roster.access import Anyone, Gateway, Manager, PartyMember, Viewer
+from services.grids.roster.schemas import (
     AccountBindings,
     BindingsUpdate,
     LinkedHouseholdPage,
@@ -24,26 +25,11 @@ from services.grids.schemas import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.security import Principal, allow
+from shared.places import GRID_PATTERN
 
 router = APIRouter(prefix="/api/v1/members", tags=["roster"])
 party_orgs = APIRouter(prefix="/api/v1/party-orgs", tags=["party organisation"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
-
-ROSTER_ROLES = (
-    "street_admin",
-    "community_staff",
-    "grid_worker",
-    "party_member",
-    "volunteer",
-    "building_head",
-    "employer",
-)
-Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
-Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]
-Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
-PartyMember = Annotated[Principal, Depends(allow("party_member"))]
-Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
 
 
 @router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))
@@ -51,7 +37,7 @@ async def list_members(
     principal: Viewer,
     session: SessionDep,
     role: MemberRole | None = None,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     party_org_id: uuid.UUID | None = None,
     account_id: Annotated[uuid.UUID | None, Query(description="the member signing in with this account")] = None,
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
@@ -92,6 +78,7 @@ async def my_households(
 
 @router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_member(member_id: uuid.UUID, principal: Viewer, session: SessionDep) -> MemberPublic:
+    """A member in the caller's scope, with their bindings."""
     return await roster.get_member(session=session, principal=principal, member_id=member_id)
 
 
@@ -106,6 +93,7 @@ async def create_member(member_in: MemberCreate, principal: Manager, session: Se
 async def update_member(
     member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep
 ) -> MemberPublic:
+    """Change a member's name, account, party membership, work unit or full-time status."""
     member = await roster.update_member(session=session, principal=principal, member_id=member_id, changes=changes)
     return await roster.public_member(session, member)
 
@@ -156,6 +144,7 @@ async def link_household(
 async def unlink_household(
     member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
 ) -> Response:
+    """Unlink a party member from a household (十联户)."""
     await roster.unlink_household(session=session, principal=principal, member_id=member_id, household_id=household_id)
     return Response(status_code=204)
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from services.grids.life import When
 from shared.pagination import Page
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 ActivityKind = Literal[
     "volunteer_service",
@@ -32,15 +34,6 @@ SignupRole = Literal["participant", "volunteer"]
 SignupState = Literal["confirmed", "waiting", "cancelled"]
 
 
-def _plausible(value: datetime) -> datetime:
-    if not 2000 <= value.year <= 2100:
-        raise ValueError("a time between the years 2000 and 2100")
-    return value
-
-
-When = Annotated[AwareDatetime, AfterValidator(_plausible)]
-
-
 def _everyone() -> list[TargetGroup]:
     return ["everyone"]
 
@@ -49,9 +42,9 @@ class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     community_code: str | None = Field(
-        default=None, pattern=r"^\d{12}$", description="default: the community the calling staff keep"
+        default=None, pattern=COMMUNITY_PATTERN, description="default: the community the calling staff keep"
     )
-    grid_code: str | None = Field(default=None, pattern=r"^\d{15}$", description="the grid of the venue, if one")
+    grid_code: str | None = Field(default=None, pattern=GRID_PATTERN, description="the grid of the venue, if one")
     theme: str = Field(min_length=1, max_length=100, description="the month's theme (一月一主题)")
     title: str = Field(min_length=1, max_length=100)
     kind: ActivityKind = Field(description=KIND_DESCRIPTION)

@@ -8,14 +8,15 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, delete, exists, extract, func, select, tuple_
+from sqlalchemy import Float, delete, exists, extract, func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids import life
 from services.grids.models import Activity, ActivitySignup, Member, TeamMember, TeamMenuItem, VolunteerTeam
-from services.grids.team_schemas import (
+from services.grids.teams import access
+from services.grids.teams.schemas import (
     MenuLink,
     TeamCreate,
     TeamMemberCreate,
@@ -33,15 +34,11 @@ from shared.security import Principal
 T = VolunteerTeam
 
 
-def _scope(principal: Principal) -> ColumnElement[bool]:
-    return life.community_scope(principal, street=col(T.street_code), community=col(T.community_code))
-
-
 async def _visible(session: AsyncSession, principal: Principal, team_id: uuid.UUID, *, manage: bool = False) -> T:
     scope = (
         life.manage_scope(principal, street=col(T.street_code), community=col(T.community_code))
         if manage
-        else _scope(principal)
+        else access.scope(principal)
     )
     team = await session.scalar(select(T).where(col(T.id) == team_id, scope))
     if team is None:
@@ -80,7 +77,7 @@ async def list_teams(
     cursor: str | None,
 ) -> tuple[list[TeamPublic], str | None]:
     """Teams of the caller's communities by name; with ``menu_item_id``, those that take on that item."""
-    statement = select(T).where(_scope(principal))
+    statement = select(T).where(access.scope(principal))
     if menu_item_id is not None:
         statement = statement.where(
             exists().where(col(TeamMenuItem.team_id) == col(T.id), col(TeamMenuItem.menu_item_id) == menu_item_id)

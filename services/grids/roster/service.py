@@ -4,9 +4,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Uuid, and_, delete, exists, false, func, or_, select, tuple_
+from sqlalchemy import Uuid, delete, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,7 +22,8 @@ from services.grids.models import (
     Visit,
     outbox_event,
 )
-from services.grids.schemas import (
+from services.grids.roster import access
+from services.grids.roster.schemas import (
     AccountBindings,
     BindingIn,
     BindingPublic,
@@ -38,25 +38,18 @@ from services.grids.schemas import (
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
-from shared.scope import any_of, area_conditions, scope_values
+from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, street_of
+from shared.scope import any_of
 from shared.security import Principal
 
 # The level of place each role is bound to, by the length of its code.
-PLACE_LEVEL = {"street_admin": 9, "community_staff": 12, "employer": 12}
-GRID_CODE_LENGTH = 15
-
-
-def account_uuid(principal: Principal) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(principal.sub)
-    except ValueError:
-        return None
+PLACE_LEVEL = {"street_admin": STREET_LENGTH, "community_staff": COMMUNITY_LENGTH, "employer": COMMUNITY_LENGTH}
 
 
 async def member_of(session: AsyncSession, principal: Principal) -> Member | None:
     """The caller's own roster entry (by the account id in their token)."""
-    account_id = account_uuid(principal)
-    if principal.machine or account_id is None:
+    account_id = principal.account_id
+    if account_id is None:
         return None
     member: Member | None = await session.scalar(select(Member).where(col(Member.account_id) == account_id))
     return member
@@ -92,32 +85,10 @@ async def account_bindings(session: AsyncSession, account_id: uuid.UUID) -> Acco
 # -- who may see and manage whom -------------------------------------------------------------
 
 
-def _member_scope(principal: Principal) -> Any:
-    """Members in the caller's streets or communities, members bound to the caller's grids, and oneself."""
-    conditions, values = area_conditions(
-        principal, street=col(Member.street_code), community=col(Member.community_code)
-    )
-    if "scope_grids" in values:
-        conditions.append(
-            exists().where(
-                col(Binding.member_id) == col(Member.id), any_of(col(Binding.grid_code), values["scope_grids"])
-            )
-        )
-    if (account_id := account_uuid(principal)) is not None and not principal.machine:
-        conditions.append(col(Member.account_id) == account_id)
-    return or_(*conditions) if conditions else false()
-
-
-def may_manage_community(principal: Principal, community_code: str) -> bool:
-    return community_code in principal.places_of("community_staff") or community_code[:9] in principal.places_of(
-        "street_admin"
-    )
-
-
 async def _visible_member(
     session: AsyncSession, principal: Principal, member_id: uuid.UUID, *, lock: bool = False
 ) -> Member:
-    statement = select(Member).where(col(Member.id) == member_id, _member_scope(principal))
+    statement = select(Member).where(col(Member.id) == member_id, access.member_scope(principal))
     member = await session.scalar(statement.with_for_update() if lock else statement)
     if member is None:
         raise NotFound(f"no member {member_id} in your scope")
@@ -126,12 +97,7 @@ async def _visible_member(
 
 async def _managed_member(session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> Member:
     member = await _visible_member(session, principal, member_id, lock=True)
-    may = (
-        may_manage_community(principal, member.community_code)
-        if member.community_code
-        else member.street_code in principal.places_of("street_admin")
-    )
-    if not may:
+    if not principal.manages(member.community_code or member.street_code):
         raise Forbidden("only the community's staff or the street's admins may change its roster")
     return member
 
@@ -151,7 +117,7 @@ async def list_members(
     cursor: str | None,
     account_id: uuid.UUID | None = None,
 ) -> tuple[list[MemberSummary], str | None]:
-    statement = select(Member).where(_member_scope(principal))
+    statement = select(Member).where(access.member_scope(principal))
     if role is not None or grid_code is not None:
         bound = [col(Binding.member_id) == col(Member.id)]
         if role is not None:
@@ -205,7 +171,7 @@ async def _check_party_org(
 
 async def create_member(*, session: AsyncSession, principal: Principal, member_in: MemberCreate) -> Member:
     community = await session.get(Community, member_in.community_code)
-    if community is None or not may_manage_community(principal, member_in.community_code):
+    if community is None or not principal.manages(member_in.community_code):
         raise NotFound(f"no community {member_in.community_code} you manage")
     await _check_party_org(session, member_in.party_org_id, member_in.community_code, "party_org_id")
     if member_in.account_id is not None:
@@ -281,14 +247,14 @@ async def _set_bindings(
         if (binding.role, binding.place_code) in seen:
             raise ValidationFailed.on(where, "the same binding twice")
         seen.add((binding.role, binding.place_code))
-        length = PLACE_LEVEL.get(binding.role, GRID_CODE_LENGTH)
+        length = PLACE_LEVEL.get(binding.role, GRID_LENGTH)
         if len(binding.place_code) != length:
             raise ValidationFailed.on(where, f"a {binding.role} is bound to a {length}-digit place code")
         row = Binding(
             member_id=member.id,
             role=binding.role,
             place_code=binding.place_code,
-            street_code=binding.place_code[:9],
+            street_code=street_of(binding.place_code),
         )
         if binding.role == "street_admin":
             if binding.place_code != member.street_code or binding.place_code not in principal.places_of(
@@ -300,11 +266,11 @@ async def _set_bindings(
             row.community_code = binding.place_code
             exists_row = await session.get(Community, binding.place_code)
         else:
-            row.community_code, row.grid_code = binding.place_code[:12], binding.place_code
+            row.community_code, row.grid_code = community_of(binding.place_code), binding.place_code
             exists_row = await session.get(Grid, binding.place_code)
         if exists_row is None:
             raise ValidationFailed.on(where, f"no place {binding.place_code}")
-        if binding.role != "street_admin" and binding.place_code[:12] != member.community_code:
+        if binding.role != "street_admin" and community_of(binding.place_code) != member.community_code:
             raise ValidationFailed.on(where, "a member is bound to places of their own community")
         session.add(row)
     await session.flush()
@@ -388,25 +354,10 @@ async def unlink_household(
 # -- the party tree --------------------------------------------------------------------------
 
 
-def _org_scope(principal: Principal) -> Any:
-    """Organisations of the caller's communities (and, for street admins, the street's), with the
-    committees above them, whose names are no secret to those below."""
-    parts, values = scope_values(principal)
-    streets = set(values.get("scope_streets", ()))
-    communities = set(values.get("scope_communities", ()))
-    communities |= {code[:12] for code in values.get("scope_grids", ())}
-    all_streets = streets | {code[:9] for code in communities}
-    counties = {code[:6] for code in all_streets}
-    return or_(
-        any_of(col(PartyOrg.community_code), sorted(communities)),
-        any_of(col(PartyOrg.street_code), sorted(streets)),
-        and_(col(PartyOrg.community_code).is_(None), any_of(col(PartyOrg.street_code), sorted(all_streets))),
-        and_(col(PartyOrg.level) == "county_committee", any_of(col(PartyOrg.place_code), sorted(counties))),
-    )
-
-
 async def party_tree(*, session: AsyncSession, principal: Principal) -> list[PartyOrgNode]:
-    orgs = (await session.scalars(select(PartyOrg).where(_org_scope(principal)).order_by(col(PartyOrg.name)))).all()
+    orgs = (
+        await session.scalars(select(PartyOrg).where(access.org_scope(principal)).order_by(col(PartyOrg.name)))
+    ).all()
     counts = dict(
         (
             await session.execute(
@@ -436,7 +387,9 @@ async def party_tree(*, session: AsyncSession, principal: Principal) -> list[Par
 
 
 async def create_party_org(*, session: AsyncSession, principal: Principal, org_in: PartyOrgCreate) -> PartyOrg:
-    parent = await session.scalar(select(PartyOrg).where(col(PartyOrg.id) == org_in.parent_id, _org_scope(principal)))
+    parent = await session.scalar(
+        select(PartyOrg).where(col(PartyOrg.id) == org_in.parent_id, access.org_scope(principal))
+    )
     if parent is None:
         raise NotFound(f"no party organisation {org_in.parent_id} in your scope")
     level_index = PARTY_LEVELS.index(parent.level) + 1
@@ -447,7 +400,7 @@ async def create_party_org(*, session: AsyncSession, principal: Principal, org_i
     if level == "community_org":
         if (
             org_in.community_code is None
-            or org_in.community_code[:9] != parent.street_code
+            or street_of(org_in.community_code) != parent.street_code
             or await session.get(Community, org_in.community_code) is None
         ):
             raise ValidationFailed.on(
@@ -457,7 +410,7 @@ async def create_party_org(*, session: AsyncSession, principal: Principal, org_i
     if level == "street_committee":
         raise Forbidden("street party working committees are set up by the county")
     assert community_code is not None
-    if not may_manage_community(principal, community_code):
+    if not principal.manages(community_code):
         raise Forbidden("only the community's staff or the street's admins may change its party organisation")
     if level == "compound_branch" and not org_in.compound:
         raise ValidationFailed.on("compound", "a compound branch names its compound (小区)")
@@ -470,7 +423,7 @@ async def create_party_org(*, session: AsyncSession, principal: Principal, org_i
         level=level,
         name=org_in.name,
         place_code=community_code,
-        street_code=community_code[:9],
+        street_code=street_of(community_code),
         community_code=community_code,
         compound=org_in.compound or parent.compound,
         building=org_in.building if level == "building_group" else None,

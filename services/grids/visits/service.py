@@ -14,9 +14,10 @@ from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import roster
 from services.grids.models import Grid, Household, HouseholdLink, Member, Visit, VisitPhoto, outbox_event
-from services.grids.schemas import (
+from services.grids.roster import service as roster
+from services.grids.visits import access
+from services.grids.visits.schemas import (
     CoverageReport,
     GridCoverage,
     PhotoPublic,
@@ -28,7 +29,7 @@ from shared import outbox, photos
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
-from shared.scope import ScopeParts, any_of, area_conditions, place_scope, scope_clause, scope_values
+from shared.scope import ScopeParts, any_of, place_scope, scope_clause, scope_values
 from shared.security import Principal
 
 COVERAGE_DAYS = 30
@@ -46,39 +47,6 @@ _SINGLE_ERRORS: dict[str, Callable[[], DomainError]] = {
     IN_FUTURE: lambda: ValidationFailed.on("visited_at", IN_FUTURE),
     HALF_GPS: lambda: ValidationFailed.on("lat", HALF_GPS),
 }
-
-
-def _visitable(principal: Principal, member: Member) -> Any:
-    """Households the caller may record a visit to: those of their grids (grid worker) and those
-    linked to them (party member, 十联户)."""
-    conditions = []
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(col(Household.grid_code), list(grids)))
-    if principal.has_role("party_member"):
-        conditions.append(
-            exists().where(
-                col(HouseholdLink.member_id) == member.id, col(HouseholdLink.household_id) == col(Household.id)
-            )
-        )
-    return or_(*conditions) if conditions else col(Household.id).is_(None)
-
-
-def _visit_scope(principal: Principal, member: Member | None) -> Any:
-    """Visits the caller may see: the street's (street admin), the community's (staff), the grids'
-    (grid worker), and one's own and those to one's linked households (party member)."""
-    conditions, _ = area_conditions(principal, street=col(Visit.street_code), community=col(Visit.community_code))
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(col(Visit.grid_code), list(grids)))
-    if member is not None:
-        conditions.append(col(Visit.member_id) == member.id)
-        if principal.has_role("party_member"):
-            conditions.append(
-                exists().where(
-                    col(HouseholdLink.member_id) == member.id,
-                    col(HouseholdLink.household_id) == col(Visit.household_id),
-                )
-            )
-    return or_(*conditions) if conditions else col(Visit.id).is_(None)
 
 
 _OUTSIDE_SQL = text(
@@ -120,7 +88,8 @@ async def sync(*, session: AsyncSession, principal: Principal, visits: list[Visi
         for h in (
             await session.scalars(
                 select(Household).where(
-                    any_of(col(Household.id), [v.household_id for v in visits], Uuid()), _visitable(principal, member)
+                    any_of(col(Household.id), [v.household_id for v in visits], Uuid()),
+                    access.visitable(principal, member),
                 )
             )
         ).all()
@@ -221,7 +190,7 @@ async def _visible_visit(
     session: AsyncSession, principal: Principal, visit_id: uuid.UUID
 ) -> tuple[Visit, Member | None]:
     member = await roster.member_of(session, principal)
-    visit = await session.scalar(select(Visit).where(col(Visit.id) == visit_id, _visit_scope(principal, member)))
+    visit = await session.scalar(select(Visit).where(col(Visit.id) == visit_id, access.visit_scope(principal, member)))
     if visit is None:
         raise NotFound(f"no visit {visit_id} in your scope")
     return visit, member
@@ -303,7 +272,7 @@ async def list_visits(
     areas = tuple(part for part in parts if part != "grid")
     worker_grids = list(principal.places_of("grid_worker"))
     given = {name: value for name, value in filters.items() if value is not None}
-    values.update(given, worker_grids=worker_grids, account_id=roster.account_uuid(principal), limit=limit + 1)
+    values.update(given, worker_grids=worker_grids, account_id=principal.account_id, limit=limit + 1)
     after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
     if after is not None:
         values["after_at"], values["after_id"] = after

@@ -9,8 +9,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.grids.activity_schemas import When
+from services.grids.life import When
 from shared.pagination import Page
+from shared.places import COMMUNITY_PATTERN
 
 ManagementMode = Literal["company", "self_managed"]
 CommitteeKind = Literal["owners_committee", "management_committee"]
@@ -34,7 +35,7 @@ Attendee = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 class CompanyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    community_code: str | None = Field(default=None, pattern=r"^\d{12}$", description="default: the caller's")
+    community_code: str | None = Field(default=None, pattern=COMMUNITY_PATTERN, description="default: the caller's")
     name: str = Field(min_length=1, max_length=100, description="e.g. 江南物业服务有限公司")
     party_branch: str | None = Field(
         default=None, min_length=1, max_length=100, description="its party branch (物业党支部), if it has one"
@@ -178,7 +179,7 @@ class ProblemPublic(BaseModel):
 class MeetingCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    community_code: str | None = Field(default=None, pattern=r"^\d{12}$", description="default: the caller's")
+    community_code: str | None = Field(default=None, pattern=COMMUNITY_PATTERN, description="default: the caller's")
     compound_id: uuid.UUID | None = Field(default=None, description="the compound it was about, if one")
     title: str = Field(min_length=1, max_length=100)
     held_at: When

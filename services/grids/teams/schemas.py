@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from shared.pagination import Page
+from shared.places import COMMUNITY_PATTERN
 
 Service = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
@@ -17,7 +18,7 @@ class TeamCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     community_code: str | None = Field(
-        default=None, pattern=r"^\d{12}$", description="default: the community the calling staff keep"
+        default=None, pattern=COMMUNITY_PATTERN, description="default: the community the calling staff keep"
     )
     name: str = Field(min_length=1, max_length=100, description="e.g. 红马甲志愿服务队")
     description: str = Field(default="", max_length=2000)

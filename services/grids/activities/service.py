@@ -19,8 +19,9 @@ from sqlalchemy import ColumnElement, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids import life, roster
-from services.grids.activity_schemas import (
+from services.grids import life
+from services.grids.activities import access
+from services.grids.activities.schemas import (
     ActivityCreate,
     ActivityDetail,
     ActivityPublic,
@@ -33,6 +34,7 @@ from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
+from shared.places import community_of
 from shared.security import Principal
 
 # Who may serve as a volunteer: people of the roster bound to a grid of the activity's community.
@@ -56,19 +58,11 @@ def _counts() -> Any:
     )
 
 
-def _scope(principal: Principal) -> ColumnElement[bool]:
-    return life.community_scope(principal, street=col(Activity.street_code), community=col(Activity.community_code))
-
-
-def _manage(principal: Principal) -> ColumnElement[bool]:
-    return life.manage_scope(principal, street=col(Activity.street_code), community=col(Activity.community_code))
-
-
 async def visible(
     session: AsyncSession, principal: Principal, activity_id: uuid.UUID, *, lock: bool = False, manage: bool = False
 ) -> Activity:
     statement = select(Activity).where(
-        col(Activity.id) == activity_id, _manage(principal) if manage else _scope(principal)
+        col(Activity.id) == activity_id, access.manage(principal) if manage else access.scope(principal)
     )
     activity = await session.scalar(statement.with_for_update() if lock else statement)
     if activity is None:
@@ -89,7 +83,7 @@ async def _public(session: AsyncSession, activity: Activity) -> ActivityPublic:
 def mine(principal: Principal) -> ColumnElement[bool]:
     """The caller's own sign-ups: by account, or as the resident their token names."""
     conditions = []
-    if (account_id := roster.account_uuid(principal)) is not None and not principal.machine:
+    if (account_id := principal.account_id) is not None:
         conditions.append(col(S.account_id) == account_id)
     if principal.has_role("resident") and (resident_id := _uuid(principal.resident_id or "")) is not None:
         conditions.append(col(S.resident_id) == resident_id)
@@ -156,7 +150,7 @@ async def list_activities(
 ) -> tuple[list[ActivityPublic], str | None]:
     """Activities of the caller's communities, by start time."""
     counts = _counts()
-    statement = select(Activity, counts).select_from(Activity).join(counts, true()).where(_scope(principal))
+    statement = select(Activity, counts).select_from(Activity).join(counts, true()).where(access.scope(principal))
     if month is not None:
         start, end = life.month_bounds(month)
         statement = statement.where(col(Activity.starts_at) >= start, col(Activity.starts_at) < end)
@@ -393,7 +387,7 @@ async def sign_up(
             code
             for role in VOLUNTEER_ROLES
             for code in principal.places_of(role)
-            if code[:12] == activity.community_code
+            if community_of(code) == activity.community_code
         ]
         if not grids:
             raise Forbidden("only party members and volunteers of the community serve at its activities")
@@ -411,7 +405,7 @@ async def sign_up(
         if (
             resident_id is None
             or not principal.has_role("resident")
-            or (principal.grid_code or "")[:12] != activity.community_code
+            or community_of(principal.grid_code or "") != activity.community_code
         ):
             raise Forbidden("only residents of the community take part (staff may sign a resident up)")
         values.update(account_id=me, resident_id=resident_id, name=None, grid_code=principal.grid_code)

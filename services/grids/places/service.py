@@ -10,21 +10,18 @@ from sqlalchemy import Float, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.grids.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
 from services.grids.models import Community, Grid, Street, outbox_event
-from services.grids.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
+from services.grids.places import access
+from services.grids.places.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
+from services.grids.places.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
 from shared import outbox, places
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
-from shared.scope import ScopeParts, place_scope, scope_clause, scope_values
+from shared.scope import ScopeParts, scope_clause, scope_values
 from shared.security import Principal
 
 _GRID_COLUMNS = (col(Grid.code), col(Grid.name), col(Grid.community_code), col(Grid.street_code), col(Grid.created_at))
-
-
-def _grid_scope(principal: Principal) -> Any:
-    return place_scope(principal, street=col(Grid.street_code), community=col(Grid.community_code), grid=col(Grid.code))
 
 
 @functools.lru_cache(maxsize=128)
@@ -65,7 +62,7 @@ async def list_grids(
 
 async def get(*, lane: FastLane, principal: Principal, grid_code: str) -> GridPublic:
     row = await lane.fetchrow(
-        select(*_GRID_COLUMNS, col(Grid.boundary)).where(col(Grid.code) == grid_code, _grid_scope(principal))
+        select(*_GRID_COLUMNS, col(Grid.boundary)).where(col(Grid.code) == grid_code, access.grid_scope(principal))
     )
     if row is None:
         raise NotFound(f"no grid {grid_code} in your scope")
@@ -76,7 +73,10 @@ async def locate(*, session: AsyncSession, principal: Principal, lng: float, lat
     """The grid in the caller's scope whose boundary contains the point (GiST index on the polygon)."""
     point = point_as_polygon(bindparam("lng", lng, type_=Float), bindparam("lat", lat, type_=Float))
     grid = await session.scalar(
-        select(Grid).where(col(Grid.boundary).op("@>")(point), _grid_scope(principal)).order_by(col(Grid.code)).limit(1)
+        select(Grid)
+        .where(col(Grid.boundary).op("@>")(point), access.grid_scope(principal))
+        .order_by(col(Grid.code))
+        .limit(1)
     )
     if grid is None:
         raise NotFound("no grid of yours contains this point")
@@ -94,7 +94,7 @@ async def set_boundary(
     *, session: AsyncSession, principal: Principal, grid_code: str, boundary: GeoJsonPolygon | None
 ) -> Grid:
     grid = await session.scalar(
-        select(Grid).where(col(Grid.code) == grid_code, _grid_scope(principal)).with_for_update()
+        select(Grid).where(col(Grid.code) == grid_code, access.grid_scope(principal)).with_for_update()
     )
     if grid is None:
         raise NotFound(f"no grid {grid_code} in your scope")
@@ -112,7 +112,9 @@ async def tree(*, session: AsyncSession, principal: Principal, street_code: str)
     street = await session.get(Street, street_code)
     grids = (
         await session.scalars(
-            select(Grid).where(col(Grid.street_code) == street_code, _grid_scope(principal)).order_by(col(Grid.code))
+            select(Grid)
+            .where(col(Grid.street_code) == street_code, access.grid_scope(principal))
+            .order_by(col(Grid.code))
         )
     ).all()
     if street is None or not grids:

@@ -5,35 +5,30 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
-from services.grids import visits
-from services.grids.schemas import (
+from services.grids.visits import service as visits
+from services.grids.visits.access import Analyst, Overseer, Reader, Visitor
+from services.grids.visits.schemas import (
     CoverageReport,
     PhotoPublic,
     VisitIn,
     VisitPage,
     VisitPublic,
+    VisitStats,
     VisitSync,
     VisitSyncResult,
 )
-from services.grids.visit_stats import GroupBy, VisitStats, visit_stats
+from services.grids.visits.stats import visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
-from shared.security import Principal, allow
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
-
-Visitor = Annotated[Principal, Depends(allow("grid_worker", "party_member"))]
-Reader = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker", "party_member"))]
-Overseer = Annotated[
-    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("stats:read",)))
-]
-Analyst = Annotated[Principal, Depends(allow("street_admin", "community_staff", machine_scopes=("stats:read",)))]
 
 
 @router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
@@ -64,7 +59,7 @@ async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDe
 async def list_visits(
     principal: Reader,
     lane: FastLaneDep,
-    grid_code: Annotated[str | None, Query(pattern=r"^\d{15}$")] = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     member_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
     since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
@@ -90,7 +85,7 @@ async def list_visits(
 async def coverage(
     principal: Overseer,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> CoverageReport:
     """Per grid in scope: households visited in the last 30 days out of all (走访覆盖率)."""
     return await visits.coverage(session=session, principal=principal, community_code=community_code)
@@ -110,6 +105,7 @@ async def stats(
 
 @router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_visit(visit_id: uuid.UUID, principal: Reader, session: SessionDep) -> VisitPublic:
+    """A visit in the caller's scope, with its photos."""
     return await visits.get(session=session, principal=principal, visit_id=visit_id)
 
 

@@ -1,0 +1,1 @@
+"""Activities (一月一主题), their sign-ups and check-ins."""

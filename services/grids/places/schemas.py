@@ -1,0 +1,61 @@
+"""Streets, communities and grids as the API takes and answers them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.grids.places.geometry import GeoJsonPolygon
+from shared.pagination import Page
+from shared.places import GRID_PATTERN
+
+
+class GridCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=15, max_length=15, pattern=GRID_PATTERN, description="15-digit grid code")
+    name: str = Field(min_length=1, max_length=100, description="网格名称, e.g. 第一网格")
+    boundary: GeoJsonPolygon | None = Field(default=None, description="边界 as a GeoJSON Polygon")
+
+
+class BoundaryUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    boundary: GeoJsonPolygon | None = Field(description="the new boundary, or null to clear it")
+
+
+class GridSummary(BaseModel):
+    """A grid in a list (without its boundary)."""
+
+    code: str
+    name: str
+    community_code: str
+    street_code: str
+    created_at: datetime
+
+
+class GridPublic(GridSummary):
+    boundary: GeoJsonPolygon | None = Field(default=None, description="GeoJSON Polygon, when known")
+
+
+GridPage = Page[GridSummary]
+
+
+class TreeGrid(BaseModel):
+    code: str
+    name: str
+
+
+class TreeCommunity(BaseModel):
+    code: str
+    name: str
+    grids: list[TreeGrid]
+
+
+class StreetTree(BaseModel):
+    """街道 → 社区 → 网格, limited to what the caller may see."""
+
+    code: str
+    name: str
+    communities: list[TreeCommunity]

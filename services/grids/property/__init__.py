@@ -1,0 +1,1 @@
+"""Red property (红色物业): compounds' property, committees and joint meetings."""

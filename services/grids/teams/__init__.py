@@ -1,0 +1,1 @@
+"""Volunteer teams, their members and the menu items they serve."""
