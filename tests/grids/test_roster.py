@@ -465,7 +465,11 @@ async def test_a_building_group_lies_in_its_branchs_compound(
 ) -> None:
     branch = demo_uuid("party_org", "江南小区党支部")
     body = {"parent_id": str(branch), "name": "江南小区13号楼党小组", "building": "13号楼", "compound": "晴岚家园"}
-    created = await grids.post("/api/v1/party-orgs", json=body, headers=as_person(keys, "staff"))
-    if created.status_code != 422:
+    staff = as_person(keys, "staff")
+    elsewhere = await grids.post("/api/v1/party-orgs", json=body, headers=staff)
+    assert_problem(elsewhere, 422, "compound")  # another compound than the branch's: refused
+    for compound in (None, "江南小区"):  # none given, or the branch's own: the group lies in the branch's
+        body = {**body, "compound": compound, "name": f"江南小区13号楼党小组{compound or ''}"}
+        created = await grids.post("/api/v1/party-orgs", json=body, headers=staff)
         assert created.status_code == 201, created.text
-        assert created.json()["compound"] == "江南小区"
+        assert (created.json()["level"], created.json()["compound"]) == ("building_group", "江南小区")

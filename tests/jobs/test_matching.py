@@ -98,7 +98,18 @@ def test_each_factor(seeker: dict[str, Any], posting: dict[str, Any], factor: st
 
 @pytest.mark.no_db
 def test_the_same_facts_always_give_the_same_answer() -> None:
-    assert score(SEEKER, POSTING, NOW) == score(SEEKER, POSTING, NOW)
+    from dataclasses import replace
+
+    first = score(SEEKER, POSTING, NOW)
+    score(replace(SEEKER, skills=["钳工"], labour_capacity="weak"), replace(POSTING, grid_code=None), NOW)  # no memory
+    # The same facts given anew, their lists in another order and of another kind: the same score and reasons.
+    again = score(
+        replace(SEEKER, skills=tuple(reversed(SEEKER.skills)), shifts=tuple(SEEKER.shifts)),
+        replace(POSTING, shifts=list(reversed(POSTING.shifts)), skills=tuple(POSTING.skills)),
+        NOW,
+    )
+    assert again == first and again[0] == 87
+    assert [r.model_dump() for r in again[1]] == [r.model_dump() for r in first[1]]
 
 
 async def opened_days_ago(url: str, posting_id: str, days: float) -> None:
