@@ -30,8 +30,11 @@ lint: install
 types: install
 	$(PY) -m mypy .
 
+# Dots per file for the quick tests, a line per end-to-end and fuzz test as it starts and ends
+# (tests/support/progress.py), and the slowest tests at the end (pyproject's addopts).
+# PYTEST_ARGS adds to it, e.g. `make pytest PYTEST_ARGS="-x tests/grids"`.
 pytest: install
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## bench: throughput and latency figures (see bench/README.md)
 bench: install

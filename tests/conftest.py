@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from deploy.demo import run_loader
 from deploy.processes import BY_NAME, PROCESSES
 from services.grids.demo import load_roster
+from services.residents.demo import load as load_registry
 from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
 
@@ -80,6 +81,12 @@ async def roster(database_urls: dict[str, str]) -> None:
     """The demo community's roster in the grids service: its members, their bindings (who may take
     which grid's orders) and the party organisation."""
     await run_loader(load_roster, database_urls["grids"])
+
+
+@pytest.fixture
+async def registry(database_urls: dict[str, str]) -> None:
+    """The demo community's residents, households and compounds in the residents service."""
+    await run_loader(load_registry, database_urls["residents"])
 
 
 # The services others ask on behalf of a caller (shared.peers).
@@ -153,3 +160,8 @@ async def client_for(start_app: AppFactory) -> AsyncIterator[ClientFactory]:
 @pytest.fixture
 async def grids(client_for: ClientFactory) -> httpx.AsyncClient:
     return await client_for("grids")
+
+
+@pytest.fixture
+async def orders(client_for: ClientFactory) -> httpx.AsyncClient:
+    return await client_for("orders")

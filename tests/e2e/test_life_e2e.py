@@ -17,7 +17,8 @@ from shared import demo
 from shared.demo import GRIDS, demo_uuid
 from tests.support.live import as_user
 
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]  # on the shared platform's own databases
+# On the shared platform's own databases; under pytest-xdist, in the one worker that runs that platform.
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("shared-platform")]
 
 
 async def test_an_activity_a_waiting_list_check_ins_and_points(gateway: httpx.AsyncClient) -> None:

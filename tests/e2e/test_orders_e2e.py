@@ -16,7 +16,8 @@ from shared import demo
 from shared.demo import GRIDS
 from tests.support.live import as_user
 
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]  # on the shared platform's own databases
+# On the shared platform's own databases; under pytest-xdist, in the one worker that runs that platform.
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("shared-platform")]
 
 
 async def test_the_closed_loop_with_the_demo_accounts(gateway: httpx.AsyncClient) -> None:

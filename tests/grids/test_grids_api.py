@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 
 from shared.testing import TestKeys
-from tests.grids.factories import COMMUNITY, OTHER_STREET_COMMUNITY, STREET, make_places
+from tests.support.factories import COMMUNITY, OTHER_STREET_COMMUNITY, STREET, make_places
 from tests.support.outbox import outbox
 
 

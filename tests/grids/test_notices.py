@@ -10,9 +10,6 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.demo import run_loader
-from services.grids.demo import load_roster
-from services.residents.demo import load as load_registry
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.peers import Peers
 from shared.testing import TestKeys
@@ -32,10 +29,7 @@ from tests.support.outbox import payloads
 QINGLAN = demo_uuid("compound", "晴岚家园")
 
 
-@pytest.fixture(autouse=True)
-async def demo_places(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
-    await run_loader(load_registry, database_urls["residents"])
+pytestmark = pytest.mark.usefixtures("roster", "registry")  # the demo places and who lives there
 
 
 async def post(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:

@@ -11,9 +11,7 @@ import httpx
 import pytest
 
 from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from services.orders.demo import load as load_orders
-from services.residents.demo import load as load_registry
 from shared import demo
 from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.testing import TestKeys
@@ -23,10 +21,7 @@ from tests.support.outbox import payloads
 JIANGNAN = demo_uuid("compound", "江南小区")
 
 
-@pytest.fixture(autouse=True)
-async def demo_places(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
-    await run_loader(load_registry, database_urls["residents"])
+pytestmark = pytest.mark.usefixtures("roster", "registry")  # the demo places and who lives there
 
 
 async def company(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:

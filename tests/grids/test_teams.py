@@ -13,16 +13,10 @@ from deploy.demo import run_loader
 from services.residents.demo import load as load_registry
 from shared.demo import demo_uuid
 from shared.testing import TestKeys
-from tests.conftest import ClientFactory
 from tests.grids.life_support import OTHER_STREET_COMMUNITY, party_member, publish, resident, sql, staff
 from tests.orders.support import add_menu_item
 
 pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
-
-
-@pytest.fixture
-async def orders(client_for: ClientFactory) -> httpx.AsyncClient:
-    return await client_for("orders")
 
 
 async def test_a_team_takes_on_menu_items_and_dispatch_finds_it(

@@ -12,7 +12,7 @@ import pytest
 from deploy.processes import PROCESSES
 from shared.testing import TestKeys
 from tests.conftest import ClientFactory
-from tests.grids.factories import COMMUNITY, make_places
+from tests.support.factories import COMMUNITY, make_places
 from tests.support.outbox import outbox
 
 PROCESS_NAMES = [spec.name for spec in PROCESSES]

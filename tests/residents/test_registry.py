@@ -12,8 +12,6 @@ import httpx
 import pytest
 from stdnum.cn import ric
 
-from deploy.demo import run_loader
-from services.residents.demo import load as load_demo
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.testing import TestKeys
@@ -33,17 +31,6 @@ def staff(keys: TestKeys) -> dict[str, str]:
 
 def worker(keys: TestKeys, grid: str) -> dict[str, str]:
     return keys.headers(sub=str(uuid.uuid4()), roles=["grid_worker"], places={"grid_worker": [grid]})
-
-
-@pytest.fixture
-async def registry(database_urls: dict[str, str]) -> None:
-    await run_loader(load_demo, database_urls["residents"])
-
-
-@pytest.fixture
-async def residents(client_for: Any) -> httpx.AsyncClient:
-    client: httpx.AsyncClient = await client_for("residents")
-    return client
 
 
 HOME = demo.households_of_grid(GRIDS[0])[40]

@@ -4,8 +4,8 @@ and finished with its outcome and time:
 
     tests/e2e/test_life_e2e.py::test_notices_reach_the_residents_of_their_places . 4.2 s     [ 12%]
 
-The other tests keep pytest's dots per file. Nothing changes with ``-v`` (pytest's own lines) or under
-pytest-xdist (whose controller reports the workers' tests itself).
+The other tests keep pytest's dots per file. Under pytest-xdist a slow test gets a line when it starts
+and one when it ends; with ``-v`` pytest's own lines are left as they are.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 SLOW_MARKERS = ("e2e", "fuzz")
+SLOW_FOLDERS = ("tests/e2e/", "tests/fuzz/")
 
 
 class SlowTestLines:
@@ -62,12 +63,45 @@ class SlowTestLines:
         reporter.currentfspath = None  # the next test starts a line of its own
 
 
+class SlowTestLinesXdist:
+    """Under pytest-xdist the workers' tests run side by side: a whole line when a slow test starts
+    and one when it ends, between the dots."""
+
+    def __init__(self, reporter: Any) -> None:
+        self.reporter = reporter
+        self.started: dict[str, float] = {}
+        self.failed: set[str] = set()
+
+    def _line(self, text: str) -> None:
+        tw = self.reporter._tw
+        if tw.width_of_current_line:
+            tw.line()
+        tw.line(text, flush=True)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        if nodeid.startswith(SLOW_FOLDERS):  # the controller collects nothing: the markers' folders
+            self.started[nodeid] = time.monotonic()
+            self._line(f"started  {nodeid}")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.failed:
+            self.failed.add(report.nodeid)
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        started = self.started.pop(nodeid, None)
+        if started is not None:
+            outcome = "FAILED " if nodeid in self.failed else "done   "
+            self._line(f"{outcome}  {nodeid} ({time.monotonic() - started:.1f} s)")
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_configure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    xdist = getattr(config.option, "numprocesses", None) or hasattr(config, "workerinput")
-    if reporter is None or xdist or config.get_verbosity() > 0:
-        return
+    if reporter is None or hasattr(config, "workerinput") or config.get_verbosity() > 0:
+        return  # no terminal, a worker of pytest-xdist (its controller reports), or pytest's own lines
     if not hasattr(reporter, "_write_progress_information_filling_space"):
         return  # another pytest than the one pinned: its own output as it is
-    config.pluginmanager.register(SlowTestLines(reporter), "slow-test-lines")
+    if getattr(config.option, "numprocesses", None):
+        config.pluginmanager.register(SlowTestLinesXdist(reporter), "slow-test-lines")
+    else:
+        config.pluginmanager.register(SlowTestLines(reporter), "slow-test-lines")

@@ -1,9 +1,11 @@
-"""Plain async factories for the grids tables, as the tests need them."""
+"""Plain async factories: rows written straight into a service's tables, for tests that need them there
+without going through an API (the grids places: two streets, a community in each, their grids)."""
 
 from __future__ import annotations
 
 import asyncpg
 
+from shared.places import community_of, street_of
 from tests.support.places import COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET
 
 __all__ = ["COMMUNITY", "OTHER_STREET", "OTHER_STREET_COMMUNITY", "STREET", "make_places"]
@@ -28,7 +30,7 @@ async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
         ]
         await conn.executemany(
             "INSERT INTO grid (code, community_code, street_code, name, created_at) VALUES ($1, $2, $3, $4, now())",
-            [(code, code[:12], code[:9], f"网格{code[-3:]}") for code in codes],
+            [(code, community_of(code), street_of(code), f"网格{code[-3:]}") for code in codes],
         )
         return sorted(codes)
     finally:
