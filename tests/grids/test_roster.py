@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
@@ -401,14 +399,6 @@ async def test_staff_add_a_building_group_under_a_compound_branch(
 
 
 # -- street admins, and the edges of the party tree -------------------------------------------
-
-
-@pytest.fixture
-async def grids_500(start_app: Callable[[str], Awaitable[FastAPI]]) -> AsyncIterator[httpx.AsyncClient]:
-    """The grids app answering a crash with its 500, as a user meets it, rather than raising into the test."""
-    transport = httpx.ASGITransport(app=await start_app("grids"), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://grids.test") as client:
-        yield client
 
 
 async def test_a_street_admin_reads_their_own_entry_and_their_streets_roster(
