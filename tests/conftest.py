@@ -24,7 +24,7 @@ from shared.testing import TestKeys, Truncator, prepare_databases, test_server_u
 
 ROOT = Path(__file__).resolve().parent.parent
 
-pytest_plugins = ["tests.support.progress"]
+pytest_plugins = ["tests.support.progress", "tests.support.scheduling"]
 
 
 def database_prefix(purpose: str = "test") -> str:

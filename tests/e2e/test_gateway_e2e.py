@@ -26,7 +26,7 @@ from tests.support.live import LiveProcess, free_port
 
 # One platform for the module (started once, on the demo loaded once): the tests find what they make
 # by its ids, and the one that disables an account disables one no other test signs in with.
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("gateway-e2e")]
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 @dataclass

@@ -17,8 +17,9 @@ from shared import demo
 from shared.demo import GRIDS, demo_uuid
 from tests.support.live import as_user
 
-# On the shared platform's own databases; under pytest-xdist, in the one worker that runs that platform.
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("shared-platform")]
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 async def test_an_activity_a_waiting_list_check_ins_and_points(gateway: httpx.AsyncClient) -> None:

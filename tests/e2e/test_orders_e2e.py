@@ -16,8 +16,9 @@ from shared import demo
 from shared.demo import GRIDS
 from tests.support.live import as_user
 
-# On the shared platform's own databases; under pytest-xdist, in the one worker that runs that platform.
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("shared-platform")]
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 async def test_the_closed_loop_with_the_demo_accounts(gateway: httpx.AsyncClient) -> None:

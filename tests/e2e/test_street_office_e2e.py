@@ -20,8 +20,9 @@ from shared.demo import COMMUNITY, GRIDS, STREET
 from tests.support.live import as_user
 from tests.support.receiver import Receiver
 
-# On the shared platform's own databases; under pytest-xdist, in the one worker that runs that platform.
-pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.xdist_group("shared-platform")]
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 CLIENT = {"grant_type": "client_credentials", "client_id": "street-demo", "client_secret": "demo-secret"}
 
 

@@ -91,7 +91,6 @@ def jobs_token(keys: TestKeys) -> str:
 
 @pytest.mark.fuzz
 @pytest.mark.keep_tables
-@pytest.mark.xdist_group("fuzz")  # one platform of five processes, in one worker
 @pytest.mark.parametrize("name", [spec.name for spec in PROCESSES])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_schemathesis_finds_nothing(live: LivePlatform, keys: TestKeys, name: str, mode: GenerationMode) -> None:
