@@ -30,8 +30,13 @@ lint: install
 types: install
 	$(PY) -m mypy .
 
+# Two pytest-xdist workers (each on databases of its own; the tests sharing a live platform stay in
+# one worker: tests/support/scheduling.py); PYTEST_WORKERS=0 runs in one process. Dots for the quick tests, a
+# line when an end-to-end or fuzz test starts and ends (tests/support/progress.py), and the slowest
+# tests at the end (pyproject's addopts). PYTEST_ARGS adds to it: `make pytest PYTEST_ARGS="-x tests/grids"`.
+PYTEST_WORKERS ?= 2
 pytest: install
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## bench: throughput and latency figures (see bench/README.md)
 bench: install

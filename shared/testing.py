@@ -8,6 +8,7 @@ import os
 import time
 import uuid
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +90,22 @@ def test_server_url(root: Path) -> tuple[str, Any]:
     if url:
         return url, None
     server = start_embedded(root / "var" / "test-pg")
-    return database_url(server, "postgres"), server
+    url = database_url(server, "postgres")
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own, whatever runs in this thread
+        pool.submit(asyncio.run, _without_durability(url)).result()
+    return url, server
+
+
+async def _without_durability(admin_url: str) -> None:
+    """The embedded test server is thrown away at will: it need not wait for the disk at each commit
+    nor survive a crash (the tests' truncations and migrations commit often)."""
+    conn = await asyncpg.connect(admin_url)
+    try:
+        for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+            await conn.execute(f"ALTER SYSTEM SET {setting} = off")
+        await conn.execute("SELECT pg_reload_conf()")
+    finally:
+        await conn.close()
 
 
 async def prepare_databases(admin_url: str, migrations: dict[str, Path], prefix: str = "test_") -> dict[str, str]:
@@ -105,7 +121,12 @@ async def prepare_databases(admin_url: str, migrations: dict[str, Path], prefix:
 
 
 class Truncator:
-    """Empties every table but Alembic's between tests, through one kept connection per database."""
+    """Empties every table but Alembic's between tests, through one kept connection per database.
+
+    Only the tables that hold a row are truncated (one query finds them): most tests write to a few
+    tables of one or two databases, and truncating a table, empty or not, costs a new file for it and
+    each of its indexes. The sequences used since are set back to their start, as RESTART IDENTITY
+    would."""
 
     def __init__(self) -> None:
         self._targets: list[tuple[asyncpg.Connection, str]] = []
@@ -115,19 +136,23 @@ class Truncator:
         # Triggers do not fire for this connection: append-only tables (the reveal audit) empty too.
         await conn.execute("SET session_replication_role = replica")
         tables = await conn.fetch(
-            "SELECT quote_ident(tablename) AS t FROM pg_tables"
-            " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+            "SELECT quote_ident(tablename) AS t, quote_literal(quote_ident(tablename)) AS l FROM pg_tables"
+            " WHERE schemaname = 'public' AND tablename <> 'alembic_version' ORDER BY tablename"
         )
         if tables:
-            self._targets.append((conn, "TRUNCATE " + ", ".join(r["t"] for r in tables) + " RESTART IDENTITY CASCADE"))
+            probe = " UNION ALL ".join(f"SELECT {r['l']} AS t WHERE EXISTS (SELECT FROM {r['t']})" for r in tables)
+            self._targets.append((conn, probe))
         else:
             await conn.close()
 
     async def truncate(self) -> None:
-        for conn, statement in self._targets:
+        for conn, probe in self._targets:
             for attempt in range(5):
                 try:
-                    await conn.execute(statement)
+                    filled = [row["t"] for row in await conn.fetch(probe)]
+                    if filled:
+                        await conn.execute("TRUNCATE " + ", ".join(filled) + " CASCADE")
+                    await conn.execute(_RESTART_SEQUENCES)
                     break
                 except asyncpg.DeadlockDetectedError:
                     # A request of the previous test may still be finishing its transaction.
@@ -138,3 +163,9 @@ class Truncator:
     async def close(self) -> None:
         for conn, _ in self._targets:
             await conn.close()
+
+
+_RESTART_SEQUENCES = (
+    "SELECT setval(format('%I.%I', schemaname, sequencename)::regclass, start_value, false)"
+    " FROM pg_sequences WHERE schemaname = 'public' AND last_value IS NOT NULL"
+)

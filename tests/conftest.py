@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -14,11 +15,23 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from deploy.demo import run_loader
 from deploy.processes import BY_NAME, PROCESSES
+from services.grids.demo import load_roster
+from services.residents.demo import load as load_registry
 from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
 
 ROOT = Path(__file__).resolve().parent.parent
+
+pytest_plugins = ["tests.support.progress", "tests.support.scheduling"]
+
+
+def database_prefix(purpose: str = "test") -> str:
+    """The names of this run's databases start with this: ``test_grids``, or ``test_gw1_grids`` in
+    pytest-xdist's worker gw1, so that workers on the same server never share a database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return f"{purpose}_{worker}_" if worker else f"{purpose}_"
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +48,9 @@ def admin_url() -> Any:
 
 @pytest.fixture(scope="session")
 async def database_urls(admin_url: str) -> AsyncIterator[dict[str, str]]:
-    urls = await prepare_databases(admin_url, {spec.name: spec.migrations for spec in PROCESSES})
+    urls = await prepare_databases(
+        admin_url, {spec.name: spec.migrations for spec in PROCESSES}, prefix=database_prefix()
+    )
     yield urls
 
 
@@ -55,9 +70,23 @@ async def empty_tables(truncator: Truncator) -> None:
 
 @pytest.fixture(autouse=True)
 def clean_tables(request: pytest.FixtureRequest) -> None:
-    """Each test starts on empty tables (tests marked ``no_db`` skip the server entirely)."""
-    if "no_db" not in request.keywords:
+    """Each test starts on empty tables (tests marked ``no_db`` skip the server entirely; those marked
+    ``keep_tables`` share a live platform whose fixture empties and fills the tables once)."""
+    if "no_db" not in request.keywords and "keep_tables" not in request.keywords:
         request.getfixturevalue("empty_tables")
+
+
+@pytest.fixture
+async def roster(database_urls: dict[str, str]) -> None:
+    """The demo community's roster in the grids service: its members, their bindings (who may take
+    which grid's orders) and the party organisation."""
+    await run_loader(load_roster, database_urls["grids"])
+
+
+@pytest.fixture
+async def registry(database_urls: dict[str, str]) -> None:
+    """The demo community's residents, households and compounds in the residents service."""
+    await run_loader(load_registry, database_urls["residents"])
 
 
 # The services others ask on behalf of a caller (shared.peers).
@@ -131,3 +160,8 @@ async def client_for(start_app: AppFactory) -> AsyncIterator[ClientFactory]:
 @pytest.fixture
 async def grids(client_for: ClientFactory) -> httpx.AsyncClient:
     return await client_for("grids")
+
+
+@pytest.fixture
+async def orders(client_for: ClientFactory) -> httpx.AsyncClient:
+    return await client_for("orders")

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,10 +21,12 @@ from deploy.demo import load_process
 from deploy.processes import BY_NAME
 from shared import demo
 from shared.demo import GRIDS, demo_uuid
-from shared.testing import TestKeys
+from shared.testing import Truncator
 from tests.support.live import LiveProcess, free_port
 
-pytestmark = [pytest.mark.e2e]
+# One platform for the module (started once, on the demo loaded once): the tests find what they make
+# by its ids, and the one that disables an account disables one no other test signs in with.
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 @dataclass
@@ -43,8 +44,12 @@ class Platform:
         self.grids.wait_ready()
 
 
-@pytest.fixture
-async def platform(database_urls: dict[str, str], keys: TestKeys, tmp_path: Path) -> AsyncIterator[Platform]:
+@pytest.fixture(scope="module")
+async def platform(
+    database_urls: dict[str, str], truncator: Truncator, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Platform]:
+    await truncator.truncate()
+    tmp_path = tmp_path_factory.mktemp("gateway-e2e")
     for name in ("grids", "residents", "gateway"):
         await load_process(BY_NAME[name], database_urls[name])
     gateway_port, grids_port, residents_port = free_port(), free_port(), free_port()
@@ -142,13 +147,13 @@ async def test_a_stopped_service_answers_502_then_503_and_recovers_without_a_res
 
 async def test_a_disabled_account_stops_at_the_gateway_at_once_and_at_the_service_soon(platform: Platform) -> None:
     async with httpx.AsyncClient(base_url=platform.gateway.base_url, timeout=10) as client:
-        worker = await sign_in(client, "gw1")
+        worker = await sign_in(client, "gw4")  # no other test here signs in as gw4
         staff = await sign_in(client, "staff")
         worker_headers = {"Authorization": f"Bearer {worker}"}
         direct = httpx.AsyncClient(base_url=platform.grids.base_url, timeout=10)
         async with direct:
             assert (await direct.get("/api/v1/grids", headers=worker_headers)).status_code == 200
-            target = demo_uuid("account", "gw1")
+            target = demo_uuid("account", "gw4")
             disabled = await client.post(
                 f"/api/v1/accounts/{target}/disable", headers={"Authorization": f"Bearer {staff}"}
             )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,15 +15,11 @@ import pytest
 
 from shared import demo
 from shared.demo import GRIDS, demo_uuid
-from tests.support.live import as_user, demo_gateway
+from tests.support.live import as_user
 
-pytestmark = [pytest.mark.e2e]
-
-
-@pytest.fixture
-async def gateway(database_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    async with demo_gateway(database_urls, ["grids", "residents", "orders"]) as client:
-        yield client
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 async def test_an_activity_a_waiting_list_check_ins_and_points(gateway: httpx.AsyncClient) -> None:

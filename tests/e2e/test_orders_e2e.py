@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -15,15 +14,11 @@ import pytest
 
 from shared import demo
 from shared.demo import GRIDS
-from tests.support.live import as_user, demo_gateway
+from tests.support.live import as_user
 
-pytestmark = [pytest.mark.e2e]
-
-
-@pytest.fixture
-async def gateway(database_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    async with demo_gateway(database_urls, ["grids", "residents", "orders"]) as client:
-        yield client
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 
 
 async def test_the_closed_loop_with_the_demo_accounts(gateway: httpx.AsyncClient) -> None:

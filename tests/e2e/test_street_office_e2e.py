@@ -9,7 +9,6 @@ import asyncio
 import io
 import time
 import uuid
-from collections.abc import AsyncIterator
 from xml.etree import ElementTree
 
 import httpx
@@ -18,19 +17,13 @@ from openpyxl import load_workbook
 from standardwebhooks.webhooks import Webhook
 
 from shared.demo import COMMUNITY, GRIDS, STREET
-from tests.support.live import as_user, demo_gateway
+from tests.support.live import as_user
 from tests.support.receiver import Receiver
 
-pytestmark = [pytest.mark.e2e]
+# On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
+# (tests/support/scheduling.py).
+pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables]
 CLIENT = {"grant_type": "client_credentials", "client_id": "street-demo", "client_secret": "demo-secret"}
-
-
-@pytest.fixture
-async def gateway(database_urls: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    async with demo_gateway(
-        database_urls, ["grids", "residents", "orders"], {"GATEWAY_WEBHOOK_INTERVAL_SECONDS": "0.2"}
-    ) as client:
-        yield client
 
 
 async def eventually(check: object, seconds: float = 20) -> None:

@@ -3,7 +3,6 @@ with a token that may use every route. Zero failures allowed."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -21,8 +20,8 @@ from schemathesis.specs.openapi.checks import (
 
 from deploy.demo import load_process
 from deploy.processes import BY_NAME, PROCESSES
-from shared.demo import EMPLOYER_LOGIN, demo_uuid
-from shared.testing import TestKeys
+from shared.demo import COMMUNITY, EMPLOYER_LOGIN, GRIDS, STREET, demo_uuid
+from shared.testing import TestKeys, Truncator
 from tests.support.fakes import FakeOutsideWorld
 from tests.support.live import LivePlatform
 
@@ -33,12 +32,19 @@ CHECKS = [
     response_schema_conformance,
     negative_data_rejection,
 ]
-STREET, COMMUNITY = "110105001", "110105001001"
-GRIDS = [f"{COMMUNITY}{n:03d}" for n in range(1, 5)]
 
 
 @pytest.fixture(scope="module")
-def live(keys: TestKeys, database_urls: dict[str, str]) -> Iterator[LivePlatform]:
+async def demo_tables(truncator: Truncator, database_urls: dict[str, str]) -> None:
+    """The demo community in every process's database, once for the module (demo places, so lookups
+    sometimes find something): what the fuzzing adds stays, as it would on a real platform."""
+    await truncator.truncate()
+    for spec in PROCESSES:
+        await load_process(spec, database_urls[spec.name])
+
+
+@pytest.fixture(scope="module")
+def live(keys: TestKeys, database_urls: dict[str, str], demo_tables: None) -> Iterator[LivePlatform]:
     platform = LivePlatform(keys, database_urls)
     outside = FakeOutsideWorld()
     try:
@@ -84,13 +90,10 @@ def jobs_token(keys: TestKeys) -> str:
 
 
 @pytest.mark.fuzz
+@pytest.mark.keep_tables
 @pytest.mark.parametrize("name", [spec.name for spec in PROCESSES])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
-def test_schemathesis_finds_nothing(
-    live: LivePlatform, keys: TestKeys, database_urls: dict[str, str], name: str, mode: GenerationMode
-) -> None:
-    for spec in PROCESSES:  # demo places, so lookups sometimes find something
-        asyncio.run(load_process(spec, database_urls[spec.name]))
+def test_schemathesis_finds_nothing(live: LivePlatform, keys: TestKeys, name: str, mode: GenerationMode) -> None:
     schema = schemathesis.openapi.from_url(f"{live.url(name)}/openapi.json")
     if not list(schema.get_all_operations()):
         pytest.skip(f"{BY_NAME[name].name} has no API operations yet")

@@ -13,12 +13,12 @@ import httpx
 from shared.demo import GRIDS
 from shared.testing import TestKeys
 from tests.support.people import account, grid_worker, party_member, resident, staff, street
+from tests.support.places import OTHER_STREET_COMMUNITY
 
 __all__ = [
-    "account", "grid_worker", "party_member", "resident", "someone_living_in", "staff", "street",
+    "OTHER_STREET_COMMUNITY", "account", "grid_worker", "party_member", "resident", "someone_living_in", "staff",
+    "street",
 ]  # fmt: skip
-
-OTHER_COMMUNITY = "110105002001"
 
 
 def someone_living_in(keys: TestKeys, grid: str = GRIDS[0]) -> dict[str, str]:
@@ -58,10 +58,3 @@ async def sql(url: str, statement: str, *args: Any) -> list[asyncpg.Record]:
         return await conn.fetch(statement, *args)
     finally:
         await conn.close()
-
-
-async def events(url: str, type: str) -> list[dict[str, Any]]:
-    import orjson
-
-    rows = await sql(url, "SELECT payload FROM outbox_event WHERE type = $1 ORDER BY seq", type)
-    return [orjson.loads(row["payload"]) for row in rows]

@@ -10,15 +10,13 @@ import httpx
 import pytest
 
 from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from services.residents.demo import load as load_registry
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.testing import TestKeys
 from tests.grids.life_support import (
-    OTHER_COMMUNITY,
+    OTHER_STREET_COMMUNITY,
     account,
     activity_body,
-    events,
     grid_worker,
     party_member,
     publish,
@@ -28,11 +26,9 @@ from tests.grids.life_support import (
     staff,
     street,
 )
+from tests.support.outbox import payloads
 
-
-@pytest.fixture(autouse=True)
-async def roster(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
+pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
 
 
 async def test_staff_publish_and_the_community_sees_it(
@@ -53,15 +49,15 @@ async def test_staff_publish_and_the_community_sees_it(
         assert (await grids.get(f"/api/v1/activities/{activity['id']}", headers=headers)).status_code == 200
 
     # Another community's resident and staff see nothing of it.
-    outsider = someone_living_in(keys, f"{OTHER_COMMUNITY}001")
+    outsider = someone_living_in(keys, f"{OTHER_STREET_COMMUNITY}001")
     assert (await grids.get("/api/v1/activities", headers=outsider)).json()["items"] == []
     assert (await grids.get(f"/api/v1/activities/{activity['id']}", headers=outsider)).status_code == 404
-    other_staff = staff(keys, OTHER_COMMUNITY)
+    other_staff = staff(keys, OTHER_STREET_COMMUNITY)
     assert (await grids.get(f"/api/v1/activities/{activity['id']}", headers=other_staff)).status_code == 404
     cancel = await grids.post(f"/api/v1/activities/{activity['id']}/cancel", headers=other_staff)
     assert cancel.status_code == 404
 
-    published = await events(database_urls["grids"], "activity.published")
+    published = await payloads(database_urls["grids"], "activity.published")
     assert [e["activity_id"] for e in published] == [activity["id"]]
 
 
@@ -78,7 +74,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
             "organiser_id",
         ),
         (activity_body(organiser_kind="volunteer_team"), "organiser_id"),
-        (activity_body(grid_code=f"{OTHER_COMMUNITY}001"), "grid_code"),
+        (activity_body(grid_code=f"{OTHER_STREET_COMMUNITY}001"), "grid_code"),
         (activity_body(starts_at="0001-01-01T00:00:00+00:00"), "starts_at"),
         (activity_body(secret="13912345678"), "secret"),
     ]
@@ -93,7 +89,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
     for month in ("0000-01", "2026-13"):
         answer = await grids.get("/api/v1/activities", params={"month": month}, headers=resident(keys))
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "month"
-    elsewhere = activity_body(community_code=OTHER_COMMUNITY)
+    elsewhere = activity_body(community_code=OTHER_STREET_COMMUNITY)
     assert (await grids.post("/api/v1/activities", json=elsewhere, headers=staff(keys))).status_code == 404
 
 
@@ -126,9 +122,9 @@ async def test_a_full_activity_has_a_waiting_list_and_a_cancellation_moves_the_f
     detail = (await grids.get(f"/api/v1/activities/{activity['id']}", headers=people[3])).json()
     assert (detail["my_signup"]["state"], detail["my_signup"]["position"], detail["waiting"]) == ("waiting", 1, 1)
 
-    promoted = await events(database_urls["grids"], "activity.signup_promoted")
+    promoted = await payloads(database_urls["grids"], "activity.signup_promoted")
     assert [(e["signup_id"], e["state"]) for e in promoted] == [(signups[2]["id"], "confirmed")]
-    signed = await events(database_urls["grids"], "activity.signed_up")
+    signed = await payloads(database_urls["grids"], "activity.signed_up")
     assert [e["state"] for e in signed] == ["confirmed", "confirmed", "waiting", "waiting"]
     assert all(set(e) >= {"activity_id", "signup_id", "resident_id", "community_code"} for e in signed)
 
@@ -183,7 +179,7 @@ async def test_who_may_sign_up_and_cancel(grids: httpx.AsyncClient, keys: TestKe
     # A resident may not sign someone else up; nor may anyone outside the community.
     other = {"resident_id": str(demo_uuid("resident", "13900000002"))}
     assert (await grids.post(url, json=other, headers=resident(keys))).status_code == 403
-    outsider = someone_living_in(keys, f"{OTHER_COMMUNITY}001")
+    outsider = someone_living_in(keys, f"{OTHER_STREET_COMMUNITY}001")
     assert (await grids.post(url, json={}, headers=outsider)).status_code == 404
     # Once called off, nobody signs up.
     assert (await grids.post(f"/api/v1/activities/{activity['id']}/cancel", headers=staff(keys))).status_code == 200
@@ -234,7 +230,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
 
     # The code is for staff to show: residents may not read it, staff of another community do not find it.
     assert (await grids.get(f"{base}/check-in-code", headers=resident(keys))).status_code == 403
-    assert (await grids.get(f"{base}/check-in-code", headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (await grids.get(f"{base}/check-in-code", headers=staff(keys, OTHER_STREET_COMMUNITY))).status_code == 404
     code = (await grids.get(f"{base}/check-in-code", headers=staff(keys))).json()["code"]
     assert len(code) == 6 and code.isdigit()
 
@@ -257,11 +253,11 @@ async def test_check_in_by_staff_and_with_the_venues_code(
     # Staff check the volunteer in, twice: one check-in, one event for the points.
     url = f"{base}/signups/{serving.json()['id']}/check-in"
     assert (await grids.post(url, headers=party_member(keys, 1))).status_code == 403
-    assert (await grids.post(url, headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (await grids.post(url, headers=staff(keys, OTHER_STREET_COMMUNITY))).status_code == 404
     for _ in range(2):
         checked = await grids.post(url, headers=staff(keys))
         assert checked.status_code == 200 and checked.json()["check_in_method"] == "staff"
-    served = await events(database_urls["grids"], "activity.volunteer_served")
+    served = await payloads(database_urls["grids"], "activity.volunteer_served")
     assert len(served) == 1
     assert served[0]["street_code"] == STREET
     assert {k: served[0][k] for k in ("activity_id", "account_id", "account_name", "grid_code", "points")} == {
@@ -271,7 +267,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
         "grid_code": GRIDS[0],
         "points": 8,
     }
-    checked_in = await events(database_urls["grids"], "activity.checked_in")
+    checked_in = await payloads(database_urls["grids"], "activity.checked_in")
     assert [(e["role"], e["method"]) for e in checked_in] == [("participant", "code"), ("volunteer", "staff")]
 
     attendance = (await grids.get(f"{base}/signups", headers=staff(keys))).json()["items"]
@@ -281,7 +277,7 @@ async def test_check_in_by_staff_and_with_the_venues_code(
         ("volunteer", "confirmed", True),
     ]
     assert (await grids.get(f"{base}/signups", headers=resident(keys))).status_code == 403
-    assert (await grids.get(f"{base}/signups", headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (await grids.get(f"{base}/signups", headers=staff(keys, OTHER_STREET_COMMUNITY))).status_code == 404
     # Checked in: the sign-up stands, and the activity took place.
     assert (await grids.post(f"{base}/signups/{attending['id']}/cancel", headers=resident(keys))).status_code == 409
     assert (await grids.post(f"{base}/cancel", headers=staff(keys))).status_code == 409
@@ -311,6 +307,8 @@ async def test_more_places_let_people_in_and_fewer_than_taken_are_refused(
     assert fewer.status_code == 422 and fewer.json()["errors"][0]["field"] == "capacity"
     nulled = await grids.patch(url, json={"title": None}, headers=staff(keys))
     assert nulled.status_code == 422 and nulled.json()["errors"][0]["field"] == "title"
-    assert (await grids.patch(url, json={"capacity": 3}, headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (
+        await grids.patch(url, json={"capacity": 3}, headers=staff(keys, OTHER_STREET_COMMUNITY))
+    ).status_code == 404
     detail = (await grids.get(url, headers=resident(keys, "13900000002"))).json()
     assert detail["my_signup"]["state"] == "waiting" and detail["title"] == "重阳敬老包饺子(加场)"

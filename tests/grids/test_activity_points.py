@@ -11,8 +11,6 @@ import httpx
 import orjson
 import pytest
 
-from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from shared.demo import GRIDS
 from shared.events import EVENTS_PATH, signed_headers, signer
 from shared.settings import DEVELOPMENT_SECRET
@@ -21,10 +19,7 @@ from tests.conftest import AppFactory, ClientFactory
 from tests.grids.life_support import account, party_member, publish, sql, staff
 from tests.orders.test_events import relay_for
 
-
-@pytest.fixture(autouse=True)
-async def roster(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
+pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
 
 
 async def test_a_volunteer_checked_in_earns_the_activitys_points_once(

@@ -6,7 +6,8 @@ import asyncpg
 import httpx
 
 from shared.testing import TestKeys
-from tests.grids.factories import COMMUNITY, OTHER_COMMUNITY, STREET, make_places
+from tests.support.factories import COMMUNITY, OTHER_STREET_COMMUNITY, STREET, make_places
+from tests.support.outbox import outbox
 
 
 async def test_street_admin_pages_through_exactly_their_street(
@@ -68,12 +69,8 @@ async def test_staff_create_a_grid_in_their_community_and_an_event_is_written(
     assert created.json()["street_code"] == STREET
     again = await grids.post("/api/v1/grids", json={"code": f"{COMMUNITY}010", "name": "重复"}, headers=headers)
     assert again.status_code == 409
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        events = await conn.fetch("SELECT type, aggregate_id FROM outbox_event")
-    finally:
-        await conn.close()
-    assert [(e["type"], e["aggregate_id"]) for e in events] == [("grid.created", f"{COMMUNITY}010")]
+    events = await outbox(database_urls["grids"])
+    assert [(e.type, e.aggregate_id) for e in events] == [("grid.created", f"{COMMUNITY}010")]
 
 
 async def test_staff_cannot_create_a_grid_in_another_community(
@@ -82,13 +79,13 @@ async def test_staff_cannot_create_a_grid_in_another_community(
     await make_places(database_urls["grids"])
     headers = keys.headers(roles=["community_staff"], places={"community_staff": [COMMUNITY]})
     response = await grids.post(
-        "/api/v1/grids", json={"code": f"{OTHER_COMMUNITY}010", "name": "越界"}, headers=headers
+        "/api/v1/grids", json={"code": f"{OTHER_STREET_COMMUNITY}010", "name": "越界"}, headers=headers
     )
     assert response.status_code == 403
     assert (
         await grids.get(
-            f"/api/v1/grids/{OTHER_COMMUNITY}010",
-            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_COMMUNITY[:9]]}),
+            f"/api/v1/grids/{OTHER_STREET_COMMUNITY}010",
+            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_STREET_COMMUNITY[:9]]}),
         )
     ).status_code == 404
 
@@ -106,9 +103,9 @@ async def test_invalid_grid_code_names_the_field_and_writes_nothing(
     conn = await asyncpg.connect(database_urls["grids"])
     try:
         assert await conn.fetchval("SELECT count(*) FROM grid WHERE code = '990105001001001'") == 0
-        assert await conn.fetchval("SELECT count(*) FROM outbox_event") == 0
     finally:
         await conn.close()
+    assert await outbox(database_urls["grids"]) == []
 
 
 async def test_resident_cannot_create_grids(grids: httpx.AsyncClient, keys: TestKeys) -> None:

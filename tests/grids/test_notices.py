@@ -10,16 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from deploy.demo import run_loader
-from services.grids.demo import load_roster
-from services.residents.demo import load as load_registry
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.peers import Peers
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.grids.life_support import (
-    OTHER_COMMUNITY,
-    events,
+    OTHER_STREET_COMMUNITY,
     grid_worker,
     party_member,
     resident,
@@ -28,14 +24,12 @@ from tests.grids.life_support import (
     staff,
     street,
 )
+from tests.support.outbox import payloads
 
 QINGLAN = demo_uuid("compound", "晴岚家园")
 
 
-@pytest.fixture(autouse=True)
-async def demo_places(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
-    await run_loader(load_registry, database_urls["residents"])
+pytestmark = pytest.mark.usefixtures("roster", "registry")  # the demo places and who lives there
 
 
 async def post(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:
@@ -74,10 +68,10 @@ async def test_each_resident_sees_the_notices_of_their_own_places(
     assert await titles(grids, grid_worker(keys, 1)) == ["晴岚家园电梯检修", "一网格停水", "反诈提醒"]
     assert await titles(grids, party_member(keys, 3)) == ["晴岚家园电梯检修", "反诈提醒"]
     assert len(await titles(grids, street(keys))) == len(await titles(grids, staff(keys))) == 3
-    assert await titles(grids, someone_living_in(keys, f"{OTHER_COMMUNITY}001")) == []
-    assert await titles(grids, staff(keys, OTHER_COMMUNITY)) == []
+    assert await titles(grids, someone_living_in(keys, f"{OTHER_STREET_COMMUNITY}001")) == []
+    assert await titles(grids, staff(keys, OTHER_STREET_COMMUNITY)) == []
 
-    published = await events(database_urls["grids"], "notice.published")
+    published = await payloads(database_urls["grids"], "notice.published")
     assert [(e["notice_id"], e["level"], e["grid_code"], e["urgent"]) for e in published] == [
         (everyone["id"], "community", None, False),
         (grid1["id"], "grid", GRIDS[0], False),
@@ -112,7 +106,7 @@ async def test_newest_first_pinned_above_and_read_state_per_account(
     assert detail["reads"] == 1 and detail["urgent"] is True
     assert (await grids.get(f"/api/v1/notices/{urgent['id']}", headers=me)).json()["reads"] is None
 
-    published = await events(database_urls["grids"], "notice.published")
+    published = await payloads(database_urls["grids"], "notice.published")
     assert [e["urgent"] for e in published] == [False, False, False, False, True]
 
     # Unpinned by staff, it takes its place by date.
@@ -135,7 +129,7 @@ async def test_expired_and_withdrawn_notices_are_gone_but_for_staff(
     assert await titles(grids, resident(keys), include_expired="true") == []
     assert await titles(grids, staff(keys)) == []
     assert await titles(grids, staff(keys), include_expired="true") == ["发错的通知", "上周停电"]
-    assert [e["notice_id"] for e in await events(database_urls["grids"], "notice.withdrawn")] == [wrong["id"]]
+    assert [e["notice_id"] for e in await payloads(database_urls["grids"], "notice.withdrawn")] == [wrong["id"]]
 
 
 async def test_bad_notices_name_the_field_and_write_nothing(
@@ -156,7 +150,7 @@ async def test_bad_notices_name_the_field_and_write_nothing(
         assert answer.status_code == status, (field, answer.text)
         assert [e["field"] for e in answer.json()["errors"]] == [field]
         assert "13912345678" not in answer.text and "gossip" not in answer.text
-    elsewhere = await grids.post("/api/v1/notices", json=base | {"grid_code": f"{OTHER_COMMUNITY}001"},
+    elsewhere = await grids.post("/api/v1/notices", json=base | {"grid_code": f"{OTHER_STREET_COMMUNITY}001"},
                                  headers=staff(keys))  # fmt: skip
     assert elsewhere.status_code == 404
     assert (await grids.post("/api/v1/notices", json=base, headers=resident(keys))).status_code == 403
@@ -166,7 +160,7 @@ async def test_bad_notices_name_the_field_and_write_nothing(
     for changes, field in (({"title": None}, "title"), ({"expires_at": "2001-01-01T00:00:00+08:00"}, "expires_at")):
         answer = await grids.patch(f"/api/v1/notices/{notice['id']}", json=changes, headers=staff(keys))
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field
-    other_staff = staff(keys, OTHER_COMMUNITY)
+    other_staff = staff(keys, OTHER_STREET_COMMUNITY)
     assert (
         await grids.patch(f"/api/v1/notices/{notice['id']}", json={"pinned": True}, headers=other_staff)
     ).status_code == 404

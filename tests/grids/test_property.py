@@ -11,21 +11,17 @@ import httpx
 import pytest
 
 from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from services.orders.demo import load as load_orders
-from services.residents.demo import load as load_registry
 from shared import demo
 from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.testing import TestKeys
-from tests.grids.life_support import OTHER_COMMUNITY, events, resident, sql, staff
+from tests.grids.life_support import OTHER_STREET_COMMUNITY, resident, sql, staff
+from tests.support.outbox import payloads
 
 JIANGNAN = demo_uuid("compound", "江南小区")
 
 
-@pytest.fixture(autouse=True)
-async def demo_places(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
-    await run_loader(load_registry, database_urls["residents"])
+pytestmark = pytest.mark.usefixtures("roster", "registry")  # the demo places and who lives there
 
 
 async def company(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:
@@ -78,7 +74,7 @@ async def test_who_manages_a_compound_and_the_handovers(
     nowhere = await grids.post(f"/api/v1/property/compounds/{uuid.uuid4()}/management", json=same, headers=staff(keys))
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "compound_id"
     assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM compound_management"))[0]["n"] == 3
-    changes = await events(database_urls["grids"], "property.management_changed")
+    changes = await payloads(database_urls["grids"], "property.management_changed")
     assert [(e["mode"], e["previous_company_id"], e["street_code"]) for e in changes] == [
         ("company", None, STREET),
         ("self_managed", old["id"], STREET),
@@ -98,7 +94,7 @@ async def test_who_manages_a_compound_and_the_handovers(
     assert (await grids.get(f"/api/v1/property/companies/{old['id']}", headers=resident(keys))).json()[
         "compounds"
     ] == []
-    other = staff(keys, OTHER_COMMUNITY)
+    other = staff(keys, OTHER_STREET_COMMUNITY)
     assert (await grids.get(f"/api/v1/property/compounds/{JIANGNAN}", headers=other)).status_code == 404
     assert (await grids.post(url, json=same | {"started_on": "2031-01-01"}, headers=other)).status_code == 422
     assert (await grids.patch(f"/api/v1/property/companies/{old['id']}", json={"party_branch": None},
@@ -140,7 +136,7 @@ async def test_committees_and_their_terms(grids: httpx.AsyncClient, keys: TestKe
     director = {"resident_id": str(demo_uuid("resident", "13900000005")), "position": "director"}
     election = {"name": "江南小区第二届业主委员会", "term_starts_on": "2026-06-01", "term_ends_on": "2031-05-31",
                 "members": [director]}  # fmt: skip
-    assert (await grids.post(url, json=election, headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (await grids.post(url, json=election, headers=staff(keys, OTHER_STREET_COMMUNITY))).status_code == 404
     second = await grids.post(url, json=election, headers=staff(keys))
     assert second.status_code == 201 and second.json()["previous_id"] == created.json()["id"]
     assert (await grids.post(url, json=election, headers=staff(keys))).status_code == 409  # that term has ended
@@ -201,7 +197,7 @@ async def test_a_joint_meeting_lists_the_issue_orders_it_dealt_with(
     assert sorted(p["order_id"] for p in seen["problems"]) == sorted(issues)
     by_order = await grids.get("/api/v1/property/meetings", params={"order_id": issues[2]}, headers=staff(keys))
     assert [m["id"] for m in by_order.json()["items"]] == [meeting["id"]]
-    assert (await grids.get(url, headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (await grids.get(url, headers=staff(keys, OTHER_STREET_COMMUNITY))).status_code == 404
     assert (await grids.post(f"{url}/problems", json={"order_id": issues[3 - 1], "category": "noise"},
                              headers=resident(keys))).status_code == 403  # fmt: skip
 

@@ -3,30 +3,19 @@ members, the scope of the members list, 十联户 links and the party tree, on t
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.security import MACHINE_AUDIENCE
 from shared.testing import TestKeys
-
-PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-async def roster(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
+from tests.support.outbox import outbox
+from tests.support.problems import assert_problem
 
 
 def person(login: str) -> demo.DemoPerson:
@@ -46,15 +35,6 @@ def gateway(keys: TestKeys) -> dict[str, str]:
     """The gateway's own machine token, as it asks for an account's bindings."""
     token = keys.token(aud=MACHINE_AUDIENCE, sub="client:gateway", client_id="gateway", scope="internal")
     return {"Authorization": f"Bearer {token}"}
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> None:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status
-    if field is not None:
-        assert field in [error["field"] for error in body["errors"]], body
 
 
 async def bindings_of(grids: httpx.AsyncClient, keys: TestKeys, account_id: uuid.UUID) -> dict[str, Any]:
@@ -78,15 +58,6 @@ async def all_members(grids: httpx.AsyncClient, headers: dict[str, str], **param
         cursor = body["next_cursor"]
         if cursor is None:
             return items
-
-
-async def outbox_events(url: str) -> list[tuple[str, str, dict[str, Any]]]:
-    conn = await asyncpg.connect(url)
-    try:
-        rows = await conn.fetch("SELECT type, aggregate_id, payload FROM outbox_event ORDER BY seq")
-    finally:
-        await conn.close()
-    return [(row["type"], row["aggregate_id"], json.loads(row["payload"])) for row in rows]
 
 
 # -- the internal bindings endpoint ------------------------------------------------------------
@@ -129,7 +100,7 @@ async def test_staff_move_a_party_member_to_another_grid_and_the_gateway_sees_it
     body = await bindings_of(grids, keys, person("pm1").account_id)
     assert body["places"] == {"party_member": [GRIDS[1]]}
 
-    events = await outbox_events(database_urls["grids"])
+    events = await outbox(database_urls["grids"])
     assert [(kind, aggregate) for kind, aggregate, _ in events] == [("member.bindings_changed", str(pm1))]
     assert events[0][2] == {"member_id": str(pm1), "account_id": str(person("pm1").account_id)}
 
@@ -183,7 +154,7 @@ async def test_a_refused_binding_change_leaves_the_old_bindings(
     shown = await grids.get(f"/api/v1/members/{pm1}", headers=as_person(keys, "staff"))
     assert [(b["role"], b["place_code"]) for b in shown.json()["bindings"]] == [("party_member", GRIDS[0])]
     assert (await bindings_of(grids, keys, person("pm1").account_id))["places"] == {"party_member": [GRIDS[0]]}
-    assert await outbox_events(database_urls["grids"]) == []
+    assert await outbox(database_urls["grids"]) == []
 
 
 # -- who sees whom ------------------------------------------------------------------------------
@@ -430,14 +401,6 @@ async def test_staff_add_a_building_group_under_a_compound_branch(
 # -- street admins, and the edges of the party tree -------------------------------------------
 
 
-@pytest.fixture
-async def grids_500(start_app: Callable[[str], Awaitable[FastAPI]]) -> AsyncIterator[httpx.AsyncClient]:
-    """The grids app answering a crash with its 500, as a user meets it, rather than raising into the test."""
-    transport = httpx.ASGITransport(app=await start_app("grids"), raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://grids.test") as client:
-        yield client
-
-
 async def test_a_street_admin_reads_their_own_entry_and_their_streets_roster(
     grids_500: httpx.AsyncClient, keys: TestKeys, roster: None
 ) -> None:
@@ -464,8 +427,14 @@ async def test_a_building_group_lies_in_its_branchs_compound(
     grids: httpx.AsyncClient, keys: TestKeys, roster: None
 ) -> None:
     branch = demo_uuid("party_org", "江南小区党支部")
-    body = {"parent_id": str(branch), "name": "江南小区13号楼党小组", "building": "13号楼", "compound": "晴岚家园"}
-    created = await grids.post("/api/v1/party-orgs", json=body, headers=as_person(keys, "staff"))
-    if created.status_code != 422:
+    body: dict[str, str | None] = {
+        "parent_id": str(branch), "name": "江南小区13号楼党小组", "building": "13号楼", "compound": "晴岚家园",
+    }  # fmt: skip
+    staff = as_person(keys, "staff")
+    elsewhere = await grids.post("/api/v1/party-orgs", json=body, headers=staff)
+    assert_problem(elsewhere, 422, "compound")  # another compound than the branch's: refused
+    for compound in (None, "江南小区"):  # none given, or the branch's own: the group lies in the branch's
+        body = {**body, "compound": compound, "name": f"江南小区13号楼党小组{compound or ''}"}
+        created = await grids.post("/api/v1/party-orgs", json=body, headers=staff)
         assert created.status_code == 201, created.text
-        assert created.json()["compound"] == "江南小区"
+        assert (created.json()["level"], created.json()["compound"]) == ("building_group", "江南小区")

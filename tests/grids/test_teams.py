@@ -10,23 +10,13 @@ import httpx
 import pytest
 
 from deploy.demo import run_loader
-from services.grids.demo import load_roster
 from services.residents.demo import load as load_registry
 from shared.demo import demo_uuid
 from shared.testing import TestKeys
-from tests.conftest import ClientFactory
-from tests.grids.life_support import OTHER_COMMUNITY, party_member, publish, resident, sql, staff
+from tests.grids.life_support import OTHER_STREET_COMMUNITY, party_member, publish, resident, sql, staff
 from tests.orders.support import add_menu_item
 
-
-@pytest.fixture(autouse=True)
-async def roster(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
-
-
-@pytest.fixture
-async def orders(client_for: ClientFactory) -> httpx.AsyncClient:
-    return await client_for("orders")
+pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
 
 
 async def test_a_team_takes_on_menu_items_and_dispatch_finds_it(
@@ -64,7 +54,7 @@ async def test_a_team_takes_on_menu_items_and_dispatch_finds_it(
 
     # Residents of the community see the team; another community's staff do not, nor may they change it.
     assert (await grids.get(f"/api/v1/teams/{team['id']}", headers=resident(keys))).status_code == 200
-    other = staff(keys, OTHER_COMMUNITY)
+    other = staff(keys, OTHER_STREET_COMMUNITY)
     assert (await grids.get(f"/api/v1/teams/{team['id']}", headers=other)).status_code == 404
     assert (await grids.patch(f"/api/v1/teams/{team['id']}", json={"name": "x"}, headers=other)).status_code == 404
 
@@ -98,7 +88,9 @@ async def test_members_of_the_roster_and_residents(
     assert (await grids.get(url, headers=resident(keys))).status_code == 403
     leader = members[0]
     assert (await grids.delete(f"{url}/{leader['id']}", headers=staff(keys))).status_code == 409
-    assert (await grids.delete(f"{url}/{pm3.json()['id']}", headers=staff(keys, OTHER_COMMUNITY))).status_code == 404
+    assert (
+        await grids.delete(f"{url}/{pm3.json()['id']}", headers=staff(keys, OTHER_STREET_COMMUNITY))
+    ).status_code == 404
     assert (await grids.delete(f"{url}/{pm3.json()['id']}", headers=staff(keys))).status_code == 204
     assert (await grids.get(f"/api/v1/teams/{team['id']}", headers=staff(keys))).json()["members"] == 2
 

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 import httpx
-import pytest
 from PIL import Image
 
-from deploy.demo import run_loader
-from services.grids.demo import demo_boundary, load_roster
+from services.grids.demo import demo_boundary
 from shared import demo
 from shared.demo import GRIDS
 from shared.photos import MAX_PHOTO_BYTES
 from shared.testing import TestKeys
-
-
-@pytest.fixture
-async def roster(database_urls: dict[str, str]) -> None:
-    await run_loader(load_roster, database_urls["grids"])
+from tests.support.outbox import outbox
 
 
 def as_person(keys: TestKeys, login: str) -> dict[str, str]:
@@ -83,12 +78,13 @@ async def test_offline_sync_creates_each_visit_once_and_answers_per_item(
     conn = await asyncpg.connect(database_urls["grids"])
     try:
         assert await conn.fetchval("SELECT count(*) FROM visit") == 2
-        events = await conn.fetch("SELECT type, payload::text AS payload FROM outbox_event")
     finally:
         await conn.close()
-    assert [e["type"] for e in events] == ["visit.follow_up_needed"]  # once, though synced twice
-    assert batch[1]["id"] in events[0]["payload"] and GRIDS[0] in events[0]["payload"]
-    assert "139" not in events[0]["payload"] and "notes" not in events[0]["payload"]
+    events = await outbox(database_urls["grids"])
+    assert [e.type for e in events] == ["visit.follow_up_needed"]  # once, though synced twice
+    payload = json.dumps(events[0].payload, ensure_ascii=False)
+    assert batch[1]["id"] in payload and GRIDS[0] in payload
+    assert "139" not in payload and "notes" not in payload
 
     flagged = (await grids.get(f"/api/v1/visits/{batch[1]['id']}", headers=gw1)).json()
     plain = (await grids.get(f"/api/v1/visits/{batch[0]['id']}", headers=gw1)).json()

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any
 
 import asyncpg
 import httpx
 
-from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid, resident_grid
+from shared.demo import demo_uuid, resident_grid
 from shared.testing import TestKeys
-
-PROBLEM = "application/problem+json"
-OTHER_COMMUNITY = "110105001002"  # same street, another community
-OTHER_STREET_COMMUNITY = "110105002001"
+from tests.support.places import COMMUNITY, GRIDS, NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY, STREET
+from tests.support.problems import assert_problem
 
 
 class People:
@@ -44,7 +41,7 @@ class People:
             grid_code=resident_grid(phone),
         )
 
-    def stranger(self, grid: str = f"{OTHER_COMMUNITY}001") -> dict[str, str]:
+    def stranger(self, grid: str = f"{NEIGHBOUR_COMMUNITY}001") -> dict[str, str]:
         """A resident of another community, not on the registry."""
         return self.keys.headers(
             sub=str(uuid.uuid4()),
@@ -63,15 +60,6 @@ class People:
 
 def resident_id(phone: str) -> str:
     return str(demo_uuid("resident", phone))
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body: dict[str, Any] = response.json()
-    if field is not None:
-        assert field in [error["field"] for error in body["errors"]], body
-    return body
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
@@ -129,15 +117,6 @@ async def make_profile(jobs: httpx.AsyncClient, headers: dict[str, str], **field
     return response.json()
 
 
-async def outbox(url: str) -> list[tuple[str, dict[str, Any]]]:
-    conn = await asyncpg.connect(url)
-    try:
-        rows = await conn.fetch("SELECT type, payload FROM outbox_event ORDER BY seq")
-    finally:
-        await conn.close()
-    return [(row["type"], json.loads(row["payload"])) for row in rows]
-
-
 async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
     conn = await asyncpg.connect(url)
     try:
@@ -146,4 +125,6 @@ async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
         await conn.close()
 
 
-__all__ = ["COMMUNITY", "GRIDS", "STREET"]
+__all__ = [
+    "COMMUNITY", "GRIDS", "NEIGHBOUR_COMMUNITY", "OTHER_STREET_COMMUNITY", "STREET", "assert_problem",
+]  # fmt: skip

@@ -11,16 +11,16 @@ import httpx
 
 from tests.jobs.helpers import (
     COMMUNITY,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     People,
     assert_problem,
     make_employer,
     make_posting,
     make_profile,
     ok,
-    outbox,
     resident_id,
 )
+from tests.support.outbox import outbox
 
 
 async def setup(jobs: httpx.AsyncClient, people: People, **posting: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -48,7 +48,7 @@ async def test_a_resident_applies_once_withdraws_and_may_apply_again(
     second = ok(await apply(jobs, me, posting["id"]), 201)
     listed = ok(await jobs.get("/api/v1/applications", headers=me))["items"]
     assert [(a["id"], a["state"]) for a in listed] == [(second["id"], "applied"), (first["id"], "withdrawn")]
-    kinds = [kind for kind, _ in await outbox(database_urls["jobs"])]
+    kinds = [event.type for event in await outbox(database_urls["jobs"])]
     assert kinds == ["posting.opened", "application.submitted", "application.status_changed", "application.submitted"]
 
 
@@ -100,9 +100,9 @@ async def test_staff_shortlist_and_hire_until_the_posting_is_full_and_closes(
     assert_problem(await step(applied["13900000004"], "shortlist"), 409)
 
     events = await outbox(database_urls["jobs"])
-    hires = [payload for kind, payload in events if kind == "application.hired"]
+    hires = [payload for kind, _, payload in events if kind == "application.hired"]
     assert [h["resident_id"] for h in hires] == [resident_id("13900000002"), resident_id("13900000003")]
-    closed = [payload for kind, payload in events if kind == "posting.closed"]
+    closed = [payload for kind, _, payload in events if kind == "posting.closed"]
     assert closed == [
         {
             "posting_id": posting["id"],
@@ -114,7 +114,7 @@ async def test_staff_shortlist_and_hire_until_the_posting_is_full_and_closes(
         },
     ]
     changes = [
-        (p["resident_id"], p["from_state"], p["to_state"]) for k, p in events if k == "application.status_changed"
+        (p["resident_id"], p["from_state"], p["to_state"]) for k, _, p in events if k == "application.status_changed"
     ]
     assert changes[-1] == (resident_id("13900000004"), "applied", "rejected")
 
@@ -176,14 +176,14 @@ async def test_who_sees_an_application(jobs: httpx.AsyncClient, people: People) 
     assert ok(await jobs.get(url, headers=people.machine()))["applicant"]["resident_id"] is None
     for outsider in (
         people.resident("13900000003"),
-        people.staff(OTHER_COMMUNITY),
+        people.staff(NEIGHBOUR_COMMUNITY),
         people.street_admin("110105002"),
         people.machine("110105002"),
     ):
         assert_problem(await jobs.get(url, headers=outsider), 404)
         assert ok(await jobs.get("/api/v1/applications", headers=outsider))["items"] == []
     # Staff of another community may see it (not here) but never move it.
-    assert_problem(await jobs.post(f"{url}/shortlist", headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.post(f"{url}/shortlist", headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     assert_problem(await jobs.post(f"{url}/withdraw", headers=people.resident("13900000003")), 404)
 
 
@@ -195,7 +195,7 @@ async def test_staff_apply_for_a_seeker_of_theirs(jobs: httpx.AsyncClient, peopl
     body = {"posting_id": posting["id"], "resident_id": target}
     unnamed = await jobs.post("/api/v1/applications", json={"posting_id": posting["id"]}, headers=people.staff())
     assert_problem(unnamed, 422, "resident_id")
-    assert_problem(await jobs.post("/api/v1/applications", json=body, headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.post("/api/v1/applications", json=body, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     made = ok(await jobs.post("/api/v1/applications", json=body, headers=people.staff()), 201)
     assert made["applicant"]["resident_id"] == target
     assert [

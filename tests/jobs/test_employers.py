@@ -11,7 +11,7 @@ import pytest
 
 from tests.jobs.helpers import (
     COMMUNITY,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     People,
     assert_problem,
     fetch,
@@ -51,10 +51,10 @@ async def test_a_bad_phone_answers_422_without_the_value_and_writes_nothing(
 
 
 async def test_staff_register_employers_only_in_their_community(jobs: httpx.AsyncClient, people: People) -> None:
-    body = {"name": "江南大酒店", "kind": "hotel", "community_code": OTHER_COMMUNITY}
+    body = {"name": "江南大酒店", "kind": "hotel", "community_code": NEIGHBOUR_COMMUNITY}
     assert_problem(await jobs.post("/api/v1/employers", json=body, headers=people.staff()), 403)
     street = ok(await jobs.post("/api/v1/employers", json=body, headers=people.street_admin()), 201)
-    assert street["community_code"] == OTHER_COMMUNITY
+    assert street["community_code"] == NEIGHBOUR_COMMUNITY
     assert_problem(await jobs.post("/api/v1/employers", json=body, headers=people.street_admin()), 409)
     assert_problem(await jobs.post("/api/v1/employers", json=body, headers=people.resident()), 403)
 
@@ -68,7 +68,9 @@ async def test_the_same_client_id_answers_the_first_employer(jobs: httpx.AsyncCl
     listed = ok(await jobs.get("/api/v1/employers", headers=staff))["items"]
     assert [e["id"] for e in listed] == [body["id"]]
     taken = await jobs.post(
-        "/api/v1/employers", json=body | {"community_code": OTHER_COMMUNITY}, headers=people.staff(OTHER_COMMUNITY)
+        "/api/v1/employers",
+        json=body | {"community_code": NEIGHBOUR_COMMUNITY},
+        headers=people.staff(NEIGHBOUR_COMMUNITY),
     )
     assert_problem(taken, 409)
 
@@ -81,7 +83,7 @@ async def test_who_sees_the_contact_and_the_list(jobs: httpx.AsyncClient, people
     shown = ok(await jobs.get(url, headers=people.resident()))
     assert (shown["contact_name"], shown["contact_phone"]) == ("王**", "138****5678")
     # Staff of another community do not keep it: masked, and not in their list.
-    other = people.staff(OTHER_COMMUNITY)
+    other = people.staff(NEIGHBOUR_COMMUNITY)
     assert ok(await jobs.get(url, headers=other))["contact_name"] == "王**"
     assert ok(await jobs.get("/api/v1/employers", headers=other))["items"] == []
     assert_problem(await jobs.patch(url, json={"name": "改名"}, headers=other), 404)
@@ -102,7 +104,7 @@ async def test_staff_reveal_the_phone_for_a_purpose_and_it_is_audited(
     url = f"/api/v1/employers/{employer['id']}/reveal"
     revealed = ok(await jobs.post(url, json={"purpose": "通知参加招聘会"}, headers=staff))
     assert revealed == {"contact_name": "王经理", "contact_phone": "13812345678"}
-    assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.resident()), 403)
     audit = await fetch(database_urls["jobs"], "SELECT account_id, purpose FROM contact_reveal")
     assert [(r["account_id"], r["purpose"]) for r in audit] == [(sub, "通知参加招聘会")]
@@ -124,7 +126,7 @@ async def test_staff_link_an_account_that_then_acts_for_the_employer(jobs: httpx
     assert (await jobs.put(url, headers=staff)).status_code == 201
     assert (await jobs.put(url, headers=staff)).status_code == 204
     assert_problem(await jobs.put(f"/api/v1/employers/{other['id']}/accounts/{account}", headers=staff), 409)
-    assert_problem(await jobs.put(url, headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.put(url, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     listed = ok(await jobs.get(f"/api/v1/employers/{employer['id']}/accounts", headers=staff))
     assert [a["account_id"] for a in listed] == [str(account)]
 

@@ -11,7 +11,7 @@ import httpx
 
 from tests.jobs.helpers import (
     COMMUNITY,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     People,
     assert_problem,
     fetch,
@@ -89,7 +89,9 @@ async def test_residents_sign_up_once_and_see_upcoming_fairs(jobs: httpx.AsyncCl
 
 async def test_who_holds_a_fair(jobs: httpx.AsyncClient, people: People) -> None:
     staff = people.staff()
-    assert_problem(await jobs.post("/api/v1/fairs", json=fair_body(community_code=OTHER_COMMUNITY), headers=staff), 403)
+    assert_problem(
+        await jobs.post("/api/v1/fairs", json=fair_body(community_code=NEIGHBOUR_COMMUNITY), headers=staff), 403
+    )
     street_fair = fair_body(community_code=None, street_code="110105001")
     assert_problem(await jobs.post("/api/v1/fairs", json=street_fair, headers=staff), 403)
     made = ok(await jobs.post("/api/v1/fairs", json=street_fair, headers=people.street_admin()), 201)
@@ -116,7 +118,7 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
     staff = people.staff()
     employer = await make_employer(jobs, staff)
     posting = await make_posting(jobs, staff, employer["id"], headcount=1)
-    elsewhere = await make_employer(jobs, people.street_admin(), community=OTHER_COMMUNITY, name="别处")
+    elsewhere = await make_employer(jobs, people.street_admin(), community=NEIGHBOUR_COMMUNITY, name="别处")
     await make_posting(jobs, people.street_admin(), elsewhere["id"])
     await make_posting(
         jobs,
@@ -166,7 +168,7 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
     before = {"place_code": COMMUNITY, "month": last, "postings": 1, "applications": 0, "hires": 0, "trainees": 0}
     assert before in mine
     street = ok(await jobs.get("/api/v1/postings/stats", headers=people.machine(scopes=("stats:read",))))["items"]
-    assert {r["place_code"] for r in street} == {COMMUNITY, OTHER_COMMUNITY}
+    assert {r["place_code"] for r in street} == {COMMUNITY, NEIGHBOUR_COMMUNITY}
     whole = ok(await jobs.get("/api/v1/postings/stats", params={"group_by": "street"}, headers=people.street_admin()))[
         "items"
     ]

@@ -13,7 +13,7 @@ import pytest
 from services.jobs.matching.service import PostingFacts, SeekerFacts, score
 from tests.jobs.helpers import (
     GRIDS,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     People,
     assert_problem,
     fetch,
@@ -81,8 +81,13 @@ def test_every_factor_is_listed_with_its_points_and_they_add_up() -> None:
         ({"shifts": ["evening"]}, {}, "hours", 10),
         ({"shifts": ["flexible"], "hours_per_day": 4}, {}, "hours", 5),
         ({}, {"grid_code": GRIDS[1]}, "place", 12),
-        ({}, {"grid_code": None, "community_code": OTHER_COMMUNITY}, "place", 8),
-        ({"preferred_places": [OTHER_COMMUNITY]}, {"grid_code": None, "community_code": OTHER_COMMUNITY}, "place", 12),
+        ({}, {"grid_code": None, "community_code": NEIGHBOUR_COMMUNITY}, "place", 8),
+        (
+            {"preferred_places": [NEIGHBOUR_COMMUNITY]},
+            {"grid_code": None, "community_code": NEIGHBOUR_COMMUNITY},
+            "place",
+            12,
+        ),
         ({}, {"grid_code": None, "community_code": "110105002001", "street_code": "110105002"}, "place", 0),
         ({"desired_categories": []}, {}, "category", 5),
         ({"desired_categories": ["retail"]}, {}, "category", 0),
@@ -98,7 +103,18 @@ def test_each_factor(seeker: dict[str, Any], posting: dict[str, Any], factor: st
 
 @pytest.mark.no_db
 def test_the_same_facts_always_give_the_same_answer() -> None:
-    assert score(SEEKER, POSTING, NOW) == score(SEEKER, POSTING, NOW)
+    from dataclasses import replace
+
+    first = score(SEEKER, POSTING, NOW)
+    score(replace(SEEKER, skills=["钳工"], labour_capacity="weak"), replace(POSTING, grid_code=None), NOW)  # no memory
+    # The same facts given anew, their lists in another order and of another kind: the same score and reasons.
+    again = score(
+        replace(SEEKER, skills=tuple(reversed(SEEKER.skills)), shifts=tuple(SEEKER.shifts)),
+        replace(POSTING, shifts=list(reversed(POSTING.shifts)), skills=tuple(POSTING.skills)),
+        NOW,
+    )
+    assert again == first and again[0] == 87
+    assert [r.model_dump() for r in again[1]] == [r.model_dump() for r in first[1]]
 
 
 async def opened_days_ago(url: str, posting_id: str, days: float) -> None:
@@ -116,7 +132,7 @@ async def test_a_seekers_matches_rank_skills_then_place_then_freshness(
 ) -> None:
     staff = people.staff()
     workshop = await make_employer(jobs, staff)
-    elsewhere = await make_employer(jobs, people.street_admin(), community=OTHER_COMMUNITY, name="别处车间")
+    elsewhere = await make_employer(jobs, people.street_admin(), community=NEIGHBOUR_COMMUNITY, name="别处车间")
     far = await make_employer(jobs, people.street_admin("110105002"), community="110105002001", name="外街车间")
     common: dict[str, Any] = {"category": "handicraft", "hours_per_day": 6, "suits_weak_labour": True}
     # Seeker 13900000002 lives in grid 2 of the demo community; half labour; skills 包粽子, 缝纫.
@@ -178,7 +194,7 @@ async def test_only_the_seeker_and_those_who_keep_them_see_their_matches(
     url = f"/api/v1/seekers/{resident_id('13900000002')}/matches"
     assert ok(await jobs.get(url, headers=people.staff()))["items"] == []
     assert_problem(await jobs.get(url, headers=people.resident("13900000003")), 404)
-    assert_problem(await jobs.get(url, headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.get(url, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     assert_problem(await jobs.get(url, headers=people.worker(GRIDS[0])), 404)
     assert ok(await jobs.get(url, headers=people.worker(GRIDS[1])))["items"] == []
 
@@ -210,6 +226,6 @@ async def test_a_postings_matches_rank_the_seekers_of_the_callers_community(
     admin = ok(await jobs.get(f"/api/v1/postings/{posting['id']}/matches", headers=people.street_admin()))
     assert len(admin["items"]) == 5  # the street's admin sees the other community's seeker too
     assert_problem(
-        await jobs.get(f"/api/v1/postings/{posting['id']}/matches", headers=people.staff(OTHER_COMMUNITY)), 403
+        await jobs.get(f"/api/v1/postings/{posting['id']}/matches", headers=people.staff(NEIGHBOUR_COMMUNITY)), 403
     )
     assert_problem(await jobs.get(f"/api/v1/postings/{posting['id']}/matches", headers=people.resident()), 403)

@@ -9,7 +9,7 @@ import httpx
 
 from tests.jobs.helpers import (
     GRIDS,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     PROFILE,
     People,
     assert_problem,
@@ -59,7 +59,7 @@ async def test_staff_fill_in_a_profile_for_a_resident_of_their_community(
     assert ok(await jobs.get("/api/v1/seekers/me", headers=people.resident("13900000003")))["labour_capacity"] == "weak"
 
     # The residents service does not show staff of another community this resident: 404, nothing written.
-    other = people.staff(OTHER_COMMUNITY)
+    other = people.staff(NEIGHBOUR_COMMUNITY)
     assert_problem(await jobs.put(f"/api/v1/seekers/{resident_id('13900000004')}", json=PROFILE, headers=other), 404)
     assert_problem(await jobs.get(f"/api/v1/seekers/{target}", headers=other), 404)
     assert ok(await jobs.get("/api/v1/seekers", headers=other))["items"] == []

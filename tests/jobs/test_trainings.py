@@ -11,15 +11,15 @@ import httpx
 
 from tests.jobs.helpers import (
     COMMUNITY,
-    OTHER_COMMUNITY,
+    NEIGHBOUR_COMMUNITY,
     People,
     assert_problem,
     fetch,
     make_profile,
     ok,
-    outbox,
     resident_id,
 )
+from tests.support.outbox import payloads
 
 PHONES = [f"139000000{n:02d}" for n in range(1, 11)]
 
@@ -79,7 +79,7 @@ async def test_a_full_training_puts_residents_on_the_waiting_list_and_a_freed_pl
         (resident_id(PHONES[3]), "waiting", 1),
         (resident_id(PHONES[4]), "waiting", 2),
     ]
-    promoted = [p for kind, p in await outbox(database_urls["jobs"]) if kind == "enrolment.promoted"]
+    promoted = await payloads(database_urls["jobs"], "enrolment.promoted")
     assert [p["resident_id"] for p in promoted] == [resident_id(PHONES[2])]
 
     # Someone waiting leaves: no place changes hands.
@@ -114,7 +114,7 @@ async def test_more_places_go_to_the_first_waiting(jobs: httpx.AsyncClient, peop
     training = await make_training(jobs, people.staff(), capacity=1)
     made = [await enrol(jobs, people, training, phone) for phone in PHONES[:4]]
     url = f"/api/v1/trainings/{training['id']}"
-    assert_problem(await jobs.patch(url, json={"capacity": 3}, headers=people.staff(OTHER_COMMUNITY)), 403)
+    assert_problem(await jobs.patch(url, json={"capacity": 3}, headers=people.staff(NEIGHBOUR_COMMUNITY)), 403)
     changed = ok(await jobs.patch(url, json={"capacity": 3}, headers=people.staff()))
     assert (changed["enrolled"], changed["waiting"]) == (3, 1)
     rows = ok(await jobs.get(f"{url}/enrolments", headers=people.staff()))["items"]
@@ -153,7 +153,7 @@ async def test_attendance_and_completion_add_the_skill_to_the_profile(
     ]
     made = ok(await jobs.get("/api/v1/seekers/me", headers=people.resident(PHONES[1])))
     assert (made["skills"], made["active"]) == (["育婴"], False)
-    completed = [p for kind, p in await outbox(database_urls["jobs"]) if kind == "training.completed"]
+    completed = await payloads(database_urls["jobs"], "training.completed")
     assert [(p["resident_id"], p["skill"]) for p in completed] == [(resident_id(p), "育婴") for p in PHONES[:2]]
     rows = await fetch(database_urls["jobs"], "SELECT count(*) AS n FROM attendance")
     assert rows[0]["n"] == 2
@@ -166,8 +166,8 @@ async def test_who_sees_enrolments(jobs: httpx.AsyncClient, people: People) -> N
     url = f"/api/v1/trainings/{training['id']}/enrolments"
     assert [e["id"] for e in ok(await jobs.get(url, headers=people.resident(PHONES[0])))["items"]] == [mine["id"]]
     assert len(ok(await jobs.get(url, headers=people.staff()))["items"]) == 2
-    assert ok(await jobs.get(url, headers=people.staff(OTHER_COMMUNITY)))["items"] == []
-    assert_problem(await jobs.post(f"{url}/{mine['id']}/withdraw", headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert ok(await jobs.get(url, headers=people.staff(NEIGHBOUR_COMMUNITY)))["items"] == []
+    assert_problem(await jobs.post(f"{url}/{mine['id']}/withdraw", headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     staff_removes = ok(await jobs.post(f"{url}/{mine['id']}/withdraw", headers=people.staff()))
     assert staff_removes["state"] == "withdrawn"
 
@@ -196,7 +196,7 @@ async def test_staff_enrol_a_resident_of_theirs_and_trainings_are_kept_by_their_
     training = await make_training(jobs, people.staff())
     url = f"/api/v1/trainings/{training['id']}/enrolments"
     target = resident_id(PHONES[6])
-    assert_problem(await jobs.post(url, json={"resident_id": target}, headers=people.staff(OTHER_COMMUNITY)), 404)
+    assert_problem(await jobs.post(url, json={"resident_id": target}, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     made = ok(await jobs.post(url, json={"resident_id": target}, headers=people.staff()), 201)
     assert made["resident_id"] == target and made["community_code"] == COMMUNITY
     shown = ok(await jobs.get(f"/api/v1/trainings/{training['id']}", headers=people.resident(PHONES[6])))

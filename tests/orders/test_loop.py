@@ -7,7 +7,6 @@ import asyncio
 import uuid
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
@@ -22,14 +21,7 @@ from tests.orders.support import (
     resident,
     staff,
 )
-
-
-async def outbox(database_urls: dict[str, str]) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(database_urls["orders"])
-    try:
-        return await conn.fetch("SELECT type, aggregate_id, payload FROM outbox_event ORDER BY seq")
-    finally:
-        await conn.close()
+from tests.support.outbox import outbox
 
 
 async def step(
@@ -75,17 +67,17 @@ async def test_the_whole_loop_credits_the_taker_and_keeps_every_step(
     ]
     assert timeline["steps"][2]["actor_id"] == account("pm1") and timeline["steps"][3]["note"] == "已上门理发"
 
-    events = await outbox(database_urls)
-    assert [e["type"] for e in events] == [
+    events = await outbox(database_urls["orders"])
+    assert [e.type for e in events] == [
         "order.placed",
         "order.dispatched",
         "order.accepted",
         "order.completed",
         "order.rated",
     ]
-    assert {e["aggregate_id"] for e in events} == {order["id"]}
+    assert {e.aggregate_id for e in events} == {order["id"]}
     for event in events:  # ids, codes and states: nothing anyone wrote
-        assert "已上门理发" not in str(event["payload"]) and "很满意" not in str(event["payload"])
+        assert "已上门理发" not in str(event.payload) and "很满意" not in str(event.payload)
 
 
 @pytest.mark.usefixtures("roster")
@@ -240,7 +232,7 @@ async def test_the_community_must_not_do_answers_422_with_the_office(
         "/api/v1/orders", json={"kind": "service", "menu_item_id": str(uuid.uuid4())}, headers=resident(keys)
     )
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "menu_item_id"
-    assert await outbox(database_urls) == []
+    assert await outbox(database_urls["orders"]) == []
     listed = await orders.get("/api/v1/orders", headers=staff(keys))
     assert listed.json()["items"] == []
 

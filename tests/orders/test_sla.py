@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-import asyncpg
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -15,6 +14,7 @@ from services.orders.orders import sla
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import add_menu_item, party_member, place, resident, staff, street
+from tests.support.outbox import outbox
 
 
 async def run_scheduler(app: FastAPI, at: datetime) -> sla.TickResult:
@@ -50,12 +50,8 @@ async def test_an_order_past_its_sla_is_overdue_and_climbs_to_the_street(
     assert [o["id"] for o in at_street] == [order["id"]]
     assert await run_scheduler(app, due + timedelta(days=30)) == sla.TickResult()  # the street is the top
 
-    conn = await asyncpg.connect(database_urls["orders"])
-    try:
-        events = await conn.fetch("SELECT type, payload->>'escalation_level' AS level FROM outbox_event ORDER BY seq")
-    finally:
-        await conn.close()
-    assert [(e["type"], e["level"]) for e in events] == [
+    events = await outbox(database_urls["orders"])
+    assert [(e.type, e.payload.get("escalation_level")) for e in events] == [
         ("order.placed", "grid"),
         ("order.overdue", "grid"),
         ("order.escalated", "community"),

@@ -12,7 +12,8 @@ import pytest
 from deploy.processes import PROCESSES
 from shared.testing import TestKeys
 from tests.conftest import ClientFactory
-from tests.grids.factories import COMMUNITY, make_places
+from tests.support.factories import COMMUNITY, make_places
+from tests.support.outbox import outbox
 
 PROCESS_NAMES = [spec.name for spec in PROCESSES]
 
@@ -126,11 +127,7 @@ async def test_idempotency_key_replays_refuses_other_bodies_and_writes_once(
     assert replay.headers["idempotent-replayed"] == "true"
     other = await grids.post("/api/v1/grids", json={**body, "name": "别的"}, headers=headers)
     assert other.status_code == 422
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM outbox_event") == 1
-    finally:
-        await conn.close()
+    assert len(await outbox(database_urls["grids"])) == 1
 
 
 async def test_idempotency_key_in_flight_answers_409(

@@ -1,13 +1,14 @@
-"""Plain async factories for the grids tables, as the tests need them."""
+"""Plain async factories: rows written straight into a service's tables, for tests that need them there
+without going through an API (the grids places: two streets, a community in each, their grids)."""
 
 from __future__ import annotations
 
 import asyncpg
 
-STREET = "110105001"
-COMMUNITY = "110105001001"
-OTHER_STREET = "110105002"
-OTHER_COMMUNITY = "110105002001"
+from shared.places import community_of, street_of
+from tests.support.places import COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET
+
+__all__ = ["COMMUNITY", "OTHER_STREET", "OTHER_STREET_COMMUNITY", "STREET", "make_places"]
 
 
 async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
@@ -20,16 +21,16 @@ async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
         )
         await conn.executemany(
             "INSERT INTO community (code, street_code, name, created_at) VALUES ($1, $2, $3, now())",
-            [(COMMUNITY, STREET, "江南社区"), (OTHER_COMMUNITY, OTHER_STREET, "晴岚社区")],
+            [(COMMUNITY, STREET, "江南社区"), (OTHER_STREET_COMMUNITY, OTHER_STREET, "晴岚社区")],
         )
         codes = [
             f"{community}{n:03d}"
-            for community in (COMMUNITY, OTHER_COMMUNITY)
+            for community in (COMMUNITY, OTHER_STREET_COMMUNITY)
             for n in range(1, grids_per_community + 1)
         ]
         await conn.executemany(
             "INSERT INTO grid (code, community_code, street_code, name, created_at) VALUES ($1, $2, $3, $4, now())",
-            [(code, code[:12], code[:9], f"网格{code[-3:]}") for code in codes],
+            [(code, community_of(code), street_of(code), f"网格{code[-3:]}") for code in codes],
         )
         return sorted(codes)
     finally:
