@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
+from pydantic import AwareDatetime, BeforeValidator
 from sqlalchemy import func, literal_column
 
 CHINA = ZoneInfo("Asia/Shanghai")
+
+_ISO_DATE_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]")
+
+
+def _iso_only(value: Any) -> Any:
+    if isinstance(value, str) and not _ISO_DATE_TIME.match(value):
+        # pydantic would read "0.0" or "1700000000" as a Unix time: a bound is written as a date-time.
+        raise ValueError("an ISO 8601 date-time with its offset, e.g. 2026-11-30T08:00:00+08:00")
+    return value
+
+
+# A period's bound in a query (``since``, ``until``): an ISO 8601 date-time with its offset.
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

@@ -39,5 +39,5 @@ async def dead_events(principal: Staff, clients: InternalClientsDep) -> DeadEven
 async def replay(body: ReplayRequest, principal: Staff, clients: InternalClientsDep) -> ReplayAnswer:
     """Put set-aside events of the caller's places back in line; the relay delivers them again."""
     return await deadletters.replay(
-        clients=clients, principal=principal, service=body.service, event_ids=body.event_ids
+        clients=clients, principal=principal, service=body.service, event_ids=[str(i) for i in body.event_ids]
     )

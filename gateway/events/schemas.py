@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.deadletters import DeadEvent
@@ -20,7 +22,7 @@ class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service: str = Field(pattern="^(residents|grids|orders|jobs)$")
-    event_ids: list[str] = Field(min_length=1, max_length=500)
+    event_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
 
 
 class ReplayAnswer(BaseModel):

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import AwareDatetime
 from starlette.responses import Response
 
 from gateway.stats import service
 from gateway.stats.access import Analyst
 from gateway.stats.schemas import StreetStats
 from shared.errors import problem_responses
+from shared.periods import Moment
 from shared.places import GroupBy
 
 router = APIRouter(prefix="/api/v1/stats", tags=["stats"])
@@ -33,10 +33,8 @@ async def street_stats(
     principal: Analyst,
     request: Request,
     group_by: GroupBy = "community",
-    since: Annotated[
-        AwareDatetime | None, Query(description="from (orders placed, visits made, points earned)")
-    ] = None,
-    until: Annotated[AwareDatetime | None, Query(description="until, exclusive")] = None,
+    since: Annotated[Moment | None, Query(description="from (orders placed, visits made, points earned)")] = None,
+    until: Annotated[Moment | None, Query(description="until, exclusive")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file")] = "json",  # noqa: A002
 ) -> Any:
     """The street's figures from every service, per grid, community or street and month."""

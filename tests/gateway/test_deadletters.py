@@ -11,6 +11,7 @@ import orjson
 
 from shared.demo import COMMUNITY, STREET
 from tests.gateway.conftest import bearer, login
+from tests.support.problems import assert_problem
 
 
 async def test_staff_see_and_replay_the_dead_events_of_their_places(
@@ -39,6 +40,10 @@ async def test_staff_see_and_replay_the_dead_events_of_their_places(
     ]
     assert any(note.startswith("orders") for note in body["notes"])  # not running here: said, not fatal
 
+    malformed = await gw.post(
+        "/api/v1/events/dead/replay", json={"service": "grids", "event_ids": ["not-an-event"]}, headers=staff
+    )
+    assert_problem(malformed, 422, "event_ids.0")  # named by the gateway, not a 503 from the service's refusal
     stolen = await gw.post(
         "/api/v1/events/dead/replay", json={"service": "grids", "event_ids": [str(elsewhere)]}, headers=staff
     )

@@ -11,6 +11,7 @@ import httpx
 from shared.demo import COMMUNITY, GRIDS, STREET
 from shared.testing import TestKeys
 from tests.orders.support import add_menu_item, party_member, place, resident, staff, street
+from tests.support.problems import assert_problem
 
 
 async def test_stats_per_grid_and_month(
@@ -62,3 +63,12 @@ async def test_stats_per_grid_and_month(
     assert (await orders.get("/api/v1/orders/stats", headers=resident(keys))).status_code == 403
     bad = await orders.get("/api/v1/orders/stats?group_by=household", headers=staff(keys))
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "group_by"
+
+
+async def test_a_period_is_bounded_by_date_times_not_numbers(orders: httpx.AsyncClient, keys: TestKeys) -> None:
+    for path in ("/api/v1/orders/stats", "/api/v1/points/stats"):
+        for bound in ("until=0.0", "since=1700000000"):
+            answer = await orders.get(f"{path}?{bound}", headers=staff(keys))
+            assert_problem(answer, 422, bound.split("=")[0])  # not read as a Unix time
+        ok = await orders.get(f"{path}?since=2026-01-01T00:00:00%2B08:00", headers=staff(keys))
+        assert ok.status_code == 200, ok.text

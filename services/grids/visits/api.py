@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from services.grids.visits import service as visits
 from services.grids.visits.access import Analyst, Overseer, Reader, Visitor
@@ -25,6 +24,7 @@ from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
+from shared.periods import Moment
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
@@ -62,8 +62,8 @@ async def list_visits(
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     member_id: uuid.UUID | None = None,
     household_id: uuid.UUID | None = None,
-    since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="visited before")] = None,
+    since: Annotated[Moment | None, Query(description="visited at or after")] = None,
+    until: Annotated[Moment | None, Query(description="visited before")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -96,8 +96,8 @@ async def stats(
     principal: Analyst,
     session: SessionDep,
     group_by: GroupBy = "grid",
-    since: Annotated[AwareDatetime | None, Query(description="visited at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="visited before")] = None,
+    since: Annotated[Moment | None, Query(description="visited at or after")] = None,
+    until: Annotated[Moment | None, Query(description="visited before")] = None,
 ) -> VisitStats:
     """Visits, must-visits, follow-ups, households reached and visitors per place and month."""
     return await visit_stats(session=session, principal=principal, group_by=group_by, since=since, until=until)

@@ -7,7 +7,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import AwareDatetime
 
 from services.jobs import stats
 from services.jobs.access import Manager, ManagerOrEmployer, Reader
@@ -26,6 +25,7 @@ from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
+from shared.periods import Moment
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
@@ -75,8 +75,8 @@ async def posting_stats(
     principal: StatsReader,
     session: SessionDep,
     group_by: GroupBy = "community",
-    since: Annotated[AwareDatetime | None, Query(description="from (included)")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="until (excluded)")] = None,
+    since: Annotated[Moment | None, Query(description="from (included)")] = None,
+    until: Annotated[Moment | None, Query(description="until (excluded)")] = None,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> JobStats:
     """Postings opened, applications, hires and trainees per place and month, in the caller's scope."""

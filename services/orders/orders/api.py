@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 
 from services.orders.clients import OtherServicesDep
 from services.orders.config import Settings
@@ -35,6 +34,7 @@ from shared.errors import NotFound, ValidationFailed, problem_responses
 from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
+from shared.periods import Moment
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
@@ -105,8 +105,8 @@ async def list_orders(
     mine: Annotated[bool, Query(description="assigned to me / taken by me")] = False,
     grabbable: Annotated[bool, Query(description="open for me to grab (抢单)")] = False,
     return_visit_pending: Annotated[bool, Query(description="rated 1-2 stars, return visit not yet made")] = False,
-    since: Annotated[AwareDatetime | None, Query(description="placed at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="placed before")] = None,
+    since: Annotated[Moment | None, Query(description="placed at or after")] = None,
+    until: Annotated[Moment | None, Query(description="placed before")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -138,8 +138,8 @@ async def order_stats(
     principal: Analyst,
     session: SessionDep,
     group_by: GroupBy = "grid",
-    since: Annotated[AwareDatetime | None, Query(description="placed at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="placed before")] = None,
+    since: Annotated[Moment | None, Query(description="placed at or after")] = None,
+    until: Annotated[Moment | None, Query(description="placed before")] = None,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
 ) -> OrderStats:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import AwareDatetime
 
 from services.orders.points import service as points
 from services.orders.points.access import Analyst, Anyone, Earner, Overseer
 from services.orders.points.schemas import Board, MyPoints, PioneerPage, PointsStats
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.periods import Moment
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
@@ -37,8 +37,8 @@ async def points_stats(
     principal: Analyst,
     session: SessionDep,
     group_by: GroupBy = "community",
-    since: Annotated[AwareDatetime | None, Query(description="earned at or after")] = None,
-    until: Annotated[AwareDatetime | None, Query(description="earned before")] = None,
+    since: Annotated[Moment | None, Query(description="earned at or after")] = None,
+    until: Annotated[Moment | None, Query(description="earned before")] = None,
 ) -> PointsStats:
     """Points credited (orders, activities) per grid, community or street and month."""
     return await points.stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
