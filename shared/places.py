@@ -54,13 +54,14 @@ _PROVINCES = frozenset(
     }
 )
 
-STREET_LENGTH, COMMUNITY_LENGTH, GRID_LENGTH = 9, 12, 15
+COUNTY_LENGTH, STREET_LENGTH, COMMUNITY_LENGTH, GRID_LENGTH = 6, 9, 12, 15
 
 # The patterns, for ``Query(pattern=...)`` and ``Path(pattern=...)`` where a parameter is declared.
 STREET_PATTERN = r"^\d{9}$"
 COMMUNITY_PATTERN = r"^\d{12}$"
 GRID_PATTERN = r"^\d{15}$"
 PLACE_PATTERN = r"^(\d{9}|\d{12}|\d{15})$"
+COMMUNITY_OR_GRID_PATTERN = r"^\d{12}(\d{3})?$"
 
 StreetCode = Annotated[str, StringConstraints(pattern=STREET_PATTERN)]
 CommunityCode = Annotated[str, StringConstraints(pattern=COMMUNITY_PATTERN)]
@@ -80,6 +81,11 @@ def level_of(code: str) -> Level:
         return _LEVELS[len(code)]
     except KeyError:
         raise ValueError(f"not a place code: {code!r}") from None
+
+
+def county_of(code: str) -> str:
+    """The county (GB/T 2260) a street, community or grid code lies in."""
+    return code[:COUNTY_LENGTH]
 
 
 def street_of(code: str) -> str:

@@ -7,7 +7,16 @@ import uuid
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.places import CommunityCode, GridCode, community_of, level_of, lies_in, problem_with_grid_code, street_of
+from shared.places import (
+    CommunityCode,
+    GridCode,
+    community_of,
+    county_of,
+    level_of,
+    lies_in,
+    problem_with_grid_code,
+    street_of,
+)
 from shared.security import Principal
 
 pytestmark = pytest.mark.no_db
@@ -19,6 +28,7 @@ def test_a_grid_code_names_its_community_and_street() -> None:
     assert community_of(GRID) == "320102001001"
     assert street_of(GRID) == "320102001"
     assert street_of("320102001001") == "320102001"
+    assert county_of(GRID) == "320102"
     assert [level_of(c) for c in (GRID, "320102001001", "320102001")] == ["grid", "community", "street"]
     assert lies_in(GRID, "320102001") and not lies_in(GRID, "320102002")
     with pytest.raises(ValueError):

@@ -10,7 +10,7 @@ from sqlalchemy import and_, exists, false, or_
 from sqlmodel import col
 
 from services.grids.models import Binding, Member, PartyOrg
-from shared.places import community_of, street_of
+from shared.places import community_of, county_of, street_of
 from shared.scope import any_of, area_conditions, scope_values
 from shared.security import Principal, allow
 
@@ -54,7 +54,7 @@ def org_scope(principal: Principal) -> Any:
     communities = set(values.get("scope_communities", ()))
     communities |= {community_of(code) for code in values.get("scope_grids", ())}
     all_streets = streets | {street_of(code) for code in communities}
-    counties = {code[:6] for code in all_streets}
+    counties = {county_of(code) for code in all_streets}
     return or_(
         any_of(col(PartyOrg.community_code), sorted(communities)),
         any_of(col(PartyOrg.street_code), sorted(streets)),

@@ -12,7 +12,7 @@ from services.orders.points.schemas import Board, MyPoints, PioneerPage, PointsS
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.periods import Moment
-from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
+from shared.places import COMMUNITY_OR_GRID_PATTERN, COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
 
@@ -22,7 +22,7 @@ async def leaderboard(
     principal: Anyone,
     session: SessionDep,
     level: Literal["grid", "community"] = "community",
-    code: Annotated[str | None, Query(pattern=r"^\d{12}(\d{3})?$", description="default: the caller's")] = None,
+    code: Annotated[str | None, Query(pattern=COMMUNITY_OR_GRID_PATTERN, description="default: the caller's")] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2})?$", description="2026-11 or 2026")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> Board:
