@@ -1,18 +1,20 @@
 """Facts the community-life modules need from the services that own them, asked with the caller's own
-token (``shared.peers``), so the owner applies its own scope: a compound and a resident's household
+token (``shared.peers``), so the owner applies its own scope: a compound, a resident's home and household
 (residents service), an ``issue`` order and the community's menu (orders service). Only ids, codes
-and the names of places or menu items are kept from the answers."""
+and the names of places or menu items are kept from the answers. Routes take them as a FastAPI
+dependency, ``OtherServicesDep``."""
 
 from __future__ import annotations
 
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from shared.errors import ServiceUnavailable
-from shared.peers import authorization_of, peers_of
+from shared.peers import ResidentHome, authorization_of, peers_of, resident_home
 from shared.security import Principal
 
 log = logging.getLogger(__name__)
@@ -26,43 +28,6 @@ class CompoundFact:
     street_code: str
 
 
-async def compound(request: Request, compound_id: uuid.UUID) -> CompoundFact | None:
-    """The compound, if the caller may see it at the residents service."""
-    body = await peers_of(request).get(
-        "residents", f"/api/v1/compounds/{compound_id}", authorization=authorization_of(request)
-    )
-    if body is None:
-        return None
-    return CompoundFact(
-        id=uuid.UUID(str(body["id"])),
-        name=str(body["name"]),
-        community_code=str(body["community_code"]),
-        street_code=str(body["street_code"]),
-    )
-
-
-async def home_compound(request: Request, principal: Principal) -> uuid.UUID | None:
-    """The compound a resident lives in (their household's building's), or None for anyone else."""
-    if not principal.has_role("resident") or not principal.household_id:
-        return None
-    try:
-        household_id = uuid.UUID(principal.household_id)
-    except ValueError:
-        return None
-    try:
-        body = await peers_of(request).get(
-            "residents", f"/api/v1/households/{household_id}", authorization=authorization_of(request)
-        )
-    except ServiceUnavailable:
-        # Notices of the resident's community and grid still show (an urgent one may matter now);
-        # those of their compound come back with the residents service.
-        log.warning("the residents service could not say a resident's compound; compound notices left out")
-        return None
-    if body is None or body.get("compound_id") is None:
-        return None
-    return uuid.UUID(str(body["compound_id"]))
-
-
 @dataclass(frozen=True, slots=True)
 class OrderFact:
     id: uuid.UUID
@@ -71,27 +36,73 @@ class OrderFact:
     community_code: str
 
 
-async def order(request: Request, order_id: uuid.UUID) -> OrderFact | None:
-    """The order, if the caller may see it at the orders service."""
-    body = await peers_of(request).get("orders", f"/api/v1/orders/{order_id}", authorization=authorization_of(request))
-    if body is None:
-        return None
-    return OrderFact(
-        id=uuid.UUID(str(body["id"])),
-        kind=str(body["kind"]),
-        grid_code=str(body["grid_code"]),
-        community_code=str(body["community_code"]),
-    )
+class OtherServices:
+    """The residents and orders services, asked on behalf of the request's caller."""
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+        self._peers, self._authorization = peers_of(request), authorization_of(request)
+
+    async def resident_home(self, resident_id: uuid.UUID) -> ResidentHome | None:
+        """The resident's household and places, if the caller may see the resident."""
+        return await resident_home(self._request, resident_id)
+
+    async def compound(self, compound_id: uuid.UUID) -> CompoundFact | None:
+        """The compound, if the caller may see it at the residents service."""
+        body = await self._peers.get("residents", f"/api/v1/compounds/{compound_id}", authorization=self._authorization)
+        if body is None:
+            return None
+        return CompoundFact(
+            id=uuid.UUID(str(body["id"])),
+            name=str(body["name"]),
+            community_code=str(body["community_code"]),
+            street_code=str(body["street_code"]),
+        )
+
+    async def home_compound(self, principal: Principal) -> uuid.UUID | None:
+        """The compound a resident lives in (their household's building's), or None for anyone else."""
+        if not principal.has_role("resident") or not principal.household_id:
+            return None
+        try:
+            household_id = uuid.UUID(principal.household_id)
+        except ValueError:
+            return None
+        try:
+            body = await self._peers.get(
+                "residents", f"/api/v1/households/{household_id}", authorization=self._authorization
+            )
+        except ServiceUnavailable:
+            # Notices of the resident's community and grid still show (an urgent one may matter now);
+            # those of their compound come back with the residents service.
+            log.warning("the residents service could not say a resident's compound; compound notices left out")
+            return None
+        if body is None or body.get("compound_id") is None:
+            return None
+        return uuid.UUID(str(body["compound_id"]))
+
+    async def order(self, order_id: uuid.UUID) -> OrderFact | None:
+        """The order, if the caller may see it at the orders service."""
+        body = await self._peers.get("orders", f"/api/v1/orders/{order_id}", authorization=self._authorization)
+        if body is None:
+            return None
+        return OrderFact(
+            id=uuid.UUID(str(body["id"])),
+            kind=str(body["kind"]),
+            grid_code=str(body["grid_code"]),
+            community_code=str(body["community_code"]),
+        )
+
+    async def menu(self, community_code: str) -> dict[uuid.UUID, str]:
+        """The items a community's residents may order (id → name), as its menu answers the caller."""
+        body = await self._peers.get(
+            "orders", "/api/v1/menu", authorization=self._authorization, community_code=community_code
+        )
+        items = (body or {}).get("items", [])
+        return {
+            uuid.UUID(str(item["id"])): str(item["name"])
+            for item in items
+            if item.get("allowed", True) and item.get("active", True) and item.get("community_code") == community_code
+        }
 
 
-async def menu(request: Request, community_code: str) -> dict[uuid.UUID, str]:
-    """The items a community's residents may order (id → name), as its menu answers the caller."""
-    body = await peers_of(request).get(
-        "orders", "/api/v1/menu", authorization=authorization_of(request), community_code=community_code
-    )
-    items = (body or {}).get("items", [])
-    return {
-        uuid.UUID(str(item["id"])): str(item["name"])
-        for item in items
-        if item.get("allowed", True) and item.get("active", True) and item.get("community_code") == community_code
-    }
+OtherServicesDep = Annotated[OtherServices, Depends(OtherServices)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from services.grids.activities import checkins
 from services.grids.activities import service as activities
@@ -26,11 +26,11 @@ from services.grids.activities.schemas import (
     SignupRole,
     SignupState,
 )
+from services.grids.clients import OtherServicesDep
 from services.grids.life import MONTH_PATTERN
 from shared.db import SessionDep
 from shared.errors import Forbidden, ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.peers import resident_home
 from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
@@ -112,7 +112,7 @@ async def sign_up(
     signup_in: SignupCreate,
     principal: Signer,
     session: SessionDep,
-    request: Request,
+    others: OtherServicesDep,
     response: Response,
 ) -> SignupPublic:
     """Sign up: a place (201, ``confirmed``) or a place on the waiting list (201, ``waiting``, with its
@@ -121,7 +121,7 @@ async def sign_up(
     if signup_in.resident_id is not None and str(signup_in.resident_id) != principal.resident_id:
         if not principal.has_role(*PROXIES):
             raise Forbidden("only staff and grid workers sign up residents in their name")
-        home = await resident_home(request, signup_in.resident_id)
+        home = await others.resident_home(signup_in.resident_id)
         if home is None:
             raise ValidationFailed.on("resident_id", "no such resident in your scope")
     signup, created = await activities.sign_up(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 
-from services.grids import clients
+from services.grids.clients import OtherServicesDep
 from services.grids.notices import service as notices
 from services.grids.notices.access import Manager, Person, Reader
 from services.grids.notices.schemas import (
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 async def list_notices(
     principal: Reader,
     session: SessionDep,
-    request: Request,
+    others: OtherServicesDep,
     category: NoticeCategory | None = None,
     unread: Annotated[bool, Query(description="only those the caller has not read")] = False,
     include_expired: Annotated[bool, Query(description="staff: also expired and withdrawn ones")] = False,
@@ -40,7 +40,7 @@ async def list_notices(
     items, next_cursor = await notices.list_notices(
         session=session,
         principal=principal,
-        home_compound=await clients.home_compound(request, principal),
+        home_compound=await others.home_compound(principal),
         category=category,
         unread=unread,
         include_expired=include_expired,
@@ -52,34 +52,38 @@ async def list_notices(
 
 @router.post("", status_code=201, response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
 async def publish_notice(
-    notice_in: NoticeCreate, principal: Manager, session: SessionDep, request: Request
+    notice_in: NoticeCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> NoticePublic:
     """Publish a notice to a community, one of its grids or one of its compounds."""
     compound = None
     if notice_in.compound_id is not None:
-        compound = await clients.compound(request, notice_in.compound_id)
+        compound = await others.compound(notice_in.compound_id)
     return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
 
 
 @router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422, 503))
-async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDep, request: Request) -> NoticeDetail:
+async def get_notice(
+    notice_id: uuid.UUID, principal: Reader, session: SessionDep, others: OtherServicesDep
+) -> NoticeDetail:
     """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
     return await notices.get(
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await clients.home_compound(request, principal),
+        home_compound=await others.home_compound(principal),
     )
 
 
 @router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
-async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep, request: Request) -> NoticePublic:
+async def mark_read(
+    notice_id: uuid.UUID, principal: Person, session: SessionDep, others: OtherServicesDep
+) -> NoticePublic:
     """The caller has read the notice."""
     return await notices.mark_read(
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await clients.home_compound(request, principal),
+        home_compound=await others.home_compound(principal),
     )
 
 

@@ -3,7 +3,7 @@ with an expiry; residents see those for their places, newest first (pinned ones 
 their own read state. ``notice.published`` carries the ``urgent`` flag for the notification inbox.
 
 Where a resident lives is in their token (grid, community); their compound is the residents
-service's to say (``clients.home_compound``), so it comes into every query as a value."""
+service's to say (``clients.OtherServices.home_compound``), so it comes into every query as a value."""
 
 from __future__ import annotations
 

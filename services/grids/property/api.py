@@ -6,10 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from services.grids import clients
-from services.grids.clients import OrderFact
+from services.grids.clients import OrderFact, OtherServicesDep
 from services.grids.property import meetings
 from services.grids.property import service as red
 from services.grids.property.access import Manager, Reader
@@ -38,7 +37,7 @@ from services.grids.property.schemas import (
 from shared.db import SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.peers import ResidentHome, resident_home
+from shared.peers import ResidentHome
 from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/property", tags=["red property"])
@@ -47,20 +46,20 @@ READ_ERRORS = problem_responses(401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 
 
-async def _homes(request: Request, members: list[CommitteeMemberIn]) -> dict[uuid.UUID, ResidentHome]:
+async def _homes(others: OtherServicesDep, members: list[CommitteeMemberIn]) -> dict[uuid.UUID, ResidentHome]:
     """Where the owners named live, as the residents service answers the caller."""
     homes = {}
     for member in members:
         if member.resident_id is not None and member.resident_id not in homes:
-            home = await resident_home(request, member.resident_id)
+            home = await others.resident_home(member.resident_id)
             if home is not None:
                 homes[member.resident_id] = home
     return homes
 
 
-async def _orders(request: Request, problems: list[ProblemIn]) -> dict[uuid.UUID, OrderFact | None]:
+async def _orders(others: OtherServicesDep, problems: list[ProblemIn]) -> dict[uuid.UUID, OrderFact | None]:
     """The orders named, as the orders service answers the caller."""
-    return {problem.order_id: await clients.order(request, problem.order_id) for problem in problems}
+    return {problem.order_id: await others.order(problem.order_id) for problem in problems}
 
 
 # -- companies -------------------------------------------------------------------------------
@@ -108,10 +107,14 @@ async def get_compound(compound_id: uuid.UUID, principal: Reader, session: Sessi
     "/compounds/{compound_id}/management", status_code=201, response_model=ManagementPublic, responses=WRITE_ERRORS
 )
 async def hand_over(
-    compound_id: uuid.UUID, management_in: ManagementCreate, principal: Manager, session: SessionDep, request: Request
+    compound_id: uuid.UUID,
+    management_in: ManagementCreate,
+    principal: Manager,
+    session: SessionDep,
+    others: OtherServicesDep,
 ) -> ManagementPublic:
     """A compound passes to a company or to its owners (新老物业交接, 业主自治自管)."""
-    compound = await clients.compound(request, compound_id)
+    compound = await others.compound(compound_id)
     return await red.hand_over(session=session, principal=principal, compound=compound, management_in=management_in)
 
 
@@ -143,16 +146,16 @@ async def list_committees(
 
 @router.post("/committees", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS)
 async def create_committee(
-    committee_in: CommitteeCreate, principal: Manager, session: SessionDep, request: Request
+    committee_in: CommitteeCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> CommitteePublic:
     """Record a compound's owners' committee (业主委员会) or property management committee, for a term."""
-    compound = await clients.compound(request, committee_in.compound_id)
+    compound = await others.compound(committee_in.compound_id)
     return await red.create_committee(
         session=session,
         principal=principal,
         committee_in=committee_in,
         compound=compound,
-        homes=await _homes(request, committee_in.members),
+        homes=await _homes(others, committee_in.members),
     )
 
 
@@ -166,7 +169,7 @@ async def get_committee(committee_id: uuid.UUID, principal: Reader, session: Ses
     "/committees/{committee_id}/re-elect", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS
 )
 async def re_elect(
-    committee_id: uuid.UUID, election: ReElection, principal: Manager, session: SessionDep, request: Request
+    committee_id: uuid.UUID, election: ReElection, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> CommitteePublic:
     """换届: the committee's next term, with its members; the current term ends as it starts."""
     return await red.re_elect(
@@ -174,7 +177,7 @@ async def re_elect(
         principal=principal,
         committee_id=committee_id,
         election=election,
-        homes=await _homes(request, election.members),
+        homes=await _homes(others, election.members),
     )
 
 
@@ -206,16 +209,16 @@ async def list_meetings(
 
 @router.post("/meetings", status_code=201, response_model=MeetingPublic, responses=WRITE_ERRORS)
 async def create_meeting(
-    meeting_in: MeetingCreate, principal: Manager, session: SessionDep, request: Request
+    meeting_in: MeetingCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> MeetingPublic:
     """Record a joint meeting: who sat at the table, the issue orders it dealt with, what it decided."""
-    compound = await clients.compound(request, meeting_in.compound_id) if meeting_in.compound_id else None
+    compound = await others.compound(meeting_in.compound_id) if meeting_in.compound_id else None
     return await meetings.create(
         session=session,
         principal=principal,
         meeting_in=meeting_in,
         compound=compound,
-        orders=await _orders(request, meeting_in.problems),
+        orders=await _orders(others, meeting_in.problems),
     )
 
 
@@ -236,7 +239,7 @@ async def add_problem(
     problem: ProblemIn,
     principal: Manager,
     session: SessionDep,
-    request: Request,
+    others: OtherServicesDep,
     response: Response,
 ) -> ProblemPublic:
     """Link one more issue order to a meeting."""
@@ -245,7 +248,7 @@ async def add_problem(
         principal=principal,
         meeting_id=meeting_id,
         problem=problem,
-        orders=await _orders(request, [problem]),
+        orders=await _orders(others, [problem]),
     )
     if not created:
         response.status_code = 200

@@ -4,7 +4,7 @@ between them (新老物业交接), and the owners' committees (业主委员会) 
 of compounds, their members and terms (换届). Joint meetings are in ``meetings``.
 
 Compounds are the residents service's: a compound named in a request is looked up there with the
-caller's token (``clients.compound``), and its id, name and community are kept on the rows."""
+caller's token (``clients.OtherServices.compound``), and its id, name and community are kept on the rows."""
 
 from __future__ import annotations
 

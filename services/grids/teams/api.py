@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
-from services.grids import clients, life
+from services.grids import life
+from services.grids.clients import OtherServicesDep
 from services.grids.teams import service as teams
 from services.grids.teams.access import Manager, Reader, RosterReader
 from services.grids.teams.schemas import (
@@ -23,20 +24,19 @@ from services.grids.teams.schemas import (
 from shared.db import SessionDep
 from shared.errors import ValidationFailed, problem_responses
 from shared.pagination import CursorQuery, LimitQuery
-from shared.peers import resident_home
 from shared.security import Principal
 
 router = APIRouter(prefix="/api/v1/teams", tags=["volunteer teams"])
 
 
 async def _menu(
-    request: Request, community_code: str | None, principal: Principal, wanted: list[uuid.UUID] | None
+    others: OtherServicesDep, community_code: str | None, principal: Principal, wanted: list[uuid.UUID] | None
 ) -> dict[uuid.UUID, str]:
     """The community's menu, asked of the orders service only when menu items are named."""
     if not wanted:
         return {}
     community = community_code or next(iter(principal.places_of("community_staff")), None)
-    return await clients.menu(request, community) if community else {}
+    return await others.menu(community) if community else {}
 
 
 @router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))
@@ -55,9 +55,11 @@ async def list_teams(
 
 
 @router.post("", status_code=201, response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
-async def create_team(team_in: TeamCreate, principal: Manager, session: SessionDep, request: Request) -> TeamPublic:
+async def create_team(
+    team_in: TeamCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
+) -> TeamPublic:
     """Set up a volunteer team of the community, with its leader, services and menu items."""
-    menu = await _menu(request, team_in.community_code, principal, team_in.menu_item_ids)
+    menu = await _menu(others, team_in.community_code, principal, team_in.menu_item_ids)
     return await teams.create(session=session, principal=principal, team_in=team_in, menu=menu)
 
 
@@ -69,11 +71,11 @@ async def get_team(team_id: uuid.UUID, principal: Reader, session: SessionDep) -
 
 @router.patch("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
 async def update_team(
-    team_id: uuid.UUID, changes: TeamUpdate, principal: Manager, session: SessionDep, request: Request
+    team_id: uuid.UUID, changes: TeamUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> TeamPublic:
     """Change a team: name, description, services, leader, menu items (the whole set)."""
     team = await teams.get(session=session, principal=principal, team_id=team_id)
-    menu = await _menu(request, team.community_code, principal, changes.menu_item_ids)
+    menu = await _menu(others, team.community_code, principal, changes.menu_item_ids)
     return await teams.update(session=session, principal=principal, team_id=team_id, changes=changes, menu=menu)
 
 
@@ -102,13 +104,13 @@ async def add_member(
     member_in: TeamMemberCreate,
     principal: Manager,
     session: SessionDep,
-    request: Request,
+    others: OtherServicesDep,
     response: Response,
 ) -> TeamMemberPublic:
     """Add someone of the roster or a resident of the community to the team."""
     home = None
     if member_in.resident_id is not None and member_in.member_id is None:
-        home = await resident_home(request, member_in.resident_id)
+        home = await others.resident_home(member_in.resident_id)
         if home is None:
             raise ValidationFailed.on("resident_id", "no such resident in your scope")
     member, created = await teams.add_member(
