@@ -105,7 +105,7 @@ async def test_grid_worker_sees_only_their_grid_through_the_gateway(platform: Pl
         token = await sign_in(client, "gw1")
         listed = await client.get("/api/v1/grids", headers={"Authorization": f"Bearer {token}"})
         assert listed.status_code == 200, listed.text
-        assert [g["code"] for g in listed.json()["items"]] == ["110105001001001"]
+        assert [g["code"] for g in listed.json()["items"]] == [GRIDS[0]]
         hidden = await client.get("/api/v1/grids/110105001001002", headers={"Authorization": f"Bearer {token}"})
         assert hidden.status_code == 404 and hidden.headers["content-type"] == "application/problem+json"
         assert hidden.json()["request_id"] == hidden.headers["x-request-id"]  # the service's problem, unchanged

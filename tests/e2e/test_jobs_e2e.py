@@ -17,6 +17,7 @@ from deploy.demo import load_process
 from deploy.processes import BY_NAME
 from shared.demo import COMMUNITY, demo_uuid
 from tests.support.live import LiveProcess, free_port
+from tests.support.places import GRIDS
 
 pytestmark = [pytest.mark.e2e]
 
@@ -106,7 +107,7 @@ async def test_a_resident_finds_a_job_and_a_training_place_through_the_gateway(c
             "labour_capacity": "half",
         }
         saved = await resident.call("PUT", "/api/v1/seekers/me", 201, json=profile)
-        assert saved["grid_code"] == "110105001001002"
+        assert saved["grid_code"] == GRIDS[1]
 
         # Sees the matched postings, best first, each with its reasons.
         matches = await resident.call("GET", f"/api/v1/seekers/{resident_id}/matches")

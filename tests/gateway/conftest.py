@@ -22,6 +22,7 @@ from services.residents.app import create_app as create_residents_app
 from services.residents.config import Settings as ResidentsSettings
 from services.residents.demo import load_sign_in_homes
 from shared.security import JwksCache, TokenVerifier
+from tests.support.answers import ok
 from tests.support.fakes import FakeOutsideWorld
 
 
@@ -113,10 +114,7 @@ async def gw(gateway_app: FastAPI, demo_accounts: None) -> AsyncIterator[httpx.A
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str = "demo12345") -> dict[str, Any]:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return ok(await client.post("/api/v1/auth/login", json={"username": username, "password": password}))
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -226,3 +226,13 @@ async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
     answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
     assert answer.status_code == 200, answer.text
     return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def order_from_the_menu(client: httpx.AsyncClient, resident: dict[str, str], name: str) -> dict[str, Any]:
+    """The resident orders the service named ``name`` on the menu; the order (placed)."""
+    menu = (await client.get("/api/v1/menu", headers=resident)).json()["items"]
+    item = next(i for i in menu if i["name"] == name)
+    answer = await client.post("/api/v1/orders", json={"kind": "service", "menu_item_id": item["id"]}, headers=resident)
+    assert answer.status_code == 201, answer.text
+    order: dict[str, Any] = answer.json()
+    return order
