@@ -6,7 +6,7 @@ import httpx
 
 from shared.testing import TestKeys
 from tests.support import db
-from tests.support.factories import COMMUNITY, OTHER_STREET_COMMUNITY, STREET, make_places
+from tests.support.factories import COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET, make_places
 from tests.support.outbox import outbox
 
 
@@ -85,7 +85,7 @@ async def test_staff_cannot_create_a_grid_in_another_community(
     assert (
         await grids.get(
             f"/api/v1/grids/{OTHER_STREET_COMMUNITY}010",
-            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_STREET_COMMUNITY[:9]]}),
+            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_STREET]}),
         )
     ).status_code == 404
 
