@@ -23,6 +23,7 @@ from shared import demo
 from shared.demo import GRIDS, demo_uuid
 from shared.testing import Truncator
 from tests.support.live import LiveProcess, free_port
+from tests.support.signin import login
 
 # One platform for the module (started once, on the demo loaded once): the tests find what they make
 # by its ids, and the one that disables an account disables one no other test signs in with.
@@ -94,9 +95,7 @@ async def platform(
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> str:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
+    token: str = (await login(client, username))["access_token"]
     return token
 
 

@@ -18,6 +18,7 @@ from deploy.processes import BY_NAME
 from shared.demo import COMMUNITY, demo_uuid
 from tests.support.live import LiveProcess, free_port
 from tests.support.places import GRIDS
+from tests.support.signin import login
 
 pytestmark = [pytest.mark.e2e]
 
@@ -81,9 +82,7 @@ class Person:
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> Person:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert response.status_code == 200, response.text
-    return Person(client, response.json()["access_token"])
+    return Person(client, (await login(client, username))["access_token"])
 
 
 @pytest.fixture

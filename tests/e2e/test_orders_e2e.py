@@ -14,7 +14,8 @@ import pytest
 
 from shared import demo
 from shared.demo import GRIDS
-from tests.support.live import as_user, order_from_the_menu
+from tests.support.live import order_from_the_menu
+from tests.support.signin import as_user
 
 # On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
 # (tests/support/scheduling.py).

@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from standardwebhooks.webhooks import Webhook
 
 from shared.demo import COMMUNITY, GRIDS, STREET
-from tests.support.live import as_user, order_from_the_menu
+from tests.support.live import order_from_the_menu
 from tests.support.receiver import Receiver
+from tests.support.signin import as_user
 
 # On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
 # (tests/support/scheduling.py).

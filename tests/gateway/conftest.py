@@ -22,7 +22,6 @@ from services.residents.app import create_app as create_residents_app
 from services.residents.config import Settings as ResidentsSettings
 from services.residents.demo import load_sign_in_homes
 from shared.security import JwksCache, TokenVerifier
-from tests.support.answers import ok
 from tests.support.fakes import FakeOutsideWorld
 
 
@@ -111,11 +110,3 @@ async def gw(gateway_app: FastAPI, demo_accounts: None) -> AsyncIterator[httpx.A
     transport = httpx.ASGITransport(app=gateway_app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
         yield client
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str = "demo12345") -> dict[str, Any]:
-    return ok(await client.post("/api/v1/auth/login", json={"username": username, "password": password}))
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -12,10 +12,10 @@ from fastapi import FastAPI
 from gateway.context import GatewayContext
 from shared.demo import GRIDS, demo_uuid
 from shared.security import MACHINE_AUDIENCE, USER_AUDIENCE
-from tests.gateway.conftest import bearer, login
 from tests.support import db
 from tests.support.fakes import FakeOutsideWorld
 from tests.support.places import STREET
+from tests.support.signin import bearer, login
 
 RESIDENT_PHONE = "13900000001"
 

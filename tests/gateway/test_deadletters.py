@@ -9,10 +9,10 @@ import httpx
 import orjson
 
 from shared.demo import COMMUNITY, STREET
-from tests.gateway.conftest import bearer, login
 from tests.support import db
 from tests.support.places import OTHER_STREET_COMMUNITY
 from tests.support.problems import assert_problem
+from tests.support.signin import bearer, login
 
 
 async def test_staff_see_and_replay_the_dead_events_of_their_places(

@@ -212,13 +212,6 @@ async def demo_gateway(
         platform.close()
 
 
-async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    """Sign in as a demo account (password demo12345); its Authorization header."""
-    answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
-
-
 async def order_from_the_menu(client: httpx.AsyncClient, resident: dict[str, str], name: str) -> dict[str, Any]:
     """The resident orders the service named ``name`` on the menu; the order (placed)."""
     menu = (await client.get("/api/v1/menu", headers=resident)).json()["items"]
