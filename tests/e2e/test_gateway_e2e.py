@@ -23,6 +23,7 @@ from shared import demo
 from shared.demo import GRIDS, demo_uuid
 from shared.testing import Truncator
 from tests.support.live import LiveProcess, free_port
+from tests.support.signin import login
 
 # One platform for the module (started once, on the demo loaded once): the tests find what they make
 # by its ids, and the one that disables an account disables one no other test signs in with.
@@ -94,9 +95,7 @@ async def platform(
 
 
 async def sign_in(client: httpx.AsyncClient, username: str) -> str:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert response.status_code == 200, response.text
-    token: str = response.json()["access_token"]
+    token: str = (await login(client, username))["access_token"]
     return token
 
 
@@ -105,7 +104,7 @@ async def test_grid_worker_sees_only_their_grid_through_the_gateway(platform: Pl
         token = await sign_in(client, "gw1")
         listed = await client.get("/api/v1/grids", headers={"Authorization": f"Bearer {token}"})
         assert listed.status_code == 200, listed.text
-        assert [g["code"] for g in listed.json()["items"]] == ["110105001001001"]
+        assert [g["code"] for g in listed.json()["items"]] == [GRIDS[0]]
         hidden = await client.get("/api/v1/grids/110105001001002", headers={"Authorization": f"Bearer {token}"})
         assert hidden.status_code == 404 and hidden.headers["content-type"] == "application/problem+json"
         assert hidden.json()["request_id"] == hidden.headers["x-request-id"]  # the service's problem, unchanged

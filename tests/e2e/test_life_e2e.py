@@ -15,7 +15,7 @@ import pytest
 
 from shared import demo
 from shared.demo import GRIDS, demo_uuid
-from tests.support.live import as_user
+from tests.support.signin import as_user
 
 # On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
 # (tests/support/scheduling.py).

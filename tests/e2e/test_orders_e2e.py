@@ -14,7 +14,8 @@ import pytest
 
 from shared import demo
 from shared.demo import GRIDS
-from tests.support.live import as_user
+from tests.support.live import order_from_the_menu
+from tests.support.signin import as_user
 
 # On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
 # (tests/support/scheduling.py).
@@ -69,11 +70,7 @@ async def test_the_closed_loop_with_the_demo_accounts(gateway: httpx.AsyncClient
 async def test_grab_mode_with_two_party_members(gateway: httpx.AsyncClient) -> None:
     resident, staff = await as_user(gateway, "13900000001"), await as_user(gateway, "staff")
     pm1, pm2 = await as_user(gateway, "pm1"), await as_user(gateway, "pm2")
-    menu = (await gateway.get("/api/v1/menu", headers=resident)).json()["items"]
-    repair = next(item for item in menu if item["name"] == "家电维修")
-    order = (
-        await gateway.post("/api/v1/orders", json={"kind": "service", "menu_item_id": repair["id"]}, headers=resident)
-    ).json()
+    order = await order_from_the_menu(gateway, resident, "家电维修")
     url = f"/api/v1/orders/{order['id']}"
     assert (await gateway.post(f"{url}/dispatch", json={"mode": "grab"}, headers=staff)).status_code == 200
     for headers in (pm1, pm2):

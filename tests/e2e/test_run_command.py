@@ -13,12 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
 from deploy.local import port_free
 from deploy.processes import PROCESSES
+from tests.support import db
 
 ROOT = Path(__file__).resolve().parents[2]
 OFFSET = 20000  # keeps clear of a `make run` the developer may have going
@@ -64,11 +64,7 @@ def stop(proc: subprocess.Popen[str], sig: int = signal.SIGINT) -> int:
 
 
 async def count_grids(pgdata: Path) -> int:
-    conn = await asyncpg.connect(f"postgresql://postgres@/grids?host={pgdata}")
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM grid"))
-    finally:
-        await conn.close()
+    return int(await db.value(f"postgresql://postgres@/grids?host={pgdata}", "SELECT count(*) FROM grid"))
 
 
 @pytest.mark.e2e

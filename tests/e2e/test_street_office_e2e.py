@@ -17,8 +17,9 @@ from openpyxl import load_workbook
 from standardwebhooks.webhooks import Webhook
 
 from shared.demo import COMMUNITY, GRIDS, STREET
-from tests.support.live import as_user
+from tests.support.live import order_from_the_menu
 from tests.support.receiver import Receiver
+from tests.support.signin import as_user
 
 # On the shared platform's own databases; under pytest-xdist, in the worker that runs that platform
 # (tests/support/scheduling.py).
@@ -35,11 +36,7 @@ async def eventually(check: object, seconds: float = 20) -> None:
 
 async def run_the_loop(gateway: httpx.AsyncClient) -> str:
     resident, staff, pm1 = [await as_user(gateway, name) for name in ("13900000001", "staff", "pm1")]
-    menu = (await gateway.get("/api/v1/menu", headers=resident)).json()["items"]
-    item = next(i for i in menu if i["name"] == "陪伴")
-    order = (
-        await gateway.post("/api/v1/orders", json={"kind": "service", "menu_item_id": item["id"]}, headers=resident)
-    ).json()
+    order = await order_from_the_menu(gateway, resident, "陪伴")
     url = f"/api/v1/orders/{order['id']}"
     assert (await gateway.post(f"{url}/dispatch", json={"mode": "grab"}, headers=staff)).status_code == 200
     assert (await gateway.post(f"{url}/accept", headers=pm1)).status_code == 200
@@ -163,11 +160,7 @@ async def test_an_open311_client_lists_services_and_reports_a_problem(gateway: h
 
 async def test_a_party_members_app_hears_of_a_new_order_on_its_stream(gateway: httpx.AsyncClient) -> None:
     pm1, staff, resident = [await as_user(gateway, name) for name in ("pm1", "staff", "13900000001")]
-    menu = (await gateway.get("/api/v1/menu", headers=resident)).json()["items"]
-    item = next(i for i in menu if i["name"] == "代办")
-    order = (
-        await gateway.post("/api/v1/orders", json={"kind": "service", "menu_item_id": item["id"]}, headers=resident)
-    ).json()
+    order = await order_from_the_menu(gateway, resident, "代办")
     heard: list[str] = []
 
     async def listen() -> None:

@@ -110,14 +110,3 @@ async def gw(gateway_app: FastAPI, demo_accounts: None) -> AsyncIterator[httpx.A
     transport = httpx.ASGITransport(app=gateway_app, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
         yield client
-
-
-async def login(client: httpx.AsyncClient, username: str, password: str = "demo12345") -> dict[str, Any]:
-    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 import jwt
 import pytest
 from fastapi import FastAPI
 
 from gateway.context import GatewayContext
-from shared.demo import demo_uuid
+from shared.demo import GRIDS, demo_uuid
 from shared.security import MACHINE_AUDIENCE, USER_AUDIENCE
-from tests.gateway.conftest import bearer, login
+from tests.support import db
 from tests.support.fakes import FakeOutsideWorld
+from tests.support.places import STREET
+from tests.support.signin import bearer, login
 
 RESIDENT_PHONE = "13900000001"
 
@@ -32,7 +33,7 @@ async def test_password_login_issues_an_es256_token_with_roles_and_places(gw: ht
     jwks = (await gw.get("/.well-known/jwks.json")).json()
     claims = decode_with_jwks(tokens["access_token"], jwks)
     assert claims["roles"] == ["grid_worker"]
-    assert claims["places"] == {"grid_worker": ["110105001001001"]}
+    assert claims["places"] == {"grid_worker": [GRIDS[0]]}
     assert claims["typ"] == "access" and claims["exp"] - claims["iat"] == 900
     assert {"iss", "aud", "sub", "jti", "kid"} <= set(claims) | set(jwt.get_unverified_header(tokens["access_token"]))
 
@@ -43,7 +44,7 @@ async def test_resident_logs_in_by_phone_and_me_shows_the_household(gw: httpx.As
     assert me["roles"] == ["resident"]
     assert me["resident_id"] == str(demo_uuid("resident", RESIDENT_PHONE))
     assert me["household_id"] == str(demo_uuid("household", RESIDENT_PHONE))
-    assert me["grid_code"] == "110105001001001"
+    assert me["grid_code"] == GRIDS[0]
 
 
 async def test_wrong_password_and_unknown_user_answer_alike(gw: httpx.AsyncClient) -> None:
@@ -86,13 +87,11 @@ async def test_five_wrong_codes_burn_the_code(
         assert (await gw.post("/api/v1/auth/sms-login", json={"phone": phone, "code": wrong})).status_code == 401
     burnt = await gw.post("/api/v1/auth/sms-login", json={"phone": phone, "code": code})
     assert burnt.status_code == 401
-    conn = await asyncpg.connect(database_urls["gateway"])
-    try:
-        row = await conn.fetchrow("SELECT attempts, consumed_at, code_hash FROM sms_code")
-        stored = await conn.fetchval("SELECT count(*) FROM sms_code WHERE code_hash::text LIKE '%' || $1 || '%'", code)
-    finally:
-        await conn.close()
-    assert row["attempts"] == 5 and row["consumed_at"] is not None
+    row = await db.row(database_urls["gateway"], "SELECT attempts, consumed_at, code_hash FROM sms_code")
+    stored = await db.value(
+        database_urls["gateway"], "SELECT count(*) FROM sms_code WHERE code_hash::text LIKE '%' || $1 || '%'", code
+    )
+    assert row is not None and row["attempts"] == 5 and row["consumed_at"] is not None
     assert stored == 0  # only a keyed hash of the code is kept
 
 
@@ -166,11 +165,9 @@ async def test_logout_revokes_the_family(gw: httpx.AsyncClient) -> None:
 
 async def test_refresh_tokens_are_stored_hashed(gw: httpx.AsyncClient, database_urls: dict[str, str]) -> None:
     tokens = await login(gw, "staff")
-    conn = await asyncpg.connect(database_urls["gateway"])
-    try:
-        hashes = [bytes(r["token_hash"]) for r in await conn.fetch("SELECT token_hash FROM refresh_token")]
-    finally:
-        await conn.close()
+    hashes = [
+        bytes(r["token_hash"]) for r in await db.rows(database_urls["gateway"], "SELECT token_hash FROM refresh_token")
+    ]
     assert hashes and all(tokens["refresh_token"].encode() not in h for h in hashes)
 
 
@@ -182,7 +179,7 @@ async def test_client_credentials_issue_machine_tokens(gw: httpx.AsyncClient) ->
     assert body["scope"] == "stats:read"
     jwks = (await gw.get("/.well-known/jwks.json")).json()
     claims = decode_with_jwks(body["access_token"], jwks, audience=MACHINE_AUDIENCE)
-    assert claims["street_code"] == "110105001" and claims["sub"] == "client:street-demo"
+    assert claims["street_code"] == STREET and claims["sub"] == "client:street-demo"
     me = (await gw.get("/api/v1/me", headers=bearer(body["access_token"]))).json()
     assert me["kind"] == "integration_client"
     refused = await gw.get(f"/api/v1/accounts/{demo_uuid('account', 'gw1')}", headers=bearer(body["access_token"]))
@@ -229,11 +226,7 @@ async def test_account_phone_is_masked_in_answers_and_encrypted_at_rest(
     resident = demo_uuid("account", RESIDENT_PHONE)
     # Residents have no place binding of their own: staff find them through the residents service.
     assert (await gw.get(f"/api/v1/accounts/{resident}", headers=bearer(staff["access_token"]))).status_code == 404
-    conn = await asyncpg.connect(database_urls["gateway"])
-    try:
-        dump = "".join(str(dict(r)) for r in await conn.fetch("SELECT * FROM account"))
-    finally:
-        await conn.close()
+    dump = "".join(str(dict(r)) for r in await db.rows(database_urls["gateway"], "SELECT * FROM account"))
     assert RESIDENT_PHONE not in dump and "13900000" not in dump
 
 
@@ -245,7 +238,7 @@ async def test_forged_tokens_are_refused_at_the_gateway(gw: httpx.AsyncClient) -
     kid = jwt.get_unverified_header(good)["kid"]
     none_header = base64.urlsafe_b64encode(f'{{"alg":"none","kid":"{kid}"}}'.encode()).rstrip(b"=").decode()
     claims = jwt.decode(good, options={"verify_signature": False})
-    claims["places"] = {"grid_worker": ["110105001001002"]}
+    claims["places"] = {"grid_worker": [GRIDS[1]]}
     tampered = base64.urlsafe_b64encode(__import__("orjson").dumps(claims)).rstrip(b"=").decode()
     for forged in (f"{none_header}.{payload}.", f"{header}.{tampered}.{signature}", good[:-4] + "AAAA"):
         response = await gw.get("/api/v1/me", headers=bearer(forged))
@@ -298,13 +291,8 @@ async def test_key_rotation_keeps_old_tokens_valid_until_the_key_is_retired(
 
 
 async def test_signing_keys_rest_sealed_in_the_database(gw: httpx.AsyncClient, database_urls: dict[str, str]) -> None:
-    conn = await asyncpg.connect(database_urls["gateway"])
-    try:
-        sealed = [
-            bytes(r["private_key_encrypted"]) for r in await conn.fetch("SELECT private_key_encrypted FROM signing_key")
-        ]
-    finally:
-        await conn.close()
+    stored = await db.rows(database_urls["gateway"], "SELECT private_key_encrypted FROM signing_key")
+    sealed = [bytes(r["private_key_encrypted"]) for r in stored]
     assert sealed and all(b"PRIVATE KEY" not in blob for blob in sealed)
 
 
@@ -325,20 +313,18 @@ async def test_a_residents_token_follows_the_registry_at_the_next_refresh(
     before = (await gw.get("/api/v1/me", headers=bearer(tokens["access_token"]))).json()
     assert before["household_id"] == str(demo_uuid("household", RESIDENT_PHONE))
     target = demo_uuid("household", "13900000002")  # in grid 2
-    conn = await asyncpg.connect(database_urls["residents"])
-    try:
-        await conn.execute(
-            "UPDATE resident SET household_id = $1, grid_code = $2 WHERE id = $3",
-            target,
-            "110105001001002",
-            demo_uuid("resident", RESIDENT_PHONE),
-        )
-        refreshed = await gw.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
-        after = (await gw.get("/api/v1/me", headers=bearer(refreshed.json()["access_token"]))).json()
-        assert after["household_id"] == str(target) and after["grid_code"] == "110105001001002"
-        await conn.execute("DELETE FROM resident WHERE id = $1", demo_uuid("resident", RESIDENT_PHONE))
-        gone = await gw.post("/api/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
-        claims = jwt.decode(gone.json()["access_token"], options={"verify_signature": False})
-        assert claims["roles"] == [] and "household_id" not in claims  # out of the registry: no longer a resident
-    finally:
-        await conn.close()
+    url = database_urls["residents"]
+    await db.execute(
+        url,
+        "UPDATE resident SET household_id = $1, grid_code = $2 WHERE id = $3",
+        target,
+        GRIDS[1],
+        demo_uuid("resident", RESIDENT_PHONE),
+    )
+    refreshed = await gw.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    after = (await gw.get("/api/v1/me", headers=bearer(refreshed.json()["access_token"]))).json()
+    assert after["household_id"] == str(target) and after["grid_code"] == GRIDS[1]
+    await db.execute(url, "DELETE FROM resident WHERE id = $1", demo_uuid("resident", RESIDENT_PHONE))
+    gone = await gw.post("/api/v1/auth/refresh", json={"refresh_token": refreshed.json()["refresh_token"]})
+    claims = jwt.decode(gone.json()["access_token"], options={"verify_signature": False})
+    assert claims["roles"] == [] and "household_id" not in claims  # out of the registry: no longer a resident

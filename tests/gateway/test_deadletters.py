@@ -5,32 +5,30 @@ from __future__ import annotations
 
 import uuid
 
-import asyncpg
 import httpx
 import orjson
 
 from shared.demo import COMMUNITY, STREET
-from tests.gateway.conftest import bearer, login
+from tests.support import db
+from tests.support.places import OTHER_STREET_COMMUNITY
 from tests.support.problems import assert_problem
+from tests.support.signin import bearer, login
 
 
 async def test_staff_see_and_replay_the_dead_events_of_their_places(
     gw: httpx.AsyncClient, database_urls: dict[str, str]
 ) -> None:
     mine, elsewhere = uuid.uuid4(), uuid.uuid4()
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        for event_id, community in ((mine, COMMUNITY), (elsewhere, "110105002001")):
-            payload = {"community_code": community, "street_code": community[:9], "visit_id": str(uuid.uuid4())}
-            await conn.execute(
-                "INSERT INTO outbox_event (id, type, aggregate_id, payload, attempts, dead_at, last_error)"
-                " VALUES ($1, 'visit.follow_up_needed', $2, $3, 12, now(), 'orders: HTTP 503')",
-                event_id,
-                str(uuid.uuid4()),
-                orjson.dumps(payload).decode(),
-            )
-    finally:
-        await conn.close()
+    for event_id, community in ((mine, COMMUNITY), (elsewhere, OTHER_STREET_COMMUNITY)):
+        payload = {"community_code": community, "street_code": community[:9], "visit_id": str(uuid.uuid4())}
+        await db.execute(
+            database_urls["grids"],
+            "INSERT INTO outbox_event (id, type, aggregate_id, payload, attempts, dead_at, last_error)"
+            " VALUES ($1, 'visit.follow_up_needed', $2, $3, 12, now(), 'orders: HTTP 503')",
+            event_id,
+            str(uuid.uuid4()),
+            orjson.dumps(payload).decode(),
+        )
     staff = bearer((await login(gw, "staff"))["access_token"])
     listed = await gw.get("/api/v1/events/dead", headers=staff)
     assert listed.status_code == 200, listed.text
@@ -52,11 +50,9 @@ async def test_staff_see_and_replay_the_dead_events_of_their_places(
         "/api/v1/events/dead/replay", json={"service": "grids", "event_ids": [str(mine)]}, headers=staff
     )
     assert replayed.status_code == 200 and replayed.json() == {"replayed": 1}
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        states = dict(await conn.fetch("SELECT id, dead_at IS NULL AND attempts = 0 FROM outbox_event"))
-    finally:
-        await conn.close()
+    states = dict(
+        await db.rows(database_urls["grids"], "SELECT id, dead_at IS NULL AND attempts = 0 FROM outbox_event")
+    )
     assert states == {mine: True, elsewhere: False}
     street = bearer((await login(gw, "street"))["access_token"])
     assert {e["id"] for e in (await gw.get("/api/v1/events/dead", headers=street)).json()["items"]} == set()

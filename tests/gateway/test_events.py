@@ -26,6 +26,7 @@ from shared.testing import TestKeys
 from tests.conftest import AppFactory, ClientFactory
 from tests.orders.support import account, add_menu_item, party_member, place, resident, staff
 from tests.support.asgi import RoutingTransport
+from tests.support.places import OTHER_STREET
 from tests.support.receiver import Receiver
 
 
@@ -155,7 +156,7 @@ async def test_an_integration_client_gets_every_event_signed_in_order_once(
     log = (await gateway.get(f"/api/v1/webhooks/{endpoint['id']}/deliveries", headers=client_token(keys))).json()
     placed = next(d for d in log["items"] if d["event_type"] == "order.placed")
     assert [a["status_code"] for a in placed["log"]] == [503, 204] and placed["delivered_at"] is not None
-    another_client = client_token(keys, street="110105002", client_id="street-other")
+    another_client = client_token(keys, street=OTHER_STREET, client_id="street-other")
     assert (await gateway.get(f"/api/v1/webhooks/{endpoint['id']}", headers=another_client)).status_code == 404
     user = await gateway.get("/api/v1/webhooks", headers=staff(keys))
     assert user.status_code == 403

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from gateway.routing.circuit import CircuitBreaker, CircuitState
 from gateway.routing.proxy import BeforeForward, ProxyMiddleware, ServiceProxy
 from shared.metrics import Metrics
 from shared.middleware import RequestContextMiddleware
+from tests.support.live import free_port
 
 pytestmark = [pytest.mark.no_db]
 
@@ -38,13 +38,6 @@ ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 # --- upstreams ------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class _Server(uvicorn.Server):

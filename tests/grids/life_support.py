@@ -3,30 +3,20 @@ tokens), and plain factories of activities."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 
-from shared.demo import GRIDS
 from shared.testing import TestKeys
-from tests.support.people import account, grid_worker, party_member, resident, staff, street
+from tests.support.answers import ok
+from tests.support.people import account, grid_worker, party_member, resident, someone_living_in, staff, street
 from tests.support.places import OTHER_STREET_COMMUNITY
 
 __all__ = [
     "OTHER_STREET_COMMUNITY", "account", "grid_worker", "party_member", "resident", "someone_living_in", "staff",
     "street",
 ]  # fmt: skip
-
-
-def someone_living_in(keys: TestKeys, grid: str = GRIDS[0]) -> dict[str, str]:
-    """A resident with an account of their own, not one of the demo's."""
-    return keys.headers(
-        sub=str(uuid.uuid4()), roles=["resident"], resident_id=str(uuid.uuid4()), household_id=str(uuid.uuid4()),
-        grid_code=grid,
-    )  # fmt: skip
 
 
 def activity_body(**fields: Any) -> dict[str, Any]:
@@ -46,15 +36,4 @@ def activity_body(**fields: Any) -> dict[str, Any]:
 
 
 async def publish(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:
-    answer = await grids.post("/api/v1/activities", json=activity_body(**fields), headers=staff(keys))
-    assert answer.status_code == 201, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
-
-
-async def sql(url: str, statement: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(statement, *args)
-    finally:
-        await conn.close()
+    return ok(await grids.post("/api/v1/activities", json=activity_body(**fields), headers=staff(keys)), 201)

@@ -22,10 +22,10 @@ from tests.grids.life_support import (
     publish,
     resident,
     someone_living_in,
-    sql,
     staff,
     street,
 )
+from tests.support import db
 from tests.support.outbox import payloads
 
 pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
@@ -84,7 +84,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
         assert answer.headers["content-type"] == "application/problem+json"
         assert field in [e["field"] for e in answer.json()["errors"]], answer.json()
         assert "秘密聚会" not in answer.text and "13912345678" not in answer.text
-    assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM activity"))[0]["n"] == 0
+    assert (await db.rows(database_urls["grids"], "SELECT count(*) AS n FROM activity"))[0]["n"] == 0
     assert (await grids.post("/api/v1/activities", json=activity_body(), headers=resident(keys))).status_code == 403
     for month in ("0000-01", "2026-13"):
         answer = await grids.get("/api/v1/activities", params={"month": month}, headers=resident(keys))
@@ -146,7 +146,7 @@ async def test_people_signing_up_into_the_last_place_at_once_get_one_place_and_a
     assert [a.status_code for a in answers] == [201] * 8
     states = sorted((a.json()["state"], a.json()["position"] or 0) for a in answers)
     assert states == [("confirmed", 0)] + [("waiting", n) for n in range(1, 8)]
-    rows = await sql(
+    rows = await db.rows(
         database_urls["grids"], "SELECT state, count(*) AS n FROM activity_signup GROUP BY state ORDER BY state"
     )
     assert [(r["state"], r["n"]) for r in rows] == [("confirmed", 3), ("waiting", 7)]
@@ -161,7 +161,7 @@ async def test_people_signing_up_into_the_last_place_at_once_get_one_place_and_a
         grids.post(f"{url}/{first['id']}/cancel", headers=staff(keys)),
     )
     assert [r.status_code for r in results] == [200, 200]
-    rows = await sql(
+    rows = await db.rows(
         database_urls["grids"], "SELECT state, count(*) AS n FROM activity_signup GROUP BY state ORDER BY state"
     )
     assert [(r["state"], r["n"]) for r in rows] == [("cancelled", 2), ("confirmed", 3), ("waiting", 5)]

@@ -16,8 +16,9 @@ from shared.events import EVENTS_PATH, signed_headers, signer
 from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
 from tests.conftest import AppFactory, ClientFactory
-from tests.grids.life_support import account, party_member, publish, sql, staff
+from tests.grids.life_support import account, party_member, publish, staff
 from tests.orders.test_events import relay_for
+from tests.support import db
 
 pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
 
@@ -54,14 +55,14 @@ async def test_a_volunteer_checked_in_earns_the_activitys_points_once(
     assert (await orders.get("/api/v1/points/me", headers=pm2)).json()["total"] == 0
 
     # Delivered again (a relay that died before recording the delivery): still credited once.
-    await sql(database_urls["grids"], "UPDATE outbox_event SET delivered_at = NULL")
+    await db.rows(database_urls["grids"], "UPDATE outbox_event SET delivered_at = NULL")
     assert (await relay.run_once()).delivered >= 1
     assert (await orders.get("/api/v1/points/me", headers=pm1)).json()["total"] == 6
     board = (
         await orders.get("/api/v1/points/leaderboard", params={"level": "grid", "code": GRIDS[0]}, headers=pm1)
     ).json()
     assert [(e["account_id"], e["name"], e["points"]) for e in board["items"]] == [(account("pm1"), "党员1", 6)]
-    entries = await sql(database_urls["orders"], "SELECT source, grid_code, account_name FROM point_entry")
+    entries = await db.rows(database_urls["orders"], "SELECT source, grid_code, account_name FROM point_entry")
     assert [(e["source"], e["grid_code"], e["account_name"]) for e in entries] == [("activity", GRIDS[0], "党员1")]
 
 
@@ -83,4 +84,4 @@ async def test_a_served_event_without_its_facts_is_refused(
         EVENTS_PATH, content=body, headers=signed_headers(signer(DEVELOPMENT_SECRET), event_id, body)
     )
     assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "payload"
-    assert (await sql(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event"))[0]["n"] == 0
+    assert (await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event"))[0]["n"] == 0

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 
 from shared.testing import TestKeys
-from tests.support.factories import COMMUNITY, OTHER_STREET_COMMUNITY, STREET, make_places
+from tests.support import db
+from tests.support.factories import COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET, make_places
 from tests.support.outbox import outbox
 
 
@@ -85,7 +85,7 @@ async def test_staff_cannot_create_a_grid_in_another_community(
     assert (
         await grids.get(
             f"/api/v1/grids/{OTHER_STREET_COMMUNITY}010",
-            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_STREET_COMMUNITY[:9]]}),
+            headers=keys.headers(roles=["street_admin"], places={"street_admin": [OTHER_STREET]}),
         )
     ).status_code == 404
 
@@ -100,11 +100,7 @@ async def test_invalid_grid_code_names_the_field_and_writes_nothing(
     body = response.json()
     assert body["errors"][0]["field"] == "code"
     assert "county" in body["errors"][0]["message"]
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM grid WHERE code = '990105001001001'") == 0
-    finally:
-        await conn.close()
+    assert await db.value(database_urls["grids"], "SELECT count(*) FROM grid WHERE code = '990105001001001'") == 0
     assert await outbox(database_urls["grids"]) == []
 
 

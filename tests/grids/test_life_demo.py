@@ -13,7 +13,8 @@ from deploy.processes import BY_NAME
 from shared import demo
 from shared.demo import demo_uuid
 from shared.testing import TestKeys
-from tests.grids.life_support import resident, sql, staff
+from tests.grids.life_support import resident, staff
+from tests.support import db
 from tests.support.outbox import outbox
 
 
@@ -42,7 +43,7 @@ async def test_a_year_of_monthly_activities_and_this_months_is_full(
     assert [e for e in await outbox(database_urls["grids"]) if e.type.startswith("activity.")] == []
 
     await load_process(BY_NAME["grids"], database_urls["grids"])  # again: nothing twice
-    counts = await sql(
+    counts = await db.rows(
         database_urls["grids"],
         "SELECT (SELECT count(*) FROM activity) AS a, (SELECT count(*) FROM notice) AS n,"
         " (SELECT count(*) FROM volunteer_team) AS t, (SELECT count(*) FROM joint_meeting) AS m",

@@ -20,10 +20,11 @@ from tests.grids.life_support import (
     party_member,
     resident,
     someone_living_in,
-    sql,
     staff,
     street,
 )
+from tests.support import db
+from tests.support.answers import ok
 from tests.support.outbox import payloads
 
 QINGLAN = demo_uuid("compound", "晴岚家园")
@@ -34,10 +35,7 @@ pytestmark = pytest.mark.usefixtures("roster", "registry")  # the demo places an
 
 async def post(grids: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:
     body = {"category": "outage", "title": "停水通知", "body": "周三上午9点至12点停水"} | fields
-    answer = await grids.post("/api/v1/notices", json=body, headers=staff(keys))
-    assert answer.status_code == 201, answer.text
-    notice: dict[str, Any] = answer.json()
-    return notice
+    return ok(await grids.post("/api/v1/notices", json=body, headers=staff(keys)), 201)
 
 
 async def titles(grids: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[str]:
@@ -118,7 +116,7 @@ async def test_expired_and_withdrawn_notices_are_gone_but_for_staff(
     grids: httpx.AsyncClient, keys: TestKeys, database_urls: dict[str, str]
 ) -> None:
     old = await post(grids, keys, title="上周停电", expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
-    await sql(database_urls["grids"], "UPDATE notice SET expires_at = now() - interval '1 hour' WHERE id = $1",
+    await db.rows(database_urls["grids"], "UPDATE notice SET expires_at = now() - interval '1 hour' WHERE id = $1",
               uuid.UUID(old["id"]))  # fmt: skip
     wrong = await post(grids, keys, title="发错的通知")
     withdrawn = await grids.post(f"/api/v1/notices/{wrong['id']}/withdraw", headers=staff(keys))
@@ -155,7 +153,7 @@ async def test_bad_notices_name_the_field_and_write_nothing(
     assert elsewhere.status_code == 404
     assert (await grids.post("/api/v1/notices", json=base, headers=resident(keys))).status_code == 403
     assert (await grids.post("/api/v1/notices", json=base, headers=grid_worker(keys, 1))).status_code == 403
-    assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM notice"))[0]["n"] == 0
+    assert (await db.rows(database_urls["grids"], "SELECT count(*) AS n FROM notice"))[0]["n"] == 0
     notice = await post(grids, keys)
     for changes, field in (({"title": None}, "title"), ({"expires_at": "2001-01-01T00:00:00+08:00"}, "expires_at")):
         answer = await grids.patch(f"/api/v1/notices/{notice['id']}", json=changes, headers=staff(keys))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 
 from deploy.demo import load_process
 from deploy.processes import BY_NAME
 from shared.testing import TestKeys
+from tests.support import db
+from tests.support.places import COMMUNITY, STREET
 
-STREET, COMMUNITY = "110105001", "110105001001"
 GRID1, GRID2, GRID4 = f"{COMMUNITY}001", f"{COMMUNITY}002", f"{COMMUNITY}004"
 INSIDE_GRID1 = {"lng": 116.475, "lat": 39.925}
 INSIDE_GRID4 = {"lng": 116.485, "lat": 39.915}
@@ -45,8 +45,7 @@ async def test_a_grid_worker_locates_only_within_their_grids(
 
 
 async def test_locate_uses_the_gist_index(database_urls: dict[str, str]) -> None:
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
+    async with db.connected(database_urls["grids"]) as conn:
         await conn.execute("SET enable_seqscan = off")
         plan = "\n".join(
             r[0]
@@ -55,8 +54,6 @@ async def test_locate_uses_the_gist_index(database_urls: dict[str, str]) -> None
                 " WHERE boundary @> polygon(box(point(116.475, 39.925), point(116.475, 39.925)))"
             )
         )
-    finally:
-        await conn.close()
     assert "ix_grid_boundary" in plan
 
 

@@ -15,7 +15,8 @@ from services.orders.demo import load as load_orders
 from shared import demo
 from shared.demo import COMMUNITY, STREET, demo_uuid
 from shared.testing import TestKeys
-from tests.grids.life_support import OTHER_STREET_COMMUNITY, resident, sql, staff
+from tests.grids.life_support import OTHER_STREET_COMMUNITY, resident, staff
+from tests.support import db
 from tests.support.outbox import payloads
 
 JIANGNAN = demo_uuid("compound", "江南小区")
@@ -73,7 +74,7 @@ async def test_who_manages_a_compound_and_the_handovers(
     assert (await grids.post(url, json=same, headers=staff(keys))).status_code == 409
     nowhere = await grids.post(f"/api/v1/property/compounds/{uuid.uuid4()}/management", json=same, headers=staff(keys))
     assert nowhere.status_code == 422 and nowhere.json()["errors"][0]["field"] == "compound_id"
-    assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM compound_management"))[0]["n"] == 3
+    assert (await db.rows(database_urls["grids"], "SELECT count(*) AS n FROM compound_management"))[0]["n"] == 3
     changes = await payloads(database_urls["grids"], "property.management_changed")
     assert [(e["mode"], e["previous_company_id"], e["street_code"]) for e in changes] == [
         ("company", None, STREET),
@@ -176,7 +177,7 @@ async def test_a_joint_meeting_lists_the_issue_orders_it_dealt_with(
     for problems, field in bad:
         answer = await grids.post("/api/v1/property/meetings", json=body | {"problems": problems}, headers=staff(keys))
         assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == field, answer.text
-    assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM joint_meeting"))[0]["n"] == 0
+    assert (await db.rows(database_urls["grids"], "SELECT count(*) AS n FROM joint_meeting"))[0]["n"] == 0
 
     created = await grids.post("/api/v1/property/meetings", json=body, headers=staff(keys))
     assert created.status_code == 201, created.text

@@ -14,7 +14,9 @@ from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.security import MACHINE_AUDIENCE
 from shared.testing import TestKeys
+from tests.support.answers import ok
 from tests.support.outbox import outbox
+from tests.support.places import NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY
 from tests.support.problems import assert_problem
 
 
@@ -38,10 +40,7 @@ def gateway(keys: TestKeys) -> dict[str, str]:
 
 
 async def bindings_of(grids: httpx.AsyncClient, keys: TestKeys, account_id: uuid.UUID) -> dict[str, Any]:
-    response = await grids.get(f"/internal/accounts/{account_id}/bindings", headers=gateway(keys))
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
+    return ok(await grids.get(f"/internal/accounts/{account_id}/bindings", headers=gateway(keys)))
 
 
 async def all_members(grids: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[dict[str, Any]]:
@@ -110,7 +109,7 @@ async def test_staff_move_a_party_member_to_another_grid_and_the_gateway_sees_it
     [
         pytest.param(
             "staff",
-            [{"role": "party_member", "place_code": "110105001002001"}],
+            [{"role": "party_member", "place_code": f"{NEIGHBOUR_COMMUNITY}001"}],
             422,
             "bindings.0.place_code",
             id="grid-of-another-community",
@@ -308,7 +307,7 @@ async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys:
     )
     assert_problem(taken, 409)
     elsewhere = await grids.post(
-        "/api/v1/members", json=body | {"community_code": "110105002001", "account_id": None}, headers=staff
+        "/api/v1/members", json=body | {"community_code": OTHER_STREET_COMMUNITY, "account_id": None}, headers=staff
     )
     assert_problem(elsewhere, 404)
     nameless = {key: value for key, value in body.items() if key != "name"} | {"account_id": None}
@@ -326,7 +325,7 @@ async def test_staff_bind_an_employer_account_to_their_community_only(
     body = {"name": "粽叶车间负责人", "community_code": COMMUNITY, "account_id": str(account)}
     on_a_grid = body | {"bindings": [{"role": "employer", "place_code": GRIDS[0]}]}
     assert_problem(await grids.post("/api/v1/members", json=on_a_grid, headers=staff), 422, "bindings.0.place_code")
-    elsewhere = body | {"bindings": [{"role": "employer", "place_code": "110105001002"}]}
+    elsewhere = body | {"bindings": [{"role": "employer", "place_code": NEIGHBOUR_COMMUNITY}]}
     assert_problem(await grids.post("/api/v1/members", json=elsewhere, headers=staff), 422, "bindings.0.place_code")
     assert (await bindings_of(grids, keys, account))["roles"] == []
 

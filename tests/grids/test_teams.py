@@ -13,8 +13,9 @@ from deploy.demo import run_loader
 from services.residents.demo import load as load_registry
 from shared.demo import demo_uuid
 from shared.testing import TestKeys
-from tests.grids.life_support import OTHER_STREET_COMMUNITY, party_member, publish, resident, sql, staff
+from tests.grids.life_support import OTHER_STREET_COMMUNITY, party_member, publish, resident, staff
 from tests.orders.support import add_menu_item
+from tests.support import db
 
 pytestmark = pytest.mark.usefixtures("roster")  # the demo roster, for every test here
 
@@ -35,7 +36,7 @@ async def test_a_team_takes_on_menu_items_and_dispatch_finds_it(
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "menu_item_ids.1"
     nobody = await grids.post("/api/v1/teams", json=body | {"leader_member_id": str(uuid.uuid4())}, headers=staff(keys))
     assert nobody.status_code == 422 and nobody.json()["errors"][0]["field"] == "leader_member_id"
-    assert (await sql(database_urls["grids"], "SELECT count(*) AS n FROM volunteer_team"))[0]["n"] == 0
+    assert (await db.rows(database_urls["grids"], "SELECT count(*) AS n FROM volunteer_team"))[0]["n"] == 0
 
     created = await grids.post("/api/v1/teams", json=body, headers=staff(keys))
     assert created.status_code == 201, created.text

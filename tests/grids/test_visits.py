@@ -8,7 +8,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 from PIL import Image
 
@@ -17,6 +16,7 @@ from shared import demo
 from shared.demo import GRIDS
 from shared.photos import MAX_PHOTO_BYTES
 from shared.testing import TestKeys
+from tests.support import db
 from tests.support.outbox import outbox
 
 
@@ -75,11 +75,7 @@ async def test_offline_sync_creates_each_visit_once_and_answers_per_item(
     again = await grids.post("/api/v1/visits/sync", json={"visits": batch}, headers=gw1)
     assert [r["status"] for r in again.json()["results"]] == ["exists", "exists", "rejected", "rejected"]
 
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM visit") == 2
-    finally:
-        await conn.close()
+    assert await db.value(database_urls["grids"], "SELECT count(*) FROM visit") == 2
     events = await outbox(database_urls["grids"])
     assert [e.type for e in events] == ["visit.follow_up_needed"]  # once, though synced twice
     payload = json.dumps(events[0].payload, ensure_ascii=False)
@@ -122,11 +118,7 @@ async def test_sync_refuses_malformed_batches_naming_the_field(
         "/api/v1/visits/sync", json={"visits": [visit(GRID1[i % 100].id) for i in range(201)]}, headers=gw1
     )
     assert too_many.status_code == 422
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        assert await conn.fetchval("SELECT count(*) FROM visit") == 0  # nothing half-written
-    finally:
-        await conn.close()
+    assert await db.value(database_urls["grids"], "SELECT count(*) FROM visit") == 0  # nothing half-written
 
 
 async def test_party_members_visit_their_linked_households_only(

@@ -23,6 +23,7 @@ def people(keys: TestKeys) -> People:
 
 
 @pytest.fixture
-async def registry(database_urls: dict[str, str]) -> None:
-    """The households of the ten demo residents in the residents service (staff look them up there)."""
+async def sign_in_homes(database_urls: dict[str, str]) -> None:
+    """The households of the ten demo residents in the residents service (staff look them up there):
+    a smaller load than the root ``registry`` (the demo's whole register), all the jobs tests need."""
     await run_loader(load_sign_in_homes, database_urls["residents"])

@@ -5,17 +5,17 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import asyncpg
 import httpx
 
-from shared.demo import demo_uuid, resident_grid
 from shared.testing import TestKeys
-from tests.support.places import COMMUNITY, GRIDS, NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY, STREET
-from tests.support.problems import assert_problem
+from tests.support import people
+from tests.support.answers import ok
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, STREET
 
 
 class People:
-    """Tokens of the people of the jobs tests: the demo community's staff and residents, others."""
+    """Tokens of the people of the jobs tests: staff, street admins and grid workers of any place with
+    accounts of their own (a fresh id each), the demo's residents (``tests.support.people``), others."""
 
     def __init__(self, keys: TestKeys) -> None:
         self.keys = keys
@@ -33,38 +33,17 @@ class People:
 
     def resident(self, phone: str = "13900000002") -> dict[str, str]:
         """A demo resident (``shared.demo``), as the gateway signs them."""
-        return self.keys.headers(
-            sub=str(demo_uuid("account", phone)),
-            roles=["resident"],
-            resident_id=str(demo_uuid("resident", phone)),
-            household_id=str(demo_uuid("household", phone)),
-            grid_code=resident_grid(phone),
-        )
+        return people.resident(self.keys, phone)
 
     def stranger(self, grid: str = f"{NEIGHBOUR_COMMUNITY}001") -> dict[str, str]:
         """A resident of another community, not on the registry."""
-        return self.keys.headers(
-            sub=str(uuid.uuid4()),
-            roles=["resident"],
-            resident_id=str(uuid.uuid4()),
-            household_id=str(uuid.uuid4()),
-            grid_code=grid,
-        )
+        return people.someone_living_in(self.keys, grid)
 
     def employer(self, account: uuid.UUID, community: str = COMMUNITY) -> dict[str, str]:
         return self.keys.headers(sub=str(account), roles=["employer"], places={"employer": [community]})
 
     def machine(self, street: str = STREET, scopes: tuple[str, ...] = ("jobs:read",)) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys.machine_token(street_code=street, scopes=scopes)}"}
-
-
-def resident_id(phone: str) -> str:
-    return str(demo_uuid("resident", phone))
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
+        return people.machine(self.keys, scopes, street)
 
 
 async def make_employer(
@@ -115,16 +94,3 @@ async def make_profile(jobs: httpx.AsyncClient, headers: dict[str, str], **field
     response = await jobs.put("/api/v1/seekers/me", json=PROFILE | fields, headers=headers)
     assert response.status_code in (200, 201), response.text
     return response.json()
-
-
-async def fetch(url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return list(await conn.fetch(sql, *args))
-    finally:
-        await conn.close()
-
-
-__all__ = [
-    "COMMUNITY", "GRIDS", "NEIGHBOUR_COMMUNITY", "OTHER_STREET_COMMUNITY", "STREET", "assert_problem",
-]  # fmt: skip

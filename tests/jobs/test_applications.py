@@ -9,18 +9,12 @@ from typing import Any
 
 import httpx
 
-from tests.jobs.helpers import (
-    COMMUNITY,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    make_employer,
-    make_posting,
-    make_profile,
-    ok,
-    resident_id,
-)
+from tests.jobs.helpers import People, make_employer, make_posting, make_profile
+from tests.support.answers import ok
 from tests.support.outbox import outbox
+from tests.support.people import resident_id
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, OTHER_STREET, STREET
+from tests.support.problems import assert_problem
 
 
 async def setup(jobs: httpx.AsyncClient, people: People, **posting: Any) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -109,7 +103,7 @@ async def test_staff_shortlist_and_hire_until_the_posting_is_full_and_closes(
             "employer_id": posting["employer_id"],
             "category": "handicraft",
             "community_code": COMMUNITY,
-            "street_code": "110105001",
+            "street_code": STREET,
             "reason": "filled",
         },
     ]
@@ -177,8 +171,8 @@ async def test_who_sees_an_application(jobs: httpx.AsyncClient, people: People) 
     for outsider in (
         people.resident("13900000003"),
         people.staff(NEIGHBOUR_COMMUNITY),
-        people.street_admin("110105002"),
-        people.machine("110105002"),
+        people.street_admin(OTHER_STREET),
+        people.machine(OTHER_STREET),
     ):
         assert_problem(await jobs.get(url, headers=outsider), 404)
         assert ok(await jobs.get("/api/v1/applications", headers=outsider))["items"] == []
@@ -187,7 +181,7 @@ async def test_who_sees_an_application(jobs: httpx.AsyncClient, people: People) 
     assert_problem(await jobs.post(f"{url}/withdraw", headers=people.resident("13900000003")), 404)
 
 
-async def test_staff_apply_for_a_seeker_of_theirs(jobs: httpx.AsyncClient, people: People, registry: None) -> None:
+async def test_staff_apply_for_a_seeker_of_theirs(jobs: httpx.AsyncClient, people: People, sign_in_homes: None) -> None:
     _, posting = await setup(jobs, people)
     target = resident_id("13900000005")
     profile = {"skills": [], "hours_per_day": 8, "labour_capacity": "full"}

@@ -10,13 +10,16 @@ from deploy.processes import BY_NAME
 from shared.demo import COMMUNITY, EMPLOYER_LOGIN, demo_uuid
 from shared.security import MACHINE_AUDIENCE
 from shared.testing import TestKeys
-from tests.jobs.helpers import People, fetch, make_profile, ok, resident_id
+from tests.jobs.helpers import People, make_profile
+from tests.support import db
+from tests.support.answers import ok
+from tests.support.people import resident_id
 
 COUNTED = ("employer", "employer_account", "posting", "seeker", "fair", "fair_employer", "training", "enrolment")
 
 
 async def counts(url: str) -> dict[str, int]:
-    return {table: (await fetch(url, f"SELECT count(*) AS n FROM {table}"))[0]["n"] for table in COUNTED}
+    return {table: (await db.rows(url, f"SELECT count(*) AS n FROM {table}"))[0]["n"] for table in COUNTED}
 
 
 async def test_the_demo_loads_once_however_often_it_runs(database_urls: dict[str, str]) -> None:
@@ -34,7 +37,7 @@ async def test_the_demo_loads_once_however_often_it_runs(database_urls: dict[str
     }
     await load_process(BY_NAME["jobs"], database_urls["jobs"])
     assert await counts(database_urls["jobs"]) == first
-    phones = await fetch(database_urls["jobs"], "SELECT contact_phone_masked, contact_phone_encrypted FROM employer")
+    phones = await db.rows(database_urls["jobs"], "SELECT contact_phone_masked, contact_phone_encrypted FROM employer")
     assert all(r["contact_phone_masked"].startswith("138****") for r in phones)
     assert all(b"13800001" not in r["contact_phone_encrypted"] for r in phones)
 
@@ -74,5 +77,5 @@ async def test_the_demo_employer_account_is_on_the_roster_and_in_the_gateway(
         await grids.get(f"/internal/accounts/{account}/bindings", headers={"Authorization": f"Bearer {token}"})
     )
     assert (bindings["roles"], bindings["places"]) == (["employer"], {"employer": [COMMUNITY]})
-    rows = await fetch(database_urls["gateway"], "SELECT username FROM account WHERE id = $1", account)
+    rows = await db.rows(database_urls["gateway"], "SELECT username FROM account WHERE id = $1", account)
     assert [r["username"] for r in rows] == [EMPLOYER_LOGIN]

@@ -9,15 +9,11 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.jobs.helpers import (
-    COMMUNITY,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    fetch,
-    make_employer,
-    ok,
-)
+from tests.jobs.helpers import People, make_employer
+from tests.support import db
+from tests.support.answers import ok
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, OTHER_STREET, STREET
+from tests.support.problems import assert_problem
 
 
 async def test_the_contact_phone_is_stored_encrypted_and_answered_masked(
@@ -26,8 +22,8 @@ async def test_the_contact_phone_is_stored_encrypted_and_answered_masked(
     staff = people.staff()
     created = await make_employer(jobs, staff, name="藤椅编织车间", contact_phone="138 1234 5678")
     assert created["contact_phone"] == "138****5678"
-    assert created["contact_name"] == "王经理" and created["street_code"] == "110105001"
-    (row,) = await fetch(database_urls["jobs"], "SELECT * FROM employer WHERE id = $1", uuid.UUID(created["id"]))
+    assert created["contact_name"] == "王经理" and created["street_code"] == STREET
+    (row,) = await db.rows(database_urls["jobs"], "SELECT * FROM employer WHERE id = $1", uuid.UUID(created["id"]))
     assert b"13812345678" not in row["contact_phone_encrypted"]
     assert "13812345678" not in str(dict(row))
     assert row["contact_phone_masked"] == "138****5678"
@@ -47,7 +43,7 @@ async def test_a_bad_phone_answers_422_without_the_value_and_writes_nothing(
     )
     body = assert_problem(response, 422, "contact_phone")
     assert "12345" not in response.text and body["errors"][0]["message"]
-    assert await fetch(database_urls["jobs"], "SELECT id FROM employer") == []
+    assert await db.rows(database_urls["jobs"], "SELECT id FROM employer") == []
 
 
 async def test_staff_register_employers_only_in_their_community(jobs: httpx.AsyncClient, people: People) -> None:
@@ -88,7 +84,7 @@ async def test_who_sees_the_contact_and_the_list(jobs: httpx.AsyncClient, people
     assert ok(await jobs.get("/api/v1/employers", headers=other))["items"] == []
     assert_problem(await jobs.patch(url, json={"name": "改名"}, headers=other), 404)
     # An integration client of another street does not see it at all; of its street, it does.
-    assert_problem(await jobs.get(url, headers=people.machine("110105002")), 404)
+    assert_problem(await jobs.get(url, headers=people.machine(OTHER_STREET)), 404)
     assert ok(await jobs.get(url, headers=people.machine()))["contact_name"] == "王**"
     assert [e["id"] for e in ok(await jobs.get("/api/v1/employers", headers=people.machine()))["items"]] == [
         employer["id"]
@@ -106,12 +102,12 @@ async def test_staff_reveal_the_phone_for_a_purpose_and_it_is_audited(
     assert revealed == {"contact_name": "王经理", "contact_phone": "13812345678"}
     assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.staff(NEIGHBOUR_COMMUNITY)), 404)
     assert_problem(await jobs.post(url, json={"purpose": "看看"}, headers=people.resident()), 403)
-    audit = await fetch(database_urls["jobs"], "SELECT account_id, purpose FROM contact_reveal")
+    audit = await db.rows(database_urls["jobs"], "SELECT account_id, purpose FROM contact_reveal")
     assert [(r["account_id"], r["purpose"]) for r in audit] == [(sub, "通知参加招聘会")]
     with pytest.raises(asyncpg.InsufficientPrivilegeError):  # the audit is append-only
-        await fetch(database_urls["jobs"], "UPDATE contact_reveal SET purpose = 'x'")
+        await db.rows(database_urls["jobs"], "UPDATE contact_reveal SET purpose = 'x'")
     with pytest.raises(asyncpg.InsufficientPrivilegeError):
-        await fetch(database_urls["jobs"], "DELETE FROM contact_reveal")
+        await db.rows(database_urls["jobs"], "DELETE FROM contact_reveal")
 
 
 async def test_staff_link_an_account_that_then_acts_for_the_employer(jobs: httpx.AsyncClient, people: People) -> None:
@@ -159,6 +155,6 @@ async def test_changing_the_phone_reencrypts_and_null_clears_it(
     found = ok(await jobs.get("/api/v1/employers", params={"phone": "13900001234"}, headers=staff))["items"]
     assert [e["id"] for e in found] == [employer["id"]]
     assert ok(await jobs.patch(url, json={"contact_phone": None}, headers=staff))["contact_phone"] is None
-    (row,) = await fetch(database_urls["jobs"], "SELECT contact_phone_encrypted, contact_phone_index FROM employer")
+    (row,) = await db.rows(database_urls["jobs"], "SELECT contact_phone_encrypted, contact_phone_index FROM employer")
     assert row["contact_phone_encrypted"] is None and row["contact_phone_index"] is None
     assert_problem(await jobs.patch(url, json={"name": None}, headers=staff), 422, "name")

@@ -9,17 +9,11 @@ from typing import Any
 
 import httpx
 
-from tests.jobs.helpers import (
-    COMMUNITY,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    fetch,
-    make_employer,
-    make_posting,
-    make_profile,
-    ok,
-)
+from tests.jobs.helpers import People, make_employer, make_posting, make_profile
+from tests.support import db
+from tests.support.answers import ok
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET
+from tests.support.problems import assert_problem
 
 
 def fair_body(**fields: Any) -> dict[str, Any]:
@@ -92,20 +86,20 @@ async def test_who_holds_a_fair(jobs: httpx.AsyncClient, people: People) -> None
     assert_problem(
         await jobs.post("/api/v1/fairs", json=fair_body(community_code=NEIGHBOUR_COMMUNITY), headers=staff), 403
     )
-    street_fair = fair_body(community_code=None, street_code="110105001")
+    street_fair = fair_body(community_code=None, street_code=STREET)
     assert_problem(await jobs.post("/api/v1/fairs", json=street_fair, headers=staff), 403)
     made = ok(await jobs.post("/api/v1/fairs", json=street_fair, headers=people.street_admin()), 201)
-    assert (made["community_code"], made["street_code"]) == (None, "110105001")
+    assert (made["community_code"], made["street_code"]) == (None, STREET)
     employer = await make_employer(jobs, staff)
     assert_problem(await jobs.put(f"/api/v1/fairs/{made['id']}/employers/{employer['id']}", headers=staff), 403)
-    far = await make_employer(jobs, people.street_admin("110105002"), community="110105002001", name="外街")
+    far = await make_employer(jobs, people.street_admin(OTHER_STREET), community=OTHER_STREET_COMMUNITY, name="外街")
     admin = people.street_admin()
     assert_problem(
         await jobs.put(f"/api/v1/fairs/{made['id']}/employers/{far['id']}", headers=admin), 422, "employer_id"
     )
     backwards = fair_body(ends_at=(datetime.now(UTC) + timedelta(days=1)).isoformat())
     assert_problem(await jobs.post("/api/v1/fairs", json=backwards, headers=staff), 422, "ends_at")
-    assert_problem(await jobs.get(f"/api/v1/fairs/{made['id']}", headers=people.machine("110105002")), 404)
+    assert_problem(await jobs.get(f"/api/v1/fairs/{made['id']}", headers=people.machine(OTHER_STREET)), 404)
     assert ok(await jobs.get(f"/api/v1/fairs/{made['id']}", headers=people.machine()))["id"] == made["id"]
     client_id = str(uuid.uuid4())
     first = ok(await jobs.post("/api/v1/fairs", json=fair_body(id=client_id), headers=staff), 201)
@@ -122,18 +116,18 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
     await make_posting(jobs, people.street_admin(), elsewhere["id"])
     await make_posting(
         jobs,
-        people.street_admin("110105002"),
-        (await make_employer(jobs, people.street_admin("110105002"), community="110105002001"))["id"],
+        people.street_admin(OTHER_STREET),
+        (await make_employer(jobs, people.street_admin(OTHER_STREET), community=OTHER_STREET_COMMUNITY))["id"],
     )
     for phone in ("13900000002", "13900000003"):
         await make_profile(jobs, people.resident(phone))
         await jobs.post("/api/v1/applications", json={"posting_id": posting["id"]}, headers=people.resident(phone))
-    (application,) = await fetch(database_urls["jobs"], "SELECT id FROM application ORDER BY created_at LIMIT 1")
+    (application,) = await db.rows(database_urls["jobs"], "SELECT id FROM application ORDER BY created_at LIMIT 1")
     await jobs.post(f"/api/v1/applications/{application['id']}/shortlist", headers=staff)
     await jobs.post(f"/api/v1/applications/{application['id']}/hire", headers=staff)
     # Last month, a posting opened in the demo community.
     old = await make_posting(jobs, staff, employer["id"], title="旧岗位")
-    await fetch(
+    await db.rows(
         database_urls["jobs"],
         "UPDATE posting SET opened_at = now() - interval '35 days' WHERE id = $1",
         uuid.UUID(old["id"]),
@@ -151,15 +145,10 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
     made = ok(await jobs.post("/api/v1/trainings", json=training, headers=staff), 201)
     await jobs.post(f"/api/v1/trainings/{made['id']}/enrolments", json={}, headers=people.resident())
 
-    month = (await fetch(database_urls["jobs"], "SELECT to_char(timezone('Asia/Shanghai', now()), 'YYYY-MM') AS m"))[0][
-        "m"
-    ]
-    last = (
-        await fetch(
-            database_urls["jobs"],
-            "SELECT to_char(timezone('Asia/Shanghai', now() - interval '35 days'), 'YYYY-MM') AS m",
-        )
-    )[0]["m"]
+    month = await db.value(database_urls["jobs"], "SELECT to_char(timezone('Asia/Shanghai', now()), 'YYYY-MM')")
+    last = await db.value(
+        database_urls["jobs"], "SELECT to_char(timezone('Asia/Shanghai', now() - interval '35 days'), 'YYYY-MM')"
+    )
     stats = ok(await jobs.get("/api/v1/postings/stats", headers=staff))
     assert stats["group_by"] == "community"
     mine = stats["items"]
@@ -173,7 +162,7 @@ async def test_statistics_per_community_and_month_in_the_callers_scope(
         "items"
     ]
     assert {
-        "place_code": "110105001",
+        "place_code": STREET,
         "month": month,
         "postings": 2,
         "applications": 2,

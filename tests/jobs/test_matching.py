@@ -11,18 +11,12 @@ import httpx
 import pytest
 
 from services.jobs.matching.service import PostingFacts, SeekerFacts, score
-from tests.jobs.helpers import (
-    GRIDS,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    fetch,
-    make_employer,
-    make_posting,
-    make_profile,
-    ok,
-    resident_id,
-)
+from tests.jobs.helpers import People, make_employer, make_posting, make_profile
+from tests.support import db
+from tests.support.answers import ok
+from tests.support.people import resident_id
+from tests.support.places import GRIDS, NEIGHBOUR_COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY
+from tests.support.problems import assert_problem
 
 NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 SEEKER = SeekerFacts(
@@ -88,7 +82,7 @@ def test_every_factor_is_listed_with_its_points_and_they_add_up() -> None:
             "place",
             12,
         ),
-        ({}, {"grid_code": None, "community_code": "110105002001", "street_code": "110105002"}, "place", 0),
+        ({}, {"grid_code": None, "community_code": OTHER_STREET_COMMUNITY, "street_code": OTHER_STREET}, "place", 0),
         ({"desired_categories": []}, {}, "category", 5),
         ({"desired_categories": ["retail"]}, {}, "category", 0),
         ({}, {"opened_at": NOW - timedelta(hours=30)}, "freshness", 10),
@@ -118,7 +112,7 @@ def test_the_same_facts_always_give_the_same_answer() -> None:
 
 
 async def opened_days_ago(url: str, posting_id: str, days: float) -> None:
-    await fetch(
+    await db.rows(
         url,
         "UPDATE posting SET opened_at = now() - make_interval(secs => $2),"
         " created_at = now() - make_interval(secs => $2) WHERE id = $1",
@@ -133,7 +127,9 @@ async def test_a_seekers_matches_rank_skills_then_place_then_freshness(
     staff = people.staff()
     workshop = await make_employer(jobs, staff)
     elsewhere = await make_employer(jobs, people.street_admin(), community=NEIGHBOUR_COMMUNITY, name="别处车间")
-    far = await make_employer(jobs, people.street_admin("110105002"), community="110105002001", name="外街车间")
+    far = await make_employer(
+        jobs, people.street_admin(OTHER_STREET), community=OTHER_STREET_COMMUNITY, name="外街车间"
+    )
     common: dict[str, Any] = {"category": "handicraft", "hours_per_day": 6, "suits_weak_labour": True}
     # Seeker 13900000002 lives in grid 2 of the demo community; half labour; skills 包粽子, 缝纫.
     both_skills = await make_posting(jobs, staff, workshop["id"], title="A", skills=["包粽子", "缝纫"], **common)
@@ -157,7 +153,7 @@ async def test_a_seekers_matches_rank_skills_then_place_then_freshness(
         suits_weak_labour=False,
     )
     other_street = await make_posting(
-        jobs, people.street_admin("110105002"), far["id"], title="F", skills=["包粽子", "缝纫"], **common
+        jobs, people.street_admin(OTHER_STREET), far["id"], title="F", skills=["包粽子", "缝纫"], **common
     )
     await opened_days_ago(database_urls["jobs"], one_skill_old["id"], 10)
     me = people.resident("13900000002")
@@ -183,7 +179,7 @@ async def test_a_seekers_matches_rank_skills_then_place_then_freshness(
     await jobs.post("/api/v1/applications", json={"posting_id": both_skills["id"]}, headers=me)
     assert [m["posting"]["title"] for m in ok(await jobs.get(url, headers=me))["items"]] == ["B", "C", "D"]
     # A preferred place outside the street brings its postings in.
-    await make_profile(jobs, me, preferred_places=["110105002"])
+    await make_profile(jobs, me, preferred_places=[OTHER_STREET])
     assert "F" in [m["posting"]["title"] for m in ok(await jobs.get(url, headers=me))["items"]]
 
 
@@ -200,7 +196,7 @@ async def test_only_the_seeker_and_those_who_keep_them_see_their_matches(
 
 
 async def test_a_postings_matches_rank_the_seekers_of_the_callers_community(
-    jobs: httpx.AsyncClient, people: People, registry: None
+    jobs: httpx.AsyncClient, people: People, sign_in_homes: None
 ) -> None:
     staff = people.staff()
     employer = await make_employer(jobs, staff)

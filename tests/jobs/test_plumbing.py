@@ -7,7 +7,9 @@ import pytest
 
 from services.jobs.config import Settings
 from services.jobs.postings import search
-from tests.jobs.helpers import People, fetch, make_employer, make_posting, make_profile, ok
+from tests.jobs.helpers import People, make_employer, make_posting, make_profile
+from tests.support import db
+from tests.support.answers import ok
 
 
 @pytest.mark.no_db
@@ -42,7 +44,7 @@ async def test_an_application_retried_with_its_idempotency_key_is_made_once(
     again = await jobs.post("/api/v1/applications", json={"posting_id": posting["id"]}, headers=headers)
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json() and again.headers["idempotent-replayed"] == "true"
-    assert len(await fetch(database_urls["jobs"], "SELECT id FROM application")) == 1
+    assert len(await db.rows(database_urls["jobs"], "SELECT id FROM application")) == 1
     other_body = await jobs.post("/api/v1/applications", json={"posting_id": employer["id"]}, headers=headers)
     assert other_body.status_code == 422
     ok(await jobs.get("/api/v1/applications", headers=me))

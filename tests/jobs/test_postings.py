@@ -10,19 +10,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.jobs.helpers import (
-    COMMUNITY,
-    GRIDS,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    fetch,
-    make_employer,
-    make_posting,
-    make_profile,
-    ok,
-)
+from tests.jobs.helpers import People, make_employer, make_posting, make_profile
+from tests.support import db
+from tests.support.answers import ok
 from tests.support.outbox import outbox
+from tests.support.places import COMMUNITY, GRIDS, NEIGHBOUR_COMMUNITY, OTHER_STREET, STREET
+from tests.support.problems import assert_problem
 
 
 async def test_a_draft_is_seen_by_those_who_keep_it_until_staff_publish_it(
@@ -33,7 +26,7 @@ async def test_a_draft_is_seen_by_those_who_keep_it_until_staff_publish_it(
     draft = await make_posting(jobs, staff, employer["id"], publish=False)
     assert draft["state"] == "draft" and draft["opened_at"] is None
     url = f"/api/v1/postings/{draft['id']}"
-    for outsider in (people.resident(), people.staff(NEIGHBOUR_COMMUNITY), people.machine("110105002")):
+    for outsider in (people.resident(), people.staff(NEIGHBOUR_COMMUNITY), people.machine(OTHER_STREET)):
         assert_problem(await jobs.get(url, headers=outsider), 404)
         listed = await jobs.get("/api/v1/postings", params={"state": "draft"}, headers=outsider)
         assert ok(listed)["items"] == []
@@ -53,7 +46,7 @@ async def test_a_draft_is_seen_by_those_who_keep_it_until_staff_publish_it(
                 "employer_id": employer["id"],
                 "category": "handicraft",
                 "community_code": COMMUNITY,
-                "street_code": "110105001",
+                "street_code": STREET,
             },
         )
     ]
@@ -137,7 +130,7 @@ async def test_bad_input_answers_422_naming_the_field_and_writes_nothing(
     } | changes
     response = await jobs.post("/api/v1/postings", json=body, headers=staff)
     assert_problem(response, 422, field)
-    assert await fetch(database_urls["jobs"], "SELECT id FROM posting") == []
+    assert await db.rows(database_urls["jobs"], "SELECT id FROM posting") == []
 
 
 async def test_search_by_chinese_keyword_and_filters_pages_newest_first(
@@ -214,7 +207,7 @@ async def test_a_posting_past_its_expiry_answers_closed_and_takes_no_application
     posting = await make_posting(
         jobs, staff, employer["id"], expires_at=(datetime.now(UTC) + timedelta(days=1)).isoformat()
     )
-    await fetch(
+    await db.rows(
         database_urls["jobs"],
         "UPDATE posting SET expires_at = now() - interval '1 minute' WHERE id = $1",
         uuid.UUID(posting["id"]),

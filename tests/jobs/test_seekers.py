@@ -7,16 +7,12 @@ import uuid
 
 import httpx
 
-from tests.jobs.helpers import (
-    GRIDS,
-    NEIGHBOUR_COMMUNITY,
-    PROFILE,
-    People,
-    assert_problem,
-    fetch,
-    ok,
-    resident_id,
-)
+from tests.jobs.helpers import PROFILE, People
+from tests.support import db
+from tests.support.answers import ok
+from tests.support.people import resident_id
+from tests.support.places import GRIDS, NEIGHBOUR_COMMUNITY
+from tests.support.problems import assert_problem
 
 
 async def test_a_resident_fills_their_profile_then_changes_it(
@@ -33,7 +29,7 @@ async def test_a_resident_fills_their_profile_then_changes_it(
     assert ok(await jobs.get("/api/v1/seekers/me", headers=me))["skills"] == ["电工"]
     columns = {
         r["column_name"]
-        for r in await fetch(
+        for r in await db.rows(
             database_urls["jobs"], "SELECT column_name FROM information_schema.columns WHERE table_name = 'seeker'"
         )
     }
@@ -49,7 +45,7 @@ async def test_a_resident_sees_only_their_own_profile(jobs: httpx.AsyncClient, p
 
 
 async def test_staff_fill_in_a_profile_for_a_resident_of_their_community(
-    jobs: httpx.AsyncClient, people: People, registry: None
+    jobs: httpx.AsyncClient, people: People, sign_in_homes: None
 ) -> None:
     target = resident_id("13900000003")
     staff = people.staff()
@@ -68,7 +64,7 @@ async def test_staff_fill_in_a_profile_for_a_resident_of_their_community(
 
 
 async def test_a_grid_worker_helps_the_residents_of_their_grid_only(
-    jobs: httpx.AsyncClient, people: People, registry: None
+    jobs: httpx.AsyncClient, people: People, sign_in_homes: None
 ) -> None:
     worker = people.worker(GRIDS[0])
     mine, theirs = resident_id("13900000001"), resident_id("13900000002")  # grids 1 and 2

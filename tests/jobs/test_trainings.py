@@ -9,17 +9,13 @@ from typing import Any
 
 import httpx
 
-from tests.jobs.helpers import (
-    COMMUNITY,
-    NEIGHBOUR_COMMUNITY,
-    People,
-    assert_problem,
-    fetch,
-    make_profile,
-    ok,
-    resident_id,
-)
+from tests.jobs.helpers import People, make_profile
+from tests.support import db
+from tests.support.answers import ok
 from tests.support.outbox import payloads
+from tests.support.people import resident_id
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY
+from tests.support.problems import assert_problem
 
 PHONES = [f"139000000{n:02d}" for n in range(1, 11)]
 
@@ -155,7 +151,7 @@ async def test_attendance_and_completion_add_the_skill_to_the_profile(
     assert (made["skills"], made["active"]) == (["育婴"], False)
     completed = await payloads(database_urls["jobs"], "training.completed")
     assert [(p["resident_id"], p["skill"]) for p in completed] == [(resident_id(p), "育婴") for p in PHONES[:2]]
-    rows = await fetch(database_urls["jobs"], "SELECT count(*) AS n FROM attendance")
+    rows = await db.rows(database_urls["jobs"], "SELECT count(*) AS n FROM attendance")
     assert rows[0]["n"] == 2
 
 
@@ -173,7 +169,7 @@ async def test_who_sees_enrolments(jobs: httpx.AsyncClient, people: People) -> N
 
 
 async def test_staff_enrol_a_resident_of_theirs_and_trainings_are_kept_by_their_community(
-    jobs: httpx.AsyncClient, people: People, registry: None
+    jobs: httpx.AsyncClient, people: People, sign_in_homes: None
 ) -> None:
     assert_problem(
         await jobs.post(

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 
 from shared.testing import TestKeys
+from tests.support.answers import ok
 from tests.support.people import account, grid_worker, party_member, resident, staff, street
 
 __all__ = [
@@ -33,17 +34,11 @@ def menu_item(**fields: Any) -> dict[str, Any]:
 
 
 async def add_menu_item(orders: httpx.AsyncClient, keys: TestKeys, **fields: Any) -> dict[str, Any]:
-    answer = await orders.post("/api/v1/menu", json=menu_item(**fields), headers=staff(keys))
-    assert answer.status_code == 201, answer.text
-    body: dict[str, Any] = answer.json()
-    return body
+    return ok(await orders.post("/api/v1/menu", json=menu_item(**fields), headers=staff(keys)), 201)
 
 
 async def place(
     orders: httpx.AsyncClient, headers: dict[str, str], item_id: str | None = None, **fields: Any
 ) -> dict[str, Any]:
     body = {"kind": "service", "menu_item_id": item_id, "description": "家里老人需要理发"} | fields
-    answer = await orders.post("/api/v1/orders", json=body, headers=headers)
-    assert answer.status_code == 201, answer.text
-    order: dict[str, Any] = answer.json()
-    return order
+    return ok(await orders.post("/api/v1/orders", json=body, headers=headers), 201)

@@ -3,13 +3,13 @@ loading twice adds nothing."""
 
 from __future__ import annotations
 
-import asyncpg
 import httpx
 
 from deploy.demo import run_loader
 from services.orders.demo import load
 from shared.testing import TestKeys
 from tests.orders.support import party_member, resident, staff
+from tests.support import db
 
 
 async def test_the_demo_has_every_state_and_loads_once(
@@ -17,17 +17,15 @@ async def test_the_demo_has_every_state_and_loads_once(
 ) -> None:
     await run_loader(load, database_urls["orders"])
     await run_loader(load, database_urls["orders"])
-    conn = await asyncpg.connect(database_urls["orders"])
-    try:
-        states = dict(await conn.fetch("SELECT state, count(*) FROM service_order GROUP BY state"))
-        kinds = dict(await conn.fetch("SELECT kind, count(*) FROM service_order GROUP BY kind"))
-        ledger = await conn.fetchval("SELECT count(*) FROM point_entry")
-        rated = await conn.fetchval("SELECT count(*) FROM service_order WHERE state = 'rated'")
-        orphan_steps = await conn.fetchval(
-            "SELECT count(*) FROM service_order o WHERE NOT EXISTS (SELECT 1 FROM order_step s WHERE s.order_id = o.id)"
-        )
-    finally:
-        await conn.close()
+    url = database_urls["orders"]
+    states = dict(await db.rows(url, "SELECT state, count(*) FROM service_order GROUP BY state"))
+    kinds = dict(await db.rows(url, "SELECT kind, count(*) FROM service_order GROUP BY kind"))
+    ledger = await db.value(url, "SELECT count(*) FROM point_entry")
+    rated = await db.value(url, "SELECT count(*) FROM service_order WHERE state = 'rated'")
+    orphan_steps = await db.value(
+        url,
+        "SELECT count(*) FROM service_order o WHERE NOT EXISTS (SELECT 1 FROM order_step s WHERE s.order_id = o.id)",
+    )
     assert set(states) == {"placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"}
     assert sum(states.values()) == 360 and set(kinds) == {"service", "wish", "issue"}
     assert ledger == rated > 100 and orphan_steps == 0

@@ -9,7 +9,6 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -23,6 +22,7 @@ from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import account, grid_worker, party_member, staff
+from tests.support import db
 from tests.support.asgi import RoutingTransport
 
 
@@ -57,14 +57,6 @@ async def follow_up_visit(grids: httpx.AsyncClient, keys: TestKeys) -> dict[str,
     return visit
 
 
-async def rows(url: str, sql: str) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(url)
-    try:
-        return await conn.fetch(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.mark.usefixtures("roster")
 async def test_a_follow_up_visit_becomes_one_issue_order(
     grids: httpx.AsyncClient,
@@ -86,7 +78,7 @@ async def test_a_follow_up_visit_becomes_one_issue_order(
     assert "13912345678" not in str(order) and "漏水" not in str(order)  # the notes stay in the grids service
 
     # Delivered again (a relay that died before recording the delivery): still one order.
-    await rows(database_urls["grids"], "UPDATE outbox_event SET delivered_at = NULL")
+    await db.rows(database_urls["grids"], "UPDATE outbox_event SET delivered_at = NULL")
     assert (await relay.run_once()).delivered == 1
     again = (await orders.get("/api/v1/orders?kind=issue", headers=staff(keys))).json()["items"]
     assert [o["id"] for o in again] == [order["id"]]
@@ -153,14 +145,14 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
     )
     first = await relay.run_once()
     assert (first.delivered, first.failed) == (1, 1)
-    waiting = await rows(
+    waiting = await db.rows(
         database_urls["grids"], "SELECT attempts, next_attempt_at FROM outbox_event WHERE delivered_at IS NULL"
     )
     assert len(waiting) == 1 and waiting[0]["attempts"] == 1 and waiting[0]["next_attempt_at"] > clock[0]
     assert (await relay.run_once()).delivered == 0  # not before its back-off is over
     clock[0] += timedelta(hours=2)
     assert (await relay.run_once()).delivered == 1
-    issues = await rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order WHERE kind = 'issue'")
+    issues = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order WHERE kind = 'issue'")
     assert issues[0]["n"] == 2
 
     await follow_up_visit(grids, keys)
@@ -168,7 +160,7 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
     for _ in range(3):
         clock[0] += timedelta(hours=2)
         await relay.run_once()
-    dead = await rows(
+    dead = await db.rows(
         database_urls["grids"], "SELECT attempts, dead_at, last_error FROM outbox_event WHERE dead_at IS NOT NULL"
     )
     assert len(dead) == 1 and dead[0]["attempts"] == 3 and dead[0]["last_error"] == "orders: HTTP 503"
@@ -177,18 +169,14 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
 async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, database_urls: dict[str, str]) -> None:
     """A later event waits while an earlier one of the same order is undelivered."""
     aggregate = str(uuid.uuid4())
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        for n in range(3):
-            await conn.execute(
-                "INSERT INTO outbox_event (id, type, aggregate_id, payload)"
-                " VALUES ($1, 'visit.follow_up_needed', $2, $3)",
-                uuid.uuid4(),
-                aggregate,
-                orjson.dumps({"n": n}).decode(),
-            )
-    finally:
-        await conn.close()
+    for n in range(3):
+        await db.execute(
+            database_urls["grids"],
+            "INSERT INTO outbox_event (id, type, aggregate_id, payload) VALUES ($1, 'visit.follow_up_needed', $2, $3)",
+            uuid.uuid4(),
+            aggregate,
+            orjson.dumps({"n": n}).decode(),
+        )
     seen: list[int] = []
 
     class Recorder(httpx.AsyncBaseTransport):
@@ -237,10 +225,10 @@ async def test_a_relay_killed_mid_delivery_loses_nothing_and_applies_nothing_twi
     task.cancel()  # the process dies: its transaction never commits
     with pytest.raises(asyncio.CancelledError):
         await task
-    pending = await rows(database_urls["grids"], "SELECT delivered_at FROM outbox_event")
+    pending = await db.rows(database_urls["grids"], "SELECT delivered_at FROM outbox_event")
     assert [row["delivered_at"] for row in pending] == [None]  # not lost: still to deliver
     after = relay_for(await start_app("grids"), await start_app("orders"), await start_app("gateway"))
     assert (await after.run_once()).delivered == 1
-    issues = await rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order")
-    inbox = await rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event")
+    issues = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order")
+    inbox = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event")
     assert issues[0]["n"] == 1 and inbox[0]["n"] == 1  # delivered twice, applied once

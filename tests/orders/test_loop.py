@@ -22,6 +22,7 @@ from tests.orders.support import (
     staff,
 )
 from tests.support.outbox import outbox
+from tests.support.places import NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY
 
 
 async def step(
@@ -93,7 +94,7 @@ async def test_a_step_from_the_wrong_state_answers_409_with_the_state_and_the_wr
     by_resident = await step(orders, order["id"], "dispatch", resident(keys), {"mode": "grab"})
     assert by_resident.status_code == 403
     other_community = await step(
-        orders, order["id"], "dispatch", staff(keys, "110105001002"), {"assignee_id": account("pm1")}
+        orders, order["id"], "dispatch", staff(keys, NEIGHBOUR_COMMUNITY), {"assignee_id": account("pm1")}
     )
     assert other_community.status_code == 404
 
@@ -224,7 +225,7 @@ async def test_the_community_must_not_do_answers_422_with_the_office(
     assert problem["handled_by"] == "派出所或公证处"
     elsewhere = await orders.post(
         "/api/v1/menu",
-        json={"name": "义剪", "category": "haircut", "community_code": "110105001002"},
+        json={"name": "义剪", "category": "haircut", "community_code": NEIGHBOUR_COMMUNITY},
         headers=staff(keys),
     )
     assert elsewhere.status_code == 404
@@ -243,7 +244,7 @@ async def test_menu_is_the_callers_community(orders: httpx.AsyncClient, keys: Te
     menu = await orders.get("/api/v1/menu", headers=resident(keys))
     assert sorted(i["name"] for i in menu.json()["items"]) == ["义剪", "代办"]
     assert all(i["community_code"] == COMMUNITY for i in menu.json()["items"])
-    outsider = keys.headers(roles=["resident"], resident_id=str(uuid.uuid4()), grid_code="110105002001001")
+    outsider = keys.headers(roles=["resident"], resident_id=str(uuid.uuid4()), grid_code=f"{OTHER_STREET_COMMUNITY}001")
     assert (await orders.get("/api/v1/menu", headers=outsider)).json()["items"] == []
     duplicate = await orders.post("/api/v1/menu", json={"name": "义剪", "category": "haircut"}, headers=staff(keys))
     assert duplicate.status_code == 409

@@ -15,6 +15,7 @@ from shared import demo
 from shared.demo import COMMUNITY, GRIDS, demo_uuid
 from shared.testing import TestKeys
 from tests.orders.support import account, add_menu_item, grid_worker, party_member, place, resident, staff
+from tests.support.places import NEIGHBOUR_COMMUNITY, OTHER_STREET, STREET
 
 # A head of household in grid 1 and one in grid 2 who have no account of their own.
 ELDER = demo.households_of_grid(GRIDS[0])[50]
@@ -145,16 +146,16 @@ async def test_the_taker_adds_photos_and_completes_with_them(orders: httpx.Async
 async def test_staff_see_their_community_and_machines_their_street(orders: httpx.AsyncClient, keys: TestKeys) -> None:
     item = await add_menu_item(orders, keys)
     order = await place(orders, resident(keys), item["id"])
-    elsewhere = keys.headers(roles=["community_staff"], places={"community_staff": ["110105001002"]})
+    elsewhere = keys.headers(roles=["community_staff"], places={"community_staff": [NEIGHBOUR_COMMUNITY]})
     assert (await orders.get("/api/v1/orders", headers=elsewhere)).json()["items"] == []
-    client = keys.machine_token(street_code="110105001", scopes=["orders:read"])
+    client = keys.machine_token(street_code=STREET, scopes=["orders:read"])
     seen = await orders.get("/api/v1/orders", headers={"Authorization": f"Bearer {client}"})
     assert [o["id"] for o in seen.json()["items"]] == [order["id"]]
-    other_street = keys.machine_token(street_code="110105002", scopes=["orders:read"])
+    other_street = keys.machine_token(street_code=OTHER_STREET, scopes=["orders:read"])
     assert (await orders.get("/api/v1/orders", headers={"Authorization": f"Bearer {other_street}"})).json()[
         "items"
     ] == []
-    no_scope = keys.machine_token(street_code="110105001", scopes=["jobs:read"])
+    no_scope = keys.machine_token(street_code=STREET, scopes=["jobs:read"])
     assert (await orders.get("/api/v1/orders", headers={"Authorization": f"Bearer {no_scope}"})).status_code == 403
     writer = await orders.post(
         f"/api/v1/orders/{order['id']}/cancel", json={}, headers={"Authorization": f"Bearer {client}"}

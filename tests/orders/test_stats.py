@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import httpx
 
 from shared.demo import COMMUNITY, GRIDS, STREET
 from shared.testing import TestKeys
 from tests.orders.support import add_menu_item, party_member, place, resident, staff, street
+from tests.support import db
+from tests.support.places import OTHER_STREET_COMMUNITY
 from tests.support.problems import assert_problem
 
 
@@ -27,19 +28,16 @@ async def test_stats_per_grid_and_month(
     await place(orders, resident(keys, "13900000002"), item["id"])  # grid 2, still placed
     await orders.post("/api/v1/orders", json={"kind": "wish", "description": "收音机"}, headers=resident(keys))
     # Make the finished one's steps take known times: 10 minutes to dispatch, 20 to accept, 60 to finish.
-    conn = await asyncpg.connect(database_urls["orders"])
-    try:
-        placed = datetime.now(UTC) - timedelta(hours=3)
-        await conn.execute(
-            "UPDATE service_order SET placed_at = $2::timestamptz,"
-            " dispatched_at = $2::timestamptz + interval '10 minutes',"
-            " accepted_at = $2::timestamptz + interval '30 minutes',"
-            " completed_at = $2::timestamptz + interval '90 minutes' WHERE id = $1::uuid",
-            done["id"],
-            placed,
-        )
-    finally:
-        await conn.close()
+    placed = datetime.now(UTC) - timedelta(hours=3)
+    await db.execute(
+        database_urls["orders"],
+        "UPDATE service_order SET placed_at = $2::timestamptz,"
+        " dispatched_at = $2::timestamptz + interval '10 minutes',"
+        " accepted_at = $2::timestamptz + interval '30 minutes',"
+        " completed_at = $2::timestamptz + interval '90 minutes' WHERE id = $1::uuid",
+        done["id"],
+        placed,
+    )
 
     by_grid = (await orders.get("/api/v1/orders/stats", headers=staff(keys))).json()
     month = datetime.now(UTC).astimezone().strftime("%Y-%m")
@@ -58,7 +56,7 @@ async def test_stats_per_grid_and_month(
     client = keys.machine_token(street_code=STREET, scopes=["stats:read"])
     machine = await orders.get("/api/v1/orders/stats?group_by=community", headers={"Authorization": f"Bearer {client}"})
     assert [(r["place_code"], r["placed"]) for r in machine.json()["items"]] == [(COMMUNITY, 3)]
-    elsewhere = keys.headers(roles=["community_staff"], places={"community_staff": ["110105002001"]})
+    elsewhere = keys.headers(roles=["community_staff"], places={"community_staff": [OTHER_STREET_COMMUNITY]})
     assert (await orders.get("/api/v1/orders/stats", headers=elsewhere)).json()["items"] == []
     assert (await orders.get("/api/v1/orders/stats", headers=resident(keys))).status_code == 403
     bad = await orders.get("/api/v1/orders/stats?group_by=household", headers=staff(keys))

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import httpx
 import pytest
 
 from deploy.processes import PROCESSES
 from shared.testing import TestKeys
 from tests.conftest import ClientFactory
+from tests.support import db
 from tests.support.factories import COMMUNITY, make_places
 from tests.support.outbox import outbox
+from tests.support.places import STREET
 
 PROCESS_NAMES = [spec.name for spec in PROCESSES]
 
@@ -74,7 +75,7 @@ async def test_validation_errors_name_fields_without_echoing_input(grids: httpx.
 
 
 async def test_bad_limit_and_cursor_are_422(grids: httpx.AsyncClient, keys: TestKeys) -> None:
-    headers = keys.headers(roles=["street_admin"], places={"street_admin": ["110105001"]})
+    headers = keys.headers(roles=["street_admin"], places={"street_admin": [STREET]})
     too_big = await grids.get("/api/v1/grids", params={"limit": 101}, headers=headers)
     assert too_big.status_code == 422 and too_big.json()["errors"][0]["field"] == "limit"
     forged = await grids.get("/api/v1/grids", params={"cursor": "not-a-cursor"}, headers=headers)
@@ -101,14 +102,12 @@ async def test_body_over_the_limit_is_413_before_anything_is_written(
         "/api/v1/grids", content=chunks(), headers={**headers, "content-type": "application/json"}
     )
     assert streamed.status_code == 413
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
-        assert (
-            await conn.fetchval("SELECT count(*) FROM grid WHERE code LIKE '%05_' AND code > $1", f"{COMMUNITY}049")
-            == 0
+    assert (
+        await db.value(
+            database_urls["grids"], "SELECT count(*) FROM grid WHERE code LIKE '%05_' AND code > $1", f"{COMMUNITY}049"
         )
-    finally:
-        await conn.close()
+        == 0
+    )
 
 
 async def test_idempotency_key_replays_refuses_other_bodies_and_writes_once(
@@ -138,8 +137,7 @@ async def test_idempotency_key_in_flight_answers_409(
     headers = {**token_headers, "Idempotency-Key": "in-flight-key"}
     body = {"code": f"{COMMUNITY}021", "name": "并发"}
     # Hold the grid row's insert lock from outside, so the first request stays in flight.
-    conn = await asyncpg.connect(database_urls["grids"])
-    try:
+    async with db.connected(database_urls["grids"]) as conn:
         tx = conn.transaction()
         await tx.start()
         await conn.execute("LOCK TABLE grid IN EXCLUSIVE MODE")
@@ -149,8 +147,6 @@ async def test_idempotency_key_in_flight_answers_409(
         assert second.status_code == 409
         await tx.rollback()
         assert (await first).status_code == 201
-    finally:
-        await conn.close()
 
 
 async def test_same_key_from_another_caller_is_not_replayed(

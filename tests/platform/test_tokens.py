@@ -15,8 +15,7 @@ from cryptography.hazmat.primitives import serialization
 
 from shared.security import ACCESS_TYPE, MACHINE_AUDIENCE, USER_AUDIENCE
 from shared.testing import TEST_ISSUER, TestKeys
-
-STREET = "110105001"
+from tests.support.places import COMMUNITY, STREET
 
 
 def claims(**overrides: Any) -> dict[str, Any]:
@@ -95,11 +94,9 @@ async def test_machine_token_on_a_user_only_route_is_403(grids: httpx.AsyncClien
 
 
 async def test_machine_audience_token_cannot_pose_as_a_user(grids: httpx.AsyncClient, keys: TestKeys) -> None:
-    token = keys.sign(
-        claims(aud=MACHINE_AUDIENCE, roles=["community_staff"], places={"community_staff": ["110105001001"]})
-    )
+    token = keys.sign(claims(aud=MACHINE_AUDIENCE, roles=["community_staff"], places={"community_staff": [COMMUNITY]}))
     response = await grids.post(
-        "/api/v1/grids", json={"code": "110105001001099", "name": "x"}, headers={"Authorization": f"Bearer {token}"}
+        "/api/v1/grids", json={"code": f"{COMMUNITY}099", "name": "x"}, headers={"Authorization": f"Bearer {token}"}
     )
     assert response.status_code == 403
 

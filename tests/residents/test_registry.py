@@ -10,19 +10,16 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
-from stdnum.cn import ric
 
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.testing import TestKeys
+from tests.residents.ids import bad_check_digit, id_number
+from tests.support import db
 from tests.support.outbox import outbox
+from tests.support.places import OTHER_STREET_COMMUNITY
 
 STAFF = {"roles": ["community_staff"], "places": {"community_staff": [COMMUNITY]}}
-
-
-def id_number(birth: str, sequence: str = "123", region: str = "110105") -> str:
-    body = f"{region}{birth}{sequence}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 def staff(keys: TestKeys) -> dict[str, str]:
@@ -57,11 +54,7 @@ async def test_personal_data_is_never_stored_or_answered_in_clear(
     body = created.json()
     assert body["id_number"] == number[:6] + "********" + number[-4:] and body["phone"] == "138****1234"
     assert body["gender"] == "M" and body["birth_date"] == "1980-01-01"
-    conn = await asyncpg.connect(database_urls["residents"])
-    try:
-        row = await conn.fetchrow("SELECT * FROM resident WHERE id = $1", uuid.UUID(body["id"]))
-    finally:
-        await conn.close()
+    row = await db.row(database_urls["residents"], "SELECT * FROM resident WHERE id = $1", uuid.UUID(body["id"]))
     events = [json.dumps(e.payload, ensure_ascii=False) for e in await outbox(database_urls["residents"])]
     assert row is not None
     stored = " ".join(str(v) + (v.hex() if isinstance(v, bytes) else "") for v in row.values())
@@ -93,23 +86,20 @@ async def test_a_reveal_answers_the_clear_values_and_is_audited_for_good(
     assert len(audit) == 1
     assert audit[0]["role"] == "grid_worker" and audit[0]["purpose"] == "上门核实低保申请"
     assert audit[0]["fields"] == ["id_number", "phone"] and audit[0]["request_id"] == revealed.headers["x-request-id"]
-    conn = await asyncpg.connect(database_urls["residents"])
-    try:
-        with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await conn.execute("UPDATE reveal_audit SET purpose = 'nothing'")
-        with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await conn.execute("DELETE FROM reveal_audit")
-        with pytest.raises(asyncpg.PostgresError, match="append-only"):
-            await conn.execute("TRUNCATE reveal_audit")
-        assert await conn.fetchval("SELECT count(*) FROM reveal_audit") == 1
-    finally:
-        await conn.close()
+    url = database_urls["residents"]
+    with pytest.raises(asyncpg.PostgresError, match="append-only"):
+        await db.execute(url, "UPDATE reveal_audit SET purpose = 'nothing'")
+    with pytest.raises(asyncpg.PostgresError, match="append-only"):
+        await db.execute(url, "DELETE FROM reveal_audit")
+    with pytest.raises(asyncpg.PostgresError, match="append-only"):
+        await db.execute(url, "TRUNCATE reveal_audit")
+    assert await db.value(url, "SELECT count(*) FROM reveal_audit") == 1
 
 
 async def test_bad_input_names_the_field_without_echoing_it(
     residents: httpx.AsyncClient, keys: TestKeys, registry: None
 ) -> None:
-    wrong = id_number("19800101")[:-1] + ("0" if id_number("19800101")[-1] != "0" else "1")
+    wrong = bad_check_digit(id_number("19800101"))
     bad_id = await register(residents, keys, id_number=wrong)
     assert bad_id.status_code == 422 and bad_id.json()["errors"][0]["field"] == "id_number"
     assert wrong not in bad_id.text
@@ -212,7 +202,7 @@ async def test_staff_add_a_compound_a_building_and_a_household_then_a_resident(
     )
     assert again.status_code == 409
     elsewhere = await residents.post(
-        "/api/v1/compounds", json={"name": "别处小区", "community_code": "110105002001"}, headers=headers
+        "/api/v1/compounds", json={"name": "别处小区", "community_code": OTHER_STREET_COMMUNITY}, headers=headers
     )
     assert elsewhere.status_code == 404
     building = await residents.post(
@@ -249,7 +239,7 @@ async def test_a_household_names_its_compound_and_a_compound_is_seen_within_its_
         "street_code": STREET,
     }
     other_community = keys.headers(sub=str(uuid.uuid4()), roles=["community_staff"],
-                                   places={"community_staff": ["110105002001"]})  # fmt: skip
+                                   places={"community_staff": [OTHER_STREET_COMMUNITY]})  # fmt: skip
     assert (
         await residents.get(f"/api/v1/compounds/{compound.json()['id']}", headers=other_community)
     ).status_code == 404

@@ -14,6 +14,7 @@ import pytest
 
 from services.residents.imports import sheets
 from services.residents.imports.sheets import RowError, SheetRow, SheetUnreadable, read_sheet, write_sheet
+from tests.residents.ids import bad_check_digit
 
 pytestmark = pytest.mark.no_db
 
@@ -26,11 +27,6 @@ def id_number(birth: str, sequence: int = 123, region: str = "110105") -> str:
     assert len(first17) == 17
     total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return first17 + "10X98765432"[total % 11]
-
-
-def bad_check_digit(number: str) -> str:
-    last = number[-1]
-    return number[:-1] + ("0" if last != "0" else "1")
 
 
 MAN = id_number("19450312", 123)  # 17th digit 3: odd → M

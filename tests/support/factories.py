@@ -3,9 +3,8 @@ without going through an API (the grids places: two streets, a community in each
 
 from __future__ import annotations
 
-import asyncpg
-
 from shared.places import community_of, street_of
+from tests.support import db
 from tests.support.places import COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET
 
 __all__ = ["COMMUNITY", "OTHER_STREET", "OTHER_STREET_COMMUNITY", "STREET", "make_places"]
@@ -13,8 +12,7 @@ __all__ = ["COMMUNITY", "OTHER_STREET", "OTHER_STREET_COMMUNITY", "STREET", "mak
 
 async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
     """Two streets, a community in each, and grids in both; returns every grid code, sorted."""
-    conn = await asyncpg.connect(url)
-    try:
+    async with db.connected(url) as conn:
         await conn.executemany(
             "INSERT INTO street (code, name, created_at) VALUES ($1, $2, now())",
             [(STREET, "示范街道"), (OTHER_STREET, "另一街道")],
@@ -33,5 +31,3 @@ async def make_places(url: str, *, grids_per_community: int = 3) -> list[str]:
             [(code, community_of(code), street_of(code), f"网格{code[-3:]}") for code in codes],
         )
         return sorted(codes)
-    finally:
-        await conn.close()

@@ -4,13 +4,13 @@ provider. Real HTTP servers on loopback, answering as the real ones document."""
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.support.loopback import LoopbackServer, QuietHandler
 
-class FakeOutsideWorld:
+
+class FakeOutsideWorld(LoopbackServer):
     """``wx-<name>`` codes log in as openid ``openid-<name>``; ``wx-busy`` answers -1; other codes
     40029. SMS sends are recorded in ``sent`` (phone → last code) and answered ``{"Code": "OK"}``."""
 
@@ -19,7 +19,7 @@ class FakeOutsideWorld:
         self.wechat_calls = 0
         world = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _answer(self, status: int, body: dict[str, Any]) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
@@ -53,12 +53,7 @@ class FakeOutsideWorld:
                 world.sent[body["phone"]] = body["params"]["code"]
                 self._answer(200, {"Code": "OK", "Message": "OK", "RequestId": "fake"})
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        super().__init__(Handler)
 
     def gateway_env(self) -> dict[str, str]:
         return {
@@ -68,7 +63,3 @@ class FakeOutsideWorld:
             "GATEWAY_SMS_PROVIDER_URL": f"{self.base_url}/sms/send",
             "GATEWAY_SMS_PROVIDER_API_KEY": "sms-test-key",
         }
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

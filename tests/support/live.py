@@ -12,12 +12,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +23,7 @@ import httpx
 
 from deploy.processes import BY_NAME, PROCESSES, ProcessSpec
 from shared.testing import TEST_ISSUER, TestKeys
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +35,7 @@ def free_port() -> int:
         return port
 
 
-class JwksServer:
+class JwksServer(LoopbackServer):
     """Serves a JWKS document over HTTP, as the gateway does for the services: the test keys, and
     the keys of a live gateway when there is one (so the services trust the gateway's tokens too)."""
 
@@ -51,7 +50,7 @@ class JwksServer:
                     pass  # the gateway is not up yet: the test keys alone
             return json.dumps({"keys": keys}).encode()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 body = current()
                 self.send_response(200)
@@ -60,16 +59,8 @@ class JwksServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/.well-known/jwks.json"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base_url}/.well-known/jwks.json"
 
 
 class LiveProcess:
@@ -221,8 +212,11 @@ async def demo_gateway(
         platform.close()
 
 
-async def as_user(client: httpx.AsyncClient, username: str) -> dict[str, str]:
-    """Sign in as a demo account (password demo12345); its Authorization header."""
-    answer = await client.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
-    assert answer.status_code == 200, answer.text
-    return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+async def order_from_the_menu(client: httpx.AsyncClient, resident: dict[str, str], name: str) -> dict[str, Any]:
+    """The resident orders the service named ``name`` on the menu; the order (placed)."""
+    menu = (await client.get("/api/v1/menu", headers=resident)).json()["items"]
+    item = next(i for i in menu if i["name"] == name)
+    answer = await client.post("/api/v1/orders", json={"kind": "service", "menu_item_id": item["id"]}, headers=resident)
+    assert answer.status_code == 201, answer.text
+    order: dict[str, Any] = answer.json()
+    return order

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-import asyncpg
+from tests.support import db
 
 
 class Event(NamedTuple):
@@ -17,14 +17,11 @@ class Event(NamedTuple):
 
 async def outbox(url: str, type: str | None = None) -> list[Event]:
     """The events in the outbox of the database at ``url`` (only those of one ``type`` when given)."""
-    conn = await asyncpg.connect(url)
-    try:
-        rows = await conn.fetch(
-            "SELECT type, aggregate_id, payload FROM outbox_event WHERE $1::text IS NULL OR type = $1 ORDER BY seq",
-            type,
-        )
-    finally:
-        await conn.close()
+    rows = await db.rows(
+        url,
+        "SELECT type, aggregate_id, payload FROM outbox_event WHERE $1::text IS NULL OR type = $1 ORDER BY seq",
+        type,
+    )
     return [Event(row["type"], row["aggregate_id"], _decoded(row["payload"])) for row in rows]
 
 

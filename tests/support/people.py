@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from shared import demo
-from shared.demo import COMMUNITY, STREET, demo_uuid
+from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.testing import TestKeys
 
 
@@ -14,15 +14,27 @@ def account(login: str) -> str:
     return str(demo_uuid("account", login))
 
 
+def resident_id(phone: str) -> str:
+    return str(demo_uuid("resident", phone))
+
+
 def resident(keys: TestKeys, phone: str = "13900000001") -> dict[str, str]:
     return keys.headers(
         sub=account(phone),
         roles=["resident"],
-        resident_id=str(demo_uuid("resident", phone)),
+        resident_id=resident_id(phone),
         household_id=str(demo_uuid("household", phone)),
         grid_code=demo.resident_grid(phone),
         name=f"居民{int(phone[-2:])}",
     )
+
+
+def someone_living_in(keys: TestKeys, grid: str = GRIDS[0]) -> dict[str, str]:
+    """A resident with an account of their own, not one of the demo's (not on the registry)."""
+    return keys.headers(
+        sub=str(uuid.uuid4()), roles=["resident"], resident_id=str(uuid.uuid4()), household_id=str(uuid.uuid4()),
+        grid_code=grid,
+    )  # fmt: skip
 
 
 def staff(keys: TestKeys, community: str = COMMUNITY) -> dict[str, str]:
@@ -55,3 +67,8 @@ def grid_worker(keys: TestKeys, n: int) -> dict[str, str]:
         places={"grid_worker": [demo.grid_worker_grid(n)]},
         name=f"网格员{n}",
     )
+
+
+def machine(keys: TestKeys, scopes: tuple[str, ...], street: str = STREET) -> dict[str, str]:
+    """A street's client (client credentials), as the gateway signs its machine tokens."""
+    return {"Authorization": f"Bearer {keys.machine_token(street_code=street, scopes=scopes)}"}

@@ -3,12 +3,10 @@ when none), and records what it took."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from tests.support.loopback import LoopbackServer, QuietHandler
 
 
-class Receiver:
+class Receiver(LoopbackServer):
     """A street office's system on loopback: answers with the statuses queued, records what came."""
 
     def __init__(self) -> None:
@@ -16,7 +14,7 @@ class Receiver:
         self.statuses: list[int] = []
         receiver = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 body = self.rfile.read(int(self.headers["content-length"]))
                 status = receiver.statuses.pop(0) if receiver.statuses else 204
@@ -26,13 +24,5 @@ class Receiver:
                 self.send_header("content-length", "0")
                 self.end_headers()
 
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base_url}/hooks"
