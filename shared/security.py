@@ -80,7 +80,9 @@ class Principal:
 
     def manages(self, place_code: str) -> bool:
         """Whether the caller runs the place: community staff of its community, or a street admin of its
-        street (a grid's, a community's or a street's own code)."""
+        street (a grid's, a community's or a street's own code); a machine client runs none."""
+        if self.machine:
+            return False
         return community_of(place_code) in self.places_of("community_staff") or street_of(place_code) in self.places_of(
             "street_admin"
         )

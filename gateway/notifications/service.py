@@ -35,9 +35,9 @@ HEARTBEAT_SECONDS = 15.0
 
 
 def _account(principal: Principal) -> uuid.UUID:
-    if principal.account_id is None:
+    if (account_id := principal.account_id) is None:
         raise NotFound("this caller has no inbox")
-    return principal.account_id
+    return account_id
 
 
 def _mine(principal: Principal) -> Any:

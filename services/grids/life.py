@@ -89,10 +89,6 @@ def manage_scope(principal: Principal, *, street: Any, community: Any) -> Column
     return or_(*conditions) if conditions and not principal.machine else false()
 
 
-def may_manage(principal: Principal, community_code: str) -> bool:
-    return not principal.machine and principal.manages(community_code)
-
-
 async def managed_community(session: AsyncSession, principal: Principal, community_code: str | None) -> Community:
     """The community a new row belongs to: the one named, or the caller's own when they keep one."""
     if community_code is None:
@@ -101,7 +97,7 @@ async def managed_community(session: AsyncSession, principal: Principal, communi
             raise ValidationFailed.on("community_code", "say which community")
         community_code = kept[0]
     community = await session.get(Community, community_code)
-    if community is None or not may_manage(principal, community_code):
+    if community is None or not principal.manages(community_code):
         raise NotFound(f"no community {community_code} you manage")
     return community
 

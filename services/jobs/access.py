@@ -86,11 +86,6 @@ def any_condition(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     return or_(*conditions) if conditions else false()
 
 
-def manages(principal: Principal, community_code: str) -> bool:
-    """Community staff of the community, or a street admin of its street (never a machine client)."""
-    return not principal.machine and principal.manages(community_code)
-
-
 def require_manager(principal: Principal, community_code: str, what: str) -> None:
-    if not manages(principal, community_code):
+    if not principal.manages(community_code):
         raise Forbidden(f"only the community's staff or the street's admins may {what}")

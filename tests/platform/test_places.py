@@ -64,6 +64,8 @@ def test_staff_manage_their_community_and_admins_their_street() -> None:
     assert admin.manages(GRID) and admin.manages("320102001002") and admin.manages("320102001")
     assert not admin.manages("320102002001")
     assert not worker.manages(GRID)  # a grid worker serves the grid, staff run it
+    client = Principal(sub="client:street", roles=frozenset(), places={"street_admin": ("320102001",)}, machine=True)
+    assert not client.manages(GRID)  # a machine client runs no place, whatever its token carries
 
 
 def test_account_id_is_the_person_behind_the_token() -> None:

@@ -437,7 +437,7 @@ async def sign_up(
 def _own_or_managed(principal: Principal, activity: Activity) -> ColumnElement[bool]:
     """Sign-ups the caller may change: their own, those they made for a resident, and all of an
     activity they run."""
-    if life.may_manage(principal, activity.community_code):
+    if principal.manages(activity.community_code):
         return true()
     me = life.account_of(principal)
     return or_(mine(principal), col(S.signed_up_by) == me)

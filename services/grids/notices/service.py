@@ -124,7 +124,7 @@ async def get(
 ) -> NoticeDetail:
     notice, read_at = await _visible(session, principal, notice_id, home_compound)
     reads = None
-    if life.may_manage(principal, notice.community_code):
+    if principal.manages(notice.community_code):
         reads = await session.scalar(select(func.count()).where(col(NoticeRead.notice_id) == notice.id))
     return NoticeDetail.model_validate({**_public(notice, read_at).model_dump(), "reads": reads})
 

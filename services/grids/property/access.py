@@ -29,6 +29,6 @@ def managed(principal: Principal, table: Any) -> ColumnElement[bool]:
 
 def managed_compound(principal: Principal, compound: CompoundFact | None, field: str = "compound_id") -> CompoundFact:
     """A compound named in a request: one the residents service showed the caller, in a community they manage."""
-    if compound is None or not life.may_manage(principal, compound.community_code):
+    if compound is None or not principal.manages(compound.community_code):
         raise ValidationFailed.on(field, "no such compound in a community you manage")
     return compound

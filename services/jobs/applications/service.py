@@ -53,8 +53,8 @@ def shows_resident(principal: Principal, application: Application) -> bool:
         return False
     return (
         application.resident_id == access.own_resident(principal)
-        or access.manages(principal, application.community_code)
-        or access.manages(principal, application.seeker_community_code)
+        or principal.manages(application.community_code)
+        or principal.manages(application.seeker_community_code)
     )
 
 

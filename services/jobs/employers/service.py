@@ -56,9 +56,7 @@ def _scope(principal: Principal) -> Any:
 
 
 async def _sees_contact(session: AsyncSession, principal: Principal, employer: Employer) -> bool:
-    return access.manages(principal, employer.community_code) or employer.id in await access.employer_ids(
-        session, principal
-    )
+    return principal.manages(employer.community_code) or employer.id in await access.employer_ids(session, principal)
 
 
 async def public_of(session: AsyncSession, principal: Principal, employer: Employer) -> EmployerPublic:
@@ -101,7 +99,7 @@ async def create(
     """The new employer and True; with a client id sent before, the employer made then and False."""
     access.require_manager(principal, employer_in.community_code, "register employers there")
     if employer_in.id is not None and (known := await session.get(Employer, employer_in.id)) is not None:
-        if not access.manages(principal, known.community_code):
+        if not principal.manages(known.community_code):
             raise Conflict("this id belongs to another employer")
         return known, False
     employer = Employer(

@@ -53,7 +53,7 @@ def _public(row: Any) -> FairPublic:
 
 def _may_hold(principal: Principal, fair: Fair) -> bool:
     if fair.community_code is not None:
-        return access.manages(principal, fair.community_code)
+        return principal.manages(fair.community_code)
     return fair.street_code in principal.places_of("street_admin")
 
 

@@ -135,7 +135,7 @@ async def get(*, session: AsyncSession, principal: Principal, posting_id: uuid.U
 
 async def keeps(session: AsyncSession, principal: Principal, posting: Posting) -> bool:
     """Whether the caller may change the posting: its community's staff, its street's admins, the employer."""
-    return access.manages(principal, posting.community_code) or posting.employer_id in await access.employer_ids(
+    return principal.manages(posting.community_code) or posting.employer_id in await access.employer_ids(
         session, principal
     )
 
@@ -179,7 +179,7 @@ async def create(*, session: AsyncSession, principal: Principal, posting_in: Pos
             raise ValidationFailed.on("employer_id", "name the employer the posting is for")
         employer_id = next(iter(own))
     employer = await session.get(Employer, employer_id)
-    if employer is None or not (access.manages(principal, employer.community_code) or employer.id in own):
+    if employer is None or not (principal.manages(employer.community_code) or employer.id in own):
         raise NotFound(f"no employer {employer_id} you post for")
     if posting_in.id is not None and (known := await session.get(Posting, posting_in.id)) is not None:
         if known.employer_id != employer.id:

@@ -142,7 +142,7 @@ async def list_trainings(
 async def create(*, session: AsyncSession, principal: Principal, training_in: TrainingCreate) -> tuple[Training, bool]:
     access.require_manager(principal, training_in.community_code, "run trainings there")
     if training_in.id is not None and (known := await session.get(Training, training_in.id)) is not None:
-        if not access.manages(principal, known.community_code):
+        if not principal.manages(known.community_code):
             raise Conflict("this id belongs to another training")
         return known, False
     if training_in.ends_on < training_in.starts_on:
