@@ -15,16 +15,18 @@ import os
 import tempfile
 import uuid
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
-from typing import Annotated, Protocol
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, File, Request, UploadFile
 from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from shared.errors import PayloadTooLarge, ValidationFailed
+from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -208,6 +210,59 @@ async def accept_upload(data: bytes) -> CheckedPhoto:
         raise PayloadTooLarge(str(exc)) from exc
     except PhotoRejected as exc:
         raise ValidationFailed.on("file", str(exc)) from exc
+
+
+class PhotoRow(Protocol):
+    """A table row that records a stored photo (a visit's, an order's)."""
+
+    id: uuid.UUID
+    sha256: str
+    storage_key: str
+    content_type: str
+
+
+Row = TypeVar("Row", bound=PhotoRow)
+
+
+async def keep_once(
+    *,
+    session: AsyncSession,
+    storage: PhotoStorage,
+    data: bytes,
+    checked: CheckedPhoto,
+    owner_id: uuid.UUID,
+    stored: Sequence[Row],
+    limit: int,
+    owner: str,
+    new_row: Callable[[CheckedPhoto], Row],
+) -> tuple[Row, bool]:
+    """The owner's photo with these bytes (False: sent before), or a new row, its bytes kept in storage
+    (True); 409 when the owner (``"a visit"``) already keeps ``limit``. ``stored`` are the owner's photo
+    rows, read under the owner's row lock so that two uploads do not both pass the limit."""
+    for photo in stored:
+        if photo.sha256 == checked.sha256:
+            return photo, False
+    if len(stored) >= limit:
+        raise Conflict(f"{owner} keeps at most {limit} photos")
+    photo = new_row(checked)
+    photo.storage_key = photo_key(owner_id, photo.id, checked.extension)
+    await storage.put(photo.storage_key, data)
+    session.add(photo)
+    await session.flush()
+    return photo, True
+
+
+async def stored_bytes(
+    storage: PhotoStorage, photo: PhotoRow | None, photo_id: uuid.UUID, owner: str
+) -> tuple[bytes, str]:
+    """A photo's bytes and content type; 404 when there is no such photo on the owner (``"visit <id>"``)
+    or its bytes are gone from storage."""
+    if photo is None:
+        raise NotFound(f"no photo {photo_id} on {owner}")
+    try:
+        return await storage.get(photo.storage_key), photo.content_type
+    except KeyError as exc:
+        raise NotFound(f"photo {photo_id} is missing from storage") from exc
 
 
 # What a photo-serving route declares, and how it answers.

@@ -186,6 +186,22 @@ async def test_photos_are_checked_by_content_and_served_only_within_scope(
     assert (await grids.get(photo_url, headers=gw2)).status_code == 404
     listed = (await grids.get(f"/api/v1/visits/{body['id']}", headers=gw1)).json()
     assert [p["id"] for p in listed["photos"]] == [stored.json()["id"]]
+    unknown = await grids.get(f"{url}/{uuid.uuid4()}", headers=gw1)
+    assert unknown.status_code == 404 and "no photo" in unknown.json()["detail"]
+
+
+async def test_a_visit_keeps_at_most_nine_photos(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    gw1 = as_person(keys, "gw1")
+    body = visit(GRID1[0].id)
+    await grids.post("/api/v1/visits", json=body, headers=gw1)
+    url = f"/api/v1/visits/{body['id']}/photos"
+    for width in range(40, 49):
+        kept = await grids.post(url, files={"file": ("x.png", png(size=(width, 30)), "image/png")}, headers=gw1)
+        assert kept.status_code == 201, kept.text
+    tenth = await grids.post(url, files={"file": ("x.png", png(size=(60, 30)), "image/png")}, headers=gw1)
+    assert tenth.status_code == 409 and tenth.json()["detail"] == "a visit keeps at most 9 photos"
+    again = await grids.post(url, files={"file": ("x.png", png(size=(40, 30)), "image/png")}, headers=gw1)
+    assert again.status_code == 200  # one it keeps already is still answered
 
 
 async def test_coverage_counts_households_visited_in_the_last_30_days(

@@ -327,19 +327,20 @@ async def add_photo(
     checked = await photos.accept_upload(data)
     await session.execute(select(col(Visit.id)).where(col(Visit.id) == visit.id).with_for_update())
     stored = (await session.scalars(select(VisitPhoto).where(col(VisitPhoto.visit_id) == visit.id))).all()
-    for photo in stored:
-        if photo.sha256 == checked.sha256:
-            return PhotoPublic.model_validate(photo, from_attributes=True), False
-    if len(stored) >= MAX_PHOTOS_PER_VISIT:
-        raise Conflict(f"a visit keeps at most {MAX_PHOTOS_PER_VISIT} photos")
-    photo = VisitPhoto(
-        visit_id=visit.id, content_type=checked.content_type, size=checked.size, sha256=checked.sha256, storage_key=""
+    photo, created = await photos.keep_once(
+        session=session,
+        storage=storage,
+        data=data,
+        checked=checked,
+        owner_id=visit.id,
+        stored=stored,
+        limit=MAX_PHOTOS_PER_VISIT,
+        owner="a visit",
+        new_row=lambda c: VisitPhoto(
+            visit_id=visit.id, content_type=c.content_type, size=c.size, sha256=c.sha256, storage_key=""
+        ),
     )
-    photo.storage_key = photos.photo_key(visit.id, photo.id, checked.extension)
-    await storage.put(photo.storage_key, data)
-    session.add(photo)
-    await session.flush()
-    return PhotoPublic.model_validate(photo, from_attributes=True), True
+    return PhotoPublic.model_validate(photo, from_attributes=True), created
 
 
 async def photo_bytes(
@@ -354,9 +355,4 @@ async def photo_bytes(
     photo = await session.scalar(
         select(VisitPhoto).where(col(VisitPhoto.id) == photo_id, col(VisitPhoto.visit_id) == visit.id)
     )
-    if photo is None:
-        raise NotFound(f"no photo {photo_id} on visit {visit_id}")
-    try:
-        return await storage.get(photo.storage_key), photo.content_type
-    except KeyError as exc:
-        raise NotFound(f"photo {photo_id} is missing from storage") from exc
+    return await photos.stored_bytes(storage, photo, photo_id, f"visit {visit_id}")

@@ -13,7 +13,7 @@ from services.orders.models import OrderPhoto, ServiceOrder
 from services.orders.orders import queries
 from services.orders.orders.schemas import PhotoPublic
 from shared import photos
-from shared.errors import Conflict, Forbidden, NotFound
+from shared.errors import Conflict, Forbidden
 from shared.security import Principal
 
 MAX_PHOTOS_PER_ORDER = 9
@@ -33,24 +33,25 @@ async def add(
     checked = await photos.accept_upload(data)
     await session.execute(select(col(ServiceOrder.id)).where(col(ServiceOrder.id) == order.id).with_for_update())
     stored = (await session.scalars(select(OrderPhoto).where(col(OrderPhoto.order_id) == order.id))).all()
-    for photo in stored:
-        if photo.sha256 == checked.sha256:
-            return PhotoPublic.model_validate(photo, from_attributes=True), False
-    if len(stored) >= MAX_PHOTOS_PER_ORDER:
-        raise Conflict(f"an order keeps at most {MAX_PHOTOS_PER_ORDER} photos")
-    photo = OrderPhoto(
-        order_id=order.id,
-        added_by=principal.sub,
-        content_type=checked.content_type,
-        size=checked.size,
-        sha256=checked.sha256,
-        storage_key="",
+    photo, created = await photos.keep_once(
+        session=session,
+        storage=storage,
+        data=data,
+        checked=checked,
+        owner_id=order.id,
+        stored=stored,
+        limit=MAX_PHOTOS_PER_ORDER,
+        owner="an order",
+        new_row=lambda c: OrderPhoto(
+            order_id=order.id,
+            added_by=principal.sub,
+            content_type=c.content_type,
+            size=c.size,
+            sha256=c.sha256,
+            storage_key="",
+        ),
     )
-    photo.storage_key = photos.photo_key(order.id, photo.id, checked.extension)
-    await storage.put(photo.storage_key, data)
-    session.add(photo)
-    await session.flush()
-    return PhotoPublic.model_validate(photo, from_attributes=True), True
+    return PhotoPublic.model_validate(photo, from_attributes=True), created
 
 
 async def read(
@@ -65,9 +66,4 @@ async def read(
     photo = await session.scalar(
         select(OrderPhoto).where(col(OrderPhoto.id) == photo_id, col(OrderPhoto.order_id) == order.id)
     )
-    if photo is None:
-        raise NotFound(f"no photo {photo_id} on order {order_id}")
-    try:
-        return await storage.get(photo.storage_key), photo.content_type
-    except KeyError as exc:
-        raise NotFound(f"photo {photo_id} is missing from storage") from exc
+    return await photos.stored_bytes(storage, photo, photo_id, f"order {order_id}")
