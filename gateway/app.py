@@ -36,7 +36,7 @@ from shared.db import Database
 from shared.errors import DomainError, problem_bytes
 from shared.periodic import Periodic
 from shared.pii import PiiCipher
-from shared.security import JwksCache, TokenVerifier
+from shared.security import PASSWORD_CHANGE_REQUIRED, JwksCache, TokenVerifier
 
 log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -181,10 +181,13 @@ def create_app(
         subject = None
         if token is not None:
             try:
-                subject = (await own_verifier.verify(token)).sub
+                principal = await own_verifier.verify(token)
+                if principal.password_change:
+                    raise PASSWORD_CHANGE_REQUIRED
+                subject = principal.sub
             except DomainError as error:
                 headers = [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
-                return error.status, problem_bytes(error.status, error.detail or error.title), headers
+                return error.status, problem_bytes(error.status, error.detail or error.title, error.slug), headers
         if scope["method"] in WRITE_METHODS:
             client = scope.get("client")
             checks = [(f"ip:{client[0] if client else 'unknown'}", settings.writes_per_ip)]

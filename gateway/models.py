@@ -45,6 +45,16 @@ class Account(GatewayModel, table=True):
     password_hash: str | None = Field(default=None, max_length=255)
     display_name: str = Field(max_length=100)
     enabled: bool = True
+    # A password someone else set (an administrator, a reset): the account must change it first.
+    must_change_password: bool = False
+    # Raised by every password change or reset: tokens of an older generation are refused.
+    token_generation: int = 0
+    generation_changed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    password_changed_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # The community or street of whoever created the account, so its staff manage it before it is
+    # bound on the roster (None: the demo, or a resident's own first sign-in).
+    home_place: str | None = Field(default=None, max_length=12, index=True)
+    created_by: str | None = Field(default=None, max_length=80)
     # Stand-in facts until the residents service answers them (resident accounts only).
     resident_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
@@ -135,6 +145,33 @@ class IntegrationClient(GatewayModel, table=True):
     scopes: str = Field(max_length=500, description="space-separated")
     enabled: bool = True
     created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    created_by: str | None = Field(default=None, max_length=80)
+    # After a rotation the previous secret keeps working until it expires (24 hours).
+    previous_secret_hash: str | None = Field(default=None, max_length=255)
+    previous_secret_expires_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    rotated_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    disabled_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+    # Deleted clients are kept (their audit rows and webhook endpoints name them) but never sign in.
+    deleted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class AdminAudit(GatewayModel, table=True):
+    """Append-only (a trigger refuses UPDATE and DELETE): who did which administrative act to which
+    account or integration client, when, in which request. Never a password, a secret or a phone."""
+
+    __table_args__ = (Index("ix_admin_audit_street", "street_code", "id"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigInteger, Identity(), primary_key=True))
+    at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    actor: str = Field(max_length=80, description="account id, client:<id>, or bootstrap")
+    actor_role: str = Field(max_length=32)
+    action: str = Field(max_length=40)
+    target_type: str = Field(max_length=20, description="account or client")
+    target_id: str = Field(max_length=80)
+    street_code: str = Field(max_length=9)
+    community_code: str | None = Field(default=None, max_length=12)
+    request_id: str | None = Field(default=None, max_length=64)
+    changed: list[str] = Field(default_factory=list, sa_column=Column(ARRAY(String(40)), nullable=False))
 
 
 inbox_event = inbox_table(metadata)

@@ -76,6 +76,12 @@ class Forbidden(DomainError):
     status, slug, title = 403, "forbidden", "Not allowed"
 
 
+class PasswordChangeRequired(Forbidden):
+    """The caller's password was set by someone else: nothing but changing it until it is changed."""
+
+    slug, title = "password-change-required", "Password change required"
+
+
 class NotFound(DomainError):
     status, slug, title = 404, "not-found", "Not found"
 

@@ -22,7 +22,7 @@ from fastapi import Request
 from fastapi.security import HTTPBearer
 from jwt.algorithms import ECAlgorithm
 
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Forbidden, PasswordChangeRequired, Unauthorized
 from shared.periodic import Periodic
 from shared.places import community_of, street_of
 
@@ -61,6 +61,10 @@ class Principal:
     scopes: frozenset[str] = frozenset()
     exp: float = 0.0
     name: str | None = None
+    # Raised by every password change or reset; a token of an older generation is revoked.
+    generation: int = 0
+    # The password was set by someone else and must be changed before anything else.
+    password_change: bool = False
 
     def has_role(self, *roles: str) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -110,6 +114,8 @@ class Principal:
             scopes=frozenset(str(claims.get("scope") or "").split()),
             exp=float(claims["exp"]),
             name=claims.get("name"),
+            generation=int(claims.get("gen") or 0),
+            password_change=bool(claims.get("pwd_change")),
         )
 
 
@@ -275,6 +281,8 @@ class AccessPolicy:
             raise Unauthorized("a bearer token is required")
         verifier: TokenVerifier = request.app.state.verifier
         principal = await verifier.verify(credentials.credentials)
+        if principal.password_change and not self.password_change_ok:
+            raise PASSWORD_CHANGE_REQUIRED
         if principal.machine:
             if not self.machine_scopes:
                 raise Forbidden("integration clients may not use this route")
@@ -288,32 +296,46 @@ class AccessPolicy:
         return principal
 
 
-def allow(*roles: str, machine_scopes: Iterable[str] = ()) -> AccessPolicy:
-    return AccessPolicy(roles=roles, machine_scopes=machine_scopes)
+PASSWORD_CHANGE_REQUIRED = PasswordChangeRequired(
+    "your password was set by someone else: change it first (POST /api/v1/me/password)"
+)
+
+
+def allow(*roles: str, machine_scopes: Iterable[str] = (), password_change_ok: bool = False) -> AccessPolicy:
+    return AccessPolicy(roles=roles, machine_scopes=machine_scopes, password_change_ok=password_change_ok)
 
 
 def allow_public() -> AccessPolicy:
     return AccessPolicy(public=True)
 
 
+def revoked(principal: Principal, subjects: frozenset[str], generations: dict[str, int]) -> bool:
+    """Whether a token is revoked: its account is disabled, or its password changed since it was issued."""
+    return principal.sub in subjects or principal.generation < generations.get(principal.sub, 0)
+
+
 class RevocationList:
-    """The gateway's list of recently disabled accounts, polled by each service (every 30 s by
-    default), so a disabled account's live tokens stop working at the services within a minute."""
+    """The gateway's list of recently disabled accounts and of accounts whose password changed (their
+    older tokens are revoked), polled by each service (every 30 s by default), so those tokens stop
+    working at the services within a minute."""
 
     def __init__(self, url: str, *, interval: float = 30.0, timeout: float = 5.0) -> None:
         self.url = url
         self.timeout = timeout
         self.subjects: frozenset[str] = frozenset()
+        self.generations: dict[str, int] = {}
         self.poller = Periodic(self.refresh, interval=interval, name="revocation list")
 
     async def is_revoked(self, principal: Principal) -> bool:
-        return principal.sub in self.subjects
+        return revoked(principal, self.subjects, self.generations)
 
     async def refresh(self) -> None:
         async with httpx.AsyncClient(timeout=self.timeout) as client:
             response = await client.get(self.url)
             response.raise_for_status()
-            self.subjects = frozenset(str(s) for s in response.json().get("subjects", []))
+            document = response.json()
+            self.subjects = frozenset(str(s) for s in document.get("subjects", []))
+            self.generations = {str(k): int(v) for k, v in (document.get("generations") or {}).items()}
 
     def start(self) -> None:
         self.poller.start()
