@@ -6,10 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from gateway.auth.access import audit_scope
+from gateway.auth.schemas import AuditEntry
 from gateway.models import AdminAudit
 from shared.context import current_request_id
+from shared.pagination import decode_cursor, page_of
 from shared.places import community_of, street_of
 from shared.security import Principal
 
@@ -63,3 +68,26 @@ async def record(
         )
     )
     await session.flush()
+
+
+async def entries(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    action: str | None,
+    target_id: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[AuditEntry], str | None]:
+    """A page of the audit of the caller's streets, newest first."""
+    statement = select(AdminAudit).where(audit_scope(principal))
+    if action is not None:
+        statement = statement.where(col(AdminAudit.action) == action)
+    if target_id is not None:
+        statement = statement.where(col(AdminAudit.target_id) == target_id)
+    if cursor:
+        (before,) = decode_cursor(cursor, (int,))
+        statement = statement.where(col(AdminAudit.id) < before)
+    rows = (await session.scalars(statement.order_by(col(AdminAudit.id).desc()).limit(limit + 1))).all()
+    items, next_cursor = page_of(rows, limit, lambda row: (row.id,))
+    return [AuditEntry.model_validate(row, from_attributes=True) for row in items], next_cursor

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Self
 
 import orjson
 from fastapi import FastAPI, Request
@@ -59,6 +59,11 @@ class DomainError(Exception):
         self.headers = headers or {}
         self.extra = extra or {}
 
+    @classmethod
+    def on(cls, field: str, message: str) -> Self:
+        """The error, naming the field it is about (``errors[0].field``)."""
+        return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
+
 
 class BadRequest(DomainError):
     status, slug, title = 400, "bad-request", "Bad request"
@@ -96,10 +101,6 @@ class PayloadTooLarge(DomainError):
 
 class ValidationFailed(DomainError):
     status, slug, title = 422, "validation-error", "Invalid input"
-
-    @classmethod
-    def on(cls, field: str, message: str) -> ValidationFailed:
-        return cls(f"{field}: {message}", errors=[FieldError(field=field, message=message)])
 
 
 class TooManyRequests(DomainError):

@@ -29,6 +29,7 @@ from shared.places import community_of, street_of
 log = logging.getLogger(__name__)
 
 ALGORITHM = "ES256"
+ANY_USER = "*"
 USER_AUDIENCE = "grid-platform"
 MACHINE_AUDIENCE = "grid-platform-integrations"
 ACCESS_TYPE = "access"
@@ -257,9 +258,11 @@ _bearer = HTTPBearer(auto_error=False, description="An access token from the gat
 class AccessPolicy:
     """The declared access rule of a route; every route has one (a test walks them all).
 
-    ``roles``: user roles allowed; ``machine_scopes``: integration-client scopes allowed (a machine
-    token needs one of them; ``"*"``: any client); ``public``: no token needed. A machine token is refused where no
-    machine scope is named, and a user token where no role is named.
+    ``roles``: user roles allowed (``ANY_USER``: any signed-in person, even one with no role yet);
+    ``machine_scopes``: integration-client scopes allowed (a machine token needs one of them; ``"*"``: any
+    client); ``public``: no token needed. A machine token is refused where no machine scope is named, and a
+    user token where no role is named. A token that says its password must be changed is refused (403
+    ``password-change-required``) unless ``password_change_ok``.
     """
 
     def __init__(
@@ -268,10 +271,12 @@ class AccessPolicy:
         roles: Iterable[str] = (),
         machine_scopes: Iterable[str] = (),
         public: bool = False,
+        password_change_ok: bool = False,
     ) -> None:
         self.roles = frozenset(roles)
         self.machine_scopes = frozenset(machine_scopes)
         self.public = public
+        self.password_change_ok = password_change_ok
 
     async def __call__(self, request: Request) -> Principal | None:
         if self.public:
@@ -288,7 +293,7 @@ class AccessPolicy:
                 raise Forbidden("integration clients may not use this route")
             if "*" not in self.machine_scopes and principal.scopes.isdisjoint(self.machine_scopes):
                 raise Forbidden("the client's token lacks the scope this route needs")
-        elif self.roles and principal.roles.isdisjoint(self.roles):
+        elif self.roles and ANY_USER not in self.roles and principal.roles.isdisjoint(self.roles):
             raise Forbidden("your role may not use this route")
         elif not self.roles:
             raise Forbidden("only integration clients may use this route")

@@ -6,19 +6,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
 
+from gateway import audit
 from gateway.auth import accounts, service
-from gateway.auth.access import Anyone, Manager
+from gateway.auth.access import Anyone, Manager, Myself, StreetAdmin
 from gateway.auth.schemas import (
     Accepted,
+    AccountCreate,
+    AccountCreated,
+    AccountPage,
     AccountPublic,
+    AccountUpdate,
+    AuditPage,
     ClientToken,
     LoginRequest,
     MePublic,
+    PasswordChange,
+    PasswordReset,
     RefreshRequest,
     SmsCodeRequest,
     SmsLoginRequest,
+    TemporaryPassword,
     TokenPair,
     WechatLoginRequest,
 )
@@ -26,6 +35,7 @@ from gateway.auth.tokens import IssuedPair
 from gateway.context import GatewayDep, client_ip
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.pagination import CursorQuery, LimitQuery
 from shared.security import allow_public
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(allow_public())])
@@ -61,6 +71,16 @@ async def sms_login(body: SmsLoginRequest, session: SessionDep, context: Gateway
         session=session, context=context, phone=body.phone, code=body.code, bind_ticket=body.bind_ticket
     )
     return _pair(issued)
+
+
+@router.post("/password-reset", status_code=204, response_class=Response, responses=problem_responses(401, 422, 429))
+async def password_reset(body: PasswordReset, request: Request, session: SessionDep, context: GatewayDep) -> Response:
+    """Set a forgotten password (or an invited account's first one) with a code from ``POST /sms-code``.
+    Every session of the account ends."""
+    await service.reset_forgotten_password(
+        session=session, context=context, phone=body.phone, code=body.code, new=body.new_password, ip=client_ip(request)
+    )
+    return Response(status_code=204)
 
 
 @router.post("/wechat-login", response_model=TokenPair, responses=problem_responses(401, 404, 422, 429, 503))
@@ -121,6 +141,23 @@ async def me(principal: Anyone) -> MePublic:
     )
 
 
+@me_router.post("/password", status_code=204, response_class=Response, responses=problem_responses(401, 403, 422, 429))
+async def change_password(
+    body: PasswordChange, principal: Myself, request: Request, session: SessionDep, context: GatewayDep
+) -> Response:
+    """Change one's own password (also the one someone else set, which must be changed first). Every
+    session of the account ends: sign in again with the new password."""
+    await service.change_password(
+        session=session,
+        context=context,
+        principal=principal,
+        current=body.current_password,
+        new=body.new_password,
+        ip=client_ip(request),
+    )
+    return Response(status_code=204)
+
+
 @well_known.get("/.well-known/jwks.json", response_model=dict[str, Any])
 async def jwks(context: GatewayDep) -> Response:
     """The public keys that verify the gateway's tokens (JWKS; more than one while rotating)."""
@@ -133,6 +170,59 @@ async def jwks(context: GatewayDep) -> Response:
 async def revocations(context: GatewayDep) -> dict[str, Any]:
     """Accounts disabled within the last token lifetime, for the services to refuse their tokens."""
     return context.disabled.document()
+
+
+@accounts_router.post(
+    "", status_code=201, response_model=AccountCreated, responses=problem_responses(401, 403, 409, 422, 429)
+)
+async def create_account(
+    body: AccountCreate, principal: Manager, session: SessionDep, context: GatewayDep
+) -> AccountCreated:
+    """Create an account in the caller's community or street (bind it on the roster to give it roles).
+    With a ``password`` the person must change it at first sign-in; without, an SMS invite goes out."""
+    return await accounts.create(session=session, context=context, principal=principal, account_in=body)
+
+
+@accounts_router.get("", response_model=AccountPage, responses=problem_responses(401, 403, 422))
+async def list_accounts(
+    principal: Manager,
+    session: SessionDep,
+    context: GatewayDep,
+    q: Annotated[str | None, Query(max_length=50, description="part of the name or username")] = None,
+    role: Annotated[str | None, Query(max_length=32, description="bound in this role")] = None,
+    enabled: bool | None = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> AccountPage:
+    """The accounts of the caller's places, by name (phones masked)."""
+    items, next_cursor = await accounts.list_accounts(
+        session=session,
+        context=context,
+        principal=principal,
+        q=q,
+        role=role,
+        enabled=enabled,
+        limit=limit,
+        cursor=cursor,
+    )
+    return AccountPage(items=items, next_cursor=next_cursor)
+
+
+@accounts_router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 422))
+async def account_audit(
+    principal: StreetAdmin,
+    session: SessionDep,
+    action: Annotated[str | None, Query(max_length=40, description="e.g. account.created")] = None,
+    target_id: Annotated[str | None, Query(max_length=80, description="an account id or client id")] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> AuditPage:
+    """The administrative acts in the caller's streets, newest first: accounts created, changed,
+    disabled, passwords reset, integration clients created, rotated, disabled."""
+    items, next_cursor = await audit.entries(
+        session=session, principal=principal, action=action, target_id=target_id, limit=limit, cursor=cursor
+    )
+    return AuditPage(items=items, next_cursor=next_cursor)
 
 
 @accounts_router.get("/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 422))
@@ -168,3 +258,32 @@ async def enable_account(
         session=session, context=context, principal=principal, account_id=account_id, enabled=True
     )
     return await accounts.public(session, context, account)
+
+
+@accounts_router.patch(
+    "/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def update_account(
+    account_id: uuid.UUID, body: AccountUpdate, principal: Manager, session: SessionDep, context: GatewayDep
+) -> AccountPublic:
+    """Change an account's name, username or phone."""
+    account = await accounts.update(
+        session=session, context=context, principal=principal, account_id=account_id, changes=body
+    )
+    return await accounts.public(session, context, account)
+
+
+@accounts_router.post(
+    "/{account_id}/password-reset",
+    response_model=TemporaryPassword,
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def reset_account_password(
+    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+) -> TemporaryPassword:
+    """A temporary password, shown once: the person must change it at their next sign-in. Every
+    session of the account ends at once."""
+    temporary = await accounts.reset_password(
+        session=session, context=context, principal=principal, account_id=account_id
+    )
+    return TemporaryPassword(temporary_password=temporary)

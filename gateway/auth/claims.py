@@ -38,4 +38,7 @@ async def claims_for(session: AsyncSession, context: GatewayContext, account: Ac
     if home is not None:
         claims.update(resident_id=home["resident_id"], household_id=home["household_id"], grid_code=home["grid_code"])
     claims["name"] = account.display_name
+    claims["gen"] = account.token_generation
+    if account.must_change_password:
+        claims["pwd_change"] = True
     return claims

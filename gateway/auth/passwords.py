@@ -16,6 +16,11 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+async def hash_in_thread(password: str) -> str:
+    """``hash_password`` off the event loop (for request handlers)."""
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
 async def verify_password(password_hash: str | None, password: str) -> bool:
     """In a thread: Argon2 takes tens of milliseconds of CPU, which must not stall the event loop."""
 

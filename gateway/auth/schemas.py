@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -76,3 +77,80 @@ class AccountPublic(BaseModel):
     display_name: str
     enabled: bool
     roles: dict[str, list[str]]
+    must_change_password: bool = False
+    home_place: str | None = Field(default=None, description="the community or street it was created in")
+    created_at: datetime | None = None
+
+
+PHONE = Field(min_length=11, max_length=11, description="mainland mobile number (answered masked)")
+NEW_PASSWORD = Field(min_length=1, max_length=256, description="at least 8 characters, not common (docs: Passwords)")
+
+
+class AccountCreate(Strict):
+    username: str | None = Field(
+        default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", description="to sign in with"
+    )
+    display_name: str = Field(min_length=1, max_length=100)
+    phone: str = PHONE
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="a first password the person must change at their first sign-in; without it an SMS invite"
+        " goes to the phone and they set one with the code (POST /api/v1/auth/password-reset)",
+    )
+    place_code: str | None = Field(
+        default=None, pattern=r"^\d{9}(\d{3})?$", description="the community or street it belongs to (default: yours)"
+    )
+
+
+class AccountUpdate(Strict):
+    username: str | None = Field(default=None, min_length=3, max_length=64, pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$")
+    display_name: str | None = Field(default=None, min_length=1, max_length=100)
+    phone: str | None = Field(default=None, min_length=11, max_length=11, description="mainland mobile number")
+
+
+class AccountCreated(AccountPublic):
+    invite: str | None = Field(
+        description="without a password: 'sent' when the SMS invite went out, 'failed' when it could not be sent"
+        " (the account exists; ask for a code again with POST /api/v1/auth/sms-code)"
+    )
+
+
+class AccountPage(BaseModel):
+    items: list[AccountPublic]
+    next_cursor: str | None = None
+
+
+class PasswordChange(Strict):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = NEW_PASSWORD
+
+
+class PasswordReset(Strict):
+    phone: str = Field(min_length=11, max_length=11)
+    code: str = Field(pattern=r"^\d{6}$", description="the 6-digit code from POST /api/v1/auth/sms-code")
+    new_password: str = NEW_PASSWORD
+
+
+class TemporaryPassword(BaseModel):
+    temporary_password: str = Field(description="shown once; the person must change it at their next sign-in")
+
+
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description="the account id, client:<id>, or bootstrap")
+    actor_role: str
+    action: str
+    target_type: str
+    target_id: str
+    street_code: str
+    community_code: str | None
+    request_id: str | None
+    changed: list[str] = Field(description="the names of the fields changed (never their values)")
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntry]
+    next_cursor: str | None = None

@@ -6,23 +6,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gateway.auth import passwords
+from gateway.auth import accounts, codes, passwords
 from gateway.auth.claims import claims_for
+from gateway.auth.policy import check_password
 from gateway.auth.tokens import IssuedPair, token_hash
 from gateway.clients import INTERNAL_SCOPE
 from gateway.context import GatewayContext
-from gateway.models import Account, IntegrationClient, SmsCode, WechatBindTicket, WechatIdentity
+from gateway.models import Account, IntegrationClient, WechatBindTicket, WechatIdentity
 from shared.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
-from shared.pii import is_mainland_mobile
+from shared.pii import is_mainland_mobile, mask_phone
+from shared.security import Principal
 
-SMS_CODE_TTL = timedelta(minutes=5)
-SMS_MAX_ATTEMPTS = 5
 BIND_TICKET_TTL = timedelta(minutes=10)
 BAD_CREDENTIALS = "the username or password is wrong"
 
@@ -85,30 +87,25 @@ async def password_login(
     return await issue_pair(session, context, account)
 
 
-def _code_digest(context: GatewayContext, phone_index: bytes, code: str) -> bytes:
-    return context.pii.blind_index(phone_index.hex() + code, field="sms-code")
-
-
 async def send_sms_code(*, session: AsyncSession, context: GatewayContext, phone: str, ip: str) -> None:
-    """202 whether or not the number has an account (nothing is sent when it has none)."""
+    """202 whether or not the number may sign in. A code goes to a number with an account, or one the
+    registry knows as a resident's (their first sign-in makes their account); any other number gets
+    nothing, and its limits are not spent on a code never sent."""
     if not is_mainland_mobile(phone):
         raise ValidationFailed.on("phone", "not a mainland China mobile number")
     if context.sms is None:
         raise ServiceUnavailable("SMS sign-in is not configured")
     limits = context.settings
-    index = context.pii.blind_index(phone, field="phone")
     await context.throttle.enforce(f"sms-ip:{ip}", limits.sms_per_ip, "too many codes requested from here")
+    index = context.pii.blind_index(phone, field="phone")
+    account = await session.scalar(select(col(Account.id)).where(col(Account.phone_index) == index))
+    if account is None and await context.registry.resident(phone=phone) is None:
+        return
     await context.throttle.enforce(f"sms-phone:{index.hex()[:32]}", limits.sms_per_phone, "wait before asking again")
     await context.throttle.enforce(
         f"sms-phone-day:{index.hex()[:32]}", limits.sms_per_phone_daily, "too many codes for this number today"
     )
-    account = await session.scalar(select(col(Account.id)).where(col(Account.phone_index) == index))
-    if account is None:
-        return
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    now = datetime.now(UTC)
-    session.add(SmsCode(phone_index=index, code_hash=_code_digest(context, index, code), expires_at=now + SMS_CODE_TTL))
-    await session.flush()
+    code = await codes.new_code(session, context, index)
     await context.sms.send_code(phone, code)
 
 
@@ -118,35 +115,87 @@ async def sms_login(
     if not is_mainland_mobile(phone):
         raise ValidationFailed.on("phone", "not a mainland China mobile number")
     index = context.pii.blind_index(phone, field="phone")
-    now = datetime.now(UTC)
-    pending = await session.scalar(
-        select(SmsCode)
-        .where(col(SmsCode.phone_index) == index, col(SmsCode.consumed_at).is_(None), col(SmsCode.expires_at) > now)
-        .order_by(col(SmsCode.created_at).desc())
-        .limit(1)
-        .with_for_update()
-    )
-    if pending is None:
-        raise Unauthorized("the code is wrong or has expired")
-    if not hmac.compare_digest(pending.code_hash, _code_digest(context, index, code)):
-        # Counted on its own connection, since this request answers 401 and rolls back; the row
-        # lock is released first, or that connection would wait for this one.
-        code_id = pending.id
-        await session.rollback()
-        await context.pool.execute(
-            "UPDATE sms_code SET attempts = attempts + 1,"
-            " consumed_at = CASE WHEN attempts + 1 >= $2 THEN now() ELSE consumed_at END WHERE id = $1",
-            code_id,
-            SMS_MAX_ATTEMPTS,
-        )
-        raise Unauthorized("the code is wrong or has expired")
-    pending.consumed_at = now
+    await codes.consume_code(session, context, index, code)
     account = await session.scalar(select(Account).where(col(Account.phone_index) == index))
+    if account is None:
+        account = await _first_resident_sign_in(session, context, phone, index)
     if account is None or not account.enabled:
-        raise Unauthorized("the code is wrong or has expired")
+        raise Unauthorized(codes.WRONG_CODE)
     if bind_ticket:
         await _bind_wechat(session, bind_ticket, account)
     return await issue_pair(session, context, account)
+
+
+async def _first_resident_sign_in(
+    session: AsyncSession, context: GatewayContext, phone: str, index: bytes
+) -> Account | None:
+    """The account of a resident the registry knows by this phone, made at their first sign-in (a
+    concurrent first sign-in of the same number finds the one the other made)."""
+    home = await context.registry.resident(phone=phone)
+    if home is None:
+        return None
+    await session.execute(
+        insert(Account)
+        .values(
+            id=uuid.uuid4(),
+            display_name=home.get("name") or mask_phone(phone),
+            phone_index=index,
+            phone_encrypted=context.pii.encrypt(phone, field="phone"),
+            resident_id=uuid.UUID(home["resident_id"]),
+            household_id=uuid.UUID(home["household_id"]),
+            grid_code=home["grid_code"],
+            enabled=True,
+            must_change_password=False,
+            token_generation=0,
+            created_by="resident-sign-in",
+            created_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing(index_elements=["phone_index"])
+    )
+    account: Account | None = await session.scalar(select(Account).where(col(Account.phone_index) == index))
+    return account
+
+
+async def change_password(
+    *, session: AsyncSession, context: GatewayContext, principal: Principal, current: str, new: str, ip: str
+) -> None:
+    """The caller's own password; wrong current passwords are counted like failed sign-ins."""
+    account = await session.get(Account, principal.account_id, with_for_update=True) if principal.account_id else None
+    if account is None or not account.enabled:
+        raise Unauthorized("the account is disabled")
+    guard = _FailureGuard(context, _throttle_id("password-change", str(account.id)), ip)
+    await guard.check()
+    if not await passwords.verify_password(account.password_hash, current):
+        await guard.failed()
+        raise ValidationFailed.on("current_password", "the current password is wrong")
+    await guard.succeeded()
+    if hmac.compare_digest(current.encode(), new.encode()):
+        raise ValidationFailed.on("new_password", "choose a password other than the current one")
+    check_password(new, username=account.username, phone=accounts.phone_of(context, account))
+    await accounts.set_password(session, context, account, await passwords.hash_in_thread(new), must_change=False)
+
+
+async def reset_forgotten_password(
+    *, session: AsyncSession, context: GatewayContext, phone: str, code: str, new: str, ip: str
+) -> None:
+    """A forgotten password (or an invite's first one), set with the SMS code sent to the account's phone."""
+    if not is_mainland_mobile(phone):
+        raise ValidationFailed.on("phone", "not a mainland China mobile number")
+    guard = _FailureGuard(context, _throttle_id("password-reset", phone), ip)
+    await guard.check()
+    index = context.pii.blind_index(phone, field="phone")
+    account = await session.scalar(select(Account).where(col(Account.phone_index) == index).with_for_update())
+    if account is None or not account.enabled:
+        await guard.failed()
+        raise Unauthorized(codes.WRONG_CODE)
+    check_password(new, username=account.username, phone=phone)
+    try:
+        await codes.consume_code(session, context, index, code)
+    except Unauthorized:
+        await guard.failed()
+        raise
+    await guard.succeeded()
+    await accounts.set_password(session, context, account, await passwords.hash_in_thread(new), must_change=False)
 
 
 async def _bind_wechat(session: AsyncSession, ticket: str, account: Account) -> None:

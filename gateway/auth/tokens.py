@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -120,6 +120,14 @@ class TokenIssuer:
         session.add(successor)
         await session.flush()
         return row.account_id, successor_raw
+
+    async def revoke_account(self, session: AsyncSession, account_id: uuid.UUID) -> None:
+        """Every live refresh family of the account (a password change or reset)."""
+        await session.execute(
+            update(RefreshToken)
+            .where(col(RefreshToken.account_id) == account_id, col(RefreshToken.revoked_at).is_(None))
+            .values(revoked_at=datetime.now(UTC))
+        )
 
     async def revoke_family_of(self, session: AsyncSession, raw: str) -> None:
         row = await session.scalar(select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash(raw)))

@@ -82,6 +82,7 @@ async def gateway_app(
         app.router.lifespan_context(app),
     ):
         app.state.grids_app = grids_app
+        app.state.residents_app = residents_app
         yield app
 
 

@@ -12,10 +12,12 @@ from tests.support.loopback import LoopbackServer, QuietHandler
 
 class FakeOutsideWorld(LoopbackServer):
     """``wx-<name>`` codes log in as openid ``openid-<name>``; ``wx-busy`` answers -1; other codes
-    40029. SMS sends are recorded in ``sent`` (phone → last code) and answered ``{"Code": "OK"}``."""
+    40029. SMS sends are recorded in ``sent`` (phone → last code) and answered ``{"Code": "OK"}``, except
+    to the numbers in ``refused``, which the provider refuses (``isv.MOBILE_NUMBER_ILLEGAL``)."""
 
     def __init__(self) -> None:
         self.sent: dict[str, str] = {}
+        self.refused: set[str] = set()
         self.wechat_calls = 0
         world = self
 
@@ -49,6 +51,9 @@ class FakeOutsideWorld(LoopbackServer):
                 body = json.loads(self.rfile.read(length) or b"{}")
                 if self.path != "/sms/send" or self.headers.get("authorization") != "Bearer sms-test-key":
                     self._answer(401, {"Code": "InvalidAccessKeyId"})
+                    return
+                if body["phone"] in world.refused:
+                    self._answer(200, {"Code": "isv.MOBILE_NUMBER_ILLEGAL", "Message": "refused"})
                     return
                 world.sent[body["phone"]] = body["params"]["code"]
                 self._answer(200, {"Code": "OK", "Message": "OK", "RequestId": "fake"})

@@ -94,6 +94,7 @@ class ResidentPlace(BaseModel):
     resident_id: uuid.UUID
     household_id: uuid.UUID
     grid_code: str
+    name: str = Field(description="for the account a resident's first SMS sign-in creates")
 
 
 class PlaceResidents(BaseModel):

@@ -360,7 +360,7 @@ async def lookup(
         condition = col(Resident.id) == resident_id
     row = (
         await session.execute(
-            select(col(Resident.id), col(Resident.household_id), col(Resident.grid_code))
+            select(col(Resident.id), col(Resident.household_id), col(Resident.grid_code), col(Resident.name))
             .where(condition)
             .order_by(col(Resident.created_at))
             .limit(1)
@@ -368,7 +368,7 @@ async def lookup(
     ).first()
     if row is None:
         raise NotFound("no such resident")
-    return ResidentPlace(resident_id=row[0], household_id=row[1], grid_code=row[2])
+    return ResidentPlace(resident_id=row[0], household_id=row[1], grid_code=row[2], name=row[3])
 
 
 async def resident_stats(*, session: AsyncSession, principal: Principal, group_by: GroupBy) -> ResidentStats:
