@@ -23,6 +23,7 @@ ACTIONS = (
     "client.created",
     "client.rotated",
     "client.disabled",
+    "client.enabled",
     "client.deleted",
 )
 
