@@ -22,6 +22,7 @@ from gateway.clients import InternalClient, Registry, Roster
 from gateway.config import Settings
 from gateway.context import GatewayContext
 from gateway.events import api as events
+from gateway.integrations import api as integrations
 from gateway.notifications import api as notifications
 from gateway.notifications.service import NotificationHub
 from gateway.open311 import api as open311
@@ -210,6 +211,7 @@ def create_app(
             notifications.router,
             auth.accounts_router,
             webhooks_api.router,
+            integrations.router,
             events.dead,
             stats.router,
             open311.router,

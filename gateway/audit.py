@@ -28,6 +28,7 @@ ACTIONS = (
     "client.created",
     "client.rotated",
     "client.disabled",
+    "client.enabled",
     "client.deleted",
 )
 

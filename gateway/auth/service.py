@@ -253,9 +253,12 @@ async def client_credentials(
 ) -> tuple[str, list[str]]:
     guard = _FailureGuard(context, _throttle_id("client", client_id), ip)
     await guard.check()
-    client = await session.get(IntegrationClient, client_id)
-    ok = await passwords.verify_password(client.secret_hash if client else None, client_secret)
-    if not ok or client is None or not client.enabled:
+    from gateway.integrations import service as integrations  # the client's own rules: rotation, deletion
+
+    client: IntegrationClient | None = await integrations.authenticate(
+        session=session, client_id=client_id, client_secret=client_secret
+    )
+    if client is None:
         await guard.failed()
         raise Unauthorized("invalid client credentials", extra={"error": "invalid_client"})
     await guard.succeeded()
