@@ -18,7 +18,7 @@ from shared.pii import PiiCipher
 __all__ = ["CLIENT_ID", "CLIENT_SECRET", "PASSWORD", "demo_uuid", "load"]
 
 CLIENT_ID, CLIENT_SECRET = "street-demo", "demo-secret"
-CLIENT_SCOPES = "stats:read orders:read orders:write grids:read jobs:read webhooks:write open311"
+CLIENT_SCOPES = "stats:read orders:read grids:read jobs:read webhooks:write open311"
 
 
 async def load(session: AsyncSession) -> None:
