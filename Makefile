@@ -18,7 +18,7 @@ install: $(STAMP)
 
 ## run: the whole platform on an embedded PostgreSQL, with the demo community
 run: install
-	$(PY) -m deploy.local
+	$(PY) -m deploy.local $(RUN_ARGS)
 
 ## test: lint, types and the whole suite against a real PostgreSQL (embedded, or TEST_DATABASE_URL)
 test: lint types pytest
