@@ -22,33 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from deploy import demo
+from deploy.databases import ROOT, resolve_urls, shown
 from deploy.processes import PROCESSES, ProcessSpec
-from shared.embedded import database_url, ensure_databases_sync, replace_database, start_embedded
 from shared.migrate import upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PGDATA = ROOT / "var" / "pgdata"
 READY_TIMEOUT = 60.0
 
 
 def say(message: str) -> None:
     print(f"[run] {message}", flush=True)
-
-
-def resolve_urls(pgdata: Path) -> tuple[dict[str, str], Any]:
-    """Each process's database URL: from its env var, or a database on the embedded server."""
-    urls = {spec.name: os.environ.get(f"{spec.env_prefix}DATABASE_URL", "") for spec in PROCESSES}
-    missing = [name for name, url in urls.items() if not url]
-    server = None
-    if missing:
-        say(f"starting embedded PostgreSQL 16 in {pgdata.relative_to(ROOT) if pgdata.is_relative_to(ROOT) else pgdata}")
-        server = start_embedded(pgdata)
-        admin = database_url(server, "postgres")
-        ensure_databases_sync(admin, missing)
-        for name in missing:
-            urls[name] = replace_database(admin, name)
-    else:
-        say("every process has its own DATABASE_URL: no embedded PostgreSQL")
-    return urls, server
 
 
 def port_free(port: int) -> bool:
@@ -120,19 +103,31 @@ def stop_all(procs: dict[str, subprocess.Popen[bytes]]) -> None:
             proc.kill()
 
 
-def banner(offset: int) -> str:
+def banner(offset: int, *, with_demo: bool = True, pgdata: Path = DEFAULT_PGDATA) -> str:
     lines = ["", "The grid-governance platform is running:"]
     for spec in sorted(PROCESSES, key=lambda s: s.port):
         url = f"http://127.0.0.1:{spec.port + offset}"
         lines.append(f"  {spec.name:<10} {url}   docs {url}/docs")
-    lines += ["", f"Clients use the gateway: http://127.0.0.1:{8000 + offset}/api/v1/...", "", demo.ACCOUNTS_TABLE, ""]
+    lines += ["", f"Clients use the gateway: http://127.0.0.1:{8000 + offset}/api/v1/...", ""]
+    lines += [demo.ACCOUNTS_TABLE if with_demo else bootstrap_hint(pgdata), ""]
     lines.append("Ctrl-C stops every process and the database.")
     return "\n".join(lines)
 
 
+def bootstrap_hint(pgdata: Path) -> str:
+    """Without the demo there is no account yet: how to make the street's first administrator."""
+    where = "" if pgdata.resolve() == DEFAULT_PGDATA.resolve() else f" --pgdata {shown(pgdata)}"
+    return (
+        "No accounts yet (started with --no-demo). In another terminal, create your street and its first\n"
+        'street administrator (the password is printed once; README.md, "Starting your own street"):\n'
+        f"  python -m deploy.bootstrap{where} --street-code 110105001 --street-name 示范街道 \\\n"
+        "      --admin-username admin --admin-name 张三 --admin-phone 13800000000"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the whole platform locally.")
-    parser.add_argument("--pgdata", type=Path, default=ROOT / "var" / "pgdata")
+    parser.add_argument("--pgdata", type=Path, default=DEFAULT_PGDATA)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--no-demo", action="store_true", help="do not load the demo community")
     parser.add_argument("--port-offset", type=int, default=0, help="add this to every port (tests use it)")
@@ -144,7 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     if busy:
         raise SystemExit(f"ports already in use: {', '.join(busy)} (is the platform already running?)")
 
-    urls, server = resolve_urls(args.pgdata.resolve())
+    urls, server = resolve_urls(args.pgdata.resolve(), say=say)
     for spec in PROCESSES:
         upgrade(spec.migrations, urls[spec.name])
     say("migrated: " + ", ".join(spec.name for spec in PROCESSES))
@@ -168,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
         for spec in PROCESSES:
             procs[spec.name] = spawn(spec, urls[spec.name], args.host, offset)
         wait_ready(list(PROCESSES), procs, offset)
-        print(banner(offset), flush=True)
+        print(banner(offset, with_demo=not args.no_demo, pgdata=args.pgdata), flush=True)
         if args.exit_when_ready:
             return
         while True:

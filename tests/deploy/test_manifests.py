@@ -27,6 +27,9 @@ DOCKERFILE = ROOT / "deploy" / "Dockerfile"
 POSTGRES_INIT_DIR = ROOT / "deploy" / "postgres-init"
 K8S_DIR = ROOT / "deploy" / "k8s"
 KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
+# Examples to copy and edit before applying them one by one: validated here, not in the kustomize base.
+EXAMPLES = {"bootstrap-job.yaml"}
+BOOTSTRAP_ARGS = ["--street-code", "--street-name", "--admin-username", "--admin-name", "--admin-phone"]
 
 # The newest Kubernetes release whose schemas the pinned kubernetes-validate ships.
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
@@ -172,6 +175,26 @@ def test_the_compose_demo_step_encrypts_with_the_processes_keys(services: dict[s
     assert env["JOBS_BLIND_INDEX_KEY"] == as_env(services["jobs"].get("environment"))["JOBS_BLIND_INDEX_KEY"]
 
 
+def test_the_compose_bootstrap_step_takes_its_arguments_and_the_gateways_keys(services: dict[str, Doc]) -> None:
+    """``docker compose --profile bootstrap run --rm bootstrap --street-code ...``: the arguments follow the
+    entrypoint, and the phone is sealed with the very keys the gateway reads it with."""
+    bootstrap = services["bootstrap"]
+    assert bootstrap["profiles"] == ["bootstrap"]
+    assert as_argv(bootstrap["entrypoint"])[-2:] == ["-m", "deploy.bootstrap"]
+    assert "command" not in bootstrap, "the street's arguments are given to docker compose run"
+    assert bootstrap["image"] == services["migrate"]["image"]
+    assert bootstrap.get("restart", "no") == "no"
+    assert bootstrap["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    env = as_env(bootstrap.get("environment"))
+    for name in ("gateway", "grids"):
+        spec = next(spec for spec in PROCESSES if spec.name == name)
+        assert database_name(env[f"{spec.env_prefix}DATABASE_URL"]) == spec.database
+    gateway_env = as_env(services["gateway"].get("environment"))
+    gateway = next(spec for spec in PROCESSES if spec.name == "gateway")
+    for name in [*production_secrets(gateway), "GATEWAY_PROFILE"]:
+        assert env.get(name) == gateway_env[name], name
+
+
 def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"gateway"}
@@ -244,7 +267,8 @@ def test_kustomization_lists_exactly_the_manifest_files() -> None:
     assert len(resources) == len(set(resources)), "duplicate resources"
     for resource in resources:
         assert (K8S_DIR / resource).is_file(), f"{resource} is listed but does not exist"
-    assert set(resources) == {path.name for path in manifest_files()}
+    assert set(resources) == {path.name for path in manifest_files()} - EXAMPLES
+    assert EXAMPLES <= {path.name for path in manifest_files()}
 
 
 def test_everything_lives_in_the_namespace() -> None:
@@ -380,7 +404,7 @@ def test_secret_settings_come_from_the_secret(process: str, names: list[str]) ->
 
 
 def test_migrate_job_migrates_every_database() -> None:
-    (job,) = objects("Job").values()
+    job = objects("Job")["grid-platform-migrate"]
     assert_hardened(job)
     assert pod_spec(job)["restartPolicy"] in ("OnFailure", "Never")
     (container,) = pod_spec(job)["containers"]
@@ -425,3 +449,29 @@ def test_the_services_know_each_others_addresses_and_share_the_events_secret(
     if spec.name != "gateway":  # the services' relays deliver the events the gateway takes
         assert env[f"{spec.env_prefix}GATEWAY_URL"] == config["data"][f"{spec.env_prefix}GATEWAY_URL"]
         assert env[f"{spec.env_prefix}GATEWAY_URL"] == "http://gateway:8000"
+
+
+def test_the_bootstrap_job_example_names_a_street_and_reads_the_gateways_secrets() -> None:
+    """deploy/k8s/bootstrap-job.yaml, applied on its own: in the namespace, hardened, with every argument
+    deploy.bootstrap requires, the two databases and the gateway's settings and secrets."""
+    job = objects("Job")["grid-platform-bootstrap"]
+    assert job["metadata"]["namespace"] == NAMESPACE, "applied with kubectl apply -f: it names its namespace"
+    assert_hardened(job)
+    assert pod_spec(job)["restartPolicy"] in ("OnFailure", "Never")
+    (container,) = pod_spec(job)["containers"]
+    argv = as_argv(container.get("command", []) + container.get("args", []))
+    assert argv[:3] == ["python", "-m", "deploy.bootstrap"]
+    for flag in BOOTSTRAP_ARGS:
+        assert option(argv, flag), flag
+    assert "--password-stdin" not in argv, "a Job has no one to type the password"
+    (config_name,) = objects("ConfigMap")
+    assert {"configMapRef": {"name": config_name}} in container["envFrom"]
+    (secret,) = objects("Secret").values()
+    for name in ("gateway", "grids"):
+        spec = next(spec for spec in PROCESSES if spec.name == name)
+        ref = secret_ref(container["env"], f"{spec.env_prefix}DATABASE_URL")
+        assert database_name(secret["stringData"][ref["key"]]) == spec.database
+    gateway = next(spec for spec in PROCESSES if spec.name == "gateway")
+    (gateway_container,) = pod_spec(objects("Deployment")["gateway"])["containers"]
+    for name in production_secrets(gateway):
+        assert secret_ref(container["env"], name) == secret_ref(gateway_container["env"], name), name
