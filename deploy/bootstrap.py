@@ -46,9 +46,11 @@ from deploy.databases import ROOT, resolve_urls
 from deploy.processes import BY_NAME
 from gateway import audit
 from gateway.auth.passwords import hash_password
+from gateway.auth.policy import check_password
 from gateway.config import Settings as GatewaySettings
 from gateway.models import Account, AccountBinding
 from services.grids.models import Binding, Member, PartyOrg, Street
+from shared.errors import ValidationFailed
 from shared.migrate import upgrade
 from shared.pii import PiiCipher, is_mainland_mobile
 from shared.places import STREET_PATTERN
@@ -85,11 +87,11 @@ class Outcome:
 
 
 def password_problem(password: str, *, username: str, phone: str) -> str | None:
-    """The password policy, in one place (a fuller one may replace it): what is wrong, or None."""
-    if len(password) < 8:
-        return "the password needs at least 8 characters"
-    if password.casefold() in (username.casefold(), phone):
-        return "the password must not be the username or the phone number"
+    """The gateway's password policy (``gateway.auth.policy``): what is wrong, or None."""
+    try:
+        check_password(password, username=username, phone=phone, field="password")
+    except ValidationFailed as problem:
+        return f"the password: {problem.errors[0].message}" if problem.errors else str(problem)
     return None
 
 
