@@ -268,10 +268,12 @@ class AccessPolicy:
         roles: Iterable[str] = (),
         machine_scopes: Iterable[str] = (),
         public: bool = False,
+        password_change_ok: bool = False,
     ) -> None:
         self.roles = frozenset(roles)
         self.machine_scopes = frozenset(machine_scopes)
         self.public = public
+        self.password_change_ok = password_change_ok
 
     async def __call__(self, request: Request) -> Principal | None:
         if self.public:
