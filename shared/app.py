@@ -59,7 +59,10 @@ def create_process_app(
         db = Database(settings)
         await db.start()
         app.state.db = db
-        app.state.peers = peers or Peers(settings.service_urls, timeout=settings.peer_timeout_seconds)
+        # The gateway is a peer too: a service may ask it about accounts with the caller's token.
+        app.state.peers = peers or Peers(
+            {**settings.service_urls, "gateway": settings.gateway_url}, timeout=settings.peer_timeout_seconds
+        )
         app.state.shutting_down = False
         metrics.add_pool_probe_list(db.pool_stats)
         for hook in on_startup:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from services.grids.demo import load_roster
 from services.residents.demo import load as load_registry
 from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
+from tests.support.fakes import FakeGateway
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,8 +111,20 @@ class LazyApp(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture(scope="session")
+def fake_gateway() -> Iterator[FakeGateway]:
+    """The gateway's account lookup, as the services ask it on a caller's behalf (a loopback server:
+    the services' real HTTP client runs); it knows no account until a test says so."""
+    gateway = FakeGateway()
+    yield gateway
+    gateway.close()
+
+
+@pytest.fixture(scope="session")
 async def start_app(
-    database_urls: dict[str, str], keys: TestKeys, tmp_path_factory: pytest.TempPathFactory
+    database_urls: dict[str, str],
+    keys: TestKeys,
+    tmp_path_factory: pytest.TempPathFactory,
+    fake_gateway: FakeGateway,
 ) -> AsyncIterator[AppFactory]:
     """``await start_app("grids")``: the process's app on its test database, lifespan started, once."""
     apps: dict[str, FastAPI] = {}
@@ -131,7 +144,9 @@ async def start_app(
                     transports: dict[str, httpx.AsyncBaseTransport] = {
                         peer: LazyApp(start, peer) for peer in PEERS if peer != name
                     }
-                    extra["peers"] = Peers({peer: f"http://{peer}.test" for peer in transports}, transports=transports)
+                    # The gateway, over HTTP on loopback.
+                    urls = {peer: f"http://{peer}.test" for peer in transports} | {"gateway": fake_gateway.base_url}
+                    extra["peers"] = Peers(urls, transports=transports)
                 app: FastAPI = app_module.create_app(settings, verifier=keys.verifier(), **extra)
                 await stack.enter_async_context(app.router.lifespan_context(app))
                 apps[name] = app

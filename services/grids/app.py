@@ -34,6 +34,7 @@ def create_app(
         routers=[
             places.router,
             places.streets,
+            places.communities,
             roster.router,
             roster.party_orgs,
             visits.router,

@@ -1,8 +1,8 @@
-"""Facts the community-life modules need from the services that own them, asked with the caller's own
-token (``shared.peers``), so the owner applies its own scope: a compound, a resident's home and household
-(residents service), an ``issue`` order and the community's menu (orders service). Only ids, codes
-and the names of places or menu items are kept from the answers. Routes take them as a FastAPI
-dependency, ``OtherServicesDep``."""
+"""Facts the grids service needs from the processes that own them, asked with the caller's own token
+(``shared.peers``), so the owner applies its own scope: a compound, a resident's home and household
+(residents service), an ``issue`` order and the community's menu (orders service), whether an account
+lies in the caller's places (gateway). Only ids, codes and the names of places or menu items are kept
+from the answers. Routes take them as a FastAPI dependency, ``OtherServicesDep``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shared.errors import ServiceUnavailable
+from shared.errors import Forbidden, ServiceUnavailable
 from shared.peers import ResidentHome, authorization_of, peers_of, resident_home
 from shared.security import Principal
 
@@ -37,11 +37,20 @@ class OrderFact:
 
 
 class OtherServices:
-    """The residents and orders services, asked on behalf of the request's caller."""
+    """The residents and orders services and the gateway, asked on behalf of the request's caller."""
 
     def __init__(self, request: Request) -> None:
         self._request = request
         self._peers, self._authorization = peers_of(request), authorization_of(request)
+
+    async def gateway_account(self, account_id: uuid.UUID) -> bool:
+        """Whether the account exists and lies in the caller's places, as the gateway answers the caller
+        (``GET /api/v1/accounts/{id}``: 404 or 403 when not); 503 while the gateway cannot answer."""
+        try:
+            body = await self._peers.get("gateway", f"/api/v1/accounts/{account_id}", authorization=self._authorization)
+        except Forbidden:
+            return False
+        return body is not None
 
     async def resident_home(self, resident_id: uuid.UUID) -> ResidentHome | None:
         """The resident's household and places, if the caller may see the resident."""

@@ -14,7 +14,9 @@ from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
 from shared.security import MACHINE_AUDIENCE
 from shared.testing import TestKeys
+from tests.support import db
 from tests.support.answers import ok
+from tests.support.fakes import FakeGateway
 from tests.support.outbox import outbox
 from tests.support.places import NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY
 from tests.support.problems import assert_problem
@@ -281,7 +283,9 @@ async def test_links_refused(grids: httpx.AsyncClient, keys: TestKeys, roster: N
 # -- creating members --------------------------------------------------------------------------
 
 
-async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+async def test_staff_add_a_member_with_a_binding(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None, gateway_knows_any_account: FakeGateway
+) -> None:
     staff = as_person(keys, "staff")
     account = uuid.uuid4()
     body = {
@@ -316,7 +320,7 @@ async def test_staff_add_a_member_with_a_binding(grids: httpx.AsyncClient, keys:
 
 
 async def test_staff_bind_an_employer_account_to_their_community_only(
-    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None, gateway_knows_any_account: FakeGateway
 ) -> None:
     """An employer account (the jobs service's employers) is bound to the community code where the
     employer operates; its token then carries the role."""
@@ -339,6 +343,93 @@ async def test_staff_bind_an_employer_account_to_their_community_only(
         "roles": ["employer"],
         "places": {"employer": [COMMUNITY]},
     }
+
+
+# -- the account, checked with the gateway -------------------------------------------------------
+
+
+def new_member(account: uuid.UUID) -> dict[str, Any]:
+    return {
+        "name": "新网格员",
+        "community_code": COMMUNITY,
+        "account_id": str(account),
+        "bindings": [{"role": "grid_worker", "place_code": GRIDS[1]}],
+    }
+
+
+async def members_with(database_urls: dict[str, str], account: uuid.UUID) -> int:
+    count: int = await db.value(database_urls["grids"], "SELECT count(*) FROM member WHERE account_id = $1", account)
+    return count
+
+
+async def test_an_account_the_gateway_knows_in_the_callers_places_is_taken(
+    grids: httpx.AsyncClient,
+    keys: TestKeys,
+    roster: None,
+    gateway_accounts: FakeGateway,
+    database_urls: dict[str, str],
+) -> None:
+    staff = as_person(keys, "staff")
+    account, later = uuid.uuid4(), uuid.uuid4()
+    gateway_accounts.accounts |= {str(account), str(later)}
+    created = ok(await grids.post("/api/v1/members", json=new_member(account), headers=staff), 201)
+    assert created["account_id"] == str(account)
+    # The gateway was asked with the caller's own token, so it answered within the caller's places.
+    assert gateway_accounts.asked == [(str(account), staff["Authorization"])]
+    assert (await bindings_of(grids, keys, account))["places"] == {"grid_worker": [GRIDS[1]]}
+
+    url = f"/api/v1/members/{created['id']}"
+    assert ok(await grids.patch(url, json={"account_id": str(later)}, headers=staff))["account_id"] == str(later)
+    assert ok(await grids.patch(url, json={"account_id": None}, headers=staff))["account_id"] is None
+    assert [asked for asked, _ in gateway_accounts.asked] == [str(account), str(later)]
+
+
+async def test_an_account_unknown_to_the_gateway_names_the_field_and_writes_nothing(
+    grids: httpx.AsyncClient,
+    keys: TestKeys,
+    roster: None,
+    gateway_accounts: FakeGateway,
+    database_urls: dict[str, str],
+) -> None:
+    staff = as_person(keys, "staff")
+    stranger = uuid.uuid4()
+    refused = await grids.post("/api/v1/members", json=new_member(stranger), headers=staff)
+    body = assert_problem(refused, 422, "account_id")
+    assert body["errors"][0]["field"] == "account_id"
+    assert gateway_accounts.asked == [(str(stranger), staff["Authorization"])]
+    assert await members_with(database_urls, stranger) == 0
+    assert await all_members(grids, staff, q="新网格员") == []
+    assert await outbox(database_urls["grids"], "member.created") == []
+
+    moved = await grids.patch(f"/api/v1/members/{member_id('pm1')}", json={"account_id": str(stranger)}, headers=staff)
+    assert_problem(moved, 422, "account_id")
+    assert await members_with(database_urls, person("pm1").account_id) == 1
+    assert await outbox(database_urls["grids"], "member.bindings_changed") == []
+
+
+async def test_while_the_gateway_cannot_answer_members_with_accounts_wait(
+    grids: httpx.AsyncClient,
+    grids_with_gateway_down: httpx.AsyncClient,
+    keys: TestKeys,
+    roster: None,
+    gateway_accounts: FakeGateway,
+    database_urls: dict[str, str],
+) -> None:
+    staff = as_person(keys, "staff")
+    account = uuid.uuid4()
+    unreachable = await grids_with_gateway_down.post("/api/v1/members", json=new_member(account), headers=staff)
+    assert_problem(unreachable, 503)
+
+    gateway_accounts.accounts.add(str(account))
+    gateway_accounts.failing = True
+    failing = await grids.post("/api/v1/members", json=new_member(account), headers=staff)
+    assert_problem(failing, 503)
+    assert await members_with(database_urls, account) == 0
+    assert await outbox(database_urls["grids"], "member.created") == []
+
+    # A member without an account does not need the gateway.
+    without = new_member(account) | {"account_id": None}
+    assert ok(await grids_with_gateway_down.post("/api/v1/members", json=without, headers=staff), 201)["name"]
 
 
 # -- the party tree -------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
-"""Simulated outside parties we cannot reach from here: WeChat's jscode2session and an SMS
-provider. Real HTTP servers on loopback, answering as the real ones document."""
+"""Simulated parties: WeChat's jscode2session and an SMS provider, which we cannot reach from here, and
+the gateway's account lookup as the services ask it. Real HTTP servers on loopback, answering as the
+real ones document."""
 
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -68,3 +70,52 @@ class FakeOutsideWorld(LoopbackServer):
             "GATEWAY_SMS_PROVIDER_URL": f"{self.base_url}/sms/send",
             "GATEWAY_SMS_PROVIDER_API_KEY": "sms-test-key",
         }
+
+
+class FakeGateway(LoopbackServer):
+    """The gateway's ``GET /api/v1/accounts/{id}`` as a service asks it with its caller's token: 200 for
+    the ids in ``accounts`` (any id while ``knows_any``), 404 for the others, 401 without a bearer token,
+    500 while ``failing``. Each question's (account id, Authorization header) is kept in ``asked``."""
+
+    PREFIX = "/api/v1/accounts/"
+
+    def __init__(self) -> None:
+        self.accounts: set[str] = set()
+        self.knows_any = False
+        self.failing = False
+        self.asked: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        gateway = self
+
+        class Handler(QuietHandler):
+            def _answer(self, status: int, body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                path = urlparse(self.path).path
+                if not path.startswith(gateway.PREFIX) or "/" in path[len(gateway.PREFIX) :]:
+                    self._answer(404, {"status": 404, "title": "Not found"})
+                    return
+                account_id = path[len(gateway.PREFIX) :]
+                authorization = self.headers.get("authorization", "")
+                with gateway._lock:
+                    gateway.asked.append((account_id, authorization))
+                if not authorization.startswith("Bearer "):
+                    self._answer(401, {"status": 401, "title": "Unauthorized"})
+                elif gateway.failing:
+                    self._answer(500, {"status": 500, "title": "Internal Server Error"})
+                elif gateway.knows_any or account_id in gateway.accounts:
+                    self._answer(200, {"id": account_id, "display_name": "某人", "enabled": True, "roles": {}})
+                else:
+                    self._answer(404, {"status": 404, "title": "Not found"})
+
+        super().__init__(Handler)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.accounts, self.knows_any, self.failing, self.asked = set(), False, False, []

@@ -7,8 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.places import service
-from services.grids.places.access import Locator, Manager, Reader
-from services.grids.places.schemas import BoundaryUpdate, GridCreate, GridPage, GridPublic, StreetTree
+from services.grids.places.access import Locator, Manager, Reader, StreetAdmin
+from services.grids.places.schemas import (
+    BoundaryUpdate,
+    CommunityCreate,
+    CommunityPage,
+    CommunityPublic,
+    CommunityUpdate,
+    GridCreate,
+    GridPage,
+    GridPublic,
+    StreetTree,
+)
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
@@ -87,3 +97,49 @@ async def street_tree(
 ) -> StreetTree:
     """The street's communities and grids (街道 → 社区 → 网格), as far as the caller may see."""
     return await service.tree(session=session, principal=principal, street_code=street_code)
+
+
+communities = APIRouter(prefix="/api/v1/communities", tags=["grids"])
+
+CommunityCodePath = Annotated[
+    str, Path(min_length=12, max_length=12, pattern=COMMUNITY_PATTERN, description="12-digit community code")
+]
+
+
+@communities.get("", response_model=CommunityPage, responses=problem_responses(401, 403, 422))
+async def list_communities(
+    principal: Reader,
+    session: SessionDep,
+    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> CommunityPage:
+    """List the communities in the caller's scope (社区列表), by code."""
+    items, next_cursor = await service.list_communities(
+        session=session, principal=principal, street_code=street_code, limit=limit, cursor=cursor
+    )
+    return CommunityPage(items=items, next_cursor=next_cursor)
+
+
+@communities.get("/{community_code}", response_model=CommunityPublic, responses=problem_responses(401, 403, 404, 422))
+async def get_community(community_code: CommunityCodePath, principal: Reader, session: SessionDep) -> CommunityPublic:
+    """One community, when it is in the caller's scope."""
+    return await service.get_community(session=session, principal=principal, community_code=community_code)
+
+
+@communities.post("", status_code=201, response_model=CommunityPublic, responses=problem_responses(401, 403, 409, 422))
+async def create_community(
+    community_in: CommunityCreate, principal: StreetAdmin, session: SessionDep
+) -> CommunityPublic:
+    """Create a community in one of the calling street admin's streets."""
+    return await service.create_community(session=session, principal=principal, community_in=community_in)
+
+
+@communities.patch("/{community_code}", response_model=CommunityPublic, responses=problem_responses(401, 403, 404, 422))
+async def rename_community(
+    community_code: CommunityCodePath, changes: CommunityUpdate, principal: StreetAdmin, session: SessionDep
+) -> CommunityPublic:
+    """Rename a community (its street's admins only)."""
+    return await service.rename_community(
+        session=session, principal=principal, community_code=community_code, changes=changes
+    )

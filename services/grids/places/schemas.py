@@ -8,7 +8,38 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.grids.places.geometry import GeoJsonPolygon
 from shared.pagination import Page
-from shared.places import GRID_PATTERN
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
+
+
+class CommunityCreate(BaseModel):
+    """A new community (社区 or 村委会) in one of the calling street admin's streets."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(
+        min_length=12, max_length=12, pattern=COMMUNITY_PATTERN, description="12-digit community code: street + 3"
+    )
+    name: str = Field(min_length=1, max_length=100, description="社区名称, e.g. 江南社区")
+
+
+class CommunityUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100, description="the new name")
+
+
+class CommunityPublic(BaseModel):
+    """A community as answered: its code, name and street, when it was made, and ``grids``, the number
+    of grids it has (all of them, whoever asks)."""
+
+    code: str
+    name: str
+    street_code: str
+    created_at: datetime
+    grids: int = Field(ge=0, description="how many grids the community has")
+
+
+CommunityPage = Page[CommunityPublic]
 
 
 class GridCreate(BaseModel):

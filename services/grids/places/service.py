@@ -1,19 +1,31 @@
-"""Rules of the places: who sees which grid, and creating grids in one's own community."""
+"""Rules of the places: who sees which community and grid, creating communities in one's own street and
+grids in one's own community."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Integer, bindparam, select
+from sqlalchemy import Float, Integer, bindparam, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.grids.models import Community, Grid, Street, outbox_event
 from services.grids.places import access
 from services.grids.places.geometry import GeoJsonPolygon, point_as_polygon, to_geojson
-from services.grids.places.schemas import GridCreate, GridPublic, StreetTree, TreeCommunity, TreeGrid
+from services.grids.places.schemas import (
+    CommunityCreate,
+    CommunityPublic,
+    CommunityUpdate,
+    GridCreate,
+    GridPublic,
+    StreetTree,
+    TreeCommunity,
+    TreeGrid,
+)
 from shared import outbox, places
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery
@@ -165,3 +177,106 @@ async def create(*, session: AsyncSession, principal: Principal, grid_in: GridCr
         payload={"grid_code": grid.code, "community_code": community_code, "street_code": street_code},
     )
     return grid
+
+
+# -- communities -----------------------------------------------------------------------------
+
+_GRID_COUNT = (
+    select(func.count())
+    .where(col(Grid.community_code) == col(Community.code))
+    .correlate(Community)
+    .scalar_subquery()
+    .label("grids")
+)
+_COMMUNITY_COLUMNS = (
+    col(Community.code),
+    col(Community.name),
+    col(Community.street_code),
+    col(Community.created_at),
+    _GRID_COUNT,
+)
+
+
+def _community_of(row: Any) -> CommunityPublic:
+    return CommunityPublic.model_validate(dict(row._mapping))
+
+
+async def list_communities(
+    *, session: AsyncSession, principal: Principal, street_code: str | None, limit: int, cursor: str | None
+) -> tuple[list[CommunityPublic], str | None]:
+    """A page of the communities in the caller's scope, by code."""
+    statement = select(*_COMMUNITY_COLUMNS).where(access.community_scope(principal))
+    if street_code is not None:
+        statement = statement.where(col(Community.street_code) == street_code)
+    if cursor:
+        (after,) = decode_cursor(cursor, (str,))
+        statement = statement.where(col(Community.code) > after)
+    rows = (await session.execute(statement.order_by(col(Community.code)).limit(limit + 1))).all()
+    items, next_cursor = page_of([_community_of(row) for row in rows], limit, lambda c: (c.code,))
+    return items, next_cursor
+
+
+async def get_community(*, session: AsyncSession, principal: Principal, community_code: str) -> CommunityPublic:
+    row = (
+        await session.execute(
+            select(*_COMMUNITY_COLUMNS).where(col(Community.code) == community_code, access.community_scope(principal))
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"no community {community_code} in your scope")
+    return _community_of(row)
+
+
+async def create_community(
+    *, session: AsyncSession, principal: Principal, community_in: CommunityCreate
+) -> CommunityPublic:
+    """A community in one of the caller's streets: 403 outside them, 422 on ``code`` when the street is
+    not in the grids service, 409 when the code is taken (also by a create running at the same time)."""
+    code, street_code = community_in.code, places.street_of(community_in.code)
+    if street_code not in principal.places_of("street_admin"):
+        raise Forbidden("you may create communities only in your own streets")
+    if await session.get(Street, street_code) is None:
+        raise ValidationFailed.on("code", f"street {street_code} does not exist")
+    created_at = datetime.now(UTC)
+    inserted = await session.scalar(
+        insert(Community)
+        .values(code=code, street_code=street_code, name=community_in.name, created_at=created_at)
+        .on_conflict_do_nothing(index_elements=[col(Community.code)])
+        .returning(col(Community.code))
+    )
+    if inserted is None:
+        raise Conflict(f"community {code} already exists")
+    await outbox.emit(
+        session,
+        outbox_event,
+        type="community.created",
+        aggregate_id=code,
+        payload={"community_code": code, "street_code": street_code, "name": community_in.name},
+    )
+    return CommunityPublic(code=code, name=community_in.name, street_code=street_code, created_at=created_at, grids=0)
+
+
+async def rename_community(
+    *, session: AsyncSession, principal: Principal, community_code: str, changes: CommunityUpdate
+) -> CommunityPublic:
+    """Rename a community: its street's admins only (its staff see it, 403; anyone else, 404)."""
+    community = await session.scalar(
+        select(Community)
+        .where(col(Community.code) == community_code, access.community_scope(principal))
+        .with_for_update()
+    )
+    if community is None:
+        raise NotFound(f"no community {community_code} in your scope")
+    if community.street_code not in principal.places_of("street_admin"):
+        raise Forbidden("only the street's admins may rename a community")
+    if community.name != changes.name:
+        community.name = changes.name
+        await session.flush()
+        await outbox.emit(
+            session,
+            outbox_event,
+            type="community.renamed",
+            aggregate_id=community.code,
+            payload={"community_code": community.code, "street_code": community.street_code, "name": community.name},
+        )
+    return await get_community(session=session, principal=principal, community_code=community_code)

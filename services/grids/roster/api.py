@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from services.grids.clients import OtherServicesDep
 from services.grids.roster import service as roster
 from services.grids.roster.access import Anyone, Gateway, Manager, PartyMember, Viewer
 from services.grids.roster.schemas import (
@@ -82,19 +83,25 @@ async def get_member(member_id: uuid.UUID, principal: Viewer, session: SessionDe
     return await roster.get_member(session=session, principal=principal, member_id=member_id)
 
 
-@router.post("", status_code=201, response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422))
-async def create_member(member_in: MemberCreate, principal: Manager, session: SessionDep) -> MemberPublic:
-    """Add a member to the community's roster, with their bindings."""
-    member = await roster.create_member(session=session, principal=principal, member_in=member_in)
+@router.post(
+    "", status_code=201, response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422, 503)
+)
+async def create_member(
+    member_in: MemberCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
+) -> MemberPublic:
+    """Add a member to the community's roster, with their bindings (an account checked with the gateway)."""
+    member = await roster.create_member(session=session, principal=principal, member_in=member_in, others=others)
     return await roster.public_member(session, member)
 
 
-@router.patch("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.patch("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
 async def update_member(
-    member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep
+    member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> MemberPublic:
     """Change a member's name, account, party membership, work unit or full-time status."""
-    member = await roster.update_member(session=session, principal=principal, member_id=member_id, changes=changes)
+    member = await roster.update_member(
+        session=session, principal=principal, member_id=member_id, changes=changes, others=others
+    )
     return await roster.public_member(session, member)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Uuid, delete, exists, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.grids.clients import OtherServices
 from services.grids.models import (
     PARTY_LEVELS,
     Binding,
@@ -169,13 +170,16 @@ async def _check_party_org(
         raise ValidationFailed.on(field, "no such party organisation in the member's community")
 
 
-async def create_member(*, session: AsyncSession, principal: Principal, member_in: MemberCreate) -> Member:
+async def create_member(
+    *, session: AsyncSession, principal: Principal, member_in: MemberCreate, others: OtherServices
+) -> Member:
     community = await session.get(Community, member_in.community_code)
     if community is None or not principal.manages(member_in.community_code):
         raise NotFound(f"no community {member_in.community_code} you manage")
     await _check_party_org(session, member_in.party_org_id, member_in.community_code, "party_org_id")
     if member_in.account_id is not None:
         await _check_account_free(session, member_in.account_id, None)
+        await _check_account_known(others, member_in.account_id)
     member = Member(
         **member_in.model_dump(exclude={"bindings"}),
         street_code=community.street_code,
@@ -193,6 +197,13 @@ async def create_member(*, session: AsyncSession, principal: Principal, member_i
     return member
 
 
+async def _check_account_known(others: OtherServices, account_id: uuid.UUID) -> None:
+    """The account is one the gateway knows in the caller's places (asked with the caller's token),
+    checked before anything is written."""
+    if not await others.gateway_account(account_id):
+        raise ValidationFailed.on("account_id", "no such account in your places")
+
+
 async def _check_account_free(session: AsyncSession, account_id: uuid.UUID, member_id: uuid.UUID | None) -> None:
     holder = await session.scalar(select(col(Member.id)).where(col(Member.account_id) == account_id))
     if holder is not None and holder != member_id:
@@ -200,14 +211,15 @@ async def _check_account_free(session: AsyncSession, account_id: uuid.UUID, memb
 
 
 async def update_member(
-    *, session: AsyncSession, principal: Principal, member_id: uuid.UUID, changes: MemberUpdate
+    *, session: AsyncSession, principal: Principal, member_id: uuid.UUID, changes: MemberUpdate, others: OtherServices
 ) -> Member:
     member = await _managed_member(session, principal, member_id)
     values = changes.model_dump(exclude_unset=True)
     if "party_org_id" in values:
         await _check_party_org(session, values["party_org_id"], member.community_code, "party_org_id")
-    if values.get("account_id") is not None:
+    if values.get("account_id") is not None and values["account_id"] != member.account_id:
         await _check_account_free(session, values["account_id"], member.id)
+        await _check_account_known(others, values["account_id"])
     if "name" in values and values["name"] is None:
         raise ValidationFailed.on("name", "a member keeps a name")
     for key, value in values.items():
