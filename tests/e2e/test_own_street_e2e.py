@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 STREET = "320583101"
 COMMUNITY_A, COMMUNITY_B = STREET + "001", STREET + "002"
 GRID = COMMUNITY_A + "001"
-ADMIN_PASSWORD = "Yushan-admin-2026"
+ADMIN_PASSWORD = "Jade-mountain-2026"
 SERVICES = ("grids", "residents")
 
 
@@ -219,14 +219,14 @@ async def test_a_street_office_starts_its_own_street(
         ),
         201,
     )
-    body = f"320583{date(1975, 3, 9):%Y%m%d}456"
+    id_body = f"320583{date(1975, 3, 9):%Y%m%d}456"
     resident = ok(
         await client.post(
             "/api/v1/residents",
             json={
                 "household_id": household["id"],
                 "name": "钱阿姨",
-                "id_number": body + ric.calc_check_digit(body + "0"),
+                "id_number": id_body + ric.calc_check_digit(id_body + "0"),
                 "phone": "13600000005",
                 "relation": "head",
                 "residence_type": "registered",
