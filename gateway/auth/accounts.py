@@ -75,6 +75,21 @@ def _place_of(account: Account, principal: Principal) -> str:
     return places[0]
 
 
+async def _audit(
+    session: AsyncSession, principal: Principal, action: str, account: Account, changed: list[str] | None = None
+) -> None:
+    place = _place_of(account, principal)
+    await audit.record(
+        session,
+        principal=principal,
+        action=action,
+        target_type="account",
+        target_id=str(account.id),
+        place_code=place,
+        changed=changed or (),
+    )
+
+
 async def get(*, session: AsyncSession, principal: Principal, account_id: uuid.UUID) -> Account:
     return await _load(session, principal, account_id)
 
@@ -161,14 +176,7 @@ async def create(
     )
     session.add(account)
     await session.flush()
-    await audit.record(
-        session,
-        principal=principal,
-        action="account.created",
-        target_type="account",
-        target_id=str(account.id),
-        place_code=place,
-    )
+    await _audit(session, principal, "account.created", account)
     invite = None if password_hash is not None else await _invite(session, context, account_in.phone, index)
     created = _public_of(context, account, [])
     return AccountCreated(**created.model_dump(), invite=invite)
@@ -216,15 +224,7 @@ async def update(
         changed.append("phone")
     if changed:
         await session.flush()
-        await audit.record(
-            session,
-            principal=principal,
-            action="account.changed",
-            target_type="account",
-            target_id=str(account.id),
-            place_code=_place_of(account, principal),
-            changed=changed,
-        )
+        await _audit(session, principal, "account.changed", account, changed)
     return account
 
 
@@ -238,14 +238,7 @@ async def set_enabled(
         account.enabled = enabled
         account.disabled_at = None if enabled else datetime.now(UTC)
         await session.flush()
-        await audit.record(
-            session,
-            principal=principal,
-            action="account.enabled" if enabled else "account.disabled",
-            target_type="account",
-            target_id=str(account.id),
-            place_code=_place_of(account, principal),
-        )
+        await _audit(session, principal, "account.enabled" if enabled else "account.disabled", account)
     # This replica stops the account's tokens at once; the others reload within a second.
     if enabled:
         context.disabled.discard(str(account.id))
@@ -286,12 +279,5 @@ async def reset_password(
         raise Conflict("change your own password with POST /api/v1/me/password")
     temporary = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     await set_password(session, context, account, await passwords.hash_in_thread(temporary), must_change=True)
-    await audit.record(
-        session,
-        principal=principal,
-        action="account.password_reset",
-        target_type="account",
-        target_id=str(account.id),
-        place_code=_place_of(account, principal),
-    )
+    await _audit(session, principal, "account.password_reset", account)
     return temporary

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from tests.support.loopback import LoopbackServer, QuietHandler
@@ -24,14 +23,6 @@ class FakeOutsideWorld(LoopbackServer):
         world = self
 
         class Handler(QuietHandler):
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 url = urlparse(self.path)
                 if url.path != "/sns/jscode2session":
@@ -88,14 +79,6 @@ class FakeGateway(LoopbackServer):
         gateway = self
 
         class Handler(QuietHandler):
-            def _answer(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
             def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
                 path = urlparse(self.path).path
                 if not path.startswith(gateway.PREFIX) or "/" in path[len(gateway.PREFIX) :]:
