@@ -67,7 +67,7 @@ async def create(*, session: AsyncSession, principal: Principal, client_in: Clie
     secret = _new_secret()
     client = IntegrationClient(
         client_id="c_" + secrets.token_urlsafe(12),
-        secret_hash=passwords.hash_password(secret),
+        secret_hash=await passwords.hash_in_thread(secret),
         name=client_in.name,
         street_code=street,
         scopes=" ".join(client_in.scopes),
@@ -109,7 +109,7 @@ async def rotate(*, session: AsyncSession, principal: Principal, client_id: str)
     now = datetime.now(UTC)
     client.previous_secret_hash = client.secret_hash
     client.previous_secret_expires_at = now + PREVIOUS_SECRET_GRACE
-    client.secret_hash = passwords.hash_password(secret)
+    client.secret_hash = await passwords.hash_in_thread(secret)
     client.rotated_at = now
     await session.flush()
     await _audit(session, principal, "client.rotated", client, ["client_secret"])
