@@ -25,6 +25,11 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
 
 
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳娜娜 → 欧***: the family name's first character only."""
+    return name[:1] + "*" * max(1, len(name) - 1) if name else name
+
+
 def mask_id_number(id_number: str) -> str:
     """``11010519491231002X`` → ``110105********002X``."""
     return (
