@@ -31,6 +31,7 @@ from gateway.routing.proxy import ProxyMiddleware, ServiceProxy
 from gateway.routing.ratelimit import WindowLimiter
 from gateway.stats import api as stats
 from gateway.webhooks import api as webhooks_api
+from gateway.vocabularies import api as vocabularies
 from gateway.webhooks import service as webhooks
 from shared.app import create_process_app
 from shared.db import Database
@@ -216,6 +217,7 @@ def create_app(
             stats.router,
             open311.router,
             auth.well_known,
+            vocabularies.router,
             events.router,
         ],
         verifier=own_verifier,

@@ -1,0 +1,1 @@
+"""The enumerated fields of the registry and the orders (``shared.vocabularies``)."""

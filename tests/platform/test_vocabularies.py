@@ -1,0 +1,63 @@
+"""GET /api/v1/vocabularies and the services' OpenAPI enums say the same values, field by field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from services.orders.app import create_app as create_orders
+from services.orders.config import Settings as OrdersSettings
+from services.residents.app import create_app as create_residents
+from services.residents.config import Settings as ResidentsSettings
+from shared.vocabularies import VOCABULARIES
+
+pytestmark = pytest.mark.no_db
+
+# vocabulary -> (the service's OpenAPI, schema, property) whose enum it must equal.
+WHERE = {
+    "residence_type": ("residents", "ResidentCreate", "residence_type"),
+    "relation": ("residents", "ResidentCreate", "relation"),
+    "employment": ("residents", "ResidentCreate", "employment"),
+    "order_kind": ("orders", "OrderCreate", "kind"),
+    "order_state": ("orders", "OrderPublic", "state"),
+    "order_channel": ("orders", "OrderPublic", "channel"),
+    "escalation_level": ("orders", "OrderPublic", "escalation_level"),
+    "taker": ("orders", "MenuItemCreate", "takers"),
+    "menu_category": ("orders", "MenuItemCreate", "category"),
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    return app.openapi()
+
+
+def _enum(document: dict[str, Any], schema: str, prop: str) -> list[str]:
+    schemas = document["components"]["schemas"]
+    found = schemas[schema]["properties"][prop]
+
+    def walk(node: dict[str, Any]) -> list[str]:
+        if "enum" in node:
+            return list(node["enum"])
+        if "$ref" in node:
+            return walk(schemas[node["$ref"].split("/")[-1]])
+        for key in ("anyOf", "allOf", "oneOf"):
+            for part in node.get(key, []):
+                if values := walk(part):
+                    return values
+        if "items" in node:
+            return walk(node["items"])
+        return []
+
+    return walk(found)
+
+
+def test_the_vocabularies_are_the_openapi_enums() -> None:
+    documents = {
+        "residents": _openapi(create_residents(ResidentsSettings(database_url="postgresql://x@127.0.0.1/x"))),
+        "orders": _openapi(create_orders(OrdersSettings(database_url="postgresql://x@127.0.0.1/x"))),
+    }
+    assert set(WHERE) | {"gender", "tag"} == set(VOCABULARIES)
+    for name, (service, schema, prop) in WHERE.items():
+        assert sorted(_enum(documents[service], schema, prop)) == sorted(VOCABULARIES[name][1]), name
