@@ -156,9 +156,9 @@ async def pages(
 def _problem(response: httpx.Response) -> str:
     try:
         body = response.json()
-        return str(body.get("detail") or body.get("title"))
     except ValueError:
-        return response.reason_phrase
+        body = None
+    return str(body.get("detail") or body.get("title")) if isinstance(body, dict) else response.reason_phrase
 
 
 async def resync(
@@ -197,9 +197,8 @@ async def resync(
                 if apply_fact is None:
                     tally.differences += [(ORPHAN, f"{id_}: orphan in copy (not in residents)") for id_ in batch]
                     continue
-                rows = await _copies(session, batch)
-                for id_ in batch:
-                    await apply_fact(session, removal(rows[id_]))
+                for copy in (await _copies(session, batch)).values():
+                    await apply_fact(session, removal(copy))
                     tally.outcomes["orphaned"] += 1
     finally:
         await engine.dispose()
@@ -207,7 +206,7 @@ async def resync(
 
 
 async def _now(engine: AsyncEngine) -> datetime:
-    """The grids database's clock: the copy's ``updated_at`` is written by it."""
+    """Now, by the grids database: the copies changed after it were changed during this run."""
     async with engine.connect() as conn:
         now: datetime = (await conn.execute(text("SELECT now()"))).scalar_one()
         return now

@@ -231,6 +231,24 @@ async def test_a_copy_the_residents_service_no_longer_has_is_marked_removed(
 
 
 @pytest.mark.usefixtures("merged")
+async def test_a_copy_changed_while_the_run_reads_is_not_taken_for_an_orphan(
+    urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
+) -> None:
+    residents.hold(fact(1), fact(2))
+    assert await run(residents=residents) == 0
+    # As for a household created behind the pages already read: an event wrote its copy after the run began.
+    await db.execute(
+        urls["grids"], "UPDATE household SET updated_at = now() + interval '1 hour' WHERE id = $1", fact(2).household_id
+    )
+    residents.hold(fact(1))
+    capsys.readouterr()
+
+    assert await run(residents=residents) == 0
+    assert summary(capsys.readouterr().out).endswith("unchanged 1, orphaned 0")
+    assert await db.value(urls["grids"], "SELECT count(*) FROM household WHERE removed_at IS NOT NULL") == 0
+
+
+@pytest.mark.usefixtures("merged")
 async def test_check_prints_each_difference_exits_1_and_changes_nothing(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
