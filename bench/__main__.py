@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop, jobs, orders, residents
+from bench import calibrate, fastlane, gateway_hop, households, jobs, orders, residents
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -24,9 +24,14 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     residents.NAME: (residents.run, False),
     jobs.NAME: (jobs.run, False),
     orders.NAME: (orders.run, True),
+    households.NAME: (households.run, False),
 }
 ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
-DEFAULT_ROWS = {residents.NAME: residents.DEFAULT_ROWS, jobs.NAME: jobs.DEFAULT_ROWS}
+DEFAULT_ROWS = {
+    residents.NAME: residents.DEFAULT_ROWS,
+    jobs.NAME: jobs.DEFAULT_ROWS,
+    households.NAME: households.DEFAULT_ROWS,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         help=(
             f"rows in the benchmark tables (default {ROWS}; residents: {residents.DEFAULT_ROWS} residents;"
-            f" jobs: {jobs.DEFAULT_ROWS} postings)"
+            f" jobs: {jobs.DEFAULT_ROWS} postings; households: a register of {households.DEFAULT_ROWS} residents)"
         ),
     )
     parser.add_argument(
@@ -47,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         choices=sorted(BENCHMARKS),
-        help="run this benchmark only (loadgen, residents, jobs: only with --only)",
+        help="run this benchmark only (loadgen, residents, jobs, households: only with --only)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)
