@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 # prefixes. The producers' relays read this table; a consumer lists the same types in its handlers.
 SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
     "orders": ("visit.follow_up_needed", "activity.volunteer_served"),
+    # The grids service keeps a copy of the households (visits, 十联户, coverage, compound notices).
+    "grids": ("household.",),
     # The gateway takes every event: it feeds the notification inbox and the street offices' webhooks.
     "gateway": ("",),
 }

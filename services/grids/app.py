@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.grids import inbox
 from services.grids.activities import api as activities
 from services.grids.config import Settings
 from services.grids.notices import api as notices
@@ -43,6 +44,7 @@ def create_app(
             teams.router,
             property_.router,
             roster.internal,
+            inbox.router,
         ],
         verifier=verifier,
         peers=peers,

@@ -1,23 +1,20 @@
 """Facts the grids service needs from the processes that own them, asked with the caller's own token
-(``shared.peers``), so the owner applies its own scope: a compound, a resident's home and household
-(residents service), an ``issue`` order and the community's menu (orders service), whether an account
-lies in the caller's places (gateway). Only ids, codes and the names of places or menu items are kept
-from the answers. Routes take them as a FastAPI dependency, ``OtherServicesDep``."""
+(``shared.peers``), so the owner applies its own scope: a compound and a resident's home (residents
+service), an ``issue`` order and the community's menu (orders service), whether an account lies in the
+caller's places (gateway). Only ids, codes and the names of places or menu items are kept from the
+answers. Routes take them as a FastAPI dependency, ``OtherServicesDep``. (Households are not asked
+for: the service keeps a copy of them, ``households.py``.)"""
 
 from __future__ import annotations
 
-import logging
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from shared.errors import Forbidden, ServiceUnavailable
+from shared.errors import Forbidden
 from shared.peers import ResidentHome, authorization_of, peers_of, resident_home
-from shared.security import Principal
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,27 +64,6 @@ class OtherServices:
             community_code=str(body["community_code"]),
             street_code=str(body["street_code"]),
         )
-
-    async def home_compound(self, principal: Principal) -> uuid.UUID | None:
-        """The compound a resident lives in (their household's building's), or None for anyone else."""
-        if not principal.has_role("resident") or not principal.household_id:
-            return None
-        try:
-            household_id = uuid.UUID(principal.household_id)
-        except ValueError:
-            return None
-        try:
-            body = await self._peers.get(
-                "residents", f"/api/v1/households/{household_id}", authorization=self._authorization
-            )
-        except ServiceUnavailable:
-            # Notices of the resident's community and grid still show (an urgent one may matter now);
-            # those of their compound come back with the residents service.
-            log.warning("the residents service could not say a resident's compound; compound notices left out")
-            return None
-        if body is None or body.get("compound_id") is None:
-            return None
-        return uuid.UUID(str(body["compound_id"]))
 
     async def order(self, order_id: uuid.UUID) -> OrderFact | None:
         """The order, if the caller may see it at the orders service."""

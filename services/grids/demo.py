@@ -184,19 +184,36 @@ async def _roster(session: AsyncSession) -> None:
 
 
 async def _households(session: AsyncSession) -> None:
+    """The copy of the demo households, with the building and compound ids the residents service's demo
+    gives them (``services/residents/demo.py``), so that compound notices reach their residents. Rows
+    loaded before the copy knew compounds get them now."""
     rows = [
         {
             "id": h.id,
             "grid_code": h.grid_code,
             "community_code": COMMUNITY,
             "street_code": STREET,
+            "building_id": demo_uuid("building", f"{h.compound}{h.building}"),
+            "compound_id": demo_uuid("compound", h.compound),
+            "compound_name": h.compound,
             "address": h.address,
             "contact_name": h.contact_name,
             "contact_phone": h.contact_phone,
         }
         for h in demo.households()
     ]
-    await session.execute(insert(Household).values(rows).on_conflict_do_nothing(index_elements=["id"]))
+    statement = insert(Household).values(rows)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["id"],
+            set_={
+                "building_id": statement.excluded.building_id,
+                "compound_id": statement.excluded.compound_id,
+                "compound_name": statement.excluded.compound_name,
+            },
+            where=col(Household.compound_id).is_(None),
+        )
+    )
     link_rows = [
         {"member_id": demo_uuid("member", login), "household_id": h.id}
         for login, homes in demo.links().items()

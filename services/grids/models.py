@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 
 from services.grids.places.geometry import PgPolygon, Position
 from shared.db import naming_convention_metadata
+from shared.events import inbox_table
 from shared.idempotency import idempotency_table
 from shared.outbox import outbox_table
 
@@ -24,6 +25,7 @@ class GridsModel(SQLModel, registry=registry(metadata=naming_convention_metadata
 metadata = GridsModel.metadata
 idempotency_record = idempotency_table(metadata)
 outbox_event = outbox_table(metadata)
+inbox_event = inbox_table(metadata)
 
 
 def _now() -> datetime:
@@ -139,16 +141,23 @@ class Binding(GridsModel, table=True):
 
 
 class Household(GridsModel, table=True):
-    """The grids service's copy of a household (the residents service owns it): where it is and
-    a masked contact, enough to visit it and to list it for its linked party member."""
+    """The grids service's copy of a household (the residents service owns it; ``households.py`` keeps
+    the copy from its ``household.*`` events and the resync): where it is, its compound and a masked
+    contact, enough to visit it, to list it for its linked party member and to show it its compound's
+    notices. A removed household keeps its row (its visits point at it), marked ``removed_at``."""
 
     id: uuid.UUID = Field(primary_key=True)
     grid_code: str = Field(index=True, max_length=15)
     community_code: str = Field(index=True, max_length=12)
     street_code: str = Field(index=True, max_length=9)
+    # Null until the copy first hears the household's facts from the residents service.
+    building_id: uuid.UUID | None = Field(default=None)
+    compound_id: uuid.UUID | None = Field(default=None, index=True)
+    compound_name: str | None = Field(default=None, max_length=100)
     address: str = Field(max_length=200)
     contact_name: str | None = Field(default=None, max_length=50)  # masked: 张*
     contact_phone: str | None = Field(default=None, max_length=20)  # masked: 139****0001
+    removed_at: datetime | None = _at()
     updated_at: datetime = Field(default_factory=_now, sa_type=DateTime(timezone=True))
 
 

@@ -7,11 +7,11 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlmodel import col
 
 from services.grids import life
-from services.grids.models import Notice
+from services.grids.models import Household, Notice
 from shared.places import community_of
 from shared.scope import any_of, area_conditions
 from shared.security import Principal, allow
@@ -22,10 +22,11 @@ Person = Annotated[Principal, Depends(allow(*PEOPLE))]
 Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 
-def scope(principal: Principal, home_compound: uuid.UUID | None) -> ColumnElement[bool]:
+def scope(principal: Principal) -> ColumnElement[bool]:
     """Notices for the caller's places: all of their street's or community's (admins, staff); for
     those serving in grids, their communities' and compounds' and their own grids'; for a resident,
-    their community's, their grid's and their compound's."""
+    their community's, their grid's and their compound's (that of the household in their token, as the
+    copy of the households knows it: no call to the residents service)."""
     conditions: list[Any]
     conditions, _ = area_conditions(principal, street=col(Notice.street_code), community=col(Notice.community_code))
     served = [code for role in life.GRID_ROLES for code in principal.places_of(role)]
@@ -41,7 +42,23 @@ def scope(principal: Principal, home_compound: uuid.UUID | None) -> ColumnElemen
             col(Notice.level) == "community",
             and_(col(Notice.level) == "grid", col(Notice.grid_code) == principal.grid_code),
         ]
-        if home_compound is not None:
-            home.append(and_(col(Notice.level) == "compound", col(Notice.compound_id) == home_compound))
+        if (household_id := _uuid(principal.household_id)) is not None:
+            home.append(and_(col(Notice.level) == "compound", col(Notice.compound_id) == _compound_of(household_id)))
         conditions.append(and_(col(Notice.community_code) == community_of(principal.grid_code), or_(*home)))
     return or_(*conditions) if conditions else false()
+
+
+def _compound_of(household_id: uuid.UUID) -> Any:
+    """The compound of a household still in the copy (null, so no notice, for one removed or unknown)."""
+    return (
+        select(col(Household.compound_id))
+        .where(col(Household.id) == household_id, col(Household.removed_at).is_(None))
+        .scalar_subquery()
+    )
+
+
+def _uuid(value: str | None) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

@@ -25,11 +25,10 @@ from shared.pagination import CursorQuery, LimitQuery
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 
 
-@router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422, 503))
+@router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422))
 async def list_notices(
     principal: Reader,
     session: SessionDep,
-    others: OtherServicesDep,
     category: NoticeCategory | None = None,
     unread: Annotated[bool, Query(description="only those the caller has not read")] = False,
     include_expired: Annotated[bool, Query(description="staff: also expired and withdrawn ones")] = False,
@@ -40,7 +39,6 @@ async def list_notices(
     items, next_cursor = await notices.list_notices(
         session=session,
         principal=principal,
-        home_compound=await others.home_compound(principal),
         category=category,
         unread=unread,
         include_expired=include_expired,
@@ -61,29 +59,23 @@ async def publish_notice(
     return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
 
 
-@router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422, 503))
-async def get_notice(
-    notice_id: uuid.UUID, principal: Reader, session: SessionDep, others: OtherServicesDep
-) -> NoticeDetail:
+@router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422))
+async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDep) -> NoticeDetail:
     """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
     return await notices.get(
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await others.home_compound(principal),
     )
 
 
-@router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
-async def mark_read(
-    notice_id: uuid.UUID, principal: Person, session: SessionDep, others: OtherServicesDep
-) -> NoticePublic:
+@router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep) -> NoticePublic:
     """The caller has read the notice."""
     return await notices.mark_read(
         session=session,
         principal=principal,
         notice_id=notice_id,
-        home_compound=await others.home_compound(principal),
     )
 
 

@@ -2,8 +2,8 @@
 with an expiry; residents see those for their places, newest first (pinned ones above), each with
 their own read state. ``notice.published`` carries the ``urgent`` flag for the notification inbox.
 
-Where a resident lives is in their token (grid, community); their compound is the residents
-service's to say (``clients.OtherServices.home_compound``), so it comes into every query as a value."""
+Where a resident lives is in their token (grid, community, household); their compound is that of their
+household in the grids service's copy of the households (``households.py``), read in the same query."""
 
 from __future__ import annotations
 
@@ -69,7 +69,6 @@ async def list_notices(
     *,
     session: AsyncSession,
     principal: Principal,
-    home_compound: uuid.UUID | None,
     category: str | None,
     unread: bool,
     include_expired: bool,
@@ -78,9 +77,7 @@ async def list_notices(
 ) -> tuple[list[NoticePublic], str | None]:
     """Newest first, pinned ones above the rest."""
     read_at = _read_at(principal)
-    statement = select(Notice, read_at).where(
-        access.scope(principal, home_compound), _current(principal, include_expired)
-    )
+    statement = select(Notice, read_at).where(access.scope(principal), _current(principal, include_expired))
     if category is not None:
         statement = statement.where(col(Notice.category) == category)
     if unread:
@@ -104,13 +101,11 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
-async def _visible(
-    session: AsyncSession, principal: Principal, notice_id: uuid.UUID, home_compound: uuid.UUID | None
-) -> tuple[Notice, datetime | None]:
+async def _visible(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> tuple[Notice, datetime | None]:
     row = (
         await session.execute(
             select(Notice, _read_at(principal)).where(
-                col(Notice.id) == notice_id, access.scope(principal, home_compound), _current(principal, True)
+                col(Notice.id) == notice_id, access.scope(principal), _current(principal, True)
             )
         )
     ).first()
@@ -119,21 +114,17 @@ async def _visible(
     return row[0], row[1]
 
 
-async def get(
-    *, session: AsyncSession, principal: Principal, notice_id: uuid.UUID, home_compound: uuid.UUID | None
-) -> NoticeDetail:
-    notice, read_at = await _visible(session, principal, notice_id, home_compound)
+async def get(*, session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> NoticeDetail:
+    notice, read_at = await _visible(session, principal, notice_id)
     reads = None
     if principal.manages(notice.community_code):
         reads = await session.scalar(select(func.count()).where(col(NoticeRead.notice_id) == notice.id))
     return NoticeDetail.model_validate({**_public(notice, read_at).model_dump(), "reads": reads})
 
 
-async def mark_read(
-    *, session: AsyncSession, principal: Principal, notice_id: uuid.UUID, home_compound: uuid.UUID | None
-) -> NoticePublic:
+async def mark_read(*, session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> NoticePublic:
     """The caller has read the notice (the first time counts)."""
-    notice, read_at = await _visible(session, principal, notice_id, home_compound)
+    notice, read_at = await _visible(session, principal, notice_id)
     if read_at is None:
         await session.execute(
             insert(NoticeRead)

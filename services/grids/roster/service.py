@@ -308,7 +308,7 @@ async def linked_households(
     statement = (
         select(Household, col(HouseholdLink.created_at), last_visit)
         .join(HouseholdLink, col(HouseholdLink.household_id) == col(Household.id))
-        .where(col(HouseholdLink.member_id) == member.id)
+        .where(col(HouseholdLink.member_id) == member.id, col(Household.removed_at).is_(None))
     )
     if cursor:
         address, after = decode_cursor(cursor, (str, uuid.UUID))
@@ -338,7 +338,9 @@ async def link_household(
         raise ValidationFailed.on("member_id", "only party members are linked to households")
     household = await session.scalar(
         select(Household).where(
-            col(Household.id) == household_id, col(Household.community_code) == member.community_code
+            col(Household.id) == household_id,
+            col(Household.community_code) == member.community_code,
+            col(Household.removed_at).is_(None),
         )
     )
     if household is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import exists, or_
+from sqlalchemy import and_, exists, or_
 from sqlmodel import col
 
 from services.grids.models import Household, HouseholdLink, Member, Visit
@@ -23,7 +23,7 @@ Analyst = Annotated[Principal, Depends(allow("street_admin", "community_staff", 
 
 def visitable(principal: Principal, member: Member) -> Any:
     """Households the caller may record a visit to: those of their grids (grid worker) and those
-    linked to them (party member, 十联户)."""
+    linked to them (party member, 十联户); never a removed one."""
     conditions = []
     if grids := principal.places_of("grid_worker"):
         conditions.append(any_of(col(Household.grid_code), list(grids)))
@@ -33,7 +33,9 @@ def visitable(principal: Principal, member: Member) -> Any:
                 col(HouseholdLink.member_id) == member.id, col(HouseholdLink.household_id) == col(Household.id)
             )
         )
-    return or_(*conditions) if conditions else col(Household.id).is_(None)
+    if not conditions:
+        return col(Household.id).is_(None)
+    return and_(col(Household.removed_at).is_(None), or_(*conditions))
 
 
 def visit_scope(principal: Principal, member: Member | None) -> Any:

@@ -285,15 +285,14 @@ async def list_visits(
 
 
 async def coverage(*, session: AsyncSession, principal: Principal, community_code: str | None) -> CoverageReport:
-    """Per grid in scope: households visited in the last 30 days out of all."""
+    """Per grid in scope: households visited in the last 30 days out of all (removed ones not counted)."""
     since = datetime.now(UTC) - timedelta(days=COVERAGE_DAYS)
-    households = (
-        select(func.count()).where(col(Household.grid_code) == col(Grid.code)).correlate(Grid).scalar_subquery()
-    )
+    in_grid = (col(Household.grid_code) == col(Grid.code), col(Household.removed_at).is_(None))
+    households = select(func.count()).where(*in_grid).correlate(Grid).scalar_subquery()
     visited = (
         select(func.count())
         .where(
-            col(Household.grid_code) == col(Grid.code),
+            *in_grid,
             exists().where(col(Visit.household_id) == col(Household.id), col(Visit.visited_at) >= since),
         )
         .correlate(Grid)
