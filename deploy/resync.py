@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import os
 import sys
 import uuid
@@ -53,6 +52,7 @@ from deploy.processes import BY_NAME
 from gateway.auth.keys import KeyRing, key_sealer
 from gateway.auth.tokens import TokenIssuer
 from gateway.config import Settings as GatewaySettings
+from services.grids import households
 from shared.households import HouseholdFact, HouseholdFactPage
 from shared.security import MACHINE_AUDIENCE
 from shared.settings import to_sqlalchemy_url
@@ -86,10 +86,7 @@ class Tally:
 
 def grids_apply_fact() -> ApplyFact:
     """The grids service's own rule for applying a fact to its copy (what its event handlers use)."""
-    # Imported by name when the run starts: this module is importable (and its --help works) on its own.
-    module = importlib.import_module("services.grids.households")
-    apply_fact: ApplyFact = module.apply_fact
-    return apply_fact
+    return households.apply_fact
 
 
 async def internal_tokens(gateway_url: str) -> Callable[[], str]:

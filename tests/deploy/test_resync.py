@@ -139,15 +139,6 @@ def residents(jwks: dict[str, Any]) -> Iterator[Residents]:
     server.close()
 
 
-@pytest.fixture
-def merged() -> None:
-    """The grids service's ``apply_fact`` and the copy's new columns (branch hh-grids)."""
-    pytest.importorskip(
-        "services.grids.households",
-        reason="until hh-grids is merged: services.grids.households.apply_fact and household.removed_at",
-    )
-
-
 async def run(*argv: str, residents: Residents, page_size: int = 2) -> int:
     args = ["households", "--residents-url", residents.base_url, "--page-size", str(page_size), *argv]
     return await asyncio.to_thread(resync.main, args)
@@ -162,7 +153,6 @@ def summary(out: str) -> str:
     return line
 
 
-@pytest.mark.usefixtures("merged")
 async def test_the_first_run_creates_the_copy_and_the_second_changes_nothing(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -188,7 +178,6 @@ async def test_the_first_run_creates_the_copy_and_the_second_changes_nothing(
     assert await copy(urls) == rows
 
 
-@pytest.mark.usefixtures("merged")
 async def test_a_changed_fact_updates_the_copy(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -206,7 +195,6 @@ async def test_a_changed_fact_updates_the_copy(
     assert (row["address"], row["contact_phone"]) == ("幸福小区9号楼2室", "139****9999")
 
 
-@pytest.mark.usefixtures("merged")
 async def test_a_copy_the_residents_service_no_longer_has_is_marked_removed(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -230,7 +218,6 @@ async def test_a_copy_the_residents_service_no_longer_has_is_marked_removed(
     assert summary(capsys.readouterr().out).endswith("unchanged 3, orphaned 0")
 
 
-@pytest.mark.usefixtures("merged")
 async def test_a_copy_changed_while_the_run_reads_is_not_taken_for_an_orphan(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -248,7 +235,6 @@ async def test_a_copy_changed_while_the_run_reads_is_not_taken_for_an_orphan(
     assert await db.value(urls["grids"], "SELECT count(*) FROM household WHERE removed_at IS NOT NULL") == 0
 
 
-@pytest.mark.usefixtures("merged")
 async def test_check_prints_each_difference_exits_1_and_changes_nothing(
     urls: dict[str, str], residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -274,7 +260,6 @@ async def test_check_prints_each_difference_exits_1_and_changes_nothing(
     assert await copy(urls) == before
 
 
-@pytest.mark.usefixtures("merged")
 async def test_check_after_a_resync_finds_the_copies_agree(
     residents: Residents, capsys: pytest.CaptureFixture[str]
 ) -> None:
