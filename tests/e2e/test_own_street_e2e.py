@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ import pytest
 from stdnum.cn import ric
 
 from deploy.processes import BY_NAME
+from services.residents.imports.sheets import write_sheet
 from shared.testing import prepare_databases
 from tests.conftest import database_prefix
 from tests.support.fakes import FakeOutsideWorld
@@ -47,13 +50,18 @@ async def urls(admin_url: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-async def gateway(urls: dict[str, str], sms: FakeOutsideWorld) -> AsyncIterator[httpx.AsyncClient]:
-    platform = GatewayPlatform(urls, SERVICES, sms.gateway_env())
+def platform(urls: dict[str, str], sms: FakeOutsideWorld) -> Iterator[GatewayPlatform]:
+    started = GatewayPlatform(urls, SERVICES, sms.gateway_env())
     try:
-        async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as client:
-            yield client
+        yield started
     finally:
-        platform.close()
+        started.close()
+
+
+@pytest.fixture(scope="module")
+async def gateway(platform: GatewayPlatform) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=60) as client:
+        yield client
 
 
 def bootstrap(urls: dict[str, str], *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -92,7 +100,7 @@ async def change_first_password(client: httpx.AsyncClient, username: str, first:
 
 
 async def test_a_street_office_starts_its_own_street(
-    gateway: httpx.AsyncClient, urls: dict[str, str], sms: FakeOutsideWorld
+    gateway: httpx.AsyncClient, urls: dict[str, str], sms: FakeOutsideWorld, platform: GatewayPlatform
 ) -> None:
     client = gateway
     street_args = ("--street-code", STREET, "--street-name", "玉山街道", "--admin-name", "顾主任")
@@ -271,3 +279,141 @@ async def test_a_street_office_starts_its_own_street(
     ):
         assert act in acts, act
     assert "13600000002" not in audit.text and "Given-by-admin-1" not in audit.text
+
+    # Part 2: the registry reaches the grids service (visits, 十联户, coverage, compound notices).
+    party_member_id = ok(await client.get(f"/api/v1/members?account_id={invited['id']}", headers=staff))["items"][0][
+        "id"
+    ]
+    resident_token = {"Authorization": f"Bearer {tokens['access_token']}"}
+    await registry_reaches_grids(
+        client,
+        urls,
+        platform,
+        staff=staff,
+        worker=worker_token,
+        party=await sign_in(client, "pm-wu", "Wu-remembered-2026"),
+        party_member_id=party_member_id,
+        compound_id=compound["id"],
+        resident=resident_token,
+    )
+
+
+def register_of(compound: str, buildings: list[str], people: int) -> bytes:
+    """An xlsx register as staff keep it: four people a household, heads with a phone."""
+    relations = ["户主", "配偶", "子女", "父母"]
+    rows = []
+    for n in range(people):
+        household, member = divmod(n, 4)
+        birth = date(1950 + n % 50, 1 + n % 12, 1 + n % 28)
+        body = f"320583{birth:%Y%m%d}{n % 1000:03d}"
+        rows.append(
+            [
+                f"居民{n:04d}",
+                body + ric.calc_check_digit(body + "0"),
+                f"137{n:08d}" if member == 0 else "",
+                compound,
+                buildings[household % len(buildings)],
+                f"{1 + household // 40}单元",
+                f"{101 + household % 40}",
+                relations[member],
+                "常住",
+            ]
+        )
+    headers = ["姓名", "身份证号", "手机号", "小区", "楼栋", "单元", "门牌号", "与户主关系", "居住类型"]
+    return write_sheet(headers, rows)
+
+
+async def registry_reaches_grids(
+    client: httpx.AsyncClient,
+    urls: dict[str, str],
+    platform: GatewayPlatform,
+    *,
+    staff: dict[str, str],
+    worker: dict[str, str],
+    party: dict[str, str],
+    party_member_id: str,
+    compound_id: str,
+    resident: dict[str, str],
+) -> None:
+    unknown_grid = await client.post(
+        "/api/v1/buildings",
+        json={"compound_id": compound_id, "name": "9号楼", "grid_code": COMMUNITY_A + "099"},
+        headers=staff,
+    )
+    assert unknown_grid.status_code == 422 and unknown_grid.json()["errors"][0]["field"] == "grid_code"
+
+    compound = ok(
+        await client.post("/api/v1/compounds", json={"name": "玉峰二村", "community_code": COMMUNITY_A}, headers=staff),
+        201,
+    )
+    buildings = [f"{n}号楼" for n in range(1, 6)]
+    for name in buildings:
+        body = {"compound_id": compound["id"], "name": name, "grid_code": GRID}
+        ok(await client.post("/api/v1/buildings", json=body, headers=staff), 201)
+    sheet = register_of("玉峰二村", buildings, 1000)
+    files = {"file": ("花名册.xlsx", sheet, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")}
+    report = ok(await client.post(f"/api/v1/residents/import?community_code={COMMUNITY_A}", files=files, headers=staff))
+    assert report["errors"] == [], report["errors"][:3]
+
+    # Within seconds the grids service knows every household of the grid.
+    households: list[str] = []
+    cursor = None
+    while True:
+        page = ok(
+            await client.get(
+                "/api/v1/households",
+                params={"grid_code": GRID, "limit": 100, **({"cursor": cursor} if cursor else {})},
+                headers=staff,
+            )
+        )
+        households += [h["id"] for h in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            break
+    assert len(households) == 251  # 250 imported, and 钱阿姨's
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        coverage = ok(await client.get("/api/v1/visits/coverage", headers=staff))["items"]
+        known = next((c["households"] for c in coverage if c["grid_code"] == GRID), 0)
+        if known == len(households) or asyncio.get_running_loop().time() > deadline:
+            break
+        await asyncio.sleep(0.5)
+    assert known == len(households)
+
+    # A grid worker syncs an offline visit to one of them: created, then exists.
+    visit = {
+        "id": str(uuid.uuid4()),
+        "household_id": households[7],
+        "kind": "routine",
+        "visited_at": datetime.now(UTC).isoformat(),
+        "notes": "入户走访",
+    }
+    for expected in ("created", "exists"):
+        result = ok(await client.post("/api/v1/visits/sync", json={"visits": [visit]}, headers=worker))["results"][0]
+        assert result["status"] == expected, result
+    coverage = ok(await client.get("/api/v1/visits/coverage", headers=staff))["items"]
+    assert next(c for c in coverage if c["grid_code"] == GRID)["visited"] == 1
+
+    # Staff link the party member to ten households (十联户); the party member sees them.
+    for household in households[:10]:
+        ok(await client.put(f"/api/v1/members/{party_member_id}/households/{household}", headers=staff), 201)
+    linked = ok(await client.get("/api/v1/members/me/households?limit=100", headers=party))["items"]
+    assert sorted(h["id"] for h in linked) == sorted(households[:10])
+    assert all(h["contact_phone"] is None or "****" in h["contact_phone"] for h in linked)
+
+    # The copies agree.
+    check = resync_check(urls, platform.url("residents"))
+    assert check.returncode == 0, check.stdout + check.stderr
+
+    # A notice for 钱阿姨's compound reaches her with the residents service stopped.
+    notice = {"compound_id": compound_id, "category": "outage", "title": "停水通知", "body": "明日9点至12点停水"}
+    ok(await client.post("/api/v1/notices", json=notice, headers=staff), 201)
+    platform.processes["residents"].stop()
+    seen = ok(await client.get("/api/v1/notices", headers=resident))["items"]
+    assert "停水通知" in [n["title"] for n in seen]
+
+
+def resync_check(urls: dict[str, str], residents_url: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
+    env.update(GATEWAY_DATABASE_URL=urls["gateway"], GRIDS_DATABASE_URL=urls["grids"])
+    command = [sys.executable, "-m", "deploy.resync", "households", "--check", "--residents-url", residents_url]
+    return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
