@@ -30,8 +30,8 @@ from gateway.open311.schemas import Open311Error, on_error
 from gateway.routing.proxy import ProxyMiddleware, ServiceProxy
 from gateway.routing.ratelimit import WindowLimiter
 from gateway.stats import api as stats
-from gateway.webhooks import api as webhooks_api
 from gateway.vocabularies import api as vocabularies
+from gateway.webhooks import api as webhooks_api
 from gateway.webhooks import service as webhooks
 from shared.app import create_process_app
 from shared.db import Database
@@ -86,6 +86,7 @@ def create_app(
         pool_size=settings.proxy_pool_size,
         failure_threshold=settings.circuit_failure_threshold,
         open_seconds=settings.circuit_open_seconds,
+        slow_paths=settings.proxy_slow_paths,
     )
     limiter = WindowLimiter()
     # The gateway verifies with its own key ring; tests may hand in a verifier of their own keys.

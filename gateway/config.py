@@ -36,10 +36,13 @@ class Settings(ProcessSettings):
 
     # Upstreams (``service_urls``, from the base settings) and the route table.
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
-    # Bodies pass through to the services: as large as the largest a service takes (visit photos, 5 MB).
-    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
+    # Bodies pass through to the services: as large as the largest a service takes (a register to
+    # import, 32 MB; each service keeps its own limit for the rest, e.g. 5 MB photos).
+    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
     proxy_connect_timeout: float = Field(default=2.0, gt=0)
     proxy_total_timeout: float = Field(default=10.0, gt=0)
+    # Paths that may take longer (importing 100,000 residents takes tens of seconds): seconds each.
+    proxy_slow_paths: dict[str, float] = Field(default_factory=lambda: {"/api/v1/residents/import": 300.0})
     proxy_pool_size: int = Field(default=100, ge=1)
     circuit_failure_threshold: int = Field(default=5, ge=1)
     circuit_open_seconds: float = Field(default=10.0, gt=0)

@@ -120,6 +120,7 @@ class ServiceProxy:
         pool_size: int,
         failure_threshold: int,
         open_seconds: float,
+        slow_paths: dict[str, float] | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         unknown = sorted(set(routes.values()) - set(service_urls))
@@ -138,6 +139,11 @@ class ServiceProxy:
             for name, url in service_urls.items()
         }
         self._timeout = aiohttp.ClientTimeout(total=total_timeout, sock_connect=connect_timeout)
+        # Paths whose work takes longer than the others' (a register's import): their own total timeout.
+        self._slow = {
+            path: aiohttp.ClientTimeout(total=seconds, sock_connect=connect_timeout)
+            for path, seconds in (slow_paths or {}).items()
+        }
         self._pool_size = pool_size
 
     async def start(self) -> None:
@@ -209,7 +215,8 @@ class ServiceProxy:
             url = _target(upstream.base_url, scope)
             attempts = 2 if has_key or method in SAFE_METHODS else 1
             try:
-                response = await _send_request(session, method, url, headers, body, attempts)
+                limits = self._slow.get(scope["path"])
+                response = await _send_request(session, method, url, headers, body, attempts, limits)
             except _Failed as failure:
                 breaker.record_failure()
                 settled = True
@@ -274,10 +281,13 @@ async def _send_request(
     headers: list[tuple[str, str]],
     body: bytes | None,
     attempts: int,
+    limits: aiohttp.ClientTimeout | None = None,
 ) -> aiohttp.ClientResponse:
     for attempt in range(attempts):
         try:
-            return await session.request(method, url, headers=headers, data=body, allow_redirects=False)
+            return await session.request(
+                method, url, headers=headers, data=body, allow_redirects=False, timeout=limits or session.timeout
+            )
         except TimeoutError as exc:  # aiohttp's connect and read timeouts are TimeoutErrors too
             raise _Failed(504) from exc
         except aiohttp.ClientConnectionError as exc:
