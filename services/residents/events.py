@@ -5,7 +5,6 @@ registry's (``registry.service``)."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
@@ -99,7 +98,7 @@ async def household_changed(session: AsyncSession, kind: str, household_id: uuid
 
 def outbox_record(kind: str, fact: HouseholdFact) -> tuple[uuid.UUID, str, str, str]:
     """An outbox row for COPY (``id, type, aggregate_id, payload``), as ``outbox.emit`` would write it."""
-    return uuid.uuid4(), kind, str(fact.household_id), json.dumps(fact.model_dump(mode="json"), ensure_ascii=False)
+    return uuid.uuid4(), kind, str(fact.household_id), fact.model_dump_json()
 
 
 async def heads(session: AsyncSession, household_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, tuple[Any, ...]]:
