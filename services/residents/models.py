@@ -57,7 +57,12 @@ class Building(ResidentsModel, table=True):
 class Household(ResidentsModel, table=True):
     """户: a flat of a building (unit + room), with its head among its residents."""
 
-    __table_args__ = (UniqueConstraint("building_id", "unit", "room"),)
+    __table_args__ = (
+        UniqueConstraint("building_id", "unit", "room"),
+        # The lists of households (by address) of a grid and of a community.
+        Index("ix_household_grid_address", "grid_code", "address", "id"),
+        Index("ix_household_community_address", "community_code", "address", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     building_id: uuid.UUID = Field(foreign_key="building.id", index=True)

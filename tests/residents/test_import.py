@@ -41,7 +41,7 @@ async def count(url: str) -> int:
 
 
 async def test_a_register_with_mistakes_writes_nothing_and_lists_them_all(
-    client_for: Any, keys: TestKeys, database_urls: dict[str, str]
+    client_for: Any, keys: TestKeys, database_urls: dict[str, str], demo_grids: None
 ) -> None:
     residents: httpx.AsyncClient = await client_for("residents")
     wrong_digit = GOOD[1].replace(id_number("19580420", "024"), bad_check_digit(id_number("19580420", "024")))

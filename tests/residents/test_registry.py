@@ -192,7 +192,7 @@ async def test_the_gateway_looks_a_resident_up_by_phone(
 
 
 async def test_staff_add_a_compound_a_building_and_a_household_then_a_resident(
-    residents: httpx.AsyncClient, keys: TestKeys
+    residents: httpx.AsyncClient, keys: TestKeys, demo_grids: None
 ) -> None:
     headers = staff(keys)
     compound = await residents.post(

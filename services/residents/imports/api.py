@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from services.residents.clients import OtherServicesDep
 from services.residents.imports import service
 from services.residents.imports.access import Registrar, Staff
 from services.residents.imports.schemas import ImportReport
@@ -18,21 +19,24 @@ router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 413, 422))
+@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 413, 422, 503))
 async def import_register(
     principal: Staff,
     session: SessionDep,
     pii: PiiDep,
+    others: OtherServicesDep,
     file: Annotated[UploadFile, File(description="a register as xlsx or CSV, with the Chinese headers staff use")],
     dry_run: Annotated[bool, Query(description="check every row and report, writing nothing")] = False,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
 ) -> ImportReport:
     """Import a register into the community: every bad row is reported with its row number, column
-    and reason; with any error, or on a dry run, nothing is written (all or nothing)."""
+    and reason (a new building's grid unknown to the grids service too); with any error, or on a dry run,
+    nothing is written (all or nothing)."""
     return await service.import_sheet(
         session=session,
         pii=pii,
         principal=principal,
+        others=others,
         community_code=community_code,
         data=await file.read(),
         filename=file.filename,

@@ -2,7 +2,8 @@
 
 Rows are checked first (``sheets.read_sheet``), then against the database: the places they name,
 ID numbers already registered (one blind-index query for the whole sheet), guardians for minors.
-Any error means nothing is written; a dry run only reports. The writing uses COPY.
+The grids of new buildings are asked of the grids service, once per grid. Any error means nothing is
+written; a dry run only reports. The writing uses COPY, the household events too (``events``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from sqlalchemy.dialects.postgresql import BYTEA
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.residents import people
+from services.residents import events, people
+from services.residents.clients import OtherServices
 from services.residents.imports.access import community_for
 from services.residents.imports.schemas import ImportError_, ImportReport
 from services.residents.imports.sheets import RowError, SheetRow, read_sheet, write_sheet
@@ -27,12 +29,13 @@ from services.residents.registry import service as registry
 from services.residents.registry.access import resident_scope, visible_tags
 from services.residents.vocab import EMPLOYMENT, GENDERS, RELATIONS, RESIDENCE_TYPES, STANDARD_TAGS
 from shared.errors import ValidationFailed
-from shared.pii import PiiCipher
+from shared.households import HouseholdFact
+from shared.pii import PiiCipher, mask_name, mask_phone
 from shared.places import community_of, street_of
 from shared.scope import any_of
 from shared.security import Principal
 
-ID_COLUMN, PLACE_COLUMN = "身份证号", "楼栋"
+ID_COLUMN, PLACE_COLUMN, GRID_COLUMN = "身份证号", "楼栋", "网格编码"
 ADULT_RELATIONS = ("head", "spouse", "parent", "grandparent", "sibling", "other")
 
 
@@ -41,6 +44,7 @@ async def import_sheet(
     session: AsyncSession,
     pii: PiiCipher,
     principal: Principal,
+    others: OtherServices,
     community_code: str | None,
     data: bytes,
     filename: str | None,
@@ -56,6 +60,7 @@ async def import_sheet(
     await plan.load_places(session)
     for row in rows:
         plan.place(row, errors)
+    await plan.check_grids(others, errors)
     await plan.check_registered(session, rows, errors)
     plan.assign_guardians(rows, errors)
     report_errors = [ImportError_(row=e.row, column=e.column, reason=e.reason) for e in sorted(errors, key=_order)]
@@ -82,6 +87,8 @@ class _Plan:
         self.new_compounds: list[dict[str, Any]] = []
         self.new_buildings: list[dict[str, Any]] = []
         self.new_households: list[dict[str, Any]] = []
+        self.building_row: dict[uuid.UUID, int] = {}  # a new building → the first row naming it
+        self.compound_names: dict[uuid.UUID, str] = {}
         self.household_of: dict[int, tuple[uuid.UUID, str]] = {}  # row → (household, grid)
         self.guardian_of: dict[int, uuid.UUID] = {}
         self.ids: dict[int, uuid.UUID] = {}
@@ -93,6 +100,7 @@ class _Plan:
             await session.scalars(select(Compound).where(col(Compound.community_code) == self.community))
         ).all():
             self.compounds[compound.name] = compound.id
+            self.compound_names[compound.id] = compound.name
         buildings = (
             await session.scalars(select(Building).where(col(Building.community_code) == self.community))
         ).all()
@@ -110,6 +118,7 @@ class _Plan:
         compound_id = self.compounds.get(row.compound)
         if compound_id is None:
             compound_id = self.compounds[row.compound] = uuid.uuid4()
+            self.compound_names[compound_id] = row.compound
             self.new_compounds.append(
                 {"id": compound_id, "name": row.compound, "community_code": self.community, "street_code": self.street}
             )
@@ -119,9 +128,10 @@ class _Plan:
                 errors.append(RowError(row.row, PLACE_COLUMN, "a new building needs its grid (网格编码)"))
                 return
             if community_of(row.grid_code) != self.community:
-                errors.append(RowError(row.row, "网格编码", "the grid is not in this community"))
+                errors.append(RowError(row.row, GRID_COLUMN, "the grid is not in this community"))
                 return
             building = self.buildings[(compound_id, row.building)] = (uuid.uuid4(), row.grid_code)
+            self.building_row[building[0]] = row.row
             self.new_buildings.append(
                 {
                     "id": building[0],
@@ -133,7 +143,7 @@ class _Plan:
                 }
             )
         elif row.grid_code is not None and row.grid_code != building[1]:
-            errors.append(RowError(row.row, "网格编码", "the building lies in another grid"))
+            errors.append(RowError(row.row, GRID_COLUMN, "the building lies in another grid"))
             return
         household = self.households.get((building[0], row.unit, row.room))
         if household is None:
@@ -154,6 +164,16 @@ class _Plan:
         self.household_of[row.row] = household
         self.ids[row.row] = uuid.uuid4()
         self.local_tags |= {t for t in row.tags if t not in self.known_tags}
+
+    async def check_grids(self, others: OtherServices, errors: list[RowError]) -> None:
+        """The grids of the new buildings must exist in the grids service: one question per grid."""
+        for grid_code in sorted({b["grid_code"] for b in self.new_buildings}):
+            if not await others.grid_exists(grid_code):
+                errors.extend(
+                    RowError(self.building_row[b["id"]], GRID_COLUMN, "the grids service knows no such grid")
+                    for b in self.new_buildings
+                    if b["grid_code"] == grid_code
+                )
 
     async def check_registered(self, session: AsyncSession, rows: Sequence[SheetRow], errors: list[RowError]) -> None:
         indexes = {self.pii.blind_index(row.id_number, field=registry.ID_FIELD): row.row for row in rows}
@@ -200,6 +220,16 @@ class _Plan:
                 await raw.copy_records_to_table(
                     table, records=[tuple(r[c] for c in columns) for r in new], columns=columns
                 )
+        household_events = self.created_events(rows)
+        new_households = {h["id"] for h in self.new_households}
+        heads_before = await events.heads(
+            session,
+            {
+                household
+                for row in rows
+                if row.relation == events.HEAD and (household := self.household_of[row.row][0]) not in new_households
+            },
+        )
         if self.local_tags:
             await raw.copy_records_to_table(
                 "tag",
@@ -207,7 +237,7 @@ class _Plan:
                 columns=["code", "name", "sensitive", "local", "community_code"],
             )
         records = []
-        events = []
+        resident_events = []
         for row in rows:
             household, grid = self.household_of[row.row]
             sealed = registry.seal(
@@ -225,7 +255,7 @@ class _Plan:
                     grid, self.community, self.street, now, now,
                 )
             )  # fmt: skip
-            events.append(
+            resident_events.append(
                 (
                     uuid.uuid4(),
                     "resident.created",
@@ -242,12 +272,50 @@ class _Plan:
                 )
             )
         await raw.copy_records_to_table("resident", records=records, columns=RESIDENT_COLUMNS)
+        # Households that had no head and get one from the sheet.
+        for household_id, fact in (await events.facts(session, heads_before)).items():
+            if heads_before[household_id] != (fact.contact_name, fact.contact_phone):
+                household_events.append(events.outbox_record("household.updated", fact))
         await raw.copy_records_to_table(
-            "outbox_event", records=events, columns=["id", "type", "aggregate_id", "payload"]
+            "outbox_event", records=household_events + resident_events, columns=OUTBOX_COLUMNS
         )
         return len(records)
 
+    def created_events(self, rows: Sequence[SheetRow]) -> list[tuple[uuid.UUID, str, str, str]]:
+        """``household.created`` of every new household, built here rather than read back: its head is
+        the sheet's head row of the smallest resident id, as ``events.facts_statement`` orders heads
+        written at the same instant."""
+        heads: dict[uuid.UUID, SheetRow] = {}
+        for row in rows:
+            household = self.household_of[row.row][0]
+            if row.relation == events.HEAD and (
+                household not in heads or self.ids[row.row] < self.ids[heads[household].row]
+            ):
+                heads[household] = row
+        compound_of = {b["id"]: b["compound_id"] for b in self.new_buildings} | {
+            building_id: compound_id for (compound_id, _), (building_id, _) in self.buildings.items()
+        }
+        records = []
+        for new in self.new_households:
+            head = heads.get(new["id"])
+            compound_id = compound_of[new["building_id"]]
+            fact = HouseholdFact(
+                household_id=new["id"],
+                building_id=new["building_id"],
+                compound_id=compound_id,
+                compound_name=self.compound_names[compound_id],
+                address=new["address"],
+                grid_code=new["grid_code"],
+                community_code=self.community,
+                street_code=self.street,
+                contact_name=mask_name(head.name) if head else None,
+                contact_phone=mask_phone(head.phone) if head and head.phone else None,
+            )
+            records.append(events.outbox_record("household.created", fact))
+        return records
 
+
+OUTBOX_COLUMNS = ["id", "type", "aggregate_id", "payload"]
 RESIDENT_COLUMNS = [
     "id", "household_id", "relation", "name", "name_pinyin", "name_initials",
     "gender", "birth_date", "id_number_encrypted", "id_number_index",

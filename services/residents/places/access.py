@@ -8,10 +8,10 @@ from fastapi import Depends
 from sqlalchemy import false, or_
 from sqlmodel import col
 
-from services.residents.models import Compound
+from services.residents.models import Building, Compound, Household
 from shared.errors import NotFound
 from shared.places import community_of
-from shared.scope import any_of
+from shared.scope import any_of, place_scope
 from shared.security import Principal, allow
 
 Staff = Annotated[Principal, Depends(allow("community_staff"))]
@@ -40,6 +40,21 @@ def compound_scope(principal: Principal) -> Any:
     if communities:
         conditions.append(any_of(col(Compound.community_code), sorted(communities)))
     return or_(*conditions) if conditions else false()
+
+
+def building_scope(principal: Principal) -> Any:
+    """Buildings of the caller's street, community or grids (a resident: their grid's)."""
+    return place_scope(
+        principal,
+        street=col(Building.street_code),
+        community=col(Building.community_code),
+        grid=col(Building.grid_code),
+    )
+
+
+def kept_by_staff(principal: Principal) -> Any:
+    """Households of the communities the caller is staff of: those they change and remove."""
+    return any_of(col(Household.community_code), principal.places_of("community_staff"))
 
 
 def check_community_staff(principal: Principal, community_code: str) -> None:

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Response
 
+from services.residents.clients import OtherServicesDep
 from services.residents.places import service
 from services.residents.places.access import Gateway, Reader, Registrar, Staff
 from services.residents.places.schemas import (
     BuildingCreate,
+    BuildingPage,
     BuildingPublic,
     CompoundCreate,
     CompoundHouseholds,
+    CompoundPage,
     CompoundPublic,
     HouseholdCreate,
+    HouseholdPage,
     HouseholdPublic,
+    HouseholdUpdate,
 )
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.households import HouseholdFactPage
+from shared.pagination import CursorQuery, LimitQuery
+from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 households = APIRouter(prefix="/api/v1/households", tags=["residents"])
 compounds = APIRouter(prefix="/api/v1/compounds", tags=["residents"])
@@ -52,11 +61,13 @@ async def get_compound(compound_id: uuid.UUID, principal: Reader, session: Sessi
 
 
 @buildings.post(
-    "", status_code=201, response_model=BuildingPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "", status_code=201, response_model=BuildingPublic, responses=problem_responses(401, 403, 404, 409, 422, 503)
 )
-async def create_building(body: BuildingCreate, principal: Staff, session: SessionDep) -> BuildingPublic:
-    """A building of a compound, in one grid of the community."""
-    building = await service.create_building(session=session, principal=principal, body=body)
+async def create_building(
+    body: BuildingCreate, principal: Staff, session: SessionDep, others: OtherServicesDep
+) -> BuildingPublic:
+    """A building of a compound, in one grid of the community (the grids service must know the grid)."""
+    building = await service.create_building(session=session, principal=principal, others=others, body=body)
     return BuildingPublic.model_validate(building, from_attributes=True)
 
 
@@ -74,3 +85,85 @@ async def get_household(household_id: uuid.UUID, principal: Reader, session: Ses
 async def compound_households(compound_id: uuid.UUID, principal: Gateway, session: SessionDep) -> CompoundHouseholds:
     """For the gateway: the households of a compound (whose residents a compound's notice concerns)."""
     return await service.compound_households(session=session, compound_id=compound_id)
+
+
+@households.patch(
+    "/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 409, 422)
+)
+async def update_household(
+    household_id: uuid.UUID, changes: HouseholdUpdate, principal: Staff, session: SessionDep
+) -> HouseholdPublic:
+    """Another flat or building of the community's; a building in another grid moves the household there."""
+    household = await service.update_household(
+        session=session, principal=principal, household_id=household_id, changes=changes
+    )
+    return await service.household_with_residents(session=session, principal=principal, household_id=household.id)
+
+
+@households.delete("/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422))
+async def remove_household(household_id: uuid.UUID, principal: Staff, session: SessionDep) -> Response:
+    """Remove a household nobody lives in any more (409 while residents live there)."""
+    await service.remove_household(session=session, principal=principal, household_id=household_id)
+    return Response(status_code=204)
+
+
+@households.get("", response_model=HouseholdPage, responses=problem_responses(401, 403, 422))
+async def list_households(
+    principal: Reader,
+    session: SessionDep,
+    building_id: uuid.UUID | None = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> HouseholdPage:
+    """Households of the caller's scope by address, their head's name and phone masked."""
+    items, next_cursor = await service.list_households(
+        session=session, principal=principal, building_id=building_id, grid_code=grid_code, limit=limit, cursor=cursor
+    )
+    return HouseholdPage(items=items, next_cursor=next_cursor)
+
+
+@compounds.get("", response_model=CompoundPage, responses=problem_responses(401, 403, 422))
+async def list_compounds(
+    principal: Reader,
+    session: SessionDep,
+    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> CompoundPage:
+    """Compounds (小区) of the caller's places, by name."""
+    items, next_cursor = await service.list_compounds(
+        session=session, principal=principal, community_code=community_code, limit=limit, cursor=cursor
+    )
+    return CompoundPage(
+        items=[CompoundPublic.model_validate(c, from_attributes=True) for c in items], next_cursor=next_cursor
+    )
+
+
+@buildings.get("", response_model=BuildingPage, responses=problem_responses(401, 403, 422))
+async def list_buildings(
+    principal: Reader,
+    session: SessionDep,
+    compound_id: uuid.UUID | None = None,
+    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> BuildingPage:
+    """Buildings (楼栋) of the caller's places, by name."""
+    items, next_cursor = await service.list_buildings(
+        session=session, principal=principal, compound_id=compound_id, grid_code=grid_code, limit=limit, cursor=cursor
+    )
+    return BuildingPage(
+        items=[BuildingPublic.model_validate(b, from_attributes=True) for b in items], next_cursor=next_cursor
+    )
+
+
+@internal.get("/households", response_model=HouseholdFactPage, responses=problem_responses(401, 403, 422))
+async def household_facts(
+    principal: Gateway,
+    session: SessionDep,
+    after: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Page size, 1-1000")] = 500,
+) -> HouseholdFactPage:
+    """For the resync: every household's facts (ids, codes, address, the head masked), by id."""
+    return await service.household_facts(session=session, after=after, limit=limit)

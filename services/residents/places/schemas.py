@@ -7,6 +7,7 @@ import uuid
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.residents.registry.schemas import ResidentSummary
+from shared.pagination import Page
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 
@@ -53,6 +54,14 @@ class HouseholdCreate(BaseModel):
     room: str = Field(min_length=1, max_length=20, description="e.g. 501")
 
 
+class HouseholdUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    building_id: uuid.UUID | None = Field(default=None, description="another building the caller keeps")
+    unit: str | None = Field(default=None, min_length=1, max_length=20)
+    room: str | None = Field(default=None, min_length=1, max_length=20)
+
+
 class HouseholdPublic(BaseModel):
     id: uuid.UUID
     building_id: uuid.UUID
@@ -69,3 +78,24 @@ class HouseholdPublic(BaseModel):
 class CompoundHouseholds(BaseModel):
     compound_id: uuid.UUID
     household_ids: list[uuid.UUID]
+
+
+class HouseholdSummary(BaseModel):
+    """A household in a list: its place and its head's contact, masked."""
+
+    id: uuid.UUID
+    building_id: uuid.UUID
+    compound_id: uuid.UUID
+    unit: str
+    room: str
+    address: str
+    grid_code: str
+    community_code: str
+    street_code: str
+    contact_name: str | None = Field(description="the head's name, masked: 张*")
+    contact_phone: str | None = Field(description="the head's phone, masked: 138****1234")
+
+
+CompoundPage = Page[CompoundPublic]
+BuildingPage = Page[BuildingPublic]
+HouseholdPage = Page[HouseholdSummary]

@@ -4,24 +4,33 @@ those of their places."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.residents import events
+from services.residents.clients import OtherServices
 from services.residents.models import Building, Compound, Household, Resident
-from services.residents.places.access import check_community_staff, compound_scope
+from services.residents.places.access import building_scope, check_community_staff, compound_scope, kept_by_staff
 from services.residents.places.schemas import (
     BuildingCreate,
     CompoundCreate,
     CompoundHouseholds,
     HouseholdCreate,
     HouseholdPublic,
+    HouseholdSummary,
+    HouseholdUpdate,
 )
-from services.residents.registry.access import may_write, resident_scope
+from services.residents.registry import service as registry
+from services.residents.registry.access import household_scope, may_write, resident_scope
 from services.residents.registry.schemas import ResidentSummary
 from services.residents.registry.service import summary_of, visible_household
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.households import HouseholdFactPage
+from shared.pagination import decode_cursor, page_of
 from shared.places import community_of, street_of
 from shared.security import Principal
 
@@ -74,7 +83,9 @@ async def create_compound(*, session: AsyncSession, principal: Principal, body: 
     return compound
 
 
-async def create_building(*, session: AsyncSession, principal: Principal, body: BuildingCreate) -> Building:
+async def create_building(
+    *, session: AsyncSession, principal: Principal, others: OtherServices, body: BuildingCreate
+) -> Building:
     compound = await session.get(Compound, body.compound_id)
     if compound is None or compound.community_code not in principal.places_of("community_staff"):
         raise NotFound(f"no compound {body.compound_id} you keep")
@@ -84,6 +95,8 @@ async def create_building(*, session: AsyncSession, principal: Principal, body: 
         select(col(Building.id)).where(col(Building.compound_id) == compound.id, col(Building.name) == body.name)
     ):
         raise Conflict(f"the compound already has a building named {body.name}")
+    if not await others.grid_exists(body.grid_code):
+        raise ValidationFailed.on("grid_code", "the grids service knows no such grid")
     building = Building(**body.model_dump(), community_code=compound.community_code, street_code=compound.street_code)
     session.add(building)
     await session.flush()
@@ -115,7 +128,85 @@ async def create_household(*, session: AsyncSession, principal: Principal, body:
     )
     session.add(household)
     await session.flush()
+    await events.household_changed(session, "household.created", household.id)
     return household
+
+
+async def _kept_household(session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> Household:
+    """The household, locked, if the caller is staff of its community (a resident moving in waits)."""
+    household = await session.scalar(
+        select(Household).where(col(Household.id) == household_id, kept_by_staff(principal)).with_for_update()
+    )
+    if household is None:
+        raise NotFound(f"no household {household_id} you keep")
+    return household
+
+
+async def update_household(
+    *, session: AsyncSession, principal: Principal, household_id: uuid.UUID, changes: HouseholdUpdate
+) -> Household:
+    """Another flat or building; a building in another grid moves the household and its residents there."""
+    household = await _kept_household(session, principal, household_id)
+    values = changes.model_dump(exclude_unset=True)
+    for field in ("building_id", "unit", "room"):
+        if field in values and values[field] is None:
+            raise ValidationFailed.on(field, "this field cannot be emptied")
+    building = await session.get(Building, values.get("building_id", household.building_id))
+    if building is None or building.community_code not in principal.places_of("community_staff"):
+        raise ValidationFailed.on("building_id", "no building of a community you keep")
+    unit, room = values.get("unit", household.unit), values.get("room", household.room)
+    if (building.id, unit, room) == (household.building_id, household.unit, household.room):
+        return household
+    if await session.scalar(
+        select(col(Household.id)).where(
+            col(Household.building_id) == building.id,
+            col(Household.unit) == unit,
+            col(Household.room) == room,
+            col(Household.id) != household.id,
+        )
+    ):
+        raise Conflict("that flat is already a household")
+    compound = await session.get(Compound, building.compound_id)
+    assert compound is not None
+    from_grid = household.grid_code
+    household.building_id, household.unit, household.room = building.id, unit, room
+    household.address = f"{compound.name}{building.name}{unit}{room}"
+    household.grid_code, household.community_code, household.street_code = (
+        building.grid_code,
+        building.community_code,
+        building.street_code,
+    )
+    await session.flush()
+    if household.grid_code == from_grid:
+        await events.household_changed(session, "household.updated", household.id)
+        return household
+    # The residents' places follow their home (their tokens' grid comes from the registry).
+    residents = (
+        await session.scalars(select(Resident).where(col(Resident.household_id) == household.id).with_for_update())
+    ).all()
+    for resident in residents:
+        resident.grid_code, resident.community_code, resident.street_code = (
+            household.grid_code,
+            household.community_code,
+            household.street_code,
+        )
+        resident.updated_at = datetime.now(UTC)
+    await session.flush()
+    for resident in residents:
+        await registry.resident_event(session, "resident.moved", resident, from_grid_code=from_grid)
+    await events.household_changed(session, "household.moved", household.id)
+    return household
+
+
+async def remove_household(*, session: AsyncSession, principal: Principal, household_id: uuid.UUID) -> None:
+    """A household nobody lives in any more goes; while residents live there, it stays (409)."""
+    household = await _kept_household(session, principal, household_id)
+    if await session.scalar(select(exists().where(col(Resident.household_id) == household.id))):
+        raise Conflict("residents still live in this household: move them or record their leaving first")
+    fact = (await events.facts(session, [household.id]))[household.id]
+    await events.household_event(session, "household.removed", fact.model_copy(update={"removed": True}))
+    await session.delete(household)
+    await session.flush()
 
 
 async def compound_households(*, session: AsyncSession, compound_id: uuid.UUID) -> CompoundHouseholds:
@@ -126,3 +217,90 @@ async def compound_households(*, session: AsyncSession, compound_id: uuid.UUID) 
         .where(col(Building.compound_id) == compound_id)
     )
     return CompoundHouseholds(compound_id=compound_id, household_ids=list(rows.all()))
+
+
+# -- lists and the resync's page ---------------------------------------------------------------
+
+
+async def list_compounds(
+    *, session: AsyncSession, principal: Principal, community_code: str | None, limit: int, cursor: str | None
+) -> tuple[list[Compound], str | None]:
+    statement = select(Compound).where(compound_scope(principal))
+    if community_code is not None:
+        statement = statement.where(col(Compound.community_code) == community_code)
+    if cursor:
+        name, after = decode_cursor(cursor, (str, uuid.UUID))
+        statement = statement.where(tuple_(col(Compound.name), col(Compound.id)) > tuple_(name, after))
+    rows = (await session.scalars(statement.order_by(col(Compound.name), col(Compound.id)).limit(limit + 1))).all()
+    return page_of(rows, limit, lambda c: (c.name, c.id))
+
+
+async def list_buildings(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    compound_id: uuid.UUID | None,
+    grid_code: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Building], str | None]:
+    statement = select(Building).where(building_scope(principal))
+    if compound_id is not None:
+        statement = statement.where(col(Building.compound_id) == compound_id)
+    if grid_code is not None:
+        statement = statement.where(col(Building.grid_code) == grid_code)
+    if cursor:
+        name, after = decode_cursor(cursor, (str, uuid.UUID))
+        statement = statement.where(tuple_(col(Building.name), col(Building.id)) > tuple_(name, after))
+    rows = (await session.scalars(statement.order_by(col(Building.name), col(Building.id)).limit(limit + 1))).all()
+    return page_of(rows, limit, lambda b: (b.name, b.id))
+
+
+async def list_households(
+    *,
+    session: AsyncSession,
+    principal: Principal,
+    building_id: uuid.UUID | None,
+    grid_code: str | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[HouseholdSummary], str | None]:
+    """Households of the caller's scope by address, with their head's contact masked (one query)."""
+    statement = events.facts_statement().where(household_scope(principal))
+    if building_id is not None:
+        statement = statement.where(col(Household.building_id) == building_id)
+    if grid_code is not None:
+        statement = statement.where(col(Household.grid_code) == grid_code)
+    if cursor:
+        address, after = decode_cursor(cursor, (str, uuid.UUID))
+        statement = statement.where(tuple_(col(Household.address), col(Household.id)) > tuple_(address, after))
+    rows = (await session.execute(statement.order_by(col(Household.address), col(Household.id)).limit(limit + 1))).all()
+    items, next_cursor = page_of(rows, limit, lambda r: (r.address, r.id))
+    return [_summary_of(row) for row in items], next_cursor
+
+
+def _summary_of(row: Any) -> HouseholdSummary:
+    fact = events.fact_of(row)
+    return HouseholdSummary(
+        id=row.id,
+        building_id=row.building_id,
+        compound_id=row.compound_id,
+        unit=row.unit,
+        room=row.room,
+        address=row.address,
+        grid_code=row.grid_code,
+        community_code=row.community_code,
+        street_code=row.street_code,
+        contact_name=fact.contact_name,
+        contact_phone=fact.contact_phone,
+    )
+
+
+async def household_facts(*, session: AsyncSession, after: uuid.UUID | None, limit: int) -> HouseholdFactPage:
+    """For the resync: every household's facts, a page at a time, by id."""
+    statement = events.facts_statement()
+    if after is not None:
+        statement = statement.where(col(Household.id) > after)
+    rows = (await session.execute(statement.order_by(col(Household.id)).limit(limit + 1))).all()
+    items = [events.fact_of(row) for row in rows[:limit]]
+    return HouseholdFactPage(items=items, next_after=items[-1].household_id if len(rows) > limit else None)

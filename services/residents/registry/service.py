@@ -12,7 +12,7 @@ from sqlalchemy import Select, false, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.residents import people
+from services.residents import events, people
 from services.residents.models import Building, Household, Resident, Tag, outbox_event
 from services.residents.registry.access import (
     SENSITIVE_TAGS,
@@ -152,6 +152,7 @@ async def create(*, session: AsyncSession, pii: PiiCipher, principal: Principal,
     if body.residence_type == "relocated" and not body.origin_township:
         raise ValidationFailed.on("origin_township", "relocated families name the township they came from")
     await _check_guardian(session, sealed.birth_date, body.guardian_id, household.id)
+    heads = await events.heads(session, [household.id]) if body.relation == events.HEAD else {}
     name_pinyin, initials = people.name_keys(body.name)
     resident = Resident(
         **body.model_dump(exclude={"id_number", "phone", "tags"}),
@@ -165,7 +166,8 @@ async def create(*, session: AsyncSession, pii: PiiCipher, principal: Principal,
     )
     session.add(resident)
     await session.flush()
-    await _event(session, "resident.created", resident)
+    await resident_event(session, "resident.created", resident)
+    await events.heads_changed(session, heads)
     return resident
 
 
@@ -173,7 +175,7 @@ def _sealed_values(sealed: SealedPerson) -> dict[str, Any]:
     return {name: getattr(sealed, name) for name in SealedPerson.__slots__}
 
 
-async def _event(session: AsyncSession, kind: str, resident: Resident, **extra: str) -> None:
+async def resident_event(session: AsyncSession, kind: str, resident: Resident, **extra: str) -> None:
     await outbox.emit(
         session,
         outbox_event,
@@ -208,6 +210,12 @@ async def update(
     for required in ("name", "relation", "residence_type"):
         if required in values and values[required] is None:
             raise ValidationFailed.on(required, "this field cannot be emptied")
+    # A head's name, phone, relation or household is what the household's events say of its contact.
+    heads = (
+        await events.heads(session, {resident.household_id, values.get("household_id") or resident.household_id})
+        if events.HEAD in (resident.relation, values.get("relation"))
+        else {}
+    )
     moved_from = None
     if (household_id := values.pop("household_id", None)) and household_id != resident.household_id:
         target = await visible_household(session, principal, household_id)
@@ -239,9 +247,10 @@ async def update(
     resident.updated_at = datetime.now(UTC)
     await session.flush()
     if moved_from is not None:
-        await _event(session, "resident.moved", resident, from_grid_code=moved_from)
+        await resident_event(session, "resident.moved", resident, from_grid_code=moved_from)
     else:
-        await _event(session, "resident.updated", resident)
+        await resident_event(session, "resident.updated", resident)
+    await events.heads_changed(session, heads)
     return resident
 
 
