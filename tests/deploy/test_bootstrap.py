@@ -9,22 +9,19 @@ import io
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from deploy import bootstrap
-from deploy.processes import BY_NAME
 from gateway.auth.passwords import verify_password
 from shared.embedded import ensure_databases, replace_database
-from shared.testing import Truncator, prepare_databases
 from tests.conftest import database_prefix
 from tests.support import db
 
 ROOT = Path(__file__).resolve().parents[2]
 # The suite's own tables are not touched here: this module empties its own databases.
-pytestmark = pytest.mark.keep_tables
+pytestmark = [pytest.mark.keep_tables, pytest.mark.usefixtures("env")]
 
 STREET, OTHER_STREET = "110105002", "110105003"
 PHONE, OTHER_PHONE = "13812345678", "13987654321"
@@ -39,29 +36,6 @@ def args(username: str = "alice", *, street: str = STREET, phone: str = PHONE, n
         "--street-code", street, "--street-name", "测试街道", "--admin-username", username,
         "--admin-name", name, "--admin-phone", phone,
     ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-async def urls(admin_url: str) -> AsyncIterator[dict[str, str]]:
-    migrations = {name: BY_NAME[name].migrations for name in ("gateway", "grids")}
-    yield await prepare_databases(admin_url, migrations, prefix=database_prefix("bootstrap"))
-
-
-@pytest.fixture(scope="module")
-async def truncator(urls: dict[str, str]) -> AsyncIterator[Truncator]:
-    truncator = Truncator()
-    for url in urls.values():
-        await truncator.add(url)
-    yield truncator
-    await truncator.close()
-
-
-@pytest.fixture(autouse=True)
-async def env(urls: dict[str, str], truncator: Truncator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    await truncator.truncate()
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", urls["gateway"])
-    monkeypatch.setenv("GRIDS_DATABASE_URL", urls["grids"])
-    return urls
 
 
 async def run(argv: list[str], monkeypatch: pytest.MonkeyPatch, stdin: str = "") -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,21 +16,19 @@ import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from deploy import resync
-from deploy.processes import BY_NAME
 from gateway.auth.keys import KeyRing, ensure_signing_key, key_sealer
 from gateway.config import Settings as GatewaySettings
 from shared.errors import Unauthorized
 from shared.households import HouseholdFact, HouseholdFactPage
 from shared.security import JwksCache, TokenVerifier, jwks_static
 from shared.settings import to_sqlalchemy_url
-from shared.testing import TestKeys, Truncator, prepare_databases
-from tests.conftest import database_prefix
+from shared.testing import TestKeys
 from tests.support import db
 from tests.support.loopback import LoopbackServer, QuietHandler
 from tests.support.places import COMMUNITY, GRIDS, STREET
 
 # The suite's own tables are not touched here: this module empties its own databases.
-pytestmark = pytest.mark.keep_tables
+pytestmark = [pytest.mark.keep_tables, pytest.mark.usefixtures("env")]
 
 COMPOUND = uuid.UUID("00000000-0000-4000-8000-0000000000c1")
 
@@ -92,29 +90,6 @@ class Residents(LoopbackServer):
 
     def hold(self, *facts: HouseholdFact) -> None:
         self.facts = {f.household_id: f for f in facts}
-
-
-@pytest.fixture(scope="module")
-async def urls(admin_url: str) -> AsyncIterator[dict[str, str]]:
-    migrations = {name: BY_NAME[name].migrations for name in ("gateway", "grids")}
-    yield await prepare_databases(admin_url, migrations, prefix=database_prefix("resync"))
-
-
-@pytest.fixture(scope="module")
-async def truncator(urls: dict[str, str]) -> AsyncIterator[Truncator]:
-    truncator = Truncator()
-    for url in urls.values():
-        await truncator.add(url)
-    yield truncator
-    await truncator.close()
-
-
-@pytest.fixture(autouse=True)
-async def env(urls: dict[str, str], truncator: Truncator, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    await truncator.truncate()
-    monkeypatch.setenv("GATEWAY_DATABASE_URL", urls["gateway"])
-    monkeypatch.setenv("GRIDS_DATABASE_URL", urls["grids"])
-    return urls
 
 
 @pytest.fixture
