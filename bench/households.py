@@ -155,6 +155,8 @@ def run(options: Options) -> dict[str, Any]:
             f"{prefix}SERVICE_URLS": json.dumps(services),
             f"{prefix}JWKS_URL": f"{bases['gateway']}/.well-known/jwks.json",
             f"{prefix}REVOCATIONS_URL": f"{bases['gateway']}/.well-known/revocations.json",
+            f"{prefix}GATEWAY_URL": bases["gateway"],
+            f"{prefix}RELAY_INTERVAL_SECONDS": "0.2",
         }
         if name == "gateway":
             settings["GATEWAY_MAX_BODY_BYTES"] = str(max(len(sheet) * 2, 6 * 1024 * 1024))

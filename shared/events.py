@@ -15,17 +15,18 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from fastapi import Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import Column, DateTime, MetaData, String, Table, func
 from sqlalchemy.dialects.postgresql import UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from standardwebhooks.webhooks import Webhook
 
-from shared.errors import Unauthorized
+from shared.db import SessionDep
+from shared.errors import Unauthorized, problem_responses
 from shared.security import AccessPolicy, Principal
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,9 @@ SUBSCRIPTIONS: dict[str, tuple[str, ...]] = {
 }
 
 EVENTS_PATH = "/internal/events"
+# Many events in one request, in order, applied in one transaction (the relay's usual way).
+BATCH_PATH = EVENTS_PATH + "/batch"
+MAX_BATCH = 1000
 INTERNAL_SENDER = "internal"
 
 
@@ -65,6 +69,14 @@ class EventAck(BaseModel):
     status: str = Field(
         description="`applied`, `duplicate` (applied before) or `ignored` (not a type this service takes)"
     )
+
+
+class EventBatch(BaseModel):
+    events: list[EventIn] = Field(min_length=1, max_length=MAX_BATCH, description="in the order they happened")
+
+
+class BatchAck(BaseModel):
+    statuses: list[str] = Field(description="per event, in order: as EventAck's status")
 
 
 def event_body(row: Any) -> bytes:
@@ -115,6 +127,10 @@ class SignedEvents(AccessPolicy):
         return principal
 
 
+# The principal of an event's delivery: the producer's relay, by its signature.
+Relay = Annotated[Principal, Depends(SignedEvents())]
+
+
 def inbox_table(metadata: MetaData) -> Table:
     """The ids of the events a consumer has applied (deduplication of at-least-once delivery)."""
     return Table(
@@ -144,3 +160,23 @@ async def apply_once(
         return "duplicate"
     await handler(session, event)
     return "applied"
+
+
+def inbox_router(inbox: Table, handlers_of: Callable[[Request], dict[str, Handler] | Handler]) -> APIRouter:
+    """A consumer's door: ``POST /internal/events`` (one event) and ``POST /internal/events/batch`` (many,
+    in order, in one transaction: one that cannot be applied fails the whole batch, and the relay then
+    sends them one by one). ``handlers_of`` gives the handlers for the request (by type, or one for all)."""
+    router = APIRouter(tags=["internal"])
+
+    @router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
+    async def take_event(event: EventIn, principal: Relay, session: SessionDep, request: Request) -> EventAck:
+        """An event from another service's relay (Standard Webhooks signature), applied once."""
+        return EventAck(status=await apply_once(session, inbox, handlers_of(request), event))
+
+    @router.post(BATCH_PATH, response_model=BatchAck, responses=problem_responses(401, 422))
+    async def take_events(batch: EventBatch, principal: Relay, session: SessionDep, request: Request) -> BatchAck:
+        """Events from another service's relay, in order, each applied once, all or none."""
+        handlers = handlers_of(request)
+        return BatchAck(statuses=[await apply_once(session, inbox, handlers, event) for event in batch.events])
+
+    return router

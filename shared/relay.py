@@ -10,8 +10,10 @@ after ``max_attempts`` the event is set aside as dead (``dead_at``) until someon
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 
-from shared.events import EVENTS_PATH, consumers_of, event_body, signed_headers, signer
+from shared.events import BATCH_PATH, EVENTS_PATH, consumers_of, event_body, signed_headers, signer
 from shared.periodic import Periodic
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ class Relay:
         service_urls: dict[str, str],
         secret: str,
         producer: str | None = None,
-        batch_size: int = 100,
+        batch_size: int = 500,
         max_attempts: int = 12,
         timeout: float = 5.0,
         interval: float = 1.0,
@@ -91,25 +93,27 @@ class Relay:
         pool = self._pool_getter()
         if pool is None:
             return RelayResult()
-        delivered = failed = dead = 0
         now = self.clock()
         async with pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(_CLAIM, now, self.batch_size)
-            sent: set[int] = set()
+            claimed = await conn.fetch(_CLAIM, now, self.batch_size)
+            # An event goes out only after its aggregate's earlier one: in this batch (delivered in
+            # order before it), or not at all while another relay holds the earlier one.
+            in_batch = {row["seq"] for row in claimed}
+            rows = [row for row in claimed if row["before_seq"] is None or row["before_seq"] in in_batch]
+            errors = await self._deliver_all(rows)
+            delivered = [row["seq"] for row in rows if row["seq"] not in errors]
+            if delivered:
+                await conn.execute(
+                    "UPDATE outbox_event SET delivered_at = $2, attempts = attempts + 1, last_error = NULL"
+                    " WHERE seq = ANY($1::bigint[])",
+                    delivered,
+                    self.clock(),
+                )
+            failed = dead = 0
             for row in rows:
-                if row["before_seq"] is not None and row["before_seq"] not in sent:
-                    continue  # an earlier event of its aggregate failed, or another relay holds it
-                error = await self._deliver(row)
-                if error is None:
-                    await conn.execute(
-                        "UPDATE outbox_event SET delivered_at = $2, attempts = attempts + 1, last_error = NULL"
-                        " WHERE seq = $1",
-                        row["seq"],
-                        self.clock(),
-                    )
-                    delivered += 1
-                    sent.add(row["seq"])
-                    continue
+                error = errors.get(row["seq"])
+                if error is None or row["before_seq"] in errors:
+                    continue  # delivered, or waiting behind its aggregate's earlier event (no try spent)
                 attempts = row["attempts"] + 1
                 if attempts >= self.max_attempts:
                     await conn.execute(
@@ -130,24 +134,61 @@ class Relay:
                         error[:500],
                     )
                     failed += 1
-        return RelayResult(delivered=delivered, failed=failed, dead=dead)
+        return RelayResult(delivered=len(delivered), failed=failed, dead=dead)
 
-    async def _deliver(self, row: asyncpg.Record) -> str | None:
-        """Send the event to each consumer of its type; None when all took it, else what went wrong.
-        A consumer that took it already gets it again on a retry, and deduplicates on the id."""
-        body = event_body(row)
-        for consumer in consumers_of(row["type"], producer=self.producer):
-            base = self.service_urls.get(consumer)
-            if base is None:
-                return f"no address for {consumer}"
-            headers = signed_headers(self.webhook, str(row["id"]), body)
+    async def _deliver_all(self, rows: list[asyncpg.Record]) -> dict[int, str]:
+        """Deliver the rows (in ``seq`` order) to every consumer, each consumer's in one batch request
+        and the consumers at once; what went wrong, by ``seq``, for the rows not delivered everywhere."""
+        by_consumer: dict[str, list[asyncpg.Record]] = {}
+        errors: dict[int, str] = {}
+        for row in rows:
+            for consumer in consumers_of(row["type"], producer=self.producer):
+                if consumer not in self.service_urls:
+                    errors[row["seq"]] = f"no address for {consumer}"
+                else:
+                    by_consumer.setdefault(consumer, []).append(row)
+        results = await asyncio.gather(*(self._deliver_to(c, batch) for c, batch in by_consumer.items()))
+        for failures in results:
+            for seq, error in failures.items():
+                errors.setdefault(seq, error)
+        return errors
+
+    async def _deliver_to(self, consumer: str, rows: list[asyncpg.Record]) -> dict[int, str]:
+        """One consumer's events: as one batch. When the consumer is unwell (unreachable, 5xx) they all wait
+        for the back-off; when it refuses the batch (4xx: an event it cannot apply, or no batch door),
+        one by one, in order, so that a bad event holds back only itself and its aggregate's later ones."""
+        base = self.service_urls[consumer].rstrip("/")
+        if len(rows) > 1:
+            body = b'{"events":[' + b",".join(event_body(row) for row in rows) + b"]}"
+            headers = signed_headers(self.webhook, f"batch_{uuid.uuid4().hex}", body)
             try:
-                response = await self._client.post(base.rstrip("/") + EVENTS_PATH, content=body, headers=headers)
+                response = await self._client.post(base + BATCH_PATH, content=body, headers=headers)
             except httpx.HTTPError as exc:
-                return f"{consumer}: {type(exc).__name__}"
-            if not 200 <= response.status_code < 300:
-                return f"{consumer}: HTTP {response.status_code}"
-        return None
+                unreachable = f"{consumer}: {type(exc).__name__}"
+                return {row["seq"]: unreachable for row in rows}
+            if 200 <= response.status_code < 300:
+                return {}
+            if response.status_code >= 500:
+                unwell = f"{consumer}: HTTP {response.status_code}"
+                return {row["seq"]: unwell for row in rows}
+        failures: dict[int, str] = {}
+        held: set[str] = set()  # aggregates with an event not delivered: their later ones wait
+        for row in rows:
+            if row["aggregate_id"] in held:
+                failures[row["seq"]] = f"{consumer}: an earlier event of its aggregate was not delivered"
+                continue
+            body = event_body(row)
+            headers = signed_headers(self.webhook, str(row["id"]), body)
+            error: str | None
+            try:
+                response = await self._client.post(base + EVENTS_PATH, content=body, headers=headers)
+                error = None if 200 <= response.status_code < 300 else f"{consumer}: HTTP {response.status_code}"
+            except httpx.HTTPError as exc:
+                error = f"{consumer}: {type(exc).__name__}"
+            if error is not None:
+                failures[row["seq"]] = error
+                held.add(row["aggregate_id"])
+        return failures
 
     def start(self) -> None:
         self.poller.start()

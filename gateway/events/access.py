@@ -1,4 +1,4 @@
-"""Who may bring events in (the services' relays, by signature) and see the set-aside ones (staff)."""
+"""Who may see and replay the set-aside events (staff); the relays' door is ``shared.events.inbox_router``."""
 
 from __future__ import annotations
 
@@ -6,10 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from shared.events import SignedEvents
 from shared.security import Principal, allow
 
-Relay = Annotated[Principal, Depends(SignedEvents())]
 Staff = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]
 
 

@@ -2,31 +2,33 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clients import InternalClientsDep
-from gateway.context import GatewayDep
+from gateway.context import GatewayContext
 from gateway.events import deadletters, service
-from gateway.events.access import Relay, Staff
+from gateway.events.access import Staff
 from gateway.events.schemas import DeadEventList, ReplayAnswer, ReplayRequest
 from gateway.models import inbox_event
-from shared.db import SessionDep
 from shared.errors import problem_responses
-from shared.events import EVENTS_PATH, EventAck, EventIn, apply_once
+from shared.events import EventIn, Handler, inbox_router
 
-router = APIRouter(tags=["internal"])
 dead = APIRouter(prefix="/api/v1/events", tags=["events"])
 
 
-@router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep, context: GatewayDep) -> EventAck:
-    """An event from a service's relay (Standard Webhooks signature), applied once."""
+def _handler(request: Request) -> Handler:
+    """Every event: the inboxes it concerns, the webhooks that asked for it (``service.handle``)."""
+    context: GatewayContext = request.app.state.gateway
 
-    async def handler(session: AsyncSession, event: EventIn) -> None:
+    async def handle(session: AsyncSession, event: EventIn) -> None:
         await service.handle(session, event, registry=context.registry)
 
-    return EventAck(status=await apply_once(session, inbox_event, handler, event))
+    return handle
+
+
+# The door the services' relays deliver to (one event, or a batch).
+router = inbox_router(inbox_event, _handler)
 
 
 @dead.get("/dead", response_model=DeadEventList, responses=problem_responses(401, 403))

@@ -6,22 +6,14 @@ household's facts answers 422, so the producer's relay retries it and in the end
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.grids import households
 from services.grids.models import inbox_event
-from shared.db import SessionDep
-from shared.errors import ValidationFailed, problem_responses
-from shared.events import EVENTS_PATH, EventAck, EventIn, Handler, SignedEvents, apply_once
+from shared.errors import ValidationFailed
+from shared.events import EventIn, Handler, inbox_router
 from shared.households import HOUSEHOLD_EVENTS, HouseholdFact
-from shared.security import Principal
-
-router = APIRouter(tags=["internal"])
-Relay = Annotated[Principal, Depends(SignedEvents())]
 
 
 async def household_fact(session: AsyncSession, event: EventIn) -> None:
@@ -37,7 +29,4 @@ async def household_fact(session: AsyncSession, event: EventIn) -> None:
 HANDLERS: dict[str, Handler] = dict.fromkeys(HOUSEHOLD_EVENTS, household_fact)
 
 
-@router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep) -> EventAck:
-    """An event from another service's relay (Standard Webhooks signature), applied once."""
-    return EventAck(status=await apply_once(session, inbox_event, HANDLERS, event))
+router = inbox_router(inbox_event, lambda request: HANDLERS)

@@ -5,9 +5,7 @@ the one ledger; each once, however often it is delivered. (What it emits: ``even
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,14 +13,9 @@ from services.orders.config import Settings
 from services.orders.models import inbox_event
 from services.orders.orders import service
 from services.orders.points import service as points
-from shared.db import SessionDep
-from shared.errors import ValidationFailed, problem_responses
-from shared.events import EVENTS_PATH, EventAck, EventIn, Handler, SignedEvents, apply_once
+from shared.errors import ValidationFailed
+from shared.events import EventIn, Handler, inbox_router
 from shared.places import GRID_PATTERN
-from shared.security import Principal
-
-router = APIRouter(tags=["internal"])
-Relay = Annotated[Principal, Depends(SignedEvents())]
 
 
 class VolunteerServed(BaseModel):
@@ -38,8 +31,22 @@ class VolunteerServed(BaseModel):
     served_at: AwareDatetime | None = None
 
 
+class VisitFollowUp(BaseModel):
+    """The grids service's ``visit.follow_up_needed``: what ``service.from_visit`` reads of it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    visit_id: uuid.UUID
+    grid_code: str = Field(pattern=GRID_PATTERN)
+    household_id: uuid.UUID | None = None
+
+
 def handlers(settings: Settings) -> dict[str, Handler]:
     async def follow_up(session: AsyncSession, event: EventIn) -> None:
+        try:
+            VisitFollowUp.model_validate(event.payload)
+        except ValidationError as exc:
+            raise ValidationFailed.on("payload", "not a visit.follow_up_needed payload") from exc
         await service.from_visit(session, event_id=event.id, payload=event.payload, settings=settings)
 
     async def volunteer_served(session: AsyncSession, event: EventIn) -> None:
@@ -61,8 +68,4 @@ def handlers(settings: Settings) -> dict[str, Handler]:
     return {"visit.follow_up_needed": follow_up, "activity.volunteer_served": volunteer_served}
 
 
-@router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
-async def take_event(event: EventIn, principal: Relay, session: SessionDep, request: Request) -> EventAck:
-    """An event from another service's relay (Standard Webhooks signature), applied once."""
-    status = await apply_once(session, inbox_event, handlers(request.app.state.settings), event)
-    return EventAck(status=status)
+router = inbox_router(inbox_event, lambda request: handlers(request.app.state.settings))

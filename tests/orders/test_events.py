@@ -143,15 +143,15 @@ async def test_a_failing_receiver_gets_it_later_and_a_dead_one_sets_it_aside(
     relay = relay_for(
         await start_app("grids"), receiver, await start_app("gateway"), max_attempts=3, clock=lambda: clock[0]
     )
-    first = await relay.run_once()
-    assert (first.delivered, first.failed) == (1, 1)
+    first = await relay.run_once()  # both in one batch, which the unwell receiver answers 503
+    assert (first.delivered, first.failed) == (0, 2)
     waiting = await db.rows(
         database_urls["grids"], "SELECT attempts, next_attempt_at FROM outbox_event WHERE delivered_at IS NULL"
     )
-    assert len(waiting) == 1 and waiting[0]["attempts"] == 1 and waiting[0]["next_attempt_at"] > clock[0]
-    assert (await relay.run_once()).delivered == 0  # not before its back-off is over
+    assert len(waiting) == 2 and all(w["attempts"] == 1 and w["next_attempt_at"] > clock[0] for w in waiting)
+    assert (await relay.run_once()).delivered == 0  # not before their back-off is over
     clock[0] += timedelta(hours=2)
-    assert (await relay.run_once()).delivered == 1
+    assert (await relay.run_once()).delivered == 2
     issues = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order WHERE kind = 'issue'")
     assert issues[0]["n"] == 2
 
@@ -183,11 +183,12 @@ async def test_events_of_one_aggregate_go_out_in_order(start_app: AppFactory, da
         fail_next = True
 
         async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-            n = orjson.loads(request.content)["payload"]["n"]
-            if n == 0 and self.fail_next:
+            body = orjson.loads(request.content)
+            numbers = [event["payload"]["n"] for event in body.get("events", [body])]
+            if 0 in numbers and self.fail_next:
                 self.fail_next = False
                 return httpx.Response(500)
-            seen.append(n)
+            seen.extend(numbers)
             return httpx.Response(200, json={"status": "applied"})
 
     clock = [datetime.now(UTC)]
@@ -232,3 +233,46 @@ async def test_a_relay_killed_mid_delivery_loses_nothing_and_applies_nothing_twi
     issues = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM service_order")
     inbox = await db.rows(database_urls["orders"], "SELECT count(*) AS n FROM inbox_event")
     assert issues[0]["n"] == 1 and inbox[0]["n"] == 1  # delivered twice, applied once
+
+
+class CountingReceiver(httpx.AsyncBaseTransport):
+    """Passes deliveries to the real consumer and keeps the paths they went to."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.inner = httpx.ASGITransport(app=app)
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.usefixtures("roster")
+async def test_events_go_in_one_batch_and_a_bad_one_holds_back_only_itself(
+    grids: httpx.AsyncClient, keys: TestKeys, start_app: AppFactory, database_urls: dict[str, str]
+) -> None:
+    for _ in range(3):
+        await follow_up_visit(grids, keys)
+    receiver = CountingReceiver(await start_app("orders"))
+    relay = relay_for(await start_app("grids"), receiver, await start_app("gateway"))
+    assert (await relay.run_once()).delivered == 3
+    assert receiver.paths == ["/internal/events/batch"]  # three events, one request
+
+    for _ in range(2):
+        await follow_up_visit(grids, keys)
+    bad = uuid.uuid4()
+    await db.execute(
+        database_urls["grids"],
+        "INSERT INTO outbox_event (id, type, aggregate_id, payload) VALUES ($1, 'visit.follow_up_needed', $2, '{}')",
+        bad,
+        str(bad),
+    )
+    receiver.paths.clear()
+    result = await relay.run_once()
+    assert (result.delivered, result.failed) == (2, 1)
+    # The batch was refused (422: a payload that is not a visit's), then each went on its own.
+    assert receiver.paths == ["/internal/events/batch", *["/internal/events"] * 3]
+    left = await db.rows(database_urls["grids"], "SELECT id, last_error FROM outbox_event WHERE delivered_at IS NULL")
+    assert [(r["id"], r["last_error"]) for r in left] == [(bad, "orders: HTTP 422")]
+    issues = await db.value(database_urls["orders"], "SELECT count(*) FROM service_order WHERE kind = 'issue'")
+    assert issues == 5
