@@ -143,6 +143,7 @@ def inbox_table(metadata: MetaData) -> Table:
 
 
 Handler = Callable[[AsyncSession, EventIn], Awaitable[None]]
+BulkHandler = Callable[[AsyncSession, list[EventIn]], Awaitable[None]]
 
 
 async def apply_once(
@@ -162,10 +163,64 @@ async def apply_once(
     return "applied"
 
 
-def inbox_router(inbox: Table, handlers_of: Callable[[Request], dict[str, Handler] | Handler]) -> APIRouter:
+async def apply_batch(
+    session: AsyncSession,
+    inbox: Table,
+    handlers: dict[str, Handler] | Handler,
+    events: list[EventIn],
+    bulk: dict[str, BulkHandler] | None = None,
+) -> list[str]:
+    """Apply events in order, each unless applied before, in the caller's transaction; their statuses.
+    The inbox is claimed for all of them in one statement; a run of consecutive events whose types
+    have a ``bulk`` handler goes to it in one call (it must apply them in the order given)."""
+    wanted = [e for e in events if (handlers.get(e.type) if isinstance(handlers, dict) else handlers) is not None]
+    claimed: set[uuid.UUID] = set()
+    if wanted:
+        rows = {e.id: {"id": e.id, "type": e.type} for e in wanted}  # an id twice in a batch: once
+        claimed = set(
+            (
+                await session.scalars(
+                    insert(inbox).values(list(rows.values())).on_conflict_do_nothing().returning(inbox.c.id)
+                )
+            ).all()
+        )
+    statuses: list[str] = []
+    run: list[EventIn] = []
+
+    async def flush_run() -> None:
+        if run:
+            await (bulk or {})[run[0].type](session, list(run))
+            run.clear()
+
+    for event in events:
+        handler = handlers.get(event.type) if isinstance(handlers, dict) else handlers
+        if handler is None:
+            statuses.append("ignored")
+            continue
+        if event.id not in claimed:
+            statuses.append("duplicate")
+            continue
+        claimed.discard(event.id)
+        statuses.append("applied")
+        if bulk and event.type in bulk:
+            run.append(event)
+            continue
+        await flush_run()
+        await handler(session, event)
+    await flush_run()
+    return statuses
+
+
+def inbox_router(
+    inbox: Table,
+    handlers_of: Callable[[Request], dict[str, Handler] | Handler],
+    bulk: dict[str, BulkHandler] | None = None,
+) -> APIRouter:
     """A consumer's door: ``POST /internal/events`` (one event) and ``POST /internal/events/batch`` (many,
     in order, in one transaction: one that cannot be applied fails the whole batch, and the relay then
-    sends them one by one). ``handlers_of`` gives the handlers for the request (by type, or one for all)."""
+    sends them one by one). ``handlers_of`` gives the handlers for the request (by type, or one for all);
+    ``bulk``, handlers that take a run of consecutive events of their types at once (a register's import
+    makes tens of thousands)."""
     router = APIRouter(tags=["internal"])
 
     @router.post(EVENTS_PATH, response_model=EventAck, responses=problem_responses(401, 422))
@@ -176,7 +231,6 @@ def inbox_router(inbox: Table, handlers_of: Callable[[Request], dict[str, Handle
     @router.post(BATCH_PATH, response_model=BatchAck, responses=problem_responses(401, 422))
     async def take_events(batch: EventBatch, principal: Relay, session: SessionDep, request: Request) -> BatchAck:
         """Events from another service's relay, in order, each applied once, all or none."""
-        handlers = handlers_of(request)
-        return BatchAck(statuses=[await apply_once(session, inbox, handlers, event) for event in batch.events])
+        return BatchAck(statuses=await apply_batch(session, inbox, handlers_of(request), batch.events, bulk))
 
     return router

@@ -32,7 +32,7 @@ from yarl import URL
 from gateway.routing.circuit import CircuitBreaker
 from shared.context import current_request_id
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
-from shared.events import EVENTS_PATH
+from shared.events import BATCH_PATH, EVENTS_PATH
 
 log = logging.getLogger(__name__)
 
@@ -425,9 +425,9 @@ class ProxyMiddleware:
                 await self.proxy.forward(scope, receive, send, route.service)
                 return
             if path.startswith(INTERNAL_PREFIX) or path == INTERNAL_PREFIX[:-1]:
-                # The one internal door of the gateway: the services' relays deliver events here,
-                # signed with the platform's events secret (checked by the route).
-                if not (path == EVENTS_PATH and scope["method"] == "POST"):
+                # The one internal door of the gateway: the services' relays deliver events here (one,
+                # or a batch), signed with the platform's events secret (checked by the route).
+                if not (path in (EVENTS_PATH, BATCH_PATH) and scope["method"] == "POST"):
                     await _send_problem(send, 404, "not found")
                     return
         await self.app(scope, receive, send)

@@ -16,7 +16,7 @@ import pytest
 from services.grids import households
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
-from shared.events import EVENTS_PATH, signed_headers, signer
+from shared.events import BATCH_PATH, EVENTS_PATH, signed_headers, signer
 from shared.households import HouseholdFact
 from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
@@ -277,3 +277,32 @@ async def test_apply_fact_says_what_it_did_and_copy_facts_reads_the_copy_back(
     assert by_id[a.household_id] == a.model_copy(update={"contact_name": "钱*", "grid_code": GRIDS[3]})
     assert by_id[b.household_id].removed is True
     assert by_id[old].compound_id == households.UNKNOWN and not by_id[old].removed
+
+
+async def deliver_batch(grids: httpx.AsyncClient, events: list[dict[str, Any]]) -> httpx.Response:
+    body = orjson.dumps({"events": events})
+    headers = signed_headers(signer(DEVELOPMENT_SECRET), f"batch_{uuid.uuid4().hex}", body)
+    return await grids.post(BATCH_PATH, content=body, headers=headers)
+
+
+async def test_a_batch_of_new_households_is_applied_in_order_and_each_once(
+    grids: httpx.AsyncClient, database_urls: dict[str, str]
+) -> None:
+    new = [fact(), fact(), fact()]
+    created = [event("household.created", f) for f in new]
+    renamed = event("household.updated", new[0] | {"contact_name": "钱*"})
+    gone = event("household.removed", new[2] | {"removed": True})
+    answer = await deliver_batch(grids, [*created, renamed, gone, created[1], event("visit.recorded", new[0])])
+    assert ok(answer) == {"statuses": ["applied"] * 5 + ["duplicate", "ignored"]}
+    first, second, third = [await copy_of(database_urls["grids"], f["household_id"]) for f in new]
+    assert first["contact_name"] == "钱*" and first["removed_at"] is None
+    assert second["address"] == new[1]["address"] and third["removed_at"] is not None
+    again = await deliver_batch(grids, created)
+    assert ok(again) == {"statuses": ["duplicate"] * 3}
+    # A bad one fails the whole batch, which leaves nothing behind.
+    fresh = fact()
+    refused = await deliver_batch(
+        grids, [event("household.created", fresh), event("household.created", {"household_id": str(uuid.uuid4())})]
+    )
+    assert refused.status_code == 422
+    assert await copy_of(database_urls["grids"], fresh["household_id"]) is None
