@@ -127,7 +127,7 @@ def run(options: Options) -> dict[str, Any]:
     import httpx
 
     from deploy import resync
-    from deploy.demo import PASSWORD, load_process
+    from deploy.demo import PASSWORD, align_household_copy, load_process
     from deploy.processes import BY_NAME
     from shared.demo import GRIDS
     from shared.migrate import upgrade
@@ -138,6 +138,7 @@ def run(options: Options) -> dict[str, Any]:
     for name in PROCESSES:
         upgrade(BY_NAME[name].migrations, urls[name])
         asyncio.run(load_process(BY_NAME[name], urls[name]))
+    asyncio.run(align_household_copy(urls))
     say(f"writing a register of {options.rows} residents")
     sheet, households = register(options.rows, list(GRIDS))
 
