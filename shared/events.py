@@ -168,7 +168,7 @@ async def apply_batch(
     inbox: Table,
     handlers: dict[str, Handler] | Handler,
     events: list[EventIn],
-    bulk: dict[str, BulkHandler] | None = None,
+    bulk: dict[str, BulkHandler] | BulkHandler | None = None,
 ) -> list[str]:
     """Apply events in order, each unless applied before, in the caller's transaction; their statuses.
     The inbox is claimed for all of them in one statement; a run of consecutive events whose types
@@ -187,9 +187,14 @@ async def apply_batch(
     statuses: list[str] = []
     run: list[EventIn] = []
 
+    def bulk_for(event_type: str) -> BulkHandler | None:
+        return bulk.get(event_type) if isinstance(bulk, dict) else bulk
+
     async def flush_run() -> None:
         if run:
-            await (bulk or {})[run[0].type](session, list(run))
+            handle_run = bulk_for(run[0].type)
+            assert handle_run is not None
+            await handle_run(session, list(run))
             run.clear()
 
     for event in events:
@@ -202,7 +207,9 @@ async def apply_batch(
             continue
         claimed.discard(event.id)
         statuses.append("applied")
-        if bulk and event.type in bulk:
+        if (handle_run := bulk_for(event.type)) is not None:
+            if run and bulk_for(run[0].type) is not handle_run:
+                await flush_run()
             run.append(event)
             continue
         await flush_run()
@@ -214,7 +221,7 @@ async def apply_batch(
 def inbox_router(
     inbox: Table,
     handlers_of: Callable[[Request], dict[str, Handler] | Handler],
-    bulk: dict[str, BulkHandler] | None = None,
+    bulk: Callable[[Request], dict[str, BulkHandler] | BulkHandler] | None = None,
 ) -> APIRouter:
     """A consumer's door: ``POST /internal/events`` (one event) and ``POST /internal/events/batch`` (many,
     in order, in one transaction: one that cannot be applied fails the whole batch, and the relay then
@@ -231,6 +238,7 @@ def inbox_router(
     @router.post(BATCH_PATH, response_model=BatchAck, responses=problem_responses(401, 422))
     async def take_events(batch: EventBatch, principal: Relay, session: SessionDep, request: Request) -> BatchAck:
         """Events from another service's relay, in order, each applied once, all or none."""
-        return BatchAck(statuses=await apply_batch(session, inbox, handlers_of(request), batch.events, bulk))
+        bulk_handlers = bulk(request) if bulk is not None else None
+        return BatchAck(statuses=await apply_batch(session, inbox, handlers_of(request), batch.events, bulk_handlers))
 
     return router

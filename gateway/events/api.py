@@ -12,7 +12,7 @@ from gateway.events.access import Staff
 from gateway.events.schemas import DeadEventList, ReplayAnswer, ReplayRequest
 from gateway.models import inbox_event
 from shared.errors import problem_responses
-from shared.events import EventIn, Handler, inbox_router
+from shared.events import BulkHandler, EventIn, Handler, inbox_router
 
 dead = APIRouter(prefix="/api/v1/events", tags=["events"])
 
@@ -27,8 +27,18 @@ def _handler(request: Request) -> Handler:
     return handle
 
 
+def _bulk(request: Request) -> BulkHandler:
+    """A batch's events at once: the same, with one look-up of the webhooks for them all."""
+    context: GatewayContext = request.app.state.gateway
+
+    async def handle_many(session: AsyncSession, events: list[EventIn]) -> None:
+        await service.handle_many(session, events, registry=context.registry)
+
+    return handle_many
+
+
 # The door the services' relays deliver to (one event, or a batch).
-router = inbox_router(inbox_event, _handler)
+router = inbox_router(inbox_event, _handler, _bulk)
 
 
 @dead.get("/dead", response_model=DeadEventList, responses=problem_responses(401, 403))

@@ -175,21 +175,27 @@ def wants(event_types: Iterable[str], event_type: str) -> bool:
 
 async def enqueue_webhooks(session: AsyncSession, event: EventIn) -> int:
     """A delivery for every enabled endpoint of the event's street that asked for its type."""
-    street = event.payload.get("street_code")
-    if not street:
+    return await enqueue_webhooks_of(session, [event])
+
+
+async def enqueue_webhooks_of(session: AsyncSession, events: list[EventIn]) -> int:
+    """The same for many events, with one look-up of the endpoints of all their streets."""
+    streets = {str(e.payload["street_code"]) for e in events if e.payload.get("street_code")}
+    if not streets:
         return 0
     endpoints = (
         await session.execute(
-            select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types))
+            select(col(WebhookEndpoint.id), col(WebhookEndpoint.event_types), col(IntegrationClient.street_code))
             .join(IntegrationClient, col(IntegrationClient.client_id) == col(WebhookEndpoint.client_id))
             .where(
                 col(WebhookEndpoint.enabled).is_(True),
                 col(IntegrationClient.enabled).is_(True),
-                col(IntegrationClient.street_code) == street,
+                col(IntegrationClient.street_code).in_(streets),
             )
         )
     ).all()
-    body = webhook_body(event)
+    if not endpoints:
+        return 0
     now = datetime.now(UTC)
     rows = [
         {
@@ -197,16 +203,17 @@ async def enqueue_webhooks(session: AsyncSession, event: EventIn) -> int:
             "event_id": event.id,
             "event_type": event.type,
             "aggregate_id": event.aggregate_id,
-            "body": body,
+            "body": webhook_body(event),
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
         }
-        for endpoint_id, types in endpoints
-        if wants(types, event.type)
+        for event in events
+        for endpoint_id, types, street in endpoints
+        if street == event.payload.get("street_code") and wants(types, event.type)
     ]
-    if rows:
-        await session.execute(insert(WebhookDelivery).values(rows).on_conflict_do_nothing())
+    for start in range(0, len(rows), 1000):
+        await session.execute(insert(WebhookDelivery).values(rows[start : start + 1000]).on_conflict_do_nothing())
     return len(rows)
 
 
@@ -214,3 +221,10 @@ async def handle(session: AsyncSession, event: EventIn, *, registry: Registry | 
     """Every type of event: the inboxes it concerns, the webhooks that asked for it."""
     await notify(session, event, registry)
     await enqueue_webhooks(session, event)
+
+
+async def handle_many(session: AsyncSession, events: list[EventIn], *, registry: Registry | None = None) -> None:
+    """A batch of events, in order: the inboxes each concerns, then the webhooks for them all."""
+    for event in events:
+        await notify(session, event, registry)
+    await enqueue_webhooks_of(session, events)

@@ -39,4 +39,4 @@ HANDLERS: dict[str, Handler] = dict.fromkeys(HOUSEHOLD_EVENTS, household_fact)
 BULK: dict[str, BulkHandler] = dict.fromkeys(HOUSEHOLD_EVENTS, household_facts)
 
 
-router = inbox_router(inbox_event, lambda request: HANDLERS, BULK)
+router = inbox_router(inbox_event, lambda request: HANDLERS, lambda request: BULK)
