@@ -159,11 +159,6 @@ def run(options: Options) -> dict[str, Any]:
             f"{prefix}GATEWAY_URL": bases["gateway"],
             f"{prefix}RELAY_INTERVAL_SECONDS": "0.2",
         }
-        if name == "gateway":
-            settings["GATEWAY_MAX_BODY_BYTES"] = str(max(len(sheet) * 2, 6 * 1024 * 1024))
-            settings["GATEWAY_PROXY_TOTAL_TIMEOUT"] = str(IMPORT_TIMEOUT)
-        if name == "residents":
-            settings["RESIDENTS_MAX_BODY_BYTES"] = str(max(len(sheet) * 2, 32 * 1024 * 1024))
         return settings
 
     with ExitStack() as stack:
