@@ -71,6 +71,9 @@ async def platform(
     # No orders service runs here: the grids relay's follow-up events wait at an address nothing answers.
     grids_env["GRIDS_SERVICE_URLS"] = json.dumps(upstreams | {"orders": f"http://127.0.0.1:{free_port()}"})
     grids_env["GRIDS_GATEWAY_URL"] = gateway_url
+    # The residents service asks the grids service whether a new building's grid exists.
+    residents_env["RESIDENTS_SERVICE_URLS"] = json.dumps(upstreams)
+    residents_env["RESIDENTS_GATEWAY_URL"] = gateway_url
     gateway_env = {
         "GATEWAY_JWT_ISSUER": "grid-platform-gateway",
         "GATEWAY_SERVICE_URLS": json.dumps(upstreams),
