@@ -28,6 +28,7 @@ class Database:
             settings.sqlalchemy_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout_seconds,
             pool_pre_ping=False,
             connect_args={"server_settings": {"application_name": settings.service_name}},
         )

@@ -6,19 +6,24 @@ Starlette's own errors (404, 405, malformed JSON, validation) take the same shap
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Self
 
 import orjson
+from asyncpg.exceptions import TooManyConnectionsError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.context import current_request_id
+
+log = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://grid-platform.example/problems/"
@@ -211,21 +216,48 @@ async def _on_http_exception(_: Request, exc: Exception) -> Response:
 # PostgreSQL cannot store NUL characters (and some other code points) in text: input carrying them
 # is the client's, and answers 422 rather than a server error.
 _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
+# The server is full or not taking connections now (too_many_connections, cannot_connect_now, ...):
+# the request may well work a moment later.
+_SATURATED = frozenset({"53300", "53000", "57P03"})
+SATURATED_RETRY_AFTER = 2
+
+
+def _saturated() -> Response:
+    return problem_response(
+        503,
+        slug="service-unavailable",
+        title="Service unavailable",
+        detail="the database is busy just now; try again shortly",
+        headers={"Retry-After": str(SATURATED_RETRY_AFTER)},
+    )
 
 
 async def _on_database_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, DBAPIError)
-    if getattr(exc.orig, "sqlstate", None) in _UNSTORABLE_TEXT:
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    if sqlstate in _UNSTORABLE_TEXT:
         errors = [FieldError(field="request", message="text may not contain NUL or other control characters")]
         return problem_response(
             422, slug="validation-error", title="Invalid input", detail=errors[0].message, errors=errors
         )
+    if sqlstate in _SATURATED:
+        log.warning("the database refused a connection", extra={"sqlstate": sqlstate})
+        return _saturated()
     raise exc
+
+
+async def _on_pool_exhausted(_: Request, exc: Exception) -> Response:
+    """Every pooled connection busy for the pool's whole timeout (SQLAlchemy's pool, or asyncpg's
+    server refusing one): 503 with Retry-After, never 500."""
+    log.warning("no database connection free", extra={"error": type(exc).__name__})
+    return _saturated()
 
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
+    app.add_exception_handler(PoolTimeout, _on_pool_exhausted)
+    app.add_exception_handler(TooManyConnectionsError, _on_pool_exhausted)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
 
