@@ -236,3 +236,27 @@ def write_result(name: str, report: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}-{stamp}.json"
     path.write_text(json.dumps(report, indent=2, default=str) + "\n")
     return path
+
+
+def sign_in(gateway: Server, username: str, password: str) -> dict[str, str]:
+    """The Authorization header of a password sign-in at the gateway."""
+    status, body = request_json(
+        gateway.base_url + "/api/v1/auth/login", document={"username": username, "password": password}
+    )
+    if status != 200 or not isinstance(body, dict):
+        raise RuntimeError(f"sign-in as {username!r} answered {status}: {str(body)[:300]}\n{gateway.log_tail()}")
+    return {"Authorization": f"Bearer {body['access_token']}"}
+
+
+def process_env(name: str, database_url: str, bases: dict[str, str], services: dict[str, str]) -> dict[str, str]:
+    """A process's settings as ``make run`` wires them: its database, the services' and gateway's
+    addresses, the gateway's keys and revocations; quiet logs."""
+    prefix = f"{name.upper()}_"
+    return {
+        f"{prefix}DATABASE_URL": database_url,
+        f"{prefix}PROFILE": "development",
+        f"{prefix}LOG_LEVEL": "WARNING",
+        f"{prefix}SERVICE_URLS": json.dumps(services),
+        f"{prefix}JWKS_URL": f"{bases['gateway']}/.well-known/jwks.json",
+        f"{prefix}REVOCATIONS_URL": f"{bases['gateway']}/.well-known/revocations.json",
+    }

@@ -19,14 +19,22 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-import json
 import time
 import uuid
 from contextlib import ExitStack
 from datetime import date, timedelta
 from typing import Any
 
-from bench.harness import Options, Postgres, Server, background_cpu, free_port, request_json, say, uvicorn
+from bench.harness import (
+    Options,
+    Postgres,
+    background_cpu,
+    free_port,
+    process_env,
+    say,
+    sign_in,
+    uvicorn,
+)
 
 NAME = "households"
 DEFAULT_ROWS = 100_000
@@ -114,15 +122,6 @@ async def _converge(grids_url: str, ids: list[uuid.UUID], started: float) -> tup
         await conn.close()
 
 
-def _sign_in(gateway: Server, username: str, password: str) -> dict[str, str]:
-    status, body = request_json(
-        gateway.base_url + "/api/v1/auth/login", document={"username": username, "password": password}
-    )
-    if status != 200 or not isinstance(body, dict):
-        raise RuntimeError(f"sign-in as {username!r} answered {status}: {str(body)[:300]}\n{gateway.log_tail()}")
-    return {"Authorization": f"Bearer {body['access_token']}"}
-
-
 def run(options: Options) -> dict[str, Any]:
     import httpx
 
@@ -149,13 +148,7 @@ def run(options: Options) -> dict[str, Any]:
 
     def env(name: str) -> dict[str, str]:
         prefix = BY_NAME[name].env_prefix
-        settings = {
-            f"{prefix}DATABASE_URL": urls[name],
-            f"{prefix}PROFILE": "development",
-            f"{prefix}LOG_LEVEL": "WARNING",
-            f"{prefix}SERVICE_URLS": json.dumps(services),
-            f"{prefix}JWKS_URL": f"{bases['gateway']}/.well-known/jwks.json",
-            f"{prefix}REVOCATIONS_URL": f"{bases['gateway']}/.well-known/revocations.json",
+        settings = process_env(name, urls[name], bases, services) | {
             f"{prefix}GATEWAY_URL": bases["gateway"],
             f"{prefix}RELAY_INTERVAL_SECONDS": "0.2",
         }
@@ -169,7 +162,7 @@ def run(options: Options) -> dict[str, Any]:
             for name in PROCESSES
         }
         gateway = servers["gateway"]
-        staff = _sign_in(gateway, STAFF, PASSWORD)
+        staff = sign_in(gateway, STAFF, PASSWORD)
         say(f"importing {options.rows} rows ({len(sheet) / 1e6:.1f} MB CSV) through the gateway as {STAFF}")
         began = time.monotonic()
         with httpx.Client(base_url=gateway.base_url, timeout=IMPORT_TIMEOUT) as client:

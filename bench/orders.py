@@ -13,25 +13,26 @@ otherwise be the figure measured.
 from __future__ import annotations
 
 import asyncio
-import json
 from contextlib import ExitStack
 from typing import Any
 
-from bench.harness import Options, Postgres, Server, background_cpu, free_port, request_json, say, uvicorn
+from bench.harness import (
+    Options,
+    Postgres,
+    Server,
+    background_cpu,
+    free_port,
+    process_env,
+    request_json,
+    say,
+    sign_in,
+    uvicorn,
+)
 from bench.loadgen import LoadResult, run_load
 
 NAME = "orders"
 DATABASES = {name: f"bench_{name}" for name in ("gateway", "grids", "residents", "orders")}
 RESIDENT, STAFF = "13900000001", "staff"
-
-
-def _sign_in(gateway: Server, username: str, password: str) -> dict[str, str]:
-    status, body = request_json(
-        gateway.base_url + "/api/v1/auth/login", document={"username": username, "password": password}
-    )
-    if status != 200 or not isinstance(body, dict):
-        raise RuntimeError(f"sign-in as {username!r} answered {status}: {str(body)[:300]}\n{gateway.log_tail()}")
-    return {"Authorization": f"Bearer {body['access_token']}"}
 
 
 def _line(label: str, result: LoadResult) -> str:
@@ -59,15 +60,7 @@ def run(options: Options) -> dict[str, Any]:
     background = background_cpu()
 
     def env(name: str) -> dict[str, str]:
-        prefix = BY_NAME[name].env_prefix
-        settings = {
-            f"{prefix}DATABASE_URL": urls[name],
-            f"{prefix}PROFILE": "development",
-            f"{prefix}LOG_LEVEL": "WARNING",
-            f"{prefix}SERVICE_URLS": json.dumps(services),
-            f"{prefix}JWKS_URL": f"{bases['gateway']}/.well-known/jwks.json",
-            f"{prefix}REVOCATIONS_URL": f"{bases['gateway']}/.well-known/revocations.json",
-        }
+        settings = process_env(name, urls[name], bases, services)
         if name == "gateway":
             settings["GATEWAY_WRITES_PER_ACCOUNT"] = "[100000000, 60]"
             settings["GATEWAY_WRITES_PER_IP"] = "[100000000, 60]"
@@ -81,8 +74,8 @@ def run(options: Options) -> dict[str, Any]:
             for name in ("gateway", "grids", "residents", "orders")
         }
         gateway, orders = servers["gateway"], servers["orders"]
-        resident = _sign_in(gateway, RESIDENT, PASSWORD)
-        staff = _sign_in(gateway, STAFF, PASSWORD)
+        resident = sign_in(gateway, RESIDENT, PASSWORD)
+        staff = sign_in(gateway, STAFF, PASSWORD)
         status, menu = request_json(gateway.base_url + "/api/v1/menu", headers=resident)
         if status != 200:
             raise RuntimeError(f"menu answered {status}: {menu}")
