@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select, tuple_
 
 from shared.errors import ValidationFailed
 
@@ -51,3 +53,15 @@ def page_of(rows: Sequence[T], limit: int, key: Callable[[T], Sequence[Any]]) ->
         kept = list(rows[:limit])
         return kept, encode_cursor(key(kept[-1]))
     return list(rows), None
+
+
+S = TypeVar("S", bound="Select[Any]")
+
+
+def by_name_and_id(statement: S, name: Any, row_id: Any, *, cursor: str | None, limit: int) -> S:
+    """``statement`` as one keyset page ordered by (a text column, the id): the rows after the cursor's
+    (an ``encode_cursor((text, id))``), one more than ``limit`` so ``page_of`` knows whether more follow."""
+    if cursor:
+        value, after = decode_cursor(cursor, (str, uuid.UUID))
+        statement = statement.where(tuple_(name, row_id) > tuple_(value, after))
+    return statement.order_by(name, row_id).limit(limit + 1)

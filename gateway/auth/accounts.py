@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, tuple_
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -22,7 +22,7 @@ from gateway.auth.schemas import AccountCreate, AccountCreated, AccountPublic, A
 from gateway.context import GatewayContext
 from gateway.models import Account, AccountBinding, SmsCode
 from shared.errors import Conflict, NotFound, ServiceUnavailable, TooManyRequests, ValidationFailed
-from shared.pagination import decode_cursor, page_of
+from shared.pagination import by_name_and_id, page_of
 from shared.pii import is_mainland_mobile, mask_phone
 from shared.security import Principal
 
@@ -116,13 +116,8 @@ async def list_accounts(
         )
     if enabled is not None:
         statement = statement.where(col(Account.enabled) == enabled)
-    if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Account.display_name), col(Account.id)) > tuple_(name, after))
-    rows = (
-        await session.scalars(statement.order_by(col(Account.display_name), col(Account.id)).limit(limit + 1))
-    ).all()
-    items, next_cursor = page_of(rows, limit, lambda a: (a.display_name, a.id))
+    statement = by_name_and_id(statement, col(Account.display_name), col(Account.id), cursor=cursor, limit=limit)
+    items, next_cursor = page_of((await session.scalars(statement)).all(), limit, lambda a: (a.display_name, a.id))
     bindings = (
         await session.scalars(select(AccountBinding).where(col(AccountBinding.account_id).in_([a.id for a in items])))
     ).all()

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import exists, select, tuple_
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -30,7 +30,7 @@ from services.residents.registry.schemas import ResidentSummary
 from services.residents.registry.service import summary_of, visible_household
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.households import HouseholdFactPage
-from shared.pagination import decode_cursor, page_of
+from shared.pagination import by_name_and_id, page_of
 from shared.places import community_of, street_of
 from shared.security import Principal
 
@@ -228,11 +228,8 @@ async def list_compounds(
     statement = select(Compound).where(compound_scope(principal))
     if community_code is not None:
         statement = statement.where(col(Compound.community_code) == community_code)
-    if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Compound.name), col(Compound.id)) > tuple_(name, after))
-    rows = (await session.scalars(statement.order_by(col(Compound.name), col(Compound.id)).limit(limit + 1))).all()
-    return page_of(rows, limit, lambda c: (c.name, c.id))
+    statement = by_name_and_id(statement, col(Compound.name), col(Compound.id), cursor=cursor, limit=limit)
+    return page_of((await session.scalars(statement)).all(), limit, lambda c: (c.name, c.id))
 
 
 async def list_buildings(
@@ -249,11 +246,8 @@ async def list_buildings(
         statement = statement.where(col(Building.compound_id) == compound_id)
     if grid_code is not None:
         statement = statement.where(col(Building.grid_code) == grid_code)
-    if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Building.name), col(Building.id)) > tuple_(name, after))
-    rows = (await session.scalars(statement.order_by(col(Building.name), col(Building.id)).limit(limit + 1))).all()
-    return page_of(rows, limit, lambda b: (b.name, b.id))
+    statement = by_name_and_id(statement, col(Building.name), col(Building.id), cursor=cursor, limit=limit)
+    return page_of((await session.scalars(statement)).all(), limit, lambda b: (b.name, b.id))
 
 
 async def list_households(
@@ -271,11 +265,8 @@ async def list_households(
         statement = statement.where(col(Household.building_id) == building_id)
     if grid_code is not None:
         statement = statement.where(col(Household.grid_code) == grid_code)
-    if cursor:
-        address, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Household.address), col(Household.id)) > tuple_(address, after))
-    rows = (await session.execute(statement.order_by(col(Household.address), col(Household.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda r: (r.address, r.id))
+    statement = by_name_and_id(statement, col(Household.address), col(Household.id), cursor=cursor, limit=limit)
+    items, next_cursor = page_of((await session.execute(statement)).all(), limit, lambda r: (r.address, r.id))
     return [_summary_of(row) for row in items], next_cursor
 
 
