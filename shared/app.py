@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from shared import deadletters
+from shared import deadletters, speedups
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from shared.events import signer
@@ -23,6 +23,7 @@ from shared.metrics import Metrics, metrics_endpoint
 from shared.middleware import RequestContextMiddleware
 from shared.peers import Peers
 from shared.relay import Relay
+from shared.routing import RouteIndex
 from shared.security import JwksCache, RevocationList, TokenVerifier, jwks_from_url
 from shared.settings import ProcessSettings
 
@@ -94,6 +95,7 @@ def create_process_app(
             await db.stop()
             log.info("stopped", extra={"event": "shutdown"})
 
+    speedups.install()
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     metrics = Metrics(settings.service_name)
     app.state.settings = settings
@@ -111,8 +113,14 @@ def create_process_app(
     app.state.verifier = verifier
     app.state.events_signer = signer(settings.events_secret or "")
     install_error_handlers(app)
-    for router in (*routers, *([deadletters.router] if dead_letters else [])):
+    api_routers = (*routers, *([deadletters.router] if dead_letters else []))
+    for router in api_routers:
         app.include_router(router)
+    app.router.middleware_stack = RouteIndex(
+        app.router.middleware_stack,
+        router=app.router,
+        routes=[route for router in api_routers for route in router.routes],
+    )
     app.router.routes.extend(
         [
             Route("/livez", livez, methods=["GET"], include_in_schema=False),
