@@ -54,10 +54,11 @@ class Postgres:
             self.admin_url = url
             self.kind = "BENCH_DATABASE_URL"
         else:
+            from deploy.processes import connection_budget
             from shared.embedded import database_url, start_embedded
 
             say(f"starting embedded PostgreSQL in {EMBEDDED_PGDATA.relative_to(ROOT)}")
-            self._server = start_embedded(EMBEDDED_PGDATA)  # stops when this process exits
+            self._server = start_embedded(EMBEDDED_PGDATA, max_connections=connection_budget())  # stops at exit
             self.admin_url = database_url(self._server, "postgres")
             self.kind = "embedded"
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from deploy.processes import PROCESSES, ProcessSpec
+from deploy.processes import PROCESSES, ProcessSpec, connection_budget
 from shared.embedded import database_url, ensure_databases_sync, replace_database, start_embedded
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def resolve_urls(
     server = None
     if missing:
         say(f"starting (or joining) embedded PostgreSQL 16 in {shown(pgdata)}")
-        server = start_embedded(pgdata)
+        server = start_embedded(pgdata, max_connections=connection_budget())
         admin = database_url(server, "postgres")
         ensure_databases_sync(admin, missing)
         for name in missing:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from shared.settings import ProcessSettings
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,12 @@ class ProcessSpec:
     def migrations(self) -> Path:
         return self.directory / "migrations"
 
+    def connections_at_most(self) -> int:
+        """The most connections the process opens, with its settings from this environment."""
+        settings_class = importlib.import_module(f"{self.package}.config").Settings
+        settings: ProcessSettings = settings_class(profile=os.environ.get(f"{self.env_prefix}PROFILE", "development"))
+        return settings.connections_at_most
+
 
 # Demo data is loaded in this order: places first, then the registry, accounts, orders, jobs.
 PROCESSES: tuple[ProcessSpec, ...] = (
@@ -46,3 +55,11 @@ PROCESSES: tuple[ProcessSpec, ...] = (
 )
 
 BY_NAME = {spec.name: spec for spec in PROCESSES}
+
+# Connections beyond the processes' pools: migrations, the demo loader, bootstrap, resync, a psql.
+TOOLS_HEADROOM = 20
+
+
+def connection_budget(specs: tuple[ProcessSpec, ...] = PROCESSES) -> int:
+    """``max_connections`` a server holding every process's database needs: one replica each."""
+    return sum(spec.connections_at_most() for spec in specs) + TOOLS_HEADROOM

@@ -32,6 +32,7 @@ class Settings(ProcessSettings):
     secret_fields = ("key_encryption_secret", "pii_keys", "blind_index_key")
 
     service_name: str = "gateway"
+    extra_connections = 1  # the notification hub's LISTEN connection
     public_issuer: str = "grid-platform-gateway"
 
     # Upstreams (``service_urls``, from the base settings) and the route table.

@@ -12,12 +12,37 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 
-def start_embedded(pgdata: Path, *, cleanup: str | None = "stop") -> Any:
-    """Start (or join) the server whose data lives in ``pgdata``; it stops when the last user exits."""
+def start_embedded(pgdata: Path, *, cleanup: str | None = "stop", max_connections: int | None = None) -> Any:
+    """Start (or join) the server whose data lives in ``pgdata``; it stops when the last user exits.
+
+    With ``max_connections``, a server that allows fewer (PostgreSQL's default is 100) is set to allow
+    that many (``ALTER SYSTEM``, kept in its data directory) and restarted, so the processes' pools all
+    fit (``deploy.processes.connection_budget``)."""
     import pgserver  # imported here: only the embedded default needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)
-    return pgserver.get_server(pgdata, cleanup_mode=cleanup)
+    server = pgserver.get_server(pgdata, cleanup_mode=cleanup)
+    if max_connections is not None:
+        allowed = allowed_connections(server)
+        if allowed < max_connections:
+            log.info("raising max_connections", extra={"from": allowed, "to": max_connections})
+            server.psql(f"ALTER SYSTEM SET max_connections = {int(max_connections)};")
+            _restart(server)
+    return server
+
+
+def _restart(server: Any) -> None:
+    """Stop the embedded server and start it again as pgserver does (same socket, same log)."""
+    from pgserver._commands import pg_ctl
+
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
+    server.ensure_postgres_running()
+
+
+def allowed_connections(server: Any) -> int:
+    """The server's ``max_connections``."""
+    lines = server.psql("SHOW max_connections;").splitlines()  # header, rule, value, row count
+    return int(lines[2].strip())
 
 
 def database_url(server: Any, database: str) -> str:

@@ -27,7 +27,10 @@ class ProcessSettings(BaseSettings):
     profile: Profile = "development"
     service_name: str = "process"
     database_url: str | None = None
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    # Connections to its database a process may hold at once (docs/OPERATIONS.md, "Connection budget"):
+    # the ORM pool for writes (kept open: db_pool_size; opened and closed on demand: db_max_overflow)
+    # and the read fast lane's asyncpg pool (which the event relay and idempotency records share).
+    db_pool_size: int = Field(default=5, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     fastlane_pool_size: int = Field(default=10, ge=1, le=200)
     # How long a request waits for a pooled connection before answering 503 with Retry-After.
@@ -55,6 +58,14 @@ class ProcessSettings(BaseSettings):
     events_secret: str | None = None
     relay_interval_seconds: float = Field(default=1.0, gt=0)
     relay_max_attempts: int = Field(default=12, ge=1)
+
+    # Connections of its own besides the pools (the gateway's notification LISTEN connection).
+    extra_connections: ClassVar[int] = 0
+
+    @property
+    def connections_at_most(self) -> int:
+        """The most connections this process opens to its database at once."""
+        return self.db_pool_size + self.db_max_overflow + self.fastlane_pool_size + self.extra_connections
 
     @model_validator(mode="after")
     def _secrets_present(self) -> ProcessSettings:

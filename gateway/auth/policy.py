@@ -4,8 +4,6 @@ the phone, and not common or easy to guess, as judged by zxcvbn (Dropbox's estim
 
 from __future__ import annotations
 
-from zxcvbn import zxcvbn
-
 from shared.errors import ValidationFailed
 
 MIN_LENGTH = 8
@@ -25,5 +23,7 @@ def check_password(password: str, *, username: str | None, phone: str | None, fi
         if known and len(known) >= 4 and known.lower() in lowered:
             raise ValidationFailed.on(field, "must not contain the username or the phone number")
     inputs = [value for value in (username, phone) if value]
+    from zxcvbn import zxcvbn  # 13 MiB of word lists, loaded when a password is first set
+
     if zxcvbn(password[:MAX_LENGTH], user_inputs=inputs)["score"] < MIN_SCORE:
         raise ValidationFailed.on(field, "too common or too easy to guess; try a longer phrase")

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
-from openpyxl import Workbook
 
 from gateway.stats.schemas import StreetStats
 from shared.errors import DomainError
@@ -92,6 +91,8 @@ def as_csv(stats: StreetStats) -> bytes:
 
 def as_xlsx(stats: StreetStats) -> bytes:
     """A sheet a part, a column a figure; the notes on a sheet of their own."""
+    from openpyxl import Workbook  # 15 MiB, loaded at the first export
+
     book = Workbook(write_only=True)
     for part, rows in tables(stats).items():
         sheet = book.create_sheet(part)

@@ -1,7 +1,9 @@
 """A person's identifiers and names: resident ID numbers (居民身份证号码, GB 11643), mainland mobile numbers
 and pinyin search keys for Chinese names.
 
-Pure functions, no I/O. Errors are :class:`InvalidValue` with a short English reason that never repeats the
+Pure functions, no I/O. pypinyin (55 MiB of dictionaries) and python-stdnum are imported when a name or an
+ID number is first checked, not when the process starts: most processes serve reads only for long stretches.
+Errors are :class:`InvalidValue` with a short English reason that never repeats the
 value it is about, so a reason can go into a response or a log line without leaking personal data.
 """
 
@@ -12,11 +14,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
-
-from pypinyin import Style, lazy_pinyin
-from stdnum import numdb
-from stdnum.cn import ric
-from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
 from shared.pii import is_mainland_mobile
 
@@ -62,6 +59,8 @@ def _region_ever_existed(number: str) -> bool:
     stdnum also requires the county to have existed in the birth year, but the code on a card is where it was
     first issued, not where the person was born: someone born in 1990 who got a card in 通州区 after 1997 has
     110112, which stdnum rejects. We accept a code that has existed at some time."""
+    from stdnum import numdb
+
     props = {key: value for _, part in numdb.get("cn/loc").info(number[:6]) for key, value in part.items()}
     return bool(props.get("county"))
 
@@ -72,6 +71,9 @@ def check_id_number(raw: str, *, today: date | None = None) -> IdNumber:
     Spaces are ignored and a trailing ``x`` is accepted for ``X``. The birth date must not be after ``today``
     (default: the current date) nor more than 130 years before it. Gender comes from the 17th character:
     odd for men, even for women."""
+    from stdnum.cn import ric
+    from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
     number = "".join(raw.split())
     if number.endswith("x"):
         number = number[:-1] + "X"
@@ -131,6 +133,8 @@ def _latin_words(chunk: str) -> str:
 
 
 def _name_tokens(name: str) -> list[str]:
+    from pypinyin import Style, lazy_pinyin
+
     text = unicodedata.normalize("NFKC", name)  # full-width latin letters and digits become ASCII
     converted = lazy_pinyin(text, style=Style.NORMAL, errors=_latin_words)
     return [token for item in converted for token in item.split()]

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from deploy.local import port_free
-from deploy.processes import PROCESSES
+from deploy.processes import PROCESSES, connection_budget
 from tests.support import db
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,6 +85,9 @@ async def test_run_command_brings_up_every_process_and_stops_cleanly(tmp_path: P
             grid_paths = (await client.get(f"http://127.0.0.1:{8102 + OFFSET}/openapi.json")).json()["paths"]
             assert "/api/v1/grids" in grid_paths and "/api/v1/grids/{grid_code}" in grid_paths
         assert await count_grids(pgdata) == 4
+        # Every process's pools fit: PostgreSQL's default of 100 would not hold them.
+        allowed = int(await db.value(f"postgresql://postgres@/postgres?host={pgdata}", "SHOW max_connections"))
+        assert allowed >= connection_budget() > 100
     finally:
         assert stop(proc) == 0
     assert all(port_free(spec.port + OFFSET) for spec in PROCESSES)

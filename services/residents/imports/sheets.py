@@ -15,12 +15,13 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-import openpyxl
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE, WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import WriteOnlyCell
+
+# openpyxl (15 MiB) is imported by the functions that read or write a workbook, when a register is first
+# imported or exported, not when the residents service starts.
 
 from services.residents.people import InvalidValue, check_id_number, check_phone
 from services.residents.vocab import (
@@ -173,6 +174,10 @@ def write_sheet(headers: list[str], rows: Iterable[Sequence[object]]) -> bytes:
     are joined with "、" (as ``read_sheet`` splits them), timezone-aware datetimes and other objects are
     written as text, and control characters that xlsx cannot hold are dropped.
     """
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet()
     if isinstance(rows, Sequence):
@@ -199,6 +204,8 @@ def write_sheet(headers: list[str], rows: Iterable[Sequence[object]]) -> bytes:
 
 
 def _read_xlsx(data: bytes) -> tuple[list[SheetRow], list[RowError]]:
+    import openpyxl
+
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as error:  # zipfile, XML and openpyxl errors: all mean "not a workbook we can read"
@@ -528,6 +535,8 @@ def _safe_reason(error: InvalidValue, fallback: str, value: str) -> str:
 
 def _text_cell(sheet: object, text: str) -> WriteOnlyCell:
     """A cell that holds ``text`` as a string whatever it looks like."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, WriteOnlyCell
+
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", text))
     cell.data_type = "s"  # not a formula ("=…") or an error code ("#N/A")
     return cell
@@ -537,6 +546,8 @@ def _excel_value(sheet: object, value: object) -> object:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
+        from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+
         if value.startswith("=") or value in ERROR_CODES or ILLEGAL_CHARACTERS_RE.search(value):
             return _text_cell(sheet, value)
         return value
