@@ -39,6 +39,7 @@ from shared.errors import DomainError, problem_bytes
 from shared.periodic import Periodic
 from shared.pii import PiiCipher
 from shared.security import PASSWORD_CHANGE_REQUIRED, JwksCache, TokenVerifier
+from shared.settings import to_asyncpg_dsn
 
 log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -147,7 +148,9 @@ def create_app(
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
-        app.state.notification_hub = NotificationHub(settings.asyncpg_dsn)
+        app.state.notification_hub = NotificationHub(
+            to_asyncpg_dsn(settings.listen_database_url) if settings.listen_database_url else settings.asyncpg_dsn
+        )
         await app.state.notification_hub.start()
         dispatcher = webhooks.Dispatcher(
             pool_getter=lambda: pool,

@@ -33,6 +33,9 @@ class Settings(ProcessSettings):
 
     service_name: str = "gateway"
     extra_connections = 1  # the notification hub's LISTEN connection
+    # The notification hub LISTENs on one connection that must be a session of its own: behind PgBouncer
+    # in transaction mode, point this at PostgreSQL itself (or a session-mode pool). Default: database_url.
+    listen_database_url: str | None = None
     public_issuer: str = "grid-platform-gateway"
 
     # Upstreams (``service_urls``, from the base settings) and the route table.
