@@ -42,6 +42,7 @@ class Database:
             min_size=1,
             max_size=self.settings.fastlane_pool_size,
             server_settings={"application_name": f"{self.settings.service_name}-read"},
+            reset=keep_session,
         )
         self.fastlane = FastLane(self._pool)
 
@@ -66,6 +67,15 @@ class Database:
             size = self._pool.get_size()
             stats.append(("fastlane", size, size - self._pool.get_idle_size()))
         return stats
+
+
+async def keep_session(_connection: asyncpg.Connection) -> None:
+    """What the fast lane's pool does to a connection given back, besides rolling back a transaction
+    left open (which asyncpg always does): nothing. asyncpg's default sends ``RESET ALL; UNLISTEN *;
+    CLOSE ALL; SELECT pg_advisory_unlock_all()``, a round trip on every release, for session state this
+    pool never makes: its users run single statements and transactions whose settings are ``SET LOCAL``
+    and whose locks are ``pg_advisory_xact_lock``. (bench/bare_reads.py's pool does the same, so the
+    comparison stays like for like.)"""
 
 
 def get_database(request: Request) -> Database:
