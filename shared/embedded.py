@@ -33,7 +33,7 @@ def start_embedded(pgdata: Path, *, cleanup: str | None = "stop", max_connection
 
 def _restart(server: Any) -> None:
     """Stop the embedded server and start it again as pgserver does (same socket, same log)."""
-    from pgserver._commands import pg_ctl
+    from pgserver._commands import pg_ctl  # type: ignore[attr-defined]  # made at import, one per binary
 
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
     server.ensure_postgres_running()
