@@ -41,6 +41,7 @@ class Database:
             self.settings.asyncpg_dsn,
             min_size=1,
             max_size=self.settings.fastlane_pool_size,
+            max_inactive_connection_lifetime=self.settings.fastlane_idle_seconds,
             server_settings={"application_name": f"{self.settings.service_name}-read"},
             reset=keep_session,
         )

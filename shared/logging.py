@@ -49,3 +49,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request it makes at INFO (the revocation poll every 30 s, each peer call): the
+    # answering process logs those requests itself.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

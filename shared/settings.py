@@ -33,6 +33,9 @@ class ProcessSettings(BaseSettings):
     db_pool_size: int = Field(default=5, ge=1, le=200)
     db_max_overflow: int = Field(default=5, ge=0, le=200)
     fastlane_pool_size: int = Field(default=10, ge=1, le=200)
+    # A fast-lane connection unused this long is closed (the pool keeps one): an idle platform holds few
+    # PostgreSQL backends, each a few MiB of the server's memory.
+    fastlane_idle_seconds: float = Field(default=30.0, gt=0)
     # How long a request waits for a pooled connection before answering 503 with Retry-After.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
