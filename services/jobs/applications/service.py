@@ -89,14 +89,6 @@ def public_of(principal: Principal, application: Application, title: str, seeker
     )
 
 
-def _with_parts() -> Any:
-    return (
-        select(Application, col(Posting.title), Seeker)
-        .join(Posting, col(Posting.id) == col(Application.posting_id))
-        .join(Seeker, col(Seeker.resident_id) == col(Application.resident_id))
-    )
-
-
 # -- reads on the fast lane ----------------------------------------------------------------------
 
 # Constants in the SQL text, not parameters.
