@@ -1,33 +1,48 @@
-"""The caller's notification inbox: pages, marking read, and a server-sent events stream."""
+"""The caller's notification inbox: pages (on the fast lane), marking read, and a server-sent events stream."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Header, Query, Request
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from gateway.notifications import service
 from gateway.notifications.access import Reader
 from gateway.notifications.schemas import MarkedRead, NotificationPage, NotificationPublic
-from shared.db import SessionDep, get_database
+from shared.db import FastLaneDep, SessionDep, get_database
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/me/notifications", tags=["me"])
 
 
+def json_response(payload: Any) -> Response:
+    """Rows to JSON as ``NotificationPage`` wrote them: UTC times end in ``Z`` (pydantic's form), where
+    ``shared.fastlane.json_response`` writes ``+00:00``."""
+    return Response(orjson.dumps(payload, default=_default, option=orjson.OPT_UTC_Z), media_type="application/json")
+
+
+def _default(value: Any) -> Any:
+    """asyncpg's own UUID type (a ``uuid.UUID`` subclass orjson does not take as one)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
 @router.get("", response_model=NotificationPage, responses=problem_responses(401, 403, 404, 422))
 async def my_notifications(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     unread: Annotated[bool, Query(description="only the unread ones")] = False,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> NotificationPage:
+) -> Response:
     """The caller's notifications, newest first, with the unread count."""
-    return await service.list_page(session=session, principal=principal, unread=unread, limit=limit, cursor=cursor)
+    page = await service.list_page(lane=lane, principal=principal, unread=unread, limit=limit, cursor=cursor)
+    return json_response(page)
 
 
 @router.get(

@@ -9,6 +9,7 @@ so a stream learns of a line whichever replica took the event.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -18,14 +19,15 @@ from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import func, select, tuple_, update
+from sqlalchemy import DateTime, Integer, Uuid, bindparam, func, select, true, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
 from gateway.events.service import NOTIFY_CHANNEL
 from gateway.models import Notification
-from gateway.notifications.schemas import NotificationPage, NotificationPublic
+from gateway.notifications.schemas import NotificationPublic
 from shared.errors import NotFound
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.periodic import Periodic
 from shared.security import Principal
@@ -51,27 +53,59 @@ async def unread_count(session: AsyncSession, principal: Principal) -> int:
     return int(count or 0)
 
 
-async def list_page(
-    *, session: AsyncSession, principal: Principal, unread: bool, limit: int, cursor: str | None
-) -> NotificationPage:
-    """Newest first, with the unread count."""
-    statement = select(Notification).where(_mine(principal))
-    if unread:
-        statement = statement.where(col(Notification.read_at).is_(None))
-    if cursor:
-        at, after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(tuple_(col(Notification.created_at), col(Notification.id)) < tuple_(at, after))
-    rows = (
-        await session.scalars(
-            statement.order_by(col(Notification.created_at).desc(), col(Notification.id).desc()).limit(limit + 1)
-        )
-    ).all()
-    items, next_cursor = page_of(rows, limit, lambda n: (n.created_at.isoformat(), n.id))
-    return NotificationPage(
-        unread_count=await unread_count(session, principal),
-        items=[NotificationPublic.model_validate(n, from_attributes=True) for n in items],
-        next_cursor=next_cursor,
+@functools.cache
+def _page_query(unread: bool, after: bool) -> PreparedQuery:
+    """A page of the inbox and the unread count in one statement: the count's one row, joined to the
+    page's rows (none: one row of nulls beside the count)."""
+    account = bindparam("account_id", type_=Uuid())
+    counted = (
+        select(func.count().label("unread_count"))
+        .where(col(Notification.account_id) == account, col(Notification.read_at).is_(None))
+        .subquery("unread")
     )
+    page = select(
+        col(Notification.id),
+        col(Notification.kind),
+        col(Notification.title),
+        col(Notification.body),
+        col(Notification.subject_type),
+        col(Notification.subject_id),
+        col(Notification.created_at),
+        col(Notification.read_at),
+    ).where(col(Notification.account_id) == account)
+    if unread:
+        page = page.where(col(Notification.read_at).is_(None))
+    if after:
+        page = page.where(
+            tuple_(col(Notification.created_at), col(Notification.id))
+            < tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+        )
+    lateral = (
+        page.order_by(col(Notification.created_at).desc(), col(Notification.id).desc())
+        .limit(bindparam("limit", type_=Integer()))
+        .lateral("page")
+    )
+    return PreparedQuery(
+        select(counted.c.unread_count, *lateral.c)
+        .select_from(counted.outerjoin(lateral, true()))
+        .order_by(lateral.c.created_at.desc(), lateral.c.id.desc())
+    )
+
+
+async def list_page(
+    *, lane: FastLane, principal: Principal, unread: bool, limit: int, cursor: str | None
+) -> dict[str, Any]:
+    """Newest first, with the unread count, as ``NotificationPage`` (on the fast lane)."""
+    values: dict[str, Any] = {"account_id": _account(principal), "limit": limit + 1}
+    if cursor:
+        values["after_at"], values["after_id"] = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
+    rows = await lane.fetch_prepared(_page_query(unread, bool(cursor)), values)
+    unread_count = rows[0]["unread_count"]
+    lines = [dict(row) for row in rows if row["id"] is not None]
+    for line in lines:
+        del line["unread_count"]
+    items, next_cursor = page_of(lines, limit, lambda line: (line["created_at"].isoformat(), line["id"]))
+    return {"unread_count": unread_count, "items": items, "next_cursor": next_cursor}
 
 
 async def mark_read(*, session: AsyncSession, principal: Principal, notification_id: uuid.UUID) -> NotificationPublic:

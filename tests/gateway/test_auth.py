@@ -9,6 +9,7 @@ import jwt
 import pytest
 from fastapi import FastAPI
 
+from gateway.auth.schemas import MePublic
 from gateway.context import GatewayContext
 from shared.demo import GRIDS, demo_uuid
 from shared.security import MACHINE_AUDIENCE, USER_AUDIENCE
@@ -45,6 +46,7 @@ async def test_resident_logs_in_by_phone_and_me_shows_the_household(gw: httpx.As
     assert me["resident_id"] == str(demo_uuid("resident", RESIDENT_PHONE))
     assert me["household_id"] == str(demo_uuid("household", RESIDENT_PHONE))
     assert me["grid_code"] == GRIDS[0]
+    assert MePublic.model_validate(me).model_dump(mode="json") == me  # exactly the model's fields
 
 
 async def test_wrong_password_and_unknown_user_answer_alike(gw: httpx.AsyncClient) -> None:
@@ -181,7 +183,8 @@ async def test_client_credentials_issue_machine_tokens(gw: httpx.AsyncClient) ->
     claims = decode_with_jwks(body["access_token"], jwks, audience=MACHINE_AUDIENCE)
     assert claims["street_code"] == STREET and claims["sub"] == "client:street-demo"
     me = (await gw.get("/api/v1/me", headers=bearer(body["access_token"]))).json()
-    assert me["kind"] == "integration_client"
+    assert me["kind"] == "integration_client" and me["scopes"] == ["stats:read"]
+    assert MePublic.model_validate(me).model_dump(mode="json") == me
     refused = await gw.get(f"/api/v1/accounts/{demo_uuid('account', 'gw1')}", headers=bearer(body["access_token"]))
     assert refused.status_code == 403  # a machine token on a user route
     bad = await gw.post("/api/v1/auth/token", data={**form, "client_secret": "wrong"})

@@ -78,8 +78,16 @@ async def test_the_loop_fills_the_inboxes_of_those_it_concerns(
     assert mine["items"][0]["title"] == "您的订单已完成"
     # Delivered again: no second line.
     assert (await relay(platform).run_once()).delivered == 0
+    first = (await gateway.get("/api/v1/me/notifications", params={"limit": 1}, headers=resident(keys))).json()
+    assert (first["unread_count"], first["items"]) == (2, mine["items"][:1])
+    after = {"limit": 1, "cursor": first["next_cursor"]}
+    rest = (await gateway.get("/api/v1/me/notifications", params=after, headers=resident(keys))).json()
+    assert rest == {"unread_count": 2, "items": mine["items"][1:], "next_cursor": None}
     read = await gateway.post(f"/api/v1/me/notifications/{pm1['items'][0]['id']}/read", headers=party_member(keys, 1))
     assert read.status_code == 200 and read.json()["read_at"] is not None
+    # The inbox (the fast lane) answers a line as the response model wrote it.
+    again = (await gateway.get("/api/v1/me/notifications", headers=party_member(keys, 1))).json()
+    assert again == {"unread_count": 0, "items": [read.json()], "next_cursor": None}
     assert (await gateway.get("/api/v1/me/notifications?unread=true", headers=party_member(keys, 1))).json() == {
         "unread_count": 0,
         "items": [],

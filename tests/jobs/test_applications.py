@@ -13,7 +13,7 @@ from tests.jobs.helpers import People, make_employer, make_posting, make_profile
 from tests.support.answers import ok
 from tests.support.outbox import outbox
 from tests.support.people import resident_id
-from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, OTHER_STREET, STREET
+from tests.support.places import COMMUNITY, NEIGHBOUR_COMMUNITY, OTHER_STREET, OTHER_STREET_COMMUNITY, STREET
 from tests.support.problems import assert_problem
 
 
@@ -195,3 +195,67 @@ async def test_staff_apply_for_a_seeker_of_theirs(jobs: httpx.AsyncClient, peopl
     assert [
         a["id"] for a in ok(await jobs.get("/api/v1/applications", headers=people.resident("13900000005")))["items"]
     ] == [made["id"]]
+
+
+async def test_the_reads_answer_as_the_writes_did_and_mask_the_resident_alike(
+    jobs: httpx.AsyncClient, people: People
+) -> None:
+    """One application and the list (the fast lane) answer the JSON the writes answer (the response
+    model): seen by the seeker, the staff and admins of either community (with the resident), the
+    posting's employer and its street's clients (masked), by no one else."""
+    neighbours = people.staff(NEIGHBOUR_COMMUNITY)
+    employer = await make_employer(jobs, neighbours, community=NEIGHBOUR_COMMUNITY)
+    posting = await make_posting(jobs, neighbours, employer["id"], headcount=3)
+    account = uuid.uuid4()
+    await jobs.put(f"/api/v1/employers/{employer['id']}/accounts/{account}", headers=neighbours)
+    as_employer = people.employer(account, NEIGHBOUR_COMMUNITY)
+    me = people.resident()
+    await make_profile(jobs, me)
+    made = ok(await apply(jobs, me, posting["id"]), 201)
+    url = f"/api/v1/applications/{made['id']}"
+    assert ok(await jobs.get(url, headers=me)) == made
+    assert ok(await jobs.get("/api/v1/applications", headers=me))["items"] == [made]
+    masked = made | {"applicant": made["applicant"] | {"resident_id": None}}
+    seers = {
+        "seeker's staff": (people.staff(), made),  # the seeker's community, not the posting's
+        "posting's staff": (neighbours, made),
+        "street admin": (people.street_admin(), made),
+        "employer": (as_employer, masked),
+        "street's client": (people.machine(), masked),
+    }
+    for who, (headers, expected) in seers.items():
+        assert ok(await jobs.get(url, headers=headers)) == expected, who
+        listed = ok(await jobs.get("/api/v1/applications", params={"posting_id": posting["id"]}, headers=headers))
+        assert listed["items"] == [expected], who
+    for outsider in (
+        people.resident("13900000003"),
+        people.staff(OTHER_STREET_COMMUNITY),
+        people.street_admin(OTHER_STREET),
+        people.machine(OTHER_STREET),
+        people.employer(uuid.uuid4(), NEIGHBOUR_COMMUNITY),
+    ):
+        assert_problem(await jobs.get(url, headers=outsider), 404)
+        assert ok(await jobs.get("/api/v1/applications", headers=outsider))["items"] == []
+
+    shortlisted = ok(await jobs.post(f"{url}/shortlist", headers=as_employer))
+    assert shortlisted["applicant"]["resident_id"] is None
+    assert ok(await jobs.get(url, headers=as_employer)) == shortlisted
+    hired = ok(await jobs.post(f"{url}/hire", headers=neighbours))
+    assert hired["hired_at"] is not None and ok(await jobs.get(url, headers=neighbours)) == hired
+    other = people.resident("13900000004")
+    await make_profile(jobs, other)
+    second = ok(await apply(jobs, other, posting["id"]), 201)
+    rejected = ok(
+        await jobs.post(f"/api/v1/applications/{second['id']}/reject", json={"reason": "满员"}, headers=neighbours)
+    )
+    assert ok(await jobs.get(f"/api/v1/applications/{second['id']}", headers=neighbours)) == rejected
+    by_state = ok(await jobs.get("/api/v1/applications", params={"state": "rejected"}, headers=neighbours))
+    assert by_state["items"] == [rejected]
+    first_page = ok(await jobs.get("/api/v1/applications", params={"limit": 1}, headers=neighbours))
+    assert first_page["items"] == [rejected]
+    rest = ok(await jobs.get("/api/v1/applications", params={"cursor": first_page["next_cursor"]}, headers=neighbours))
+    assert rest == {"items": [hired], "next_cursor": None}
+    mine = ok(
+        await jobs.get("/api/v1/applications", params={"resident_id": resident_id("13900000004")}, headers=neighbours)
+    )
+    assert mine["items"] == [rejected]

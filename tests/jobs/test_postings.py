@@ -272,3 +272,30 @@ async def test_lowering_the_headcount_to_those_hired_closes_the_posting(
     assert_problem(await jobs.patch(url, json={"headcount": 0}, headers=staff), 422, "headcount")
     closed = ok(await jobs.patch(url, json={"headcount": 1}, headers=staff))
     assert (closed["state"], closed["closed_reason"], closed["hired"]) == ("closed", "filled", 1)
+
+
+async def test_one_posting_reads_as_its_writes_answered_it_for_those_who_may_see_it(
+    jobs: httpx.AsyncClient, people: People
+) -> None:
+    """``GET /postings/{id}`` (the fast lane) answers the very JSON the writes answer (the response
+    model), and sees a draft only as its community's staff, its street's admins and clients, and its
+    employer's accounts do."""
+    staff = people.staff()
+    employer = await make_employer(jobs, staff)
+    account = uuid.uuid4()
+    assert (await jobs.put(f"/api/v1/employers/{employer['id']}/accounts/{account}", headers=staff)).status_code == 201
+    expires = (datetime.now(UTC) + timedelta(days=3, microseconds=1234)).isoformat()
+    draft = await make_posting(jobs, staff, employer["id"], publish=False, expires_at=expires, address="粽叶路 1 号")
+    url = f"/api/v1/postings/{draft['id']}"
+    for keeper in (staff, people.street_admin(), people.machine(), people.employer(account)):
+        assert ok(await jobs.get(url, headers=keeper)) == draft
+    for outsider in (people.resident(), people.worker(GRIDS[0]), people.street_admin(OTHER_STREET)):
+        assert_problem(await jobs.get(url, headers=outsider), 404)
+    published = ok(await jobs.post(f"{url}/publish", headers=staff))
+    for reader in (people.resident(), people.staff(NEIGHBOUR_COMMUNITY), people.employer(uuid.uuid4())):
+        assert ok(await jobs.get(url, headers=reader)) == published
+    assert_problem(await jobs.get(url, headers=people.machine(OTHER_STREET)), 404)
+    (listed,) = ok(await jobs.get("/api/v1/postings", params={"employer_id": employer["id"]}, headers=staff))["items"]
+    assert listed == {name: published[name] for name in listed}
+    closed = ok(await jobs.post(f"{url}/close", headers=staff))
+    assert closed["closed_at"] is not None and ok(await jobs.get(url, headers=people.resident())) == closed

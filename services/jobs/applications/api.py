@@ -1,10 +1,11 @@
-"""HTTP endpoints of applications: apply, withdraw, and the steps staff or the employer take."""
+"""HTTP endpoints of applications: the list and one application (on the fast lane), apply, withdraw, and
+the steps staff or the employer take."""
 
 from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from services.jobs.access import ManagerOrEmployer, Resident
 from services.jobs.applications import service as applications
@@ -17,7 +18,8 @@ from services.jobs.applications.schemas import (
     ApplicationState,
     Rejection,
 )
-from shared.db import SessionDep
+from services.jobs.responses import json_response
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 
@@ -29,16 +31,16 @@ STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 @router.get("", response_model=ApplicationPage, responses=problem_responses(401, 403, 422))
 async def list_applications(
     principal: Viewer,
-    session: SessionDep,
+    lane: FastLaneDep,
     posting_id: uuid.UUID | None = None,
     state: ApplicationState | None = None,
     resident_id: uuid.UUID | None = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> ApplicationPage:
+) -> Response:
     """Applications in the caller's scope, newest first: one's own, a community's, an employer's (masked)."""
     items, next_cursor = await applications.list_applications(
-        session=session,
+        lane=lane,
         principal=principal,
         posting_id=posting_id,
         state=state,
@@ -46,13 +48,13 @@ async def list_applications(
         limit=limit,
         cursor=cursor,
     )
-    return ApplicationPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/{application_id}", response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_application(application_id: uuid.UUID, principal: Viewer, session: SessionDep) -> ApplicationPublic:
+async def get_application(application_id: uuid.UUID, principal: Viewer, lane: FastLaneDep) -> Response:
     """One application in the caller's scope."""
-    return await applications.get(session=session, principal=principal, application_id=application_id)
+    return json_response(await applications.public_row(lane=lane, principal=principal, application_id=application_id))
 
 
 @router.post(

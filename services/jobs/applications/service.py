@@ -4,22 +4,39 @@ that fills the headcount closes the posting. Employers see their applicants mask
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Uuid,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.jobs import access, events
 from services.jobs.applications.schemas import ApplicantBrief, ApplicationCreate, ApplicationPublic
-from services.jobs.models import Application, Posting, Seeker
+from services.jobs.models import Application, EmployerAccount, Posting, Seeker
 from services.jobs.postings import service as postings
 from services.jobs.seekers import service as seekers
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
+from shared.places import STREET_LENGTH
 from shared.security import Principal
 
 # The states each move may start from.
@@ -72,46 +89,189 @@ def public_of(principal: Principal, application: Application, title: str, seeker
     )
 
 
-def _with_parts() -> Any:
+# -- reads on the fast lane ----------------------------------------------------------------------
+
+# Constants in the SQL text, not parameters.
+_STREET_LENGTH: Any = literal_column(str(STREET_LENGTH))
+_FOUR: Any = literal_column("4")
+Shape = tuple[bool, bool, bool, bool, bool]  # machine, streets, communities, own resident, employer account
+
+
+def _scope_of(principal: Principal) -> tuple[Shape, dict[str, Any]]:
+    """The parts of ``scope`` (and of ``shows_resident``) the caller has, and the values that fill them."""
+    if principal.machine:
+        streets, communities = [principal.street_code] if principal.street_code else [], []
+    else:
+        streets, communities = list(principal.places_of("street_admin")), list(principal.places_of("community_staff"))
+    me = access.own_resident(principal)
+    account = principal.account_id if principal.has_role("employer") else None
+    shape = (principal.machine, bool(streets), bool(communities), me is not None, account is not None)
+    return shape, {"scope_streets": streets, "scope_communities": communities, "me": me, "account_id": account}
+
+
+def _scope_clause(machine: bool, streets: bool, communities: bool, me: bool, employer: bool) -> Any:
+    """``scope`` with named parameters; an employer account's employer is found inside the statement."""
+    areas = [(col(Application.community_code), col(Application.street_code))]
+    if not machine:
+        areas.append((col(Application.seeker_community_code), col(Application.seeker_street_code)))
+    parts = []
+    for community, street in areas:
+        if streets:
+            parts.append(street == access.any_param("scope_streets"))
+        if communities:
+            parts.append(community == access.any_param("scope_communities"))
+    if me:
+        parts.append(col(Application.resident_id) == bindparam("me", type_=Uuid()))
+    if employer:
+        parts.append(
+            col(Application.employer_id).in_(
+                select(col(EmployerAccount.employer_id))
+                .where(col(EmployerAccount.account_id) == bindparam("account_id", type_=Uuid()))
+                .scalar_subquery()
+            )
+        )
+    return access.any_condition(parts)
+
+
+def _shown_resident(machine: bool, streets: bool, communities: bool, me: bool) -> Any:
+    """``shows_resident`` in SQL: the seeker themselves and those who manage either community (its
+    staff, its street's admins) see the resident id; employers and integration clients see null."""
+    shows = []
+    if not machine:
+        if me:
+            shows.append(col(Application.resident_id) == bindparam("me", type_=Uuid()))
+        for community in (col(Application.community_code), col(Application.seeker_community_code)):
+            if communities:
+                shows.append(community == access.any_param("scope_communities"))
+            if streets:
+                shows.append(func.left(community, _STREET_LENGTH) == access.any_param("scope_streets"))
+    if not shows:
+        return null().cast(Uuid()).label("applicant_resident_id")
+    return case((or_(*shows), col(Application.resident_id)), else_=null()).label("applicant_resident_id")
+
+
+def _public_select(shape: Shape) -> Any:
+    """Exactly ``ApplicationPublic``'s fields, in the order ``_public`` reads them."""
+    label = func.concat(literal_column("'求职者 '"), func.upper(func.left(cast(col(Application.id), String()), _FOUR)))
     return (
-        select(Application, col(Posting.title), Seeker)
+        select(
+            col(Application.id),
+            col(Application.posting_id),
+            col(Posting.title).label("posting_title"),
+            col(Application.employer_id),
+            _shown_resident(*shape[:4]),
+            label.label("applicant_label"),
+            col(Application.seeker_community_code),
+            col(Seeker.skills),
+            col(Seeker.labour_capacity),
+            col(Seeker.hours_per_day),
+            col(Application.state),
+            col(Application.reason),
+            col(Application.created_at),
+            col(Application.updated_at),
+            col(Application.hired_at),
+        )
         .join(Posting, col(Posting.id) == col(Application.posting_id))
         .join(Seeker, col(Seeker.resident_id) == col(Application.resident_id))
+        .where(_scope_clause(*shape))
     )
 
 
-async def get(*, session: AsyncSession, principal: Principal, application_id: uuid.UUID) -> ApplicationPublic:
-    row = (await session.execute(_with_parts().where(col(Application.id) == application_id, scope(principal)))).first()
-    if row is None:
+def _public(row: Any) -> dict[str, Any]:
+    """A row of ``_public_select`` as ``ApplicationPublic``, its applicant nested."""
+    (
+        application_id,
+        posting_id,
+        posting_title,
+        employer_id,
+        resident_id,
+        label,
+        community_code,
+        skills,
+        labour_capacity,
+        hours_per_day,
+        state,
+        reason,
+        created_at,
+        updated_at,
+        hired_at,
+    ) = row
+    return {
+        "id": application_id,
+        "posting_id": posting_id,
+        "posting_title": posting_title,
+        "employer_id": employer_id,
+        "applicant": {
+            "resident_id": resident_id,
+            "label": label,
+            "community_code": community_code,
+            "skills": skills,
+            "labour_capacity": labour_capacity,
+            "hours_per_day": hours_per_day,
+        },
+        "state": state,
+        "reason": reason,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "hired_at": hired_at,
+    }
+
+
+@functools.cache
+def _one_query(shape: Shape) -> PreparedQuery:
+    return PreparedQuery(_public_select(shape).where(col(Application.id) == bindparam("application_id", type_=Uuid())))
+
+
+_FILTERS = {
+    "posting_id": lambda: col(Application.posting_id) == bindparam("posting_id", type_=Uuid()),
+    "state": lambda: col(Application.state) == bindparam("state", type_=String()),
+    "resident_id": lambda: col(Application.resident_id) == bindparam("resident_id", type_=Uuid()),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(shape: Shape, filters: tuple[str, ...], after: bool) -> PreparedQuery:
+    statement = _public_select(shape).where(*(_FILTERS[name]() for name in filters))
+    if after:
+        statement = statement.where(
+            tuple_(col(Application.created_at), col(Application.id))
+            < tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+        )
+    statement = statement.order_by(col(Application.created_at).desc(), col(Application.id).desc())
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer())))
+
+
+async def public_row(*, lane: FastLane, principal: Principal, application_id: uuid.UUID) -> dict[str, Any]:
+    """One application in the caller's scope, as ``ApplicationPublic`` (the fast lane's ``get``)."""
+    shape, values = _scope_of(principal)
+    values["application_id"] = application_id
+    rows = await lane.fetch_prepared(_one_query(shape), values)
+    if not rows:
         raise NotFound(f"no application {application_id} in your scope")
-    return public_of(principal, *row)
+    return _public(rows[0])
 
 
 async def list_applications(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     posting_id: uuid.UUID | None,
     state: str | None,
     resident_id: uuid.UUID | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[ApplicationPublic], str | None]:
-    """Newest first, in the caller's scope."""
-    statement = _with_parts().where(scope(principal))
-    if posting_id is not None:
-        statement = statement.where(col(Application.posting_id) == posting_id)
-    if state is not None:
-        statement = statement.where(col(Application.state) == state)
-    if resident_id is not None:
-        statement = statement.where(col(Application.resident_id) == resident_id)
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, in the caller's scope, as ``ApplicationPublic``."""
+    shape, values = _scope_of(principal)
+    filters = {"posting_id": posting_id, "state": state, "resident_id": resident_id}
+    present = tuple(name for name, value in filters.items() if value is not None)
+    values.update((name, filters[name]) for name in present)
+    values["limit"] = limit + 1
     if cursor:
-        at, after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(tuple_(col(Application.created_at), col(Application.id)) < tuple_(at, after))
-    statement = statement.order_by(col(Application.created_at).desc(), col(Application.id).desc()).limit(limit + 1)
-    rows = (await session.execute(statement)).all()
-    items, next_cursor = page_of(rows, limit, lambda row: (row[0].created_at.isoformat(), row[0].id))
-    return [public_of(principal, *row) for row in items], next_cursor
+        values["after_at"], values["after_id"] = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
+    rows = await lane.fetch_prepared(_list_query(shape, present, bool(cursor)), values)
+    items, next_cursor = page_of(rows, limit, lambda row: (row["created_at"].isoformat(), row["id"]))
+    return [_public(row) for row in items], next_cursor
 
 
 async def create(

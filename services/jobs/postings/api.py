@@ -1,5 +1,5 @@
-"""HTTP endpoints of postings: search (on the fast lane), statistics, writing, publishing and closing
-(the seekers matched to a posting: ``matching/api.py``)."""
+"""HTTP endpoints of postings: search and one posting (on the fast lane), statistics, writing,
+publishing and closing (the seekers matched to a posting: ``matching/api.py``)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,10 @@ from services.jobs.postings.schemas import (
     PostingUpdate,
     WageUnit,
 )
+from services.jobs.responses import json_response
 from services.jobs.schemas import Category, JobStats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
-from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.periods import Moment
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN, GroupBy
@@ -91,9 +91,9 @@ async def posting_stats(
 
 
 @router.get("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_posting(posting_id: uuid.UUID, principal: Reader, session: SessionDep) -> PostingPublic:
+async def get_posting(posting_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """One posting: published ones for everyone, drafts for those who keep them."""
-    return await postings.get(session=session, principal=principal, posting_id=posting_id)
+    return json_response(await postings.public_row(lane=lane, principal=principal, posting_id=posting_id))
 
 
 @router.post(

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import (
     Boolean,
     DateTime,
@@ -306,31 +307,74 @@ _FILTERS = {
 }
 
 
-@functools.lru_cache(maxsize=512)
-def _list_query(
-    people: bool, streets: bool, communities: bool, employer: bool, state: str, filters: tuple[str, ...], after: bool
-) -> PreparedQuery:
-    """One prepared statement per shape of the postings list; the employer of an employer account is
-    found inside it (by the account id of the token)."""
-    scope_parts = []
+def _scope_of(principal: Principal) -> tuple[tuple[bool, bool, bool, bool], dict[str, Any]]:
+    """The parts of ``scope`` the caller has (people, streets, communities, employer account), and the
+    values that fill them in a prepared statement."""
+    if principal.machine:
+        streets, communities = [principal.street_code] if principal.street_code else [], []
+    else:
+        streets, communities = list(principal.places_of("street_admin")), list(principal.places_of("community_staff"))
+    account = principal.account_id if principal.has_role("employer") else None
+    shape = (not principal.machine, bool(streets), bool(communities), account is not None)
+    return shape, {"scope_streets": streets, "scope_communities": communities, "account_id": account}
+
+
+def _scope_clause(people: bool, streets: bool, communities: bool, employer: bool) -> Any:
+    """``scope`` with named parameters: the employer of an employer account is found inside the
+    statement (by the account id of the token)."""
+    parts = []
     if people:
-        scope_parts.append(col(Posting.state) != _state("draft"))
+        parts.append(col(Posting.state) != _state("draft"))
     if streets:
-        scope_parts.append(col(Posting.street_code) == access.any_param("scope_streets"))
+        parts.append(col(Posting.street_code) == access.any_param("scope_streets"))
     if communities:
-        scope_parts.append(col(Posting.community_code) == access.any_param("scope_communities"))
+        parts.append(col(Posting.community_code) == access.any_param("scope_communities"))
     if employer:
-        scope_parts.append(
+        parts.append(
             col(Posting.employer_id).in_(
                 select(col(EmployerAccount.employer_id))
                 .where(col(EmployerAccount.account_id) == bindparam("account_id", type_=Uuid()))
                 .scalar_subquery()
             )
         )
+    return access.any_condition(parts)
+
+
+@functools.cache
+def _one_query(people: bool, streets: bool, communities: bool, employer: bool) -> PreparedQuery:
+    return PreparedQuery(
+        select(*public_columns())
+        .join(Employer, col(Employer.id) == col(Posting.employer_id))
+        .where(
+            col(Posting.id) == bindparam("posting_id", type_=Uuid()),
+            _scope_clause(people, streets, communities, employer),
+        )
+    )
+
+
+async def public_row(*, lane: FastLane, principal: Principal, posting_id: uuid.UUID) -> dict[str, Any]:
+    """One posting in the caller's scope, as ``PostingPublic``'s fields (the fast lane's ``get``)."""
+    shape, values = _scope_of(principal)
+    values["posting_id"] = posting_id
+    rows = await lane.fetch_prepared(_one_query(*shape), values)
+    if not rows:
+        raise NotFound(f"no posting {posting_id}")
+    return dict(rows[0])
+
+
+@functools.lru_cache(maxsize=512)
+def _list_query(
+    people: bool, streets: bool, communities: bool, employer: bool, state: str, filters: tuple[str, ...], after: bool
+) -> PreparedQuery:
+    """One prepared statement per shape of the postings list."""
     statement = (
         select(*summary_columns())
         .join(Employer, col(Employer.id) == col(Posting.employer_id))
-        .where(access.any_condition(scope_parts), STATE_FILTERS[state](), *(_FILTERS[name]() for name in filters))
+        .where(
+            _scope_clause(people, streets, communities, employer),
+            STATE_FILTERS[state](),
+            *(_FILTERS[name]() for name in filters),
+        )
     )
     if after:
         statement = statement.where(
@@ -360,18 +404,12 @@ async def list_postings(
             values["q_tokens"] = q_tokens
         values["q_like"] = search.like_pattern(q)
     names = tuple(sorted(name for name in values if name in _FILTERS))
-    if principal.machine:
-        streets, communities = [principal.street_code] if principal.street_code else [], []
-    else:
-        streets, communities = list(principal.places_of("street_admin")), list(principal.places_of("community_staff"))
-    account = principal.account_id if principal.has_role("employer") else None
-    values.update(scope_streets=streets, scope_communities=communities, account_id=account, limit=limit + 1)
+    shape, scope_values = _scope_of(principal)
+    values.update(scope_values, limit=limit + 1)
     after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
     if after is not None:
         values["after_at"], values["after_id"] = after
-    query = _list_query(
-        not principal.machine, bool(streets), bool(communities), account is not None, state, names, after is not None
-    )
+    query = _list_query(*shape, state, names, after is not None)
     rows = await (
         _fetch_planned_for_its_words(lane, query, values) if "q_like" in values else lane.fetch_prepared(query, values)
     )
@@ -383,7 +421,14 @@ async def _fetch_planned_for_its_words(lane: FastLane, query: PreparedQuery, val
     """A keyword search, planned for its own words every time. After five runs of a prepared statement
     PostgreSQL may keep a generic plan, which cannot know how common the words are: it then reads every
     posting with the words and sorts them (15-30 ms over 100,000 postings, bench/jobs.py) where walking
-    the newest open postings finds a page in 1-4 ms."""
-    async with lane.pool.acquire() as conn, conn.transaction():
-        await conn.execute("SET LOCAL plan_cache_mode = force_custom_plan")
-        return list(await conn.fetch(query.sql, *query.args(values)))
+    the newest open postings finds a page in 1-4 ms. The transaction and its setting go in one round
+    trip (a failure the server answered is rolled back here; anything else, by the pool's release)."""
+    async with lane.pool.acquire() as conn:
+        await conn.execute("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
+        try:
+            rows = await conn.fetch(query.sql, *query.args(values))
+        except asyncpg.PostgresError:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+        return list(rows)
