@@ -77,8 +77,14 @@ class FastLane:
 
 def json_response(payload: Any, status_code: int = 200) -> Response:
     """Rows straight to JSON (orjson): the route still declares its response model for the OpenAPI,
-    and the query selects exactly that model's columns; schemathesis checks that they agree."""
-    return Response(orjson.dumps(payload, default=_default), status_code=status_code, media_type="application/json")
+    and the query selects exactly that model's columns; schemathesis checks that they agree. A UTC time
+    ends in ``Z``, as the response models (pydantic) write it, so a read and a write of the same object
+    answer the same JSON."""
+    return Response(
+        orjson.dumps(payload, default=_default, option=orjson.OPT_UTC_Z),
+        status_code=status_code,
+        media_type="application/json",
+    )
 
 
 def _default(value: Any) -> Any:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response, StreamingResponse
 
@@ -14,22 +13,10 @@ from gateway.notifications.access import Reader
 from gateway.notifications.schemas import MarkedRead, NotificationPage, NotificationPublic
 from shared.db import FastLaneDep, SessionDep, get_database
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/me/notifications", tags=["me"])
-
-
-def json_response(payload: Any) -> Response:
-    """Rows to JSON as ``NotificationPage`` wrote them: UTC times end in ``Z`` (pydantic's form), where
-    ``shared.fastlane.json_response`` writes ``+00:00``."""
-    return Response(orjson.dumps(payload, default=_default, option=orjson.OPT_UTC_Z), media_type="application/json")
-
-
-def _default(value: Any) -> Any:
-    """asyncpg's own UUID type (a ``uuid.UUID`` subclass orjson does not take as one)."""
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 @router.get("", response_model=NotificationPage, responses=problem_responses(401, 403, 404, 422))

@@ -18,9 +18,9 @@ from services.jobs.applications.schemas import (
     ApplicationState,
     Rejection,
 )
-from services.jobs.responses import json_response
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])

@@ -20,10 +20,10 @@ from services.jobs.postings.schemas import (
     PostingUpdate,
     WageUnit,
 )
-from services.jobs.responses import json_response
 from services.jobs.schemas import Category, JobStats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.periods import Moment
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN, GroupBy
