@@ -31,6 +31,7 @@ with one client (p99 < 20 ms) and at ``--connections`` against the bare handler 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import pickle
@@ -625,6 +626,8 @@ class Outcome:
             return "error"
         if self.service.errors or (self.bare is not None and self.bare.errors):
             return "errors under load"
+        if not self.service.requests:
+            return "no answer in the window"
         if self.recording is not None and not self.recording.on_fast_lane:
             return "not on the fast lane"
         ratio = self.ratio
@@ -886,11 +889,13 @@ def run(options: Options) -> dict[str, Any]:
 # -- scale: a million orders, five million visits ----------------------------------------------------
 
 
-async def _copy_copies(
-    conn: Any, table: str, count: int, vary: Callable[[random.Random, dict[str, Any]], dict[str, Any]]
-) -> int:
+Vary = Callable[[random.Random, list[Any]], tuple[Any, ...]]  # a template row's copy -> the row to load
+
+
+async def _copy_copies(conn: Any, table: str, count: int, varying: Callable[[dict[str, int]], Vary]) -> int:
     """COPY ``count`` rows into ``table``, each a copy of one of the rows it has (the demo's, valid for
-    the services' scopes: demo grids, demo members and households) changed by ``vary``."""
+    the services' scopes: demo grids, demo members and households) changed by ``varying(positions)``;
+    the next chunk is made in a thread while PostgreSQL takes the last one. Returns the templates' count."""
     columns = [
         row["column_name"]
         for row in await conn.fetch(
@@ -899,52 +904,76 @@ async def _copy_copies(
             table,
         )
     ]
-    templates = [dict(row) for row in await conn.fetch(f"SELECT {', '.join(columns)} FROM {table}")]  # noqa: S608
+    templates = [list(row) for row in await conn.fetch(f"SELECT {', '.join(columns)} FROM {table}")]  # noqa: S608
     if not templates:
         raise RuntimeError(f"{table} has no rows to copy")
+    vary = varying({name: index for index, name in enumerate(columns)})
     rng = random.Random(17)
     chunk = 100_000
+
+    def make(size: int) -> list[tuple[Any, ...]]:
+        return [vary(rng, list(rng.choice(templates))) for _ in range(size)]
+
+    loop = asyncio.get_running_loop()
     started = time.perf_counter()
-    for first in range(0, count, chunk):
-        records = []
-        for _ in range(min(chunk, count - first)):
-            row = vary(rng, rng.choice(templates))
-            records.append(tuple(row[c] for c in columns))
+    done = 0
+    pending = loop.run_in_executor(None, make, min(chunk, count))
+    while done < count:
+        records = await pending
+        done += len(records)
+        if done < count:
+            pending = loop.run_in_executor(None, make, min(chunk, count - done))
         await conn.copy_records_to_table(table, records=records, columns=columns)
-        done = first + len(records)
         if done % 1_000_000 == 0 or done == count:
             say(f"  {table}: {done} rows copied ({time.perf_counter() - started:.0f} s)")
     return len(templates)
 
 
-def _shift(rng: random.Random) -> timedelta:
-    return timedelta(seconds=rng.randrange(SCALE_YEARS * 365 * 86400))
+def _ids(rng: random.Random) -> Iterator[uuid.UUID]:
+    """Version-4 UUIDs in increasing order (a random start, then counting): the primary key's index,
+    which stays while the rows go in, is appended to rather than split all over."""
+    start = rng.getrandbits(128) & ~((1 << 62) - 1)
+    return (uuid.UUID(int=start | n, version=4) for n in itertools.count())
 
 
-def _vary_order(now: datetime) -> Callable[[random.Random, dict[str, Any]], dict[str, Any]]:
-    def vary(rng: random.Random, template: dict[str, Any]) -> dict[str, Any]:
-        row = dict(template)
-        placed = now - _shift(rng)
-        delta = placed - template["placed_at"]
-        for name, value in template.items():
-            if isinstance(value, datetime):
-                row[name] = value + delta
-        row["id"] = uuid.UUID(int=rng.getrandbits(128), version=4)
-        row["source_event_id"] = None  # unique
-        row["next_check_at"] = None  # nothing for the SLA scheduler to look at while measuring
-        return row
-
-    return vary
+def _moment(rng: random.Random, now: datetime) -> datetime:
+    """A moment of the last SCALE_YEARS years."""
+    return now - timedelta(seconds=rng.random() * SCALE_YEARS * 365 * 86400)
 
 
-def _vary_visit(now: datetime) -> Callable[[random.Random, dict[str, Any]], dict[str, Any]]:
-    def vary(rng: random.Random, template: dict[str, Any]) -> dict[str, Any]:
-        row = dict(template)
-        row["id"] = uuid.UUID(int=rng.getrandbits(128), version=4)
-        row["visited_at"] = row["created_at"] = now - _shift(rng)
-        return row
+def _vary_order(now: datetime) -> Callable[[dict[str, int]], Vary]:
+    def varying(at: dict[str, int]) -> Vary:
+        id_, placed_at, event, check = at["id"], at["placed_at"], at["source_event_id"], at["next_check_at"]
+        ids = _ids(random.Random(SCALE_ORDERS))
 
-    return vary
+        def vary(rng: random.Random, row: list[Any]) -> tuple[Any, ...]:
+            delta = _moment(rng, now) - row[placed_at]
+            for index, value in enumerate(row):
+                if isinstance(value, datetime):  # the order's story moves with it
+                    row[index] = value + delta
+            row[id_] = next(ids)
+            row[event] = None  # unique
+            row[check] = None  # nothing for the SLA scheduler to look at while measuring
+            return tuple(row)
+
+        return vary
+
+    return varying
+
+
+def _vary_visit(now: datetime) -> Callable[[dict[str, int]], Vary]:
+    def varying(at: dict[str, int]) -> Vary:
+        id_, visited_at, created_at = at["id"], at["visited_at"], at["created_at"]
+        ids = _ids(random.Random(SCALE_VISITS))
+
+        def vary(rng: random.Random, row: list[Any]) -> tuple[Any, ...]:
+            row[id_] = next(ids)
+            row[visited_at] = row[created_at] = _moment(rng, now)
+            return tuple(row)
+
+        return vary
+
+    return varying
 
 
 async def load_scale(urls: dict[str, str], orders: int, visits: int) -> dict[str, Any]:
@@ -999,8 +1028,15 @@ def run_scale(options: Options) -> dict[str, Any]:
         began = time.perf_counter()
         load = asyncio.run(load_scale(running.urls, SCALE_ORDERS, SCALE_VISITS))
         load_seconds = time.perf_counter() - began
-        background = background_cpu()
         valid_for = options.warmup + options.duration + 60
+        for outcome in outcomes:  # the page over all those rows: still a 200, and how many items now
+            if outcome.error is None:
+                url = running.base(outcome.read.service) + outcome.path
+                status, body = request_json(url, headers=callers[outcome.read.caller].headers(valid_for))
+                outcome.status, outcome.items = status, item_count(body)
+                if status != 200:
+                    outcome.error = f"answered {status} after the load: {str(body)[:300]}"
+        background = background_cpu()
         one_client: dict[str, LoadResult] = {}
         for outcome in outcomes:
             if outcome.error is None:
@@ -1014,6 +1050,18 @@ def run_scale(options: Options) -> dict[str, Any]:
                     1,
                 )
         measure(running, outcomes, callers, options)
+        plans: dict[str, dict[str, str]] = {}
+        for key, alone in one_client.items():  # a read over its target: how PostgreSQL runs its query
+            outcome = next(o for o in outcomes if o.read.key == key)
+            steps = outcome.recording.steps if outcome.recording else []
+            queries = [step for step in steps if step.lane != "transaction"]
+            if alone.p99_ms >= SCALE_P99_MS and queries:
+                from bench.residents import _explain
+
+                say(f"{outcome.read.label}: EXPLAIN ANALYZE of its query")
+                plans[key] = asyncio.run(
+                    _explain(running.urls[outcome.read.service], queries[-1].sql, list(queries[-1].args))
+                )
 
     print(
         f"{SCALE_NAME}: the order and visit lists over {load['service_order']['rows']} orders and"
@@ -1038,6 +1086,12 @@ def run_scale(options: Options) -> dict[str, Any]:
         )
     print(f"  {options.connections} connections, against the bare handler (target >= {TARGET_RATIO}):")
     print_table(outcomes)
+    for key, plan in plans.items():
+        label = next(o.read.label for o in outcomes if o.read.key == key)
+        for mode in ("force_custom_plan", "force_generic_plan"):
+            print(f"  {label}: EXPLAIN (ANALYZE, BUFFERS), plan_cache_mode = {mode}:")
+            for line in plan[mode].splitlines():
+                print(f"      {line}")
     met = met and all(o.verdict == "ok" for o in outcomes)
     return {
         "name": SCALE_NAME,
@@ -1047,6 +1101,7 @@ def run_scale(options: Options) -> dict[str, Any]:
         "load": load,
         "load_seconds": load_seconds,
         "one_client": {key: result.to_dict() for key, result in one_client.items()},
+        "explain": plans,
         "reads": [o.to_dict() for o in outcomes],
         "target_p99_ms": SCALE_P99_MS,
         "target_ratio": TARGET_RATIO,
