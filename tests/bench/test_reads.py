@@ -84,6 +84,7 @@ def test_verdicts() -> None:
     assert Outcome(read, recording=orm, service=_load(900), bare=_load(1000)).verdict == "not on the fast lane"
     assert Outcome(read, recording=Recording(status=200), service=_load(900), bare=_load(1000)).verdict == "ok"
     assert Outcome(read, recording=fast, service=_load(900, errors=3), bare=_load(1000)).verdict == "errors under load"
+    assert Outcome(read, recording=fast, service=_load(1), bare=_load(0)).verdict == "no answer in the window"
     assert Outcome(read, error="answered 500").verdict == "error"
 
 
