@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop, households, jobs, orders, residents
+from bench import calibrate, fastlane, gateway_hop, households, jobs, orders, reads, residents
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -25,6 +25,8 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     jobs.NAME: (jobs.run, False),
     orders.NAME: (orders.run, True),
     households.NAME: (households.run, False),
+    reads.NAME: (reads.run, False),
+    reads.SCALE_NAME: (reads.run_scale, False),
 }
 ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
 DEFAULT_ROWS = {
@@ -52,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         choices=sorted(BENCHMARKS),
-        help="run this benchmark only (loadgen, residents, jobs, households: only with --only)",
+        help="run this benchmark only (loadgen, residents, jobs, households, reads, reads-scale: only with --only)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)

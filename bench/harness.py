@@ -45,9 +45,10 @@ def say(message: str) -> None:
 
 
 class Postgres:
-    """``BENCH_DATABASE_URL`` (an admin URL) or an embedded server kept in ``var/bench-pg``."""
+    """``BENCH_DATABASE_URL`` (an admin URL) or an embedded server kept in ``pgdata`` (default
+    ``var/bench-pg``; a benchmark that measures the server itself keeps one of its own)."""
 
-    def __init__(self) -> None:
+    def __init__(self, pgdata: Path = EMBEDDED_PGDATA) -> None:
         self._server: Any = None
         url = os.environ.get("BENCH_DATABASE_URL")
         if url:
@@ -57,8 +58,8 @@ class Postgres:
             from deploy.processes import connection_budget
             from shared.embedded import database_url, start_embedded
 
-            say(f"starting embedded PostgreSQL in {EMBEDDED_PGDATA.relative_to(ROOT)}")
-            self._server = start_embedded(EMBEDDED_PGDATA, max_connections=connection_budget())  # stops at exit
+            say(f"starting embedded PostgreSQL in {pgdata.relative_to(ROOT)}")
+            self._server = start_embedded(pgdata, max_connections=connection_budget())  # stops at exit
             self.admin_url = database_url(self._server, "postgres")
             self.kind = "embedded"
 

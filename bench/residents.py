@@ -21,7 +21,7 @@ import random
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -272,10 +272,11 @@ async def _kept(url: str, rows: int) -> bool:
         await conn.close()
 
 
-async def _without_indexes(conn: Any) -> list[str]:
-    """Drop the loaded tables' foreign keys and plain indexes (COPY then builds no index row by row);
-    return the statements that put them back exactly as the migrations made them."""
-    tables = list(LOADED_TABLES)
+async def _without_indexes(conn: Any, tables: Sequence[str] = LOADED_TABLES) -> list[str]:
+    """Drop the tables' foreign keys and plain indexes (COPY then builds no index row by row);
+    return the statements that put them back exactly as the migrations made them. (The reads
+    benchmark loads its orders and visits the same way.)"""
+    tables = list(tables)
     foreign = await conn.fetch(
         "SELECT conrelid::regclass::text AS tab, conname, pg_get_constraintdef(oid) AS def FROM pg_constraint"
         " WHERE contype = 'f' AND conrelid::regclass::text = ANY($1)",
