@@ -102,12 +102,20 @@ def load(path: Path) -> dict[str, list[list[Step]] | Answer]:
     return {key: plan if isinstance(plan, Answer) else runs(plan) for key, plan in recorded.items()}
 
 
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    pass
+
+
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     global _pool
     _reads.update(load(Path(os.environ["BARE_READS_FILE"])))
     size = int(os.environ.get("BARE_POOL_SIZE", POOL_MAX_SIZE))
-    _pool = await asyncpg.create_pool(_dsn(os.environ["BARE_DATABASE_URL"]), min_size=1, max_size=size)
+    # Like the service's fast-lane pool (shared.db.keep_session): connections go back without asyncpg's
+    # reset round trip, so the comparison is like for like.
+    _pool = await asyncpg.create_pool(
+        _dsn(os.environ["BARE_DATABASE_URL"]), min_size=1, max_size=size, reset=_keep_session
+    )
     try:
         yield
     finally:
