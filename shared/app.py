@@ -96,7 +96,10 @@ def create_process_app(
             log.info("stopped", extra={"event": "shutdown"})
 
     speedups.install()
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # FastAPI's own OpenTelemetry instrumentation asks for the providers on every request; the platform's
+    # metrics and logs are its own (shared.metrics, shared.logging).
+    telemetry_off: Any = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan, telemetry=telemetry_off)
     metrics = Metrics(settings.service_name)
     app.state.settings = settings
     app.state.metrics = metrics

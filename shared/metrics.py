@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -45,10 +46,21 @@ class Metrics:
         )
         self.service = service
         self._pool_probes: list[Callable[[], list[tuple[str, int, int]]]] = []
+        # The children of each (method, route, status): prometheus_client's labels() checks and joins
+        # the label values on every call; a route has few of them, so they are looked up once.
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
-        self.requests.labels(self.service, method, route, str(status)).inc()
-        self.latency.labels(self.service, method, route).observe(seconds)
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+            self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def add_pool_probe_list(self, probe: Callable[[], list[tuple[str, int, int]]]) -> None:
         """``probe()`` returns (pool name, connections open, connections in use) per pool."""

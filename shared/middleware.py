@@ -6,9 +6,9 @@ One middleware instead of four keeps the per-request cost low (see the gateway's
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -52,7 +52,7 @@ class RequestContextMiddleware:
                     content_length = int(value)
                 except ValueError:
                     content_length = None
-        request_id = request_id or uuid.uuid4().hex
+        request_id = request_id or os.urandom(16).hex()
         token = set_request_id(request_id)
         started = time.perf_counter()
         status_holder = [500]
