@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, bindparam, false, func, or_, select, true
+from sqlalchemy import DateTime, Float, Integer, String, bindparam, cast, false, func, or_, select, true
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -228,6 +228,17 @@ def pioneer_index(average_stars: float | None, on_time_share: float | None, take
     return round(100 * (w_stars * stars_part + w_time * on_time_part + w_volume * volume_part), 1)
 
 
+@functools.lru_cache(maxsize=4096)
+def _figures(average: float | None, share: float | None, taken: int) -> tuple[float | None, float | None, float]:
+    """A taker's average stars and on-time share as shown, and their index: remembered, since most
+    takers of a year share a few combinations (a whole community's hundreds of rows a request)."""
+    return (
+        round(average, 2) if average is not None else None,
+        round(share, 4) if share is not None else None,
+        pioneer_index(average, share, taken),
+    )
+
+
 _PIONEER_FILTERS = {
     "community_code": lambda: col(ServiceOrder.community_code) == bindparam("community_code", type_=String()),
     "grid_code": lambda: col(ServiceOrder.grid_code) == bindparam("grid_code", type_=String()),
@@ -255,8 +266,9 @@ def _pioneers_query(scope: access.BoardScope, filters: tuple[str, ...]) -> Prepa
             func.max(col(o.assignee_name)).label("name"),
             taken.label("taken"),
             completed.label("completed"),
-            func.avg(col(o.stars)).label("average_stars"),
-            (func.cast(on_time, Integer) * 1.0 / func.nullif(completed, 0)).label("on_time_share"),
+            # Exact in SQL, then as floats: what Python rounds and weighs (``_figures``).
+            cast(func.avg(col(o.stars)), Float).label("average_stars"),
+            cast(func.cast(on_time, Integer) * 1.0 / func.nullif(completed, 0), Float).label("on_time_share"),
         )
         .where(*conditions)
         .group_by(col(o.assignee_id))
@@ -296,8 +308,7 @@ async def pioneers(
     values.update({name: given[name] for name in filters}, start=start, end=end)
     items = []
     for row in await lane.fetch_prepared(_pioneers_query(scope, filters), values):
-        average = float(row["average_stars"]) if row["average_stars"] is not None else None
-        share = float(row["on_time_share"]) if row["on_time_share"] is not None else None
+        average, share, index = _figures(row["average_stars"], row["on_time_share"], row["taken"])
         items.append(
             {
                 "account_id": row["account_id"],
@@ -305,10 +316,10 @@ async def pioneers(
                 "year": year,
                 "taken": row["taken"],
                 "completed": row["completed"],
-                "average_stars": round(average, 2) if average is not None else None,
-                "on_time_share": round(share, 4) if share is not None else None,
+                "average_stars": average,
+                "on_time_share": share,
                 "points": row["points"],
-                "pioneer_index": pioneer_index(average, share, row["taken"]),
+                "pioneer_index": index,
             }
         )
     items.sort(key=lambda p: (-p["pioneer_index"], -p["points"], p["account_id"]))
