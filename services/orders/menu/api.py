@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.orders.menu import service as menu
 from services.orders.menu.access import Anyone, Keeper
 from services.orders.menu.schemas import MenuItemCreate, MenuItemPublic, MenuItemUpdate, MenuPage
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
@@ -20,15 +21,15 @@ router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
 @router.get("", response_model=MenuPage, responses=problem_responses(401, 403, 422))
 async def read_menu(
     principal: Anyone,
-    session: SessionDep,
+    lane: FastLaneDep,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     include_inactive: Annotated[bool, Query(description="staff: also items taken off the menu")] = False,
-) -> MenuPage:
+) -> Response:
     """The menu of the caller's community: what may be ordered, and what the community must not do."""
     items = await menu.list_menu(
-        session=session, principal=principal, community_code=community_code, include_inactive=include_inactive
+        lane=lane, principal=principal, community_code=community_code, include_inactive=include_inactive
     )
-    return MenuPage(items=items)
+    return json_response({"items": items})
 
 
 @router.post("", status_code=201, response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 409, 422))

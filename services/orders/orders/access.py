@@ -16,16 +16,19 @@ route, and of the orders they see only those ``managed`` by them (their communit
 
 from __future__ import annotations
 
+import functools
 import uuid
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, String, and_, any_, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, Uuid, and_, any_, bindparam, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import ServiceOrder
-from shared.scope import any_of, area_conditions
+from services.orders.prepared import NONE, arity, fill, match
+from shared.scope import area_conditions, scope_values
 from shared.security import Principal, allow
 
 TAKER_ROLES = ("party_member", "volunteer")
@@ -65,41 +68,107 @@ Analyst = Annotated[
 
 # -- the scope conditions: which orders they see ------------------------------------------------
 
+Selected = TypeVar("Selected", bound="Select[Any]")
 
-def pool(principal: Principal) -> ColumnElement[bool]:
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The shape of what a caller sees (``visible``): which conditions apply, and how many codes each
+    takes (``prepared.arity``); the codes themselves are the parameters ``scope_of`` gives with it."""
+
+    streets: int = NONE
+    communities: int = NONE
+    areas_only: bool = False
+    worker_grids: int = NONE
+    resident: bool = False
+    # "taker": what is assigned to them and what they placed; "placer": what they placed; "": neither.
+    person: str = ""
+    # The grab pools they may take from: per taker role, how many grids.
+    pool: tuple[tuple[str, int], ...] = ()
+
+
+def scope_of(principal: Principal) -> tuple[Scope, dict[str, Any]]:
+    """The caller's ``Scope`` and the values of its parameters."""
+    parts, codes = scope_values(principal)
+    values: dict[str, Any] = {"v_sub": principal.sub}
+    streets = codes.get("scope_streets", []) if "street" in parts else []
+    communities = codes.get("scope_communities", []) if "community" in parts else []
+    fill(values, "v_streets", streets)
+    fill(values, "v_communities", communities)
+    if principal.machine or principal.roles <= AREA_ROLES:
+        # Staff and street admins see whole places: one indexed condition, not an OR of person ones.
+        return Scope(streets=arity(streets), communities=arity(communities), areas_only=True), values
+    worker_grids = principal.places_of("grid_worker")
+    fill(values, "v_worker_grids", worker_grids)
+    resident = principal.has_role("resident") and bool(principal.resident_id)
+    if resident:
+        values["v_resident"] = uuid.UUID(principal.resident_id)
+    if not principal.roles <= AREA_ROLES | {"resident"}:
+        # Those who take orders or find problems: what is assigned to them, what they placed.
+        person = "taker"
+    elif not principal.resident_id:
+        person = "placer"
+    else:
+        person = ""
+    pool = []
+    for role in TAKER_ROLES:
+        if grids := principal.places_of(role):
+            pool.append((role, arity(grids)))
+            fill(values, f"v_pool_{role}", grids)
+    scope = Scope(
+        streets=arity(streets),
+        communities=arity(communities),
+        worker_grids=arity(worker_grids),
+        resident=resident,
+        person=person,
+        pool=tuple(pool),
+    )
+    return scope, values
+
+
+@functools.cache
+def pool_clause(scope: Scope) -> ColumnElement[bool]:
     """Grab-mode orders the caller may take: in a grid where they are a party member (volunteer) and
     of a kind that party members (volunteers) take."""
     conditions = [
-        and_(any_of(col(ServiceOrder.grid_code), list(grids)), literal(role, String) == any_(col(ServiceOrder.takers)))
-        for role in TAKER_ROLES
-        if (grids := principal.places_of(role))
+        and_(
+            match(col(ServiceOrder.grid_code), f"v_pool_{role}", count),
+            literal(role, String) == any_(col(ServiceOrder.takers)),
+        )
+        for role, count in scope.pool
     ]
     if not conditions:
         return false()
     return and_(col(ServiceOrder.dispatch_mode) == "grab", or_(*conditions))
 
 
-def visible(principal: Principal) -> ColumnElement[bool]:
-    conditions: list[Any]
-    conditions, _ = area_conditions(
-        principal, street=col(ServiceOrder.street_code), community=col(ServiceOrder.community_code)
-    )
-    if principal.machine or principal.roles <= AREA_ROLES:
-        # Staff and street admins see whole places: one indexed condition, not an OR of person ones.
+@functools.cache
+def visible_clause(scope: Scope) -> ColumnElement[bool]:
+    """The orders a caller of this scope sees, with the parameters of ``scope_of``."""
+    conditions = []
+    if scope.streets:
+        conditions.append(match(col(ServiceOrder.street_code), "v_streets", scope.streets))
+    if scope.communities:
+        conditions.append(match(col(ServiceOrder.community_code), "v_communities", scope.communities))
+    if scope.areas_only:
         return or_(*conditions) if conditions else false()
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(col(ServiceOrder.grid_code), list(grids)))
-    if principal.has_role("resident") and principal.resident_id:
-        conditions.append(col(ServiceOrder.resident_id) == uuid.UUID(principal.resident_id))
-    if not principal.roles <= AREA_ROLES | {"resident"}:
-        # Those who take orders or find problems: what is assigned to them, what they placed.
-        conditions.append(col(ServiceOrder.assignee_id) == principal.sub)
-        conditions.append(col(ServiceOrder.placed_by) == principal.sub)
-    elif not principal.resident_id:
-        conditions.append(col(ServiceOrder.placed_by) == principal.sub)
-    if principal.places_of("party_member") or principal.places_of("volunteer"):
-        conditions.append(pool(principal))
+    if scope.worker_grids:
+        conditions.append(match(col(ServiceOrder.grid_code), "v_worker_grids", scope.worker_grids))
+    if scope.resident:
+        conditions.append(col(ServiceOrder.resident_id) == bindparam("v_resident", type_=Uuid()))
+    if scope.person == "taker":
+        conditions.append(col(ServiceOrder.assignee_id) == bindparam("v_sub", type_=String()))
+    if scope.person in ("taker", "placer"):
+        conditions.append(col(ServiceOrder.placed_by) == bindparam("v_sub", type_=String()))
+    if scope.pool:
+        conditions.append(pool_clause(scope))
     return or_(*conditions) if conditions else false()
+
+
+def visible(statement: Selected, principal: Principal) -> Selected:
+    """``statement`` (on orders, through the ORM session) limited to the orders the caller sees."""
+    scope, values = scope_of(principal)
+    return statement.where(visible_clause(scope)).params(values)
 
 
 def managed(principal: Principal) -> ColumnElement[bool]:

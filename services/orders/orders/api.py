@@ -157,15 +157,15 @@ async def order_stats(
 
 
 @router.get("/{order_id}", response_model=OrderPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_order(order_id: uuid.UUID, principal: Reader, session: SessionDep) -> OrderPublic:
+async def get_order(order_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """One order: its state, kind, assignee and rating."""
-    return await queries.get(session=session, principal=principal, order_id=order_id)
+    return json_response(await queries.get(lane=lane, principal=principal, order_id=order_id))
 
 
 @router.get("/{order_id}/timeline", response_model=Timeline, responses=problem_responses(401, 403, 404, 422))
-async def order_timeline(order_id: uuid.UUID, principal: Reader, session: SessionDep) -> Timeline:
+async def order_timeline(order_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """Every step of the order: who, in which role, when, from which state to which, with notes."""
-    return await queries.timeline(session=session, principal=principal, order_id=order_id)
+    return json_response(await queries.timeline(lane=lane, principal=principal, order_id=order_id))
 
 
 @router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS)

@@ -202,7 +202,7 @@ async def from_visit(
 
 async def _locked(session: AsyncSession, principal: Principal, order_id: uuid.UUID) -> ServiceOrder:
     order = await session.scalar(
-        select(ServiceOrder).where(col(ServiceOrder.id) == order_id, visible(principal)).with_for_update()
+        visible(select(ServiceOrder).where(col(ServiceOrder.id) == order_id), principal).with_for_update()
     )
     if order is None:
         raise NotFound(f"no order {order_id} in your scope")

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.orders.points import service as points
 from services.orders.points.access import Analyst, Anyone, Earner, Overseer
 from services.orders.points.schemas import Board, MyPoints, PioneerPage, PointsStats
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.periods import Moment
 from shared.places import COMMUNITY_OR_GRID_PATTERN, COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
@@ -20,16 +21,15 @@ router = APIRouter(prefix="/api/v1/points", tags=["points"])
 @router.get("/leaderboard", response_model=Board, responses=problem_responses(401, 403, 422))
 async def leaderboard(
     principal: Anyone,
-    session: SessionDep,
+    lane: FastLaneDep,
     level: Literal["grid", "community"] = "community",
     code: Annotated[str | None, Query(pattern=COMMUNITY_OR_GRID_PATTERN, description="default: the caller's")] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2})?$", description="2026-11 or 2026")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> Board:
+) -> Response:
     """积分榜: points earned in a month or a year in a grid or a community, highest first."""
-    return await points.leaderboard(
-        session=session, principal=principal, level=level, code=code, period=period, limit=limit
-    )
+    board = await points.leaderboard(lane=lane, principal=principal, level=level, code=code, period=period, limit=limit)
+    return json_response(board)
 
 
 @router.get("/stats", response_model=PointsStats, responses=problem_responses(401, 403, 422))
@@ -45,26 +45,27 @@ async def points_stats(
 
 
 @router.get("/me", response_model=MyPoints, responses=problem_responses(401, 403))
-async def my_points(principal: Earner, session: SessionDep) -> MyPoints:
+async def my_points(principal: Earner, lane: FastLaneDep) -> Response:
     """The caller's points: total, this month, this year, and the latest credits."""
-    return await points.mine(session=session, principal=principal)
+    return json_response(await points.mine(lane=lane, principal=principal))
 
 
 @router.get("/pioneers", response_model=PioneerPage, responses=problem_responses(401, 403, 422))
 async def pioneers(
     principal: Overseer,
-    session: SessionDep,
+    lane: FastLaneDep,
     year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     account_id: Annotated[str | None, Query(max_length=64)] = None,
-) -> PioneerPage:
+) -> Response:
     """党员先锋系数: per taker, orders taken, average stars, on-time share, points and the index."""
-    return await points.pioneers(
-        session=session,
+    page = await points.pioneers(
+        lane=lane,
         principal=principal,
         year=year,
         community_code=community_code,
         grid_code=grid_code,
         account_id=account_id,
     )
+    return json_response(page)
