@@ -18,15 +18,19 @@ from typing import Any
 
 from fastapi.dependencies import utils as dependency_utils
 
-_WRAPPED = ("field_annotation_is_sequence", "_get_param_model", "_is_json_field")
+_WRAPPED = ("field_annotation_is_sequence", "_get_param_model", "_is_json_field", "_get_param_aliases")
 _installed = False
 
 
-def _per_object(function: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """``function`` of one argument, remembered per argument object."""
+def _per_object(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function`` of one argument, remembered per argument object (called with keyword arguments as
+    well, it is simply called: FastAPI passes them only for header parameters). What it answers is
+    only read by FastAPI (a bool, a model class, a list of alias pairs it iterates)."""
     answers: dict[int, tuple[Any, Any]] = {}
 
-    def remembered(argument: Any) -> Any:
+    def remembered(argument: Any, **options: Any) -> Any:
+        if options:
+            return function(argument, **options)
         hit = answers.get(id(argument))
         if hit is not None and hit[0] is argument:
             return hit[1]
