@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from shared.demo import COMMUNITY, GRIDS, STREET
+from shared.pagination import encode_cursor
 from shared.places import street_of
 from shared.testing import TestKeys
 from tests.residents.ids import id_number
@@ -182,3 +183,21 @@ async def test_places_are_read_within_the_callers_scope(
             assert households[0]["compound_id"] == amy.compound
         others = ok(await residents.get("/api/v1/households", params={"building_id": ann.building}, headers=headers))
         assert bool(others["items"]) == anns, who
+
+
+async def test_text_the_database_cannot_hold_is_the_callers_mistake(
+    residents: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    """A NUL in a search or in a cursor's name answers 422, as on every other route, not 500."""
+    headers = keys.headers(roles=["community_staff"], places={"community_staff": [COMMUNITY]})
+    cursor = encode_cursor(["a\x00", uuid.uuid4()])
+    asked = [("/api/v1/residents", {"q": "张\x00"}), ("/api/v1/residents", {"tag": "\x00"})] + [
+        (path, {"cursor": cursor})
+        for path in ("/api/v1/residents", "/api/v1/households", "/api/v1/compounds", "/api/v1/buildings")
+    ]
+    for path, params in asked:
+        answer = await residents.get(path, params=params, headers=headers)
+        assert answer.status_code == 422, (path, params, answer.text)
+        assert answer.json()["errors"] == [
+            {"field": "request", "message": "text may not contain NUL or other control characters"}
+        ]
