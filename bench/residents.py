@@ -549,38 +549,13 @@ def _prefixes(sample: list[dict[str, str]], rng: random.Random) -> Iterator[str]
 
 
 def _statement(principal: Any, filters: Any) -> tuple[str, list[Any]]:
-    """The SQL and arguments the service runs for this request (``service.search`` with a session that
-    records its statement), compiled for asyncpg."""
-    from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
-
-    from services.residents.registry import service
-
-    class Recorder:
-        statement: Any = None
-
-        async def scalars(self, statement: Any) -> Any:
-            self.statement = statement
-
-            class Empty:
-                def all(self) -> list[Any]:
-                    return []
-
-            return Empty()
+    """The SQL and arguments the service runs for this request (``queries.list_statement``: the
+    statement prepared for its shape and the values that fill it), as asyncpg gets them."""
+    from services.residents.registry import queries
 
     _worker_init()
-    recorder = Recorder()
-    asyncio.run(
-        service.search(
-            session=recorder,  # type: ignore[arg-type]
-            pii=_pii,
-            principal=principal,
-            filters=filters,
-            limit=PAGE,
-            cursor=None,
-        )
-    )
-    compiled = recorder.statement.compile(dialect=PGDialect_asyncpg())
-    return compiled.string, [compiled.params[name] for name in compiled.positiontup or []]
+    query, values = queries.list_statement(pii=_pii, principal=principal, filters=filters, limit=PAGE, cursor=None)
+    return query.sql, query.args(values)
 
 
 def _literal(value: Any) -> str:
@@ -623,7 +598,7 @@ async def _explain(url: str, sql: str, args: list[Any]) -> dict[str, str]:
 def run(options: Options) -> dict[str, Any]:
     import jwt
 
-    from services.residents.registry.service import Filters
+    from services.residents.registry.queries import Filters
     from shared.pii import mask_id_number
     from shared.security import Principal
     from shared.testing import TEST_ISSUER, TestKeys

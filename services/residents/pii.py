@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from shared.pii import PiiCipher
 
 
-def _pii(request: Request) -> PiiCipher:
+async def _pii(request: Request) -> PiiCipher:  # async: a sync dependency costs a thread hop
     pii: PiiCipher = request.app.state.pii
     return pii
 

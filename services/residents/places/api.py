@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from services.residents.clients import OtherServicesDep
-from services.residents.places import service
+from services.residents.places import queries, service
 from services.residents.places.access import Gateway, Reader, Registrar, Staff
 from services.residents.places.schemas import (
     BuildingCreate,
@@ -23,8 +23,9 @@ from services.residents.places.schemas import (
     HouseholdPublic,
     HouseholdUpdate,
 )
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.households import HouseholdFactPage
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
@@ -54,10 +55,9 @@ async def create_compound(body: CompoundCreate, principal: Staff, session: Sessi
 
 
 @compounds.get("/{compound_id}", response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_compound(compound_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompoundPublic:
+async def get_compound(compound_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """A compound (小区) of the caller's places: its name, community and street."""
-    compound = await service.get_compound(session=session, principal=principal, compound_id=compound_id)
-    return CompoundPublic.model_validate(compound, from_attributes=True)
+    return json_response(await queries.get_compound(lane=lane, principal=principal, compound_id=compound_id))
 
 
 @buildings.post(
@@ -72,9 +72,9 @@ async def create_building(
 
 
 @households.get("/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_household(household_id: uuid.UUID, principal: Reader, session: SessionDep) -> HouseholdPublic:
+async def get_household(household_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """A household and its residents (a resident sees their own)."""
-    return await service.household_with_residents(session=session, principal=principal, household_id=household_id)
+    return json_response(await queries.get_household(lane=lane, principal=principal, household_id=household_id))
 
 
 @internal.get(
@@ -110,52 +110,48 @@ async def remove_household(household_id: uuid.UUID, principal: Staff, session: S
 @households.get("", response_model=HouseholdPage, responses=problem_responses(401, 403, 422))
 async def list_households(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     building_id: uuid.UUID | None = None,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> HouseholdPage:
+) -> Response:
     """Households of the caller's scope by address, their head's name and phone masked."""
-    items, next_cursor = await service.list_households(
-        session=session, principal=principal, building_id=building_id, grid_code=grid_code, limit=limit, cursor=cursor
+    items, next_cursor = await queries.list_households(
+        lane=lane, principal=principal, building_id=building_id, grid_code=grid_code, limit=limit, cursor=cursor
     )
-    return HouseholdPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @compounds.get("", response_model=CompoundPage, responses=problem_responses(401, 403, 422))
 async def list_compounds(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> CompoundPage:
+) -> Response:
     """Compounds (小区) of the caller's places, by name."""
-    items, next_cursor = await service.list_compounds(
-        session=session, principal=principal, community_code=community_code, limit=limit, cursor=cursor
+    items, next_cursor = await queries.list_compounds(
+        lane=lane, principal=principal, community_code=community_code, limit=limit, cursor=cursor
     )
-    return CompoundPage(
-        items=[CompoundPublic.model_validate(c, from_attributes=True) for c in items], next_cursor=next_cursor
-    )
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @buildings.get("", response_model=BuildingPage, responses=problem_responses(401, 403, 422))
 async def list_buildings(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     compound_id: uuid.UUID | None = None,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> BuildingPage:
+) -> Response:
     """Buildings (楼栋) of the caller's places, by name."""
-    items, next_cursor = await service.list_buildings(
-        session=session, principal=principal, compound_id=compound_id, grid_code=grid_code, limit=limit, cursor=cursor
+    items, next_cursor = await queries.list_buildings(
+        lane=lane, principal=principal, compound_id=compound_id, grid_code=grid_code, limit=limit, cursor=cursor
     )
-    return BuildingPage(
-        items=[BuildingPublic.model_validate(b, from_attributes=True) for b in items], next_cursor=next_cursor
-    )
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @internal.get("/households", response_model=HouseholdFactPage, responses=problem_responses(401, 403, 422))

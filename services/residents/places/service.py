@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,23 +13,21 @@ from sqlmodel import col
 from services.residents import events
 from services.residents.clients import OtherServices
 from services.residents.models import Building, Compound, Household, Resident
-from services.residents.places.access import building_scope, check_community_staff, compound_scope, kept_by_staff
+from services.residents.places.access import check_community_staff, kept_by_staff
 from services.residents.places.schemas import (
     BuildingCreate,
     CompoundCreate,
     CompoundHouseholds,
     HouseholdCreate,
     HouseholdPublic,
-    HouseholdSummary,
     HouseholdUpdate,
 )
 from services.residents.registry import service as registry
-from services.residents.registry.access import household_scope, may_write, resident_scope
+from services.residents.registry.access import may_write, resident_scope
 from services.residents.registry.schemas import ResidentSummary
 from services.residents.registry.service import summary_of, visible_household
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.households import HouseholdFactPage
-from shared.pagination import by_name_and_id, page_of
 from shared.places import community_of, street_of
 from shared.security import Principal
 
@@ -60,13 +57,6 @@ async def household_public(
     return HouseholdPublic.model_validate(
         {**household.model_dump(), "compound_id": compound_id, "residents": residents}
     )
-
-
-async def get_compound(*, session: AsyncSession, principal: Principal, compound_id: uuid.UUID) -> Compound:
-    compound = await session.scalar(select(Compound).where(col(Compound.id) == compound_id, compound_scope(principal)))
-    if compound is None:
-        raise NotFound(f"no compound {compound_id} in your scope")
-    return compound
 
 
 async def create_compound(*, session: AsyncSession, principal: Principal, body: CompoundCreate) -> Compound:
@@ -219,72 +209,7 @@ async def compound_households(*, session: AsyncSession, compound_id: uuid.UUID) 
     return CompoundHouseholds(compound_id=compound_id, household_ids=list(rows.all()))
 
 
-# -- lists and the resync's page ---------------------------------------------------------------
-
-
-async def list_compounds(
-    *, session: AsyncSession, principal: Principal, community_code: str | None, limit: int, cursor: str | None
-) -> tuple[list[Compound], str | None]:
-    statement = select(Compound).where(compound_scope(principal))
-    if community_code is not None:
-        statement = statement.where(col(Compound.community_code) == community_code)
-    statement = by_name_and_id(statement, col(Compound.name), col(Compound.id), cursor=cursor, limit=limit)
-    return page_of((await session.scalars(statement)).all(), limit, lambda c: (c.name, c.id))
-
-
-async def list_buildings(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    compound_id: uuid.UUID | None,
-    grid_code: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[Building], str | None]:
-    statement = select(Building).where(building_scope(principal))
-    if compound_id is not None:
-        statement = statement.where(col(Building.compound_id) == compound_id)
-    if grid_code is not None:
-        statement = statement.where(col(Building.grid_code) == grid_code)
-    statement = by_name_and_id(statement, col(Building.name), col(Building.id), cursor=cursor, limit=limit)
-    return page_of((await session.scalars(statement)).all(), limit, lambda b: (b.name, b.id))
-
-
-async def list_households(
-    *,
-    session: AsyncSession,
-    principal: Principal,
-    building_id: uuid.UUID | None,
-    grid_code: str | None,
-    limit: int,
-    cursor: str | None,
-) -> tuple[list[HouseholdSummary], str | None]:
-    """Households of the caller's scope by address, with their head's contact masked (one query)."""
-    statement = events.facts_statement().where(household_scope(principal))
-    if building_id is not None:
-        statement = statement.where(col(Household.building_id) == building_id)
-    if grid_code is not None:
-        statement = statement.where(col(Household.grid_code) == grid_code)
-    statement = by_name_and_id(statement, col(Household.address), col(Household.id), cursor=cursor, limit=limit)
-    items, next_cursor = page_of((await session.execute(statement)).all(), limit, lambda r: (r.address, r.id))
-    return [_summary_of(row) for row in items], next_cursor
-
-
-def _summary_of(row: Any) -> HouseholdSummary:
-    fact = events.fact_of(row)
-    return HouseholdSummary(
-        id=row.id,
-        building_id=row.building_id,
-        compound_id=row.compound_id,
-        unit=row.unit,
-        room=row.room,
-        address=row.address,
-        grid_code=row.grid_code,
-        community_code=row.community_code,
-        street_code=row.street_code,
-        contact_name=fact.contact_name,
-        contact_phone=fact.contact_phone,
-    )
+# -- the resync's page ---------------------------------------------------------------------------
 
 
 async def household_facts(*, session: AsyncSession, after: uuid.UUID | None, limit: int) -> HouseholdFactPage:

@@ -7,13 +7,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import false, or_
+from sqlalchemy import String, Uuid, any_, bindparam, false, or_
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.types import TypeEngine
 from sqlmodel import col
 
 from services.residents.models import Household, Resident
 from services.residents.vocab import STANDARD_TAGS
 from shared.places import community_of
-from shared.scope import any_of
 from shared.security import Principal, allow
 
 Registrar = Annotated[Principal, Depends(allow("community_staff", "grid_worker"))]
@@ -31,21 +32,79 @@ SENSITIVE_TAGS = frozenset(code for code, (_, sensitive) in STANDARD_TAGS.items(
 SENSITIVE_READERS = ("community_staff", "grid_worker")
 
 
-def _place_scope(principal: Principal, *, street: Any, community: Any, grid: Any, household: Any) -> Any:
-    """Rows in the caller's street (admins, integration clients), community (staff), grids (grid
-    workers), and for a resident their own household."""
-    conditions = []
+ScopeShape = tuple[tuple[str, bool], ...]
+"""The parts of the caller's scope (``street``, ``community``, ``grid``, ``household``), each with whether it
+holds more than one value: what a statement prepared once per shape needs to know of the caller."""
+
+_SCOPE_TYPES: dict[str, TypeEngine[Any]] = {
+    "street": String(),
+    "community": String(),
+    "grid": String(),
+    "household": Uuid(),
+}
+
+
+def scope_of(principal: Principal) -> tuple[ScopeShape, dict[str, Any]]:
+    """The caller's scope as parts and the values that fill them (``scope_street`` ...): rows in the
+    caller's street (admins, integration clients), community (staff), grids (grid workers), and for a
+    resident their own household."""
     if principal.machine:
-        return street == principal.street_code if principal.street_code else false()
-    if streets := principal.places_of("street_admin"):
-        conditions.append(any_of(street, streets))
-    if communities := principal.places_of("community_staff"):
-        conditions.append(any_of(community, communities))
-    if grids := principal.places_of("grid_worker"):
-        conditions.append(any_of(grid, grids))
+        return ((("street", False),), {"scope_street": principal.street_code}) if principal.street_code else ((), {})
+    shape: list[tuple[str, bool]] = []
+    values: dict[str, Any] = {}
+    for part, role in (("street", "street_admin"), ("community", "community_staff"), ("grid", "grid_worker")):
+        if codes := principal.places_of(role):
+            shape.append((part, len(codes) > 1))
+            values[f"scope_{part}"] = list(codes) if len(codes) > 1 else codes[0]
     if principal.has_role("resident") and principal.household_id:
-        conditions.append(household == uuid.UUID(principal.household_id))
+        shape.append(("household", False))
+        values["scope_household"] = uuid.UUID(principal.household_id)
+    return tuple(shape), values
+
+
+def scope_clause(
+    shape: ScopeShape, *, street: Any, community: Any, grid: Any, household: Any, values: dict[str, Any] | None = None
+) -> Any:
+    """The WHERE clause of a scope's shape: with named parameters for a prepared statement, or, given the
+    ``values``, bound. One value is plain equality, so an index on (column, sort key) also gives the
+    order; several are ``= ANY`` of one array."""
+    columns = {"street": street, "community": community, "grid": grid, "household": household}
+    conditions = []
+    for part, many in shape:
+        name, element = f"scope_{part}", _SCOPE_TYPES[part]
+        if values is None:
+            parameter = bindparam(name, type_=ARRAY(element) if many else element)
+        else:  # bound: unique, so two scopes may meet in one statement
+            parameter = bindparam(name, values[name], type_=ARRAY(element) if many else element, unique=True)
+        conditions.append(columns[part] == (any_(parameter) if many else parameter))
     return or_(*conditions) if conditions else false()
+
+
+def _place_scope(principal: Principal, *, street: Any, community: Any, grid: Any, household: Any) -> Any:
+    shape, values = scope_of(principal)
+    return scope_clause(shape, street=street, community=community, grid=grid, household=household, values=values)
+
+
+def resident_scope_clause(shape: ScopeShape) -> Any:
+    """The scope of residents, with named parameters (``scope_of``'s values fill them)."""
+    return scope_clause(
+        shape,
+        street=col(Resident.street_code),
+        community=col(Resident.community_code),
+        grid=col(Resident.grid_code),
+        household=col(Resident.household_id),
+    )
+
+
+def household_scope_clause(shape: ScopeShape) -> Any:
+    """The scope of households, with named parameters (``scope_of``'s values fill them)."""
+    return scope_clause(
+        shape,
+        street=col(Household.street_code),
+        community=col(Household.community_code),
+        grid=col(Household.grid_code),
+        household=col(Household.id),
+    )
 
 
 def resident_scope(principal: Principal) -> Any:

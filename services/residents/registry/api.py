@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.residents.pii import PiiDep
-from services.residents.registry import service
+from services.residents.registry import queries, service
 from services.residents.registry.access import Analyst, Gateway, Reader, Registrar
 from services.residents.registry.schemas import (
     ResidentCreate,
@@ -21,8 +21,9 @@ from services.residents.registry.schemas import (
     TagPublic,
 )
 from services.residents.vocab import ResidenceType
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import GRID_PATTERN, GroupBy
 
@@ -41,7 +42,7 @@ async def stats(principal: Analyst, session: SessionDep, group_by: GroupBy = "co
 @router.get("", response_model=ResidentPage, responses=problem_responses(401, 403, 422))
 async def list_residents(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     pii: PiiDep,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     compound_id: uuid.UUID | None = None,
@@ -59,9 +60,9 @@ async def list_residents(
     ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> ResidentPage:
+) -> Response:
     """Residents in the caller's scope, by name; ID numbers and phones masked."""
-    filters = service.Filters(
+    filters = queries.Filters(
         grid_code=grid_code,
         compound_id=compound_id,
         building_id=building_id,
@@ -72,17 +73,16 @@ async def list_residents(
         residence_type=residence_type,
         q=q,
     )
-    items, next_cursor = await service.search(
-        session=session, pii=pii, principal=principal, filters=filters, limit=limit, cursor=cursor
+    items, next_cursor = await queries.search(
+        lane=lane, pii=pii, principal=principal, filters=filters, limit=limit, cursor=cursor
     )
-    return ResidentPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_resident(resident_id: uuid.UUID, principal: Reader, session: SessionDep) -> ResidentPublic:
+async def get_resident(resident_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """A resident of the caller's scope; ID number and phone masked, sensitive tags only for those who need them."""
-    resident = await service.get(session=session, principal=principal, resident_id=resident_id)
-    return service.public_of(resident, principal)
+    return json_response(await queries.get(lane=lane, principal=principal, resident_id=resident_id))
 
 
 @router.post("", status_code=201, response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 409, 422))

@@ -8,18 +8,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Select, false, func, or_, select, true, tuple_
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.residents import events, people
-from services.residents.models import Building, Household, Resident, Tag, outbox_event
+from services.residents.models import Household, Resident, Tag, outbox_event
 from services.residents.registry.access import (
-    SENSITIVE_TAGS,
     household_scope,
     may_write,
     resident_scope,
-    sees_sensitive,
     visible_tags,
 )
 from services.residents.registry.schemas import (
@@ -35,7 +33,6 @@ from services.residents.registry.schemas import (
 from services.residents.vocab import STANDARD_TAGS
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.pagination import decode_cursor, page_of
 from shared.pii import PiiCipher, mask_id_number, mask_phone
 from shared.places import GroupBy, community_of
 from shared.scope import any_of, place_column, place_scope
@@ -252,93 +249,6 @@ async def update(
         await resident_event(session, "resident.updated", resident)
     await events.heads_changed(session, heads)
     return resident
-
-
-# -- finding people --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    grid_code: str | None = None
-    compound_id: uuid.UUID | None = None
-    building_id: uuid.UUID | None = None
-    household_id: uuid.UUID | None = None
-    tags: tuple[str, ...] = ()
-    min_age: int | None = None
-    max_age: int | None = None
-    residence_type: str | None = None
-    q: str | None = None
-
-
-def _years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
-def _search(statement: Select[Any], pii: PiiCipher, q: str) -> Select[Any]:
-    """``q``: a full phone or ID number (blind index), else a name: exact or prefix, by characters,
-    full pinyin or initials (张三 ← zhangsan, zhang, zs)."""
-    text = q.strip()
-    try:
-        return statement.where(
-            col(Resident.phone_index) == pii.blind_index(people.check_phone(text), field=PHONE_FIELD)
-        )
-    except people.InvalidValue:
-        pass
-    try:
-        return statement.where(
-            col(Resident.id_number_index) == pii.blind_index(people.check_id_number(text).value, field=ID_FIELD)
-        )
-    except people.InvalidValue:
-        pass
-    key = people.search_key(text)
-    if key and key.isascii():
-        pattern = _prefix(key)
-        return statement.where(or_(col(Resident.name_pinyin).like(pattern), col(Resident.name_initials).like(pattern)))
-    return statement.where(col(Resident.name).like(_prefix(text)))
-
-
-def _prefix(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-async def search(
-    *, session: AsyncSession, pii: PiiCipher, principal: Principal, filters: Filters, limit: int, cursor: str | None
-) -> tuple[list[ResidentSummary], str | None]:
-    statement = select(Resident).where(resident_scope(principal))
-    if filters.grid_code:
-        statement = statement.where(col(Resident.grid_code) == filters.grid_code)
-    if filters.household_id:
-        statement = statement.where(col(Resident.household_id) == filters.household_id)
-    if filters.building_id or filters.compound_id:
-        in_buildings = select(col(Household.id)).join(Building, col(Building.id) == col(Household.building_id))
-        if filters.building_id:
-            in_buildings = in_buildings.where(col(Building.id) == filters.building_id)
-        if filters.compound_id:
-            in_buildings = in_buildings.where(col(Building.compound_id) == filters.compound_id)
-        statement = statement.where(col(Resident.household_id).in_(in_buildings.scalar_subquery()))
-    if filters.tags:
-        wanted = [t for t in filters.tags if sees_sensitive(principal) or t not in SENSITIVE_TAGS]
-        if len(wanted) < len(filters.tags):
-            statement = statement.where(false())  # a hidden tag is not a way to learn who bears it
-        statement = statement.where(col(Resident.tags).contains(wanted))
-    today = datetime.now(UTC).date()
-    if filters.min_age is not None:
-        statement = statement.where(col(Resident.birth_date) <= _years_before(today, filters.min_age))
-    if filters.max_age is not None:
-        statement = statement.where(col(Resident.birth_date) > _years_before(today, filters.max_age + 1))
-    if filters.residence_type:
-        statement = statement.where(col(Resident.residence_type) == filters.residence_type)
-    if filters.q:
-        statement = _search(statement, pii, filters.q)
-    if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Resident.name), col(Resident.id)) > tuple_(name, after))
-    rows = (await session.scalars(statement.order_by(col(Resident.name), col(Resident.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda r: (r.name, r.id))
-    return [summary_of(r, principal) for r in items], next_cursor
 
 
 # -- the tag catalogue, the gateway's lookup, the statistics ---------------------------------
