@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any, Self
 
 import orjson
-from asyncpg.exceptions import TooManyConnectionsError
+from asyncpg.exceptions import PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -233,8 +233,14 @@ def _saturated() -> Response:
 
 
 async def _on_database_error(_: Request, exc: Exception) -> Response:
-    assert isinstance(exc, DBAPIError)
-    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None)
+    """An error PostgreSQL answered, through SQLAlchemy (``DBAPIError``) or straight from asyncpg on the
+    read fast lane (``asyncpg.PostgresError``): the client's unstorable text is 422, a saturated server
+    503; anything else stays a server error."""
+    if isinstance(exc, DBAPIError):
+        orig = exc.orig
+        sqlstate = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None), "sqlstate", None)
+    else:
+        sqlstate = getattr(exc, "sqlstate", None)
     if sqlstate in _UNSTORABLE_TEXT:
         errors = [FieldError(field="request", message="text may not contain NUL or other control characters")]
         return problem_response(
@@ -247,8 +253,7 @@ async def _on_database_error(_: Request, exc: Exception) -> Response:
 
 
 async def _on_pool_exhausted(_: Request, exc: Exception) -> Response:
-    """Every pooled connection busy for the pool's whole timeout (SQLAlchemy's pool, or asyncpg's
-    server refusing one): 503 with Retry-After, never 500."""
+    """Every pooled connection busy for the pool's whole timeout: 503 with Retry-After, never 500."""
     log.warning("no database connection free", extra={"error": type(exc).__name__})
     return _saturated()
 
@@ -257,7 +262,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(PoolTimeout, _on_pool_exhausted)
-    app.add_exception_handler(TooManyConnectionsError, _on_pool_exhausted)
+    app.add_exception_handler(PostgresError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
 

@@ -28,7 +28,7 @@ from services.residents.registry.access import (
     scope_of,
     sees_sensitive,
 )
-from services.residents.registry.queries import fetch, summary_columns
+from services.residents.registry.queries import summary_columns
 from shared.errors import NotFound
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
@@ -73,7 +73,7 @@ async def list_compounds(
     shape, values = compound_scope(principal)
     values["community_code"] = community_code
     query = _compounds_query(shape, community_code is not None, bool(cursor))
-    rows = await fetch(lane, query, _page_values(values, limit, cursor))
+    rows = await lane.fetch_prepared(query, _page_values(values, limit, cursor))
     items, next_cursor = page_of(rows, limit, lambda row: (row["name"], row["id"]))
     return [dict(row) for row in items], next_cursor
 
@@ -90,7 +90,7 @@ def _compound_query(shape: ScopeShape) -> PreparedQuery:
 async def get_compound(*, lane: FastLane, principal: Principal, compound_id: uuid.UUID) -> dict[str, Any]:
     shape, values = compound_scope(principal)
     values["compound_id"] = compound_id
-    rows = await fetch(lane, _compound_query(shape), values)
+    rows = await lane.fetch_prepared(_compound_query(shape), values)
     if not rows:
         raise NotFound(f"no compound {compound_id} in your scope")
     return dict(rows[0])
@@ -133,7 +133,7 @@ async def list_buildings(
     shape, values = building_scope(principal)
     values.update(compound_id=compound_id, grid_code=grid_code)
     query = _buildings_query(shape, compound_id is not None, grid_code is not None, bool(cursor))
-    rows = await fetch(lane, query, _page_values(values, limit, cursor))
+    rows = await lane.fetch_prepared(query, _page_values(values, limit, cursor))
     items, next_cursor = page_of(rows, limit, lambda row: (row["name"], row["id"]))
     return [dict(row) for row in items], next_cursor
 
@@ -192,7 +192,7 @@ async def list_households(
     shape, values = scope_of(principal)
     values.update(building_id=building_id, grid_code=grid_code)
     query = _households_query(shape, building_id is not None, grid_code is not None, bool(cursor))
-    rows = await fetch(lane, query, _page_values(values, limit, cursor))
+    rows = await lane.fetch_prepared(query, _page_values(values, limit, cursor))
     items, next_cursor = page_of(rows, limit, lambda row: (row["address"], row["id"]))
     households = [dict(row) for row in items]
     for household in households:
@@ -241,7 +241,7 @@ async def get_household(*, lane: FastLane, principal: Principal, household_id: u
     """A household and its residents, as ``HouseholdPublic``'s fields (404 outside the caller's scope)."""
     shape, values = scope_of(principal)
     values["household_id"] = household_id
-    rows = await fetch(lane, _household_query(shape, sees_sensitive(principal)), values)
+    rows = await lane.fetch_prepared(_household_query(shape, sees_sensitive(principal)), values)
     if not rows:
         raise NotFound(f"no household {household_id} in your scope")
     household = dict(rows[0])

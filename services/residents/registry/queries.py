@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from asyncpg import Record
-from asyncpg.exceptions import CharacterNotInRepertoireError, UntranslatableCharacterError
 from sqlalchemy import Date, Integer, LargeBinary, String, Uuid, bindparam, false, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
@@ -29,7 +27,7 @@ from services.residents.registry.access import (
     sees_sensitive,
 )
 from services.residents.registry.service import ID_FIELD, PHONE_FIELD
-from shared.errors import FieldError, NotFound, ValidationFailed
+from shared.errors import NotFound
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.pii import PiiCipher
@@ -79,25 +77,6 @@ def _public_columns(sensitive: bool) -> tuple[Any, ...]:
     )
 
 
-# PostgreSQL cannot hold NUL in text: a request carrying one (in a search, a cursor) is the client's
-# mistake, answered 422 as shared.errors answers it on the ORM path, not a server error.
-_UNSTORABLE_TEXT = (CharacterNotInRepertoireError, UntranslatableCharacterError)
-UNSTORABLE = "text may not contain NUL or other control characters"
-
-
-async def fetch(lane: FastLane, query: PreparedQuery, values: dict[str, Any]) -> list[Record]:
-    """``lane.fetch_prepared``, with text the database cannot hold answered 422."""
-    try:
-        return await lane.fetch_prepared(query, values)
-    except _UNSTORABLE_TEXT as exc:
-        raise ValidationFailed(UNSTORABLE, errors=[FieldError(field="request", message=UNSTORABLE)]) from exc
-
-
-def utc_z(moment: datetime) -> str:
-    """A moment as the response models write it (pydantic: ``...T10:00:00Z``; the fast lane's rows are UTC)."""
-    return moment.isoformat().replace("+00:00", "Z")
-
-
 # -- one resident ----------------------------------------------------------------------------------
 
 
@@ -114,11 +93,10 @@ async def get(*, lane: FastLane, principal: Principal, resident_id: uuid.UUID) -
     """A resident of the caller's scope, as ``ResidentPublic``'s fields (404 outside it)."""
     shape, values = scope_of(principal)
     values["resident_id"] = resident_id
-    rows = await fetch(lane, _one_query(shape, sees_sensitive(principal)), values)
+    rows = await lane.fetch_prepared(_one_query(shape, sees_sensitive(principal)), values)
     if not rows:
         raise NotFound(f"no resident {resident_id} in your scope")
     resident = dict(rows[0])
-    resident["created_at"], resident["updated_at"] = utc_z(resident["created_at"]), utc_z(resident["updated_at"])
     return resident
 
 
@@ -270,6 +248,6 @@ async def search(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Residents in the caller's scope by name, as rows of ``ResidentSummary``'s fields."""
     query, values = list_statement(pii=pii, principal=principal, filters=filters, limit=limit, cursor=cursor)
-    rows = await fetch(lane, query, values)
+    rows = await lane.fetch_prepared(query, values)
     items, next_cursor = page_of(rows, limit, lambda row: (row["name"], row["id"]))
     return [dict(row) for row in items], next_cursor
