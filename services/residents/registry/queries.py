@@ -96,8 +96,7 @@ async def get(*, lane: FastLane, principal: Principal, resident_id: uuid.UUID) -
     rows = await lane.fetch_prepared(_one_query(shape, sees_sensitive(principal)), values)
     if not rows:
         raise NotFound(f"no resident {resident_id} in your scope")
-    resident = dict(rows[0])
-    return resident
+    return dict(rows[0])
 
 
 # -- finding people --------------------------------------------------------------------------------
