@@ -8,12 +8,9 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-import pytest
 
 from shared.demo import COMMUNITY, GRIDS
-from shared.peers import Peers
 from shared.testing import TestKeys
-from tests.conftest import AppFactory
 from tests.orders.support import account, add_menu_item, grid_worker, party_member, place, resident, staff, street
 from tests.support.answers import ok
 from tests.support.places import NEIGHBOUR_COMMUNITY, OTHER_STREET_COMMUNITY
@@ -259,34 +256,3 @@ async def test_menus_taken_off_are_for_their_keepers_only(orders: httpx.AsyncCli
     assert names(await orders.get(f"/api/v1/menu?{query}", headers=party_member(keys, 1))) == {"义剪"}
     one = (await orders.get("/api/v1/menu", headers=party_member(keys, 1))).json()["items"]
     assert one == [kept | {"active": True}]
-
-
-async def test_no_read_asks_another_process(
-    orders: httpx.AsyncClient, keys: TestKeys, start_app: AppFactory, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every GET route of the service, for each kind of caller, answers from the service's own tables
-    and the token: a call to a peer (``shared.peers``) fails the test."""
-    item = await add_menu_item(orders, keys)
-    order = await place(orders, resident(keys), item["id"])
-    await step(orders, order["id"], "dispatch", staff(keys), mode="grab")
-    asked: list[str] = []
-
-    async def ask(self: Peers, service: str, path: str, **_: Any) -> Any:
-        asked.append(f"{service} {path}")
-        raise AssertionError(f"a read asked the {service} service {path}")
-
-    monkeypatch.setattr(Peers, "get", ask)
-    monkeypatch.setattr(Peers, "post", ask)
-    app = await start_app("orders")
-    paths = [
-        path.replace("{order_id}", order["id"]).replace("{photo_id}", order["id"])
-        for path, operations in app.openapi()["paths"].items()
-        if "get" in operations and path.startswith("/api/")
-    ]
-    assert "/api/v1/orders" in paths and f"/api/v1/orders/{order['id']}/timeline" in paths
-    callers = [resident(keys), grid_worker(keys, 1), party_member(keys, 1), staff(keys), street(keys)]
-    for path in paths:
-        for headers in callers:
-            answer = await orders.get(path, headers=headers)
-            assert answer.status_code in (200, 403, 404, 422), (path, answer.text)
-    assert asked == []
