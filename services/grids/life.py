@@ -120,8 +120,9 @@ def manage_parts(principal: Principal) -> ScopeParts:
     admins); none for integration clients. Filled by the same values as ``community_shape``'s."""
     if principal.machine:
         return ()
-    parts, _ = scope_values(principal)
-    return tuple(part for part in parts if part in _AREAS)
+    return (("street",) if principal.places_of("street_admin") else ()) + (
+        ("community",) if principal.places_of("community_staff") else ()
+    )
 
 
 def manage_clause(
