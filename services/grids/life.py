@@ -15,7 +15,8 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime
-from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy import ColumnElement, String, any_, bindparam, false, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,7 +24,7 @@ from services.grids.models import Community, Grid
 from shared import periods
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.places import community_of
-from shared.scope import any_of, area_conditions
+from shared.scope import ScopeParts, any_of, scope_clause, scope_values
 from shared.security import Principal
 
 CHINA = periods.CHINA
@@ -72,21 +73,69 @@ def communities_of(principal: Principal) -> list[str]:
     return sorted({community_of(code) for code in grids_of(principal)})
 
 
-def community_scope(principal: Principal, *, street: Any, community: Any) -> ColumnElement[bool]:
-    """What is open to a community: its staff, the street above it, and whoever lives or serves in it
-    (integration clients: their street)."""
-    conditions: list[Any]
-    conditions, _ = area_conditions(principal, street=street, community=community)
+# The parts of a community-life scope: the street and community of admins and staff (``shared.scope``)
+# and "lives_in", the communities the caller lives or serves in (``communities``).
+LifeScope = tuple[str, ...]
+_AREAS = ("street", "community")
+
+
+def community_shape(principal: Principal) -> tuple[LifeScope, dict[str, Any]]:
+    """Which parts of ``community_clause`` apply to the caller, and the values that fill them."""
+    parts, values = scope_values(principal)
+    shape = [part for part in parts if part in _AREAS]
+    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
     if not principal.machine and (communities := communities_of(principal)):
-        conditions.append(any_of(community, communities))
+        shape.append("lives_in")
+        kept["communities"] = communities
+    return tuple(shape), kept
+
+
+def community_clause(
+    shape: LifeScope, *, street: Any, community: Any, values: dict[str, Any] | None = None
+) -> ColumnElement[bool]:
+    """What is open to a community: its staff, the street above it, and whoever lives or serves in it
+    (integration clients: their street). Without ``values``, with named parameters (``scope_streets``,
+    ``scope_communities``, ``communities``) for a prepared statement; with them, bound."""
+    areas = tuple(part for part in shape if part in _AREAS)
+    conditions: list[Any] = []
+    if areas:
+        conditions.append(scope_clause(areas, street=street, community=community, grid=None, values=values))
+    if "lives_in" in shape:
+        conditions.append(
+            community == any_(bindparam("communities", type_=ARRAY(String)))
+            if values is None
+            else any_of(community, values["communities"])
+        )
     return or_(*conditions) if conditions else false()
+
+
+def community_scope(principal: Principal, *, street: Any, community: Any) -> ColumnElement[bool]:
+    """``community_clause`` for the caller, values bound."""
+    shape, values = community_shape(principal)
+    return community_clause(shape, street=street, community=community, values=values)
+
+
+def manage_parts(principal: Principal) -> ScopeParts:
+    """The parts of the caller's scope that they manage: their community (staff), their street (street
+    admins); none for integration clients. Filled by the same values as ``community_shape``'s."""
+    if principal.machine:
+        return ()
+    return (("street",) if principal.places_of("street_admin") else ()) + (
+        ("community",) if principal.places_of("community_staff") else ()
+    )
+
+
+def manage_clause(
+    parts: ScopeParts, *, street: Any, community: Any, values: dict[str, Any] | None = None
+) -> ColumnElement[bool]:
+    """What the caller may change (``manage_parts``): named parameters, or bound with ``values``."""
+    return scope_clause(parts, street=street, community=community, grid=None, values=values)
 
 
 def manage_scope(principal: Principal, *, street: Any, community: Any) -> ColumnElement[bool]:
     """What the caller may change: their community (staff), their street (street admins)."""
-    conditions: list[Any]
-    conditions, _ = area_conditions(principal, street=street, community=community)
-    return or_(*conditions) if conditions and not principal.machine else false()
+    _, values = scope_values(principal)
+    return manage_clause(manage_parts(principal), street=street, community=community, values=values)
 
 
 async def managed_community(session: AsyncSession, principal: Principal, community_code: str | None) -> Community:

@@ -110,6 +110,23 @@ async def test_a_full_activity_has_a_waiting_list_and_a_cancellation_moves_the_f
     ]
     assert signups[0]["resident_id"] == str(demo_uuid("resident", "13900000001")) and signups[0]["name"] is None
 
+    # The staff's attendance list shows the same places in line, whatever the filter or the page.
+    listed = (await grids.get(url, headers=staff(keys))).json()
+    assert [(s["id"], s["state"], s["position"]) for s in listed["items"]] == [
+        (s["id"], s["state"], s["position"]) for s in signups
+    ]
+    assert listed["next_cursor"] is None
+    waiting = (await grids.get(url, params={"state": "waiting", "role": "participant"}, headers=staff(keys))).json()
+    assert [(s["id"], s["position"]) for s in waiting["items"]] == [(s["id"], s["position"]) for s in signups[2:]]
+    first = (await grids.get(url, params={"limit": 3}, headers=staff(keys))).json()
+    rest = (await grids.get(url, params={"limit": 3, "cursor": first["next_cursor"]}, headers=staff(keys))).json()
+    assert [s["id"] for s in first["items"] + rest["items"]] == [s["id"] for s in signups]
+    assert rest["next_cursor"] is None
+    assert (await grids.get(url, params={"role": "volunteer"}, headers=staff(keys))).json() == {
+        "items": [],
+        "next_cursor": None,
+    }
+
     # Signing up again answers the sign-up there is.
     again = await grids.post(url, json={}, headers=people[2])
     assert again.status_code == 200 and again.json()["id"] == signups[2]["id"]

@@ -26,6 +26,7 @@ from tests.grids.life_support import (
 from tests.support import db
 from tests.support.answers import ok
 from tests.support.outbox import payloads
+from tests.support.places import OTHER_STREET
 
 QINGLAN = demo_uuid("compound", "晴岚家园")
 
@@ -192,3 +193,33 @@ async def test_while_the_residents_service_is_down_residents_still_get_all_their
         await app.state.peers.close()
         app.state.peers = kept
     assert await titles(grids, resident(keys, "13900000003")) == ["晴岚家园电梯检修", "反诈提醒"]
+
+
+async def test_an_integration_client_reads_its_streets_notices_and_no_read_state(
+    grids: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    """A machine client with ``grids:read`` sees every notice of its street (it reads nothing itself:
+    no read state, never a count of readers), none of another street's; ``include_expired`` is for
+    the staff who keep notices, not for it."""
+    notice = await post(grids, keys, title="反诈提醒", category="anti_fraud")
+    grid1 = await post(grids, keys, title="一网格停水", grid_code=GRIDS[0])
+    gone = await post(grids, keys, title="发错的通知")
+    assert (await grids.post(f"/api/v1/notices/{gone['id']}/withdraw", headers=staff(keys))).status_code == 200
+    await grids.post(f"/api/v1/notices/{notice['id']}/read", headers=resident(keys))
+
+    client = {"Authorization": f"Bearer {keys.machine_token(street_code=STREET, scopes=['grids:read'])}"}
+    listed = (await grids.get("/api/v1/notices", headers=client)).json()["items"]
+    assert [n["title"] for n in listed] == ["一网格停水", "反诈提醒"]
+    assert {n["read_at"] for n in listed} == {None}
+    assert await titles(grids, client, unread="true") == ["一网格停水", "反诈提醒"]
+    assert await titles(grids, client, include_expired="true") == ["一网格停水", "反诈提醒"]
+    detail = (await grids.get(f"/api/v1/notices/{grid1['id']}", headers=client)).json()
+    assert (detail["read_at"], detail["reads"]) == (None, None)
+    assert (await grids.get(f"/api/v1/notices/{gone['id']}", headers=client)).status_code == 404
+    assert (await grids.get(f"/api/v1/notices/{notice['id']}", headers=street(keys))).json()["reads"] == 1
+
+    elsewhere = {"Authorization": f"Bearer {keys.machine_token(street_code=OTHER_STREET, scopes=['grids:read'])}"}
+    assert await titles(grids, elsewhere) == []
+    assert (await grids.get(f"/api/v1/notices/{notice['id']}", headers=elsewhere)).status_code == 404
+    no_scope = {"Authorization": f"Bearer {keys.machine_token(street_code=STREET, scopes=['webhooks:write'])}"}
+    assert (await grids.get("/api/v1/notices", headers=no_scope)).status_code == 403

@@ -250,6 +250,46 @@ async def test_a_party_member_sees_their_ten_households_masked(
     assert [item["address"] for item in items] == sorted(item["address"] for item in items)
 
 
+async def test_whose_households_a_caller_may_list(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
+    """A party member's own (by page, in the same order), a member's in the caller's scope (a grid worker:
+    those bound to their grid), nobody's outside it; a party member not on the roster has none."""
+    own = await my_households(grids, as_person(keys, "pm1"))
+    pm1 = as_person(keys, "pm1")
+    url = "/api/v1/members/me/households"
+    first = (await grids.get(url, params={"limit": 4}, headers=pm1)).json()
+    rest = (await grids.get(url, params={"limit": 10, "cursor": first["next_cursor"]}, headers=pm1)).json()
+    assert [h["id"] for h in first["items"] + rest["items"]] == [h["id"] for h in own]
+    assert rest["next_cursor"] is None
+
+    gw1 = as_person(keys, "gw1")
+    of_pm1 = await grids.get(f"/api/v1/members/{member_id('pm1')}/households", params={"limit": 100}, headers=gw1)
+    assert of_pm1.status_code == 200 and of_pm1.json()["items"] == own
+    assert_problem(await grids.get(f"/api/v1/members/{member_id('pm3')}/households", headers=gw1), 404)
+    assert_problem(await grids.get(f"/api/v1/members/{uuid.uuid4()}/households", headers=gw1), 404)
+    unlinked = await grids.get(f"/api/v1/members/{member_id('gw1')}/households", headers=gw1)
+    assert unlinked.status_code == 200 and unlinked.json() == {"items": [], "next_cursor": None}
+    assert_problem(await grids.get(f"/api/v1/members/{member_id('pm1')}/households", headers=pm1), 403)
+
+    stranger = keys.headers(sub=str(uuid.uuid4()), roles=["party_member"], places={"party_member": [GRIDS[0]]})
+    assert_problem(await grids.get(url, headers=stranger), 403)
+
+
+async def test_members_by_account_and_party_organisation(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None
+) -> None:
+    staff = as_person(keys, "staff")
+    pm1 = (await grids.get(f"/api/v1/members/{member_id('pm1')}", headers=staff)).json()
+    by_account = await all_members(grids, staff, account_id=str(person("pm1").account_id))
+    assert [item["id"] for item in by_account] == [pm1["id"]]
+    assert await all_members(grids, staff, account_id=str(uuid.uuid4())) == []
+    if pm1["party_org_id"] is not None:
+        same_org = await all_members(grids, staff, party_org_id=pm1["party_org_id"])
+        assert pm1["id"] in {item["id"] for item in same_org}
+        assert {item["party_org_id"] for item in same_org} == {pm1["party_org_id"]}
+    # A grid worker finds only members bound to their grid, whatever the filter says.
+    assert await all_members(grids, as_person(keys, "gw1"), account_id=str(person("pm3").account_id)) == []
+
+
 async def test_staff_link_and_unlink_a_household(grids: httpx.AsyncClient, keys: TestKeys, roster: None) -> None:
     staff, pm1 = as_person(keys, "staff"), as_person(keys, "pm1")
     linked = {h.id for h in demo.links()["pm1"]}

@@ -186,6 +186,15 @@ async def test_photos_are_checked_by_content_and_served_only_within_scope(
     assert (await grids.get(photo_url, headers=gw2)).status_code == 404
     listed = (await grids.get(f"/api/v1/visits/{body['id']}", headers=gw1)).json()
     assert [p["id"] for p in listed["photos"]] == [stored.json()["id"]]
+    (shown,) = listed["photos"]
+    assert {k: v for k, v in shown.items() if k != "created_at"} == {
+        k: v for k, v in stored.json().items() if k != "created_at"
+    }
+    assert datetime.fromisoformat(shown["created_at"]) == datetime.fromisoformat(stored.json()["created_at"])
+    assert {k: listed[k] for k in ("id", "household_id", "kind", "notes", "lat", "lng")} == {
+        k: body[k] for k in ("id", "household_id", "kind", "notes", "lat", "lng")
+    }
+    assert listed["follow_up"] is False and listed["grid_code"] == GRIDS[0]
     unknown = await grids.get(f"{url}/{uuid.uuid4()}", headers=gw1)
     assert unknown.status_code == 404 and "no photo" in unknown.json()["detail"]
 
@@ -240,6 +249,9 @@ async def test_a_party_member_lists_their_own_visits_and_those_to_their_househol
     )
     assert [v["id"] for v in recent.json()["items"]] == [own["id"]]
     assert (await grids.get(f"/api/v1/visits/{elsewhere['id']}", headers=pm1)).status_code == 404
+    for seen in (own, to_linked):  # their own, and one to a household linked to them
+        assert (await grids.get(f"/api/v1/visits/{seen['id']}", headers=pm1)).json()["id"] == seen["id"]
+        assert (await grids.get(f"/api/v1/visits/{seen['id']}", headers=pm2)).status_code == 404
     assert (await grids.get("/api/v1/visits", headers=pm2)).json()["items"] == []
     naive = await grids.get("/api/v1/visits", params={"since": "2026-01-01T00:00:00"}, headers=pm1)
     assert naive.status_code == 422

@@ -28,8 +28,9 @@ from services.grids.activities.schemas import (
 )
 from services.grids.clients import OtherServicesDep
 from services.grids.life import MONTH_PATTERN
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import Forbidden, ValidationFailed, problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import COMMUNITY_PATTERN
 
@@ -41,7 +42,7 @@ STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 @router.get("", response_model=ActivityPage, responses=problem_responses(401, 403, 422))
 async def list_activities(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     month: Annotated[
         str | None, Query(pattern=MONTH_PATTERN, description="starting in this month, e.g. 2026-11")
     ] = None,
@@ -51,10 +52,10 @@ async def list_activities(
     community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> ActivityPage:
+) -> Response:
     """Activities of the caller's communities (residents: their own), by start time."""
     items, next_cursor = await activities.list_activities(
-        session=session,
+        lane=lane,
         principal=principal,
         month=month,
         kind=kind,
@@ -64,7 +65,7 @@ async def list_activities(
         limit=limit,
         cursor=cursor,
     )
-    return ActivityPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("", status_code=201, response_model=ActivityPublic, responses=problem_responses(401, 403, 404, 422))
@@ -74,9 +75,9 @@ async def create_activity(activity_in: ActivityCreate, principal: Manager, sessi
 
 
 @router.get("/{activity_id}", response_model=ActivityDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_activity(activity_id: uuid.UUID, principal: Reader, session: SessionDep) -> ActivityDetail:
+async def get_activity(activity_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """One activity, its places taken and waiting, and the caller's own sign-up."""
-    return await activities.get(session=session, principal=principal, activity_id=activity_id)
+    return json_response(await activities.get(lane=lane, principal=principal, activity_id=activity_id))
 
 
 @router.patch("/{activity_id}", response_model=ActivityPublic, responses=STEP_ERRORS)
@@ -136,15 +137,15 @@ async def sign_up(
 async def list_signups(
     activity_id: uuid.UUID,
     principal: Manager,
-    session: SessionDep,
+    lane: FastLaneDep,
     role: SignupRole | None = None,
     state: SignupState | None = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> SignupPage:
+) -> Response:
     """Attendance: every sign-up in the order it came, with waiting-list places and check-ins."""
     items, next_cursor = await activities.list_signups(
-        session=session,
+        lane=lane,
         principal=principal,
         activity_id=activity_id,
         role=role,
@@ -152,7 +153,7 @@ async def list_signups(
         limit=limit,
         cursor=cursor,
     )
-    return SignupPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("/{activity_id}/signups/{signup_id}/cancel", response_model=SignupPublic, responses=STEP_ERRORS)

@@ -10,20 +10,37 @@ waiting person of the same role in the same transaction.
 
 from __future__ import annotations
 
+import functools
 import secrets
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    null,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from services.grids import life
 from services.grids.activities import access
 from services.grids.activities.schemas import (
     ActivityCreate,
-    ActivityDetail,
     ActivityPublic,
     ActivityUpdate,
     SignupCreate,
@@ -32,9 +49,11 @@ from services.grids.activities.schemas import (
 from services.grids.models import Activity, ActivitySignup, Member, PartyOrg, VolunteerTeam, outbox_event
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
 from shared.places import community_of
+from shared.scope import ScopeParts, scope_values
 from shared.security import Principal
 
 # Who may serve as a volunteer: people of the roster bound to a grid of the activity's community.
@@ -125,20 +144,134 @@ async def _with_position(session: AsyncSession, signup: ActivitySignup) -> Signu
     return signup_public(signup, position)
 
 
-# -- reading ---------------------------------------------------------------------------------
+# -- reading (the read fast lane) -----------------------------------------------------------
+
+# ActivityPublic's fields of the activity itself (the counts come from ``_counts``), and SignupPublic's
+# fields but ``position`` (``_position``).
+_ACTIVITY = tuple(col(getattr(Activity, name)) for name in ActivityPublic.model_fields if name in Activity.model_fields)
+_COUNTS = ("participants", "volunteers", "waiting", "checked_in")
+_SIGNUP_FIELDS = tuple(name for name in SignupPublic.model_fields if name != "position")
 
 
-async def get(*, session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> ActivityDetail:
-    activity = await visible(session, principal, activity_id)
-    public = await _public(session, activity)
-    own = await session.scalar(select(S).where(col(S.activity_id) == activity.id, mine(principal)).limit(1))
-    my_signup = await _with_position(session, own) if own is not None else None
-    return ActivityDetail.model_validate({**public.model_dump(), "my_signup": my_signup})
+def _position(signup: Any) -> Any:
+    """A waiting sign-up's place on its waiting list (1 is next); null for the others."""
+    other = aliased(S, name="queued")
+    ahead = (
+        select(func.count())
+        .select_from(other)
+        .where(
+            col(other.activity_id) == signup.activity_id,
+            col(other.role) == signup.role,
+            col(other.state) == "waiting",
+            tuple_(col(other.queued_at), col(other.id)) <= tuple_(signup.queued_at, signup.id),
+        )
+        .scalar_subquery()
+    )
+    return case((signup.state == "waiting", ahead), else_=null()).label("position")
+
+
+def _signups_of_activity(*conditions: Any) -> Any:
+    """The sign-ups of the activity of the enclosing query, with their place on the waiting lists."""
+    return select(*(col(getattr(S, name)) for name in _SIGNUP_FIELDS), _position(S)).where(
+        col(S.activity_id) == col(Activity.id), *conditions
+    )
+
+
+def _mine(parts: tuple[str, ...]) -> ColumnElement[bool]:
+    """The caller's own sign-ups (``mine``) with named parameters: by account ("account", ``account_id``),
+    or as the resident their token names ("resident", ``resident_id``)."""
+    conditions = []
+    if "account" in parts:
+        conditions.append(col(S.account_id) == bindparam("account_id", type_=Uuid()))
+    if "resident" in parts:
+        conditions.append(col(S.resident_id) == bindparam("resident_id", type_=Uuid()))
+    return or_(*conditions) if conditions else false()
+
+
+def _mine_values(principal: Principal) -> tuple[tuple[str, ...], dict[str, Any]]:
+    parts: list[str] = []
+    values: dict[str, Any] = {}
+    if (account_id := principal.account_id) is not None:
+        parts.append("account")
+        values["account_id"] = account_id
+    if principal.has_role("resident") and (resident_id := _uuid(principal.resident_id or "")) is not None:
+        parts.append("resident")
+        values["resident_id"] = resident_id
+    return tuple(parts), values
+
+
+def _scope(shape: life.LifeScope) -> ColumnElement[bool]:
+    return life.community_clause(shape, street=col(Activity.street_code), community=col(Activity.community_code))
+
+
+_ID = bindparam("activity_id", type_=Uuid())
+
+
+@functools.lru_cache(maxsize=128)
+def _one_query(shape: life.LifeScope, mine_parts: tuple[str, ...]) -> PreparedQuery:
+    """One activity in the caller's scope, its counts, and the caller's own sign-up as ``my_*`` columns."""
+    counts = _counts()
+    own = _signups_of_activity(_mine(mine_parts)).limit(1).lateral("own")
+    statement = (
+        select(*_ACTIVITY, *(counts.c[name] for name in _COUNTS), *(c.label(f"my_{c.name}") for c in own.c))
+        .select_from(Activity)
+        .join(counts, true())
+        .outerjoin(own, true())
+        .where(col(Activity.id) == _ID, _scope(shape))
+    )
+    return PreparedQuery(statement)
+
+
+async def get(*, lane: FastLane, principal: Principal, activity_id: uuid.UUID) -> dict[str, Any]:
+    """``ActivityDetail``'s fields: the activity, its counts and the caller's own sign-up."""
+    shape, values = life.community_shape(principal)
+    mine_parts, mine_values = _mine_values(principal)
+    rows = await lane.fetch_prepared(
+        _one_query(shape, mine_parts), {**values, **mine_values, "activity_id": activity_id}
+    )
+    if not rows:
+        raise NotFound(f"no activity {activity_id} in your scope")
+    detail = dict(rows[0])
+    own = {name: detail.pop(f"my_{name}") for name in (*_SIGNUP_FIELDS, "position")}
+    detail["my_signup"] = own if own["id"] is not None else None
+    return detail
+
+
+_LIST_FILTERS = {
+    "month": lambda: and_(
+        col(Activity.starts_at) >= bindparam("month_start", type_=DateTime(timezone=True)),
+        col(Activity.starts_at) < bindparam("month_end", type_=DateTime(timezone=True)),
+    ),
+    "kind": lambda: col(Activity.kind) == bindparam("kind", type_=String()),
+    "state": lambda: col(Activity.state) == bindparam("state", type_=String()),
+    "community_code": lambda: col(Activity.community_code) == bindparam("community_code", type_=String()),
+    "open": lambda: and_(
+        col(Activity.state) == "published", col(Activity.ends_at) > bindparam("now", type_=DateTime(timezone=True))
+    ),
+    "after": lambda: (
+        tuple_(col(Activity.starts_at), col(Activity.id))
+        > tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+    ),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(shape: life.LifeScope, filters: tuple[str, ...]) -> PreparedQuery:
+    """One prepared statement per shape of the activities list (scope parts, filters given)."""
+    counts = _counts()
+    statement = (
+        select(*_ACTIVITY, *(counts.c[name] for name in _COUNTS))
+        .select_from(Activity)
+        .join(counts, true())
+        .where(_scope(shape), *(_LIST_FILTERS[name]() for name in filters))
+        .order_by(col(Activity.starts_at), col(Activity.id))
+    )
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer)))
 
 
 async def list_activities(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     month: str | None,
     kind: str | None,
@@ -147,33 +280,24 @@ async def list_activities(
     community_code: str | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[ActivityPublic], str | None]:
-    """Activities of the caller's communities, by start time."""
-    counts = _counts()
-    statement = select(Activity, counts).select_from(Activity).join(counts, true()).where(access.scope(principal))
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Activities of the caller's communities, by start time, as rows of ``ActivityPublic``'s fields."""
+    shape, values = life.community_shape(principal)
+    given = {"kind": kind, "state": state, "community_code": community_code}
+    filters = [name for name, value in given.items() if value is not None]
+    values.update(given, limit=limit + 1)
     if month is not None:
-        start, end = life.month_bounds(month)
-        statement = statement.where(col(Activity.starts_at) >= start, col(Activity.starts_at) < end)
-    if kind is not None:
-        statement = statement.where(col(Activity.kind) == kind)
-    if state is not None:
-        statement = statement.where(col(Activity.state) == state)
-    if community_code is not None:
-        statement = statement.where(col(Activity.community_code) == community_code)
+        filters.append("month")
+        values["month_start"], values["month_end"] = life.month_bounds(month)
     if open_only:
-        statement = statement.where(col(Activity.state) == "published", col(Activity.ends_at) > life.now())
+        filters.append("open")
+        values["now"] = life.now()
     if cursor:
-        after_at, after_id = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(tuple_(col(Activity.starts_at), col(Activity.id)) > tuple_(after_at, after_id))
-    rows = (await session.execute(statement.order_by(col(Activity.starts_at), col(Activity.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda row: (row[0].starts_at.isoformat(), row[0].id))
-    return [_row_public(row) for row in items], next_cursor
-
-
-def _row_public(row: Any) -> ActivityPublic:
-    values = dict(row._mapping)
-    activity = values.pop("Activity")
-    return ActivityPublic.model_validate({**activity.model_dump(), **values})
+        filters.append("after")
+        values["after_at"], values["after_id"] = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
+    rows = await lane.fetch_prepared(_list_query(shape, tuple(filters)), values)
+    items, next_cursor = page_of(rows, limit, lambda row: (row["starts_at"].isoformat(), row["id"]))
+    return [dict(row) for row in items], next_cursor
 
 
 async def check_in_code(*, session: AsyncSession, principal: Principal, activity_id: uuid.UUID) -> str:
@@ -182,34 +306,57 @@ async def check_in_code(*, session: AsyncSession, principal: Principal, activity
     return activity.check_in_code
 
 
+_SIGNUP_FILTERS = {
+    "role": lambda: col(S.role) == bindparam("role", type_=String()),
+    "state": lambda: col(S.state) == bindparam("state", type_=String()),
+    "after": lambda: (
+        tuple_(col(S.queued_at), col(S.id))
+        > tuple_(bindparam("after_at", type_=DateTime(timezone=True)), bindparam("after_id", type_=Uuid()))
+    ),
+}
+
+
+@functools.lru_cache(maxsize=128)
+def _signups_query(managed: ScopeParts, filters: tuple[str, ...]) -> PreparedQuery:
+    """A page of an activity's sign-ups, if the caller runs the activity: no row at all when they do not
+    (404), one row of nulls when the page is empty."""
+    page = (
+        _signups_of_activity(*(_SIGNUP_FILTERS[name]() for name in filters))
+        .order_by(col(S.queued_at), col(S.id))
+        .limit(bindparam("limit", type_=Integer))
+        .lateral("page")
+    )
+    manages = life.manage_clause(managed, street=col(Activity.street_code), community=col(Activity.community_code))
+    statement = select(*page.c).select_from(Activity).outerjoin(page, true()).where(col(Activity.id) == _ID, manages)
+    return PreparedQuery(statement)
+
+
 async def list_signups(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     activity_id: uuid.UUID,
     role: str | None,
     state: str | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[SignupPublic], str | None]:
-    """Attendance, for the staff who run the activity: every sign-up in the order it came."""
-    activity = await visible(session, principal, activity_id, manage=True)
-    ranked = _ranked().where(col(S.activity_id) == activity.id).subquery()
-    signup = ranked.c
-    statement = select(ranked)
-    if role is not None:
-        statement = statement.where(signup.role == role)
-    if state is not None:
-        statement = statement.where(signup.state == state)
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Attendance, for the staff who run the activity: every sign-up in the order it came, as rows of
+    ``SignupPublic``'s fields."""
+    _, values = scope_values(principal)
+    given = {"role": role, "state": state}
+    filters = [name for name, value in given.items() if value is not None]
+    values.update(given, activity_id=activity_id, limit=limit + 1)
     if cursor:
-        after_at, after_id = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(tuple_(signup.queued_at, signup.id) > tuple_(after_at, after_id))
-    rows = (await session.execute(statement.order_by(signup.queued_at, signup.id).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda row: (row.queued_at.isoformat(), row.id))
-    return [
-        SignupPublic.model_validate({**row._mapping, "position": row.position if row.state == "waiting" else None})
-        for row in items
-    ], next_cursor
+        filters.append("after")
+        values["after_at"], values["after_id"] = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
+    rows = await lane.fetch_prepared(_signups_query(life.manage_parts(principal), tuple(filters)), values)
+    if not rows:
+        raise NotFound(f"no activity {activity_id} in your scope")
+    if rows[0]["id"] is None:
+        return [], None
+    items, next_cursor = page_of(rows, limit, lambda row: (row["queued_at"].isoformat(), row["id"]))
+    return [dict(row) for row in items], next_cursor
 
 
 # -- publishing ------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from services.grids.clients import OtherServicesDep
 from services.grids.notices import service as notices
@@ -18,8 +18,9 @@ from services.grids.notices.schemas import (
     NoticePublic,
     NoticeUpdate,
 )
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
@@ -28,16 +29,16 @@ router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 @router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422))
 async def list_notices(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     category: NoticeCategory | None = None,
     unread: Annotated[bool, Query(description="only those the caller has not read")] = False,
     include_expired: Annotated[bool, Query(description="staff: also expired and withdrawn ones")] = False,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> NoticePage:
+) -> Response:
     """Notices for the caller's places (community, grid, compound), newest first, pinned above."""
     items, next_cursor = await notices.list_notices(
-        session=session,
+        lane=lane,
         principal=principal,
         category=category,
         unread=unread,
@@ -45,7 +46,7 @@ async def list_notices(
         limit=limit,
         cursor=cursor,
     )
-    return NoticePage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("", status_code=201, response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
@@ -60,13 +61,9 @@ async def publish_notice(
 
 
 @router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_notice(notice_id: uuid.UUID, principal: Reader, session: SessionDep) -> NoticeDetail:
+async def get_notice(notice_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
-    return await notices.get(
-        session=session,
-        principal=principal,
-        notice_id=notice_id,
-    )
+    return json_response(await notices.get(lane=lane, principal=principal, notice_id=notice_id))
 
 
 @router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))

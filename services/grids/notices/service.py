@@ -7,11 +7,29 @@ household in the grids service's copy of the households (``households.py``), rea
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, exists, func, literal, or_, select, true, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Integer,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    null,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -20,79 +38,103 @@ from services.grids import life
 from services.grids.clients import CompoundFact
 from services.grids.models import Notice, NoticeRead, outbox_event
 from services.grids.notices import access
-from services.grids.notices.schemas import NoticeCreate, NoticeDetail, NoticePublic, NoticeUpdate
+from services.grids.notices.schemas import NoticeCreate, NoticePublic, NoticeUpdate
 from shared import outbox
 from shared.errors import NotFound, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.places import community_of
+from shared.scope import ScopeParts
 from shared.security import Principal
 
+# NoticePublic's fields but ``read_at``, as columns of the notice.
+_PUBLIC = tuple(col(getattr(Notice, name)) for name in NoticePublic.model_fields if name != "read_at")
 
-def _current(principal: Principal, include_expired: bool) -> ColumnElement[bool]:
-    """Withdrawn and expired notices are gone, except for the staff who keep them, on request."""
+
+def _current(managed: ScopeParts) -> ColumnElement[bool]:
+    """Withdrawn and expired notices are gone (``now``), except for the staff who keep them: the
+    places of ``managed`` (``life.manage_parts``), when they are asked for."""
     live = and_(
         col(Notice.withdrawn_at).is_(None),
-        or_(col(Notice.expires_at).is_(None), col(Notice.expires_at) > life.now()),
+        or_(col(Notice.expires_at).is_(None), col(Notice.expires_at) > bindparam("now", type_=DateTime(timezone=True))),
     )
-    if not include_expired:
+    if not managed:
         return live
-    managed = life.manage_scope(principal, street=col(Notice.street_code), community=col(Notice.community_code))
-    return or_(live, managed)
+    return or_(live, life.manage_clause(managed, street=col(Notice.street_code), community=col(Notice.community_code)))
 
 
-def _read_at(principal: Principal) -> Any:
-    """When the caller read the notice (null for machine clients, who read nothing)."""
-    account_id = principal.account_id
-    if account_id is None:
-        return literal(None, type_=DateTime(timezone=True)).label("read_at")
+def _read_at(account: bool) -> Any:
+    """When the caller (``account_id``) read the notice (null for machine clients, who read nothing)."""
+    if not account:
+        return cast(null(), DateTime(timezone=True)).label("read_at")
     return (
         select(col(NoticeRead.read_at))
-        .where(col(NoticeRead.notice_id) == col(Notice.id), col(NoticeRead.account_id) == account_id)
+        .where(col(NoticeRead.notice_id) == col(Notice.id), col(NoticeRead.account_id) == _ACCOUNT)
         .correlate(Notice)
         .scalar_subquery()
         .label("read_at")
     )
 
 
-def _unread(principal: Principal) -> ColumnElement[bool]:
-    account_id = principal.account_id
-    if account_id is None:
-        return true()
-    return ~exists().where(col(NoticeRead.notice_id) == col(Notice.id), col(NoticeRead.account_id) == account_id)
+_ACCOUNT = bindparam("account_id", type_=Uuid())
 
 
-def _public(notice: Notice, read_at: datetime | None) -> NoticePublic:
-    return NoticePublic.model_validate({**notice.model_dump(), "read_at": read_at})
+def _values(principal: Principal) -> tuple[access.NoticeScope, dict[str, Any]]:
+    """The caller's scope and the values every notice read binds."""
+    scope, values = access.scope_of(principal)
+    values.update(now=life.now(), account_id=principal.account_id)
+    return scope, values
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(
+    scope: access.NoticeScope, managed: ScopeParts, account: bool, category: bool, unread: bool, after: bool
+) -> PreparedQuery:
+    """One prepared statement per shape of the notices list: newest first, pinned ones above."""
+    statement = select(*_PUBLIC, _read_at(account)).where(access.scope(scope), _current(managed))
+    if category:
+        statement = statement.where(col(Notice.category) == bindparam("category", type_=String()))
+    if unread and account:
+        statement = statement.where(
+            ~exists().where(col(NoticeRead.notice_id) == col(Notice.id), col(NoticeRead.account_id) == _ACCOUNT)
+        )
+    if after:
+        statement = statement.where(
+            tuple_(col(Notice.pinned), col(Notice.published_at), col(Notice.id))
+            < tuple_(
+                bindparam("after_pinned", type_=Boolean()),
+                bindparam("after_at", type_=DateTime(timezone=True)),
+                bindparam("after_id", type_=Uuid()),
+            )
+        )
+    statement = statement.order_by(col(Notice.pinned).desc(), col(Notice.published_at).desc(), col(Notice.id).desc())
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer)))
 
 
 async def list_notices(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     category: str | None,
     unread: bool,
     include_expired: bool,
     limit: int,
     cursor: str | None,
-) -> tuple[list[NoticePublic], str | None]:
-    """Newest first, pinned ones above the rest."""
-    read_at = _read_at(principal)
-    statement = select(Notice, read_at).where(access.scope(principal), _current(principal, include_expired))
-    if category is not None:
-        statement = statement.where(col(Notice.category) == category)
-    if unread:
-        statement = statement.where(_unread(principal))
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Newest first, pinned ones above the rest, as rows of ``NoticePublic``'s fields."""
+    scope, values = _values(principal)
+    values.update(category=category, limit=limit + 1)
     if cursor:
-        pinned, after_at, after_id = decode_cursor(cursor, (_flag, datetime.fromisoformat, uuid.UUID))
-        statement = statement.where(
-            tuple_(col(Notice.pinned), col(Notice.published_at), col(Notice.id)) < tuple_(pinned, after_at, after_id)
+        values["after_pinned"], values["after_at"], values["after_id"] = decode_cursor(
+            cursor, (_flag, datetime.fromisoformat, uuid.UUID)
         )
-    statement = statement.order_by(col(Notice.pinned).desc(), col(Notice.published_at).desc(), col(Notice.id).desc())
-    rows = (await session.execute(statement.limit(limit + 1))).all()
+    managed = life.manage_parts(principal) if include_expired else ()
+    query = _list_query(scope, managed, values["account_id"] is not None, category is not None, unread, bool(cursor))
+    rows = await lane.fetch_prepared(query, values)
     items, next_cursor = page_of(
-        rows, limit, lambda row: (int(row[0].pinned), row[0].published_at.isoformat(), row[0].id)
+        rows, limit, lambda row: (int(row["pinned"]), row["published_at"].isoformat(), row["id"])
     )
-    return [_public(notice, at) for notice, at in items], next_cursor
+    return [dict(row) for row in items], next_cursor
 
 
 def _flag(value: Any) -> bool:
@@ -101,25 +143,47 @@ def _flag(value: Any) -> bool:
     return bool(value)
 
 
+def _visible_statement(scope: access.NoticeScope, managed: ScopeParts, account: bool, *columns: Any) -> Any:
+    """The notice ``notice_id`` if it is for the caller's places (staff: also expired or withdrawn)."""
+    return select(*columns, _read_at(account)).where(
+        col(Notice.id) == bindparam("notice_id", type_=Uuid()), access.scope(scope), _current(managed)
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _one_query(scope: access.NoticeScope, managed: ScopeParts, account: bool) -> PreparedQuery:
+    """One notice with the caller's read state and, for the staff who manage it, how many read it."""
+    reads: Any = cast(null(), Integer)
+    if managed:
+        count = select(func.count()).where(col(NoticeRead.notice_id) == col(Notice.id)).correlate(Notice)
+        manages = life.manage_clause(managed, street=col(Notice.street_code), community=col(Notice.community_code))
+        reads = case((manages, count.scalar_subquery()), else_=null())
+    return PreparedQuery(_visible_statement(scope, managed, account, *_PUBLIC, reads.label("reads")))
+
+
+async def get(*, lane: FastLane, principal: Principal, notice_id: uuid.UUID) -> dict[str, Any]:
+    """``NoticeDetail``'s fields."""
+    scope, values = _values(principal)
+    values["notice_id"] = notice_id
+    query = _one_query(scope, life.manage_parts(principal), values["account_id"] is not None)
+    rows = await lane.fetch_prepared(query, values)
+    if not rows:
+        raise NotFound(f"no notice {notice_id} for your places")
+    return dict(rows[0])
+
+
 async def _visible(session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> tuple[Notice, datetime | None]:
-    row = (
-        await session.execute(
-            select(Notice, _read_at(principal)).where(
-                col(Notice.id) == notice_id, access.scope(principal), _current(principal, True)
-            )
-        )
-    ).first()
+    scope, values = _values(principal)
+    values["notice_id"] = notice_id
+    statement = _visible_statement(scope, life.manage_parts(principal), values["account_id"] is not None, Notice)
+    row = (await session.execute(statement, values)).first()
     if row is None:
         raise NotFound(f"no notice {notice_id} for your places")
     return row[0], row[1]
 
 
-async def get(*, session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> NoticeDetail:
-    notice, read_at = await _visible(session, principal, notice_id)
-    reads = None
-    if principal.manages(notice.community_code):
-        reads = await session.scalar(select(func.count()).where(col(NoticeRead.notice_id) == notice.id))
-    return NoticeDetail.model_validate({**_public(notice, read_at).model_dump(), "reads": reads})
+def _public(notice: Notice, read_at: datetime | None) -> NoticePublic:
+    return NoticePublic.model_validate({**notice.model_dump(), "read_at": read_at})
 
 
 async def mark_read(*, session: AsyncSession, principal: Principal, notice_id: uuid.UUID) -> NoticePublic:

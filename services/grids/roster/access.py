@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends
-from sqlalchemy import and_, exists, false, or_
+from sqlalchemy import String, Uuid, and_, any_, bindparam, exists, false, or_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
 from services.grids.models import Binding, Member, PartyOrg
 from shared.places import community_of, county_of, street_of
-from shared.scope import any_of, area_conditions, scope_values
+from shared.scope import any_of, scope_clause, scope_values
 from shared.security import Principal, allow
 
 ROSTER_ROLES = (
@@ -30,20 +31,54 @@ PartyMember = Annotated[Principal, Depends(allow("party_member"))]
 Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
 
 
-def member_scope(principal: Principal) -> Any:
-    """Members in the caller's streets or communities, members bound to the caller's grids, and oneself."""
-    conditions, values = area_conditions(
-        principal, street=col(Member.street_code), community=col(Member.community_code)
-    )
+# The parts of the members a caller sees (``member_shape``): "street" and "community" (admins and staff),
+# "grids" (members bound to the caller's grids) and "self" (the caller's own entry).
+MemberScope = tuple[str, ...]
+_AREAS = ("street", "community")
+
+
+def member_shape(principal: Principal) -> tuple[MemberScope, dict[str, Any]]:
+    """Which parts of ``member_clause`` apply to the caller, and the values that fill them."""
+    parts, values = scope_values(principal)
+    shape = [part for part in parts if part in _AREAS]
+    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
     if "scope_grids" in values:
+        shape.append("grids")
+        kept["scope_grids"] = values["scope_grids"]
+    if (account_id := principal.account_id) is not None:
+        shape.append("self")
+        kept["account_id"] = account_id
+    return tuple(shape), kept
+
+
+def member_clause(shape: MemberScope, values: dict[str, Any] | None = None) -> Any:
+    """Members in the caller's streets or communities, members bound to the caller's grids, and oneself.
+    Without ``values``, with named parameters (``scope_streets`` ..., ``account_id``) for a prepared
+    statement; with them, bound."""
+    conditions: list[Any] = []
+    if areas := tuple(part for part in shape if part in _AREAS):
         conditions.append(
-            exists().where(
-                col(Binding.member_id) == col(Member.id), any_of(col(Binding.grid_code), values["scope_grids"])
+            scope_clause(
+                areas, street=col(Member.street_code), community=col(Member.community_code), grid=None, values=values
             )
         )
-    if (account_id := principal.account_id) is not None:
-        conditions.append(col(Member.account_id) == account_id)
+    if "grids" in shape:
+        grids = (
+            col(Binding.grid_code) == any_(bindparam("scope_grids", type_=ARRAY(String)))
+            if values is None
+            else any_of(col(Binding.grid_code), values["scope_grids"])
+        )
+        conditions.append(exists().where(col(Binding.member_id) == col(Member.id), grids))
+    if "self" in shape:
+        account = bindparam("account_id", type_=Uuid()) if values is None else values["account_id"]
+        conditions.append(col(Member.account_id) == account)
     return or_(*conditions) if conditions else false()
+
+
+def member_scope(principal: Principal) -> Any:
+    """``member_clause`` for the caller, values bound."""
+    shape, values = member_shape(principal)
+    return member_clause(shape, values)
 
 
 def org_scope(principal: Principal) -> Any:

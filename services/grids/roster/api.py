@@ -23,8 +23,9 @@ from services.grids.roster.schemas import (
     PartyOrgCreate,
     PartyOrgNode,
 )
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.places import GRID_PATTERN
 
@@ -36,7 +37,7 @@ internal = APIRouter(prefix="/internal", tags=["internal"])
 @router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))
 async def list_members(
     principal: Viewer,
-    session: SessionDep,
+    lane: FastLaneDep,
     role: MemberRole | None = None,
     grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
     party_org_id: uuid.UUID | None = None,
@@ -44,10 +45,10 @@ async def list_members(
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> MemberPage:
+) -> Response:
     """Members in the caller's scope (花名册), by name; filter by role, grid, party organisation, account."""
     items, next_cursor = await roster.list_members(
-        session=session,
+        lane=lane,
         principal=principal,
         role=role,
         grid_code=grid_code,
@@ -57,30 +58,30 @@ async def list_members(
         limit=limit,
         cursor=cursor,
     )
-    return MemberPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/me", response_model=MemberPublic, responses=problem_responses(401, 403))
-async def my_member(principal: Anyone, session: SessionDep) -> MemberPublic:
+async def my_member(principal: Anyone, lane: FastLaneDep) -> Response:
     """The caller's own roster entry and bindings."""
-    return await roster.public_member(session, await roster.own_member(session, principal))
+    return json_response(await roster.my_member(lane=lane, principal=principal))
 
 
 @router.get("/me/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 422))
 async def my_households(
-    principal: PartyMember, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
-) -> LinkedHouseholdPage:
+    principal: PartyMember, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> Response:
     """The households linked to the calling party member (十联户), contact data masked."""
     items, next_cursor = await roster.linked_households(
-        session=session, principal=principal, member_id=None, limit=limit, cursor=cursor
+        lane=lane, principal=principal, member_id=None, limit=limit, cursor=cursor
     )
-    return LinkedHouseholdPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_member(member_id: uuid.UUID, principal: Viewer, session: SessionDep) -> MemberPublic:
+async def get_member(member_id: uuid.UUID, principal: Viewer, lane: FastLaneDep) -> Response:
     """A member in the caller's scope, with their bindings."""
-    return await roster.get_member(session=session, principal=principal, member_id=member_id)
+    return json_response(await roster.get_member(lane=lane, principal=principal, member_id=member_id))
 
 
 @router.post(
@@ -121,13 +122,13 @@ async def replace_bindings(
     "/{member_id}/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 404, 422)
 )
 async def member_households(
-    member_id: uuid.UUID, principal: Viewer, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
-) -> LinkedHouseholdPage:
+    member_id: uuid.UUID, principal: Viewer, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+) -> Response:
     """The households linked to a party member (十联户)."""
     items, next_cursor = await roster.linked_households(
-        session=session, principal=principal, member_id=member_id, limit=limit, cursor=cursor
+        lane=lane, principal=principal, member_id=member_id, limit=limit, cursor=cursor
     )
-    return LinkedHouseholdPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.put(

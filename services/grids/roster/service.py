@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from typing import Any
 
-from sqlalchemy import Uuid, delete, exists, func, select, tuple_
+from sqlalchemy import Integer, String, Uuid, bindparam, delete, exists, func, select, true, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -28,7 +31,6 @@ from services.grids.roster.schemas import (
     AccountBindings,
     BindingIn,
     BindingPublic,
-    LinkedHousehold,
     MemberCreate,
     MemberPublic,
     MemberSummary,
@@ -38,11 +40,13 @@ from services.grids.roster.schemas import (
 )
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, street_of
 from shared.scope import any_of
 from shared.security import Principal
 
+NOT_ON_ROSTER = "you are not on the roster of any community"
 # The level of place each role is bound to, by the length of its code.
 PLACE_LEVEL = {"street_admin": STREET_LENGTH, "community_staff": COMMUNITY_LENGTH, "employer": COMMUNITY_LENGTH}
 
@@ -59,7 +63,7 @@ async def member_of(session: AsyncSession, principal: Principal) -> Member | Non
 async def own_member(session: AsyncSession, principal: Principal) -> Member:
     member = await member_of(session, principal)
     if member is None:
-        raise Forbidden("you are not on the roster of any community")
+        raise Forbidden(NOT_ON_ROSTER)
     return member
 
 
@@ -106,9 +110,101 @@ async def _managed_member(session: AsyncSession, principal: Principal, member_id
 # -- members ---------------------------------------------------------------------------------
 
 
+# -- reading (the read fast lane) -----------------------------------------------------------
+
+_SUMMARY = tuple(col(getattr(Member, name)) for name in MemberSummary.model_fields)
+_BINDING = tuple(BindingPublic.model_fields)
+
+
+def _with_bindings() -> Any:
+    """The member's bindings (of the enclosing query), by role and place, as one array per field."""
+    order = (col(Binding.role), col(Binding.place_code))
+    return (
+        select(
+            *(
+                func.array_agg(aggregate_order_by(col(getattr(Binding, name)), *order)).label(f"binding_{name}")
+                for name in _BINDING
+            )
+        )
+        .where(col(Binding.member_id) == col(Member.id))
+        .lateral("bindings")
+    )
+
+
+def _member_public(row: Any) -> dict[str, Any]:
+    """``MemberPublic``'s fields from a row of ``_member_query``."""
+    member = dict(row)
+    columns = [member.pop(f"binding_{name}") or [] for name in _BINDING]
+    member["bindings"] = [dict(zip(_BINDING, values, strict=True)) for values in zip(*columns, strict=True)]
+    return member
+
+
+@functools.lru_cache(maxsize=64)
+def _member_query(shape: access.MemberScope | None) -> PreparedQuery:
+    """One member with their bindings: the caller's own (``shape`` None, by ``account_id``), or
+    ``member_id`` if it is in the caller's scope."""
+    bindings = _with_bindings()
+    statement = select(*_SUMMARY, *bindings.c).select_from(Member).join(bindings, true())
+    if shape is None:
+        statement = statement.where(col(Member.account_id) == bindparam("account_id", type_=Uuid()))
+    else:
+        statement = statement.where(col(Member.id) == bindparam("member_id", type_=Uuid()), access.member_clause(shape))
+    return PreparedQuery(statement)
+
+
+async def my_member(*, lane: FastLane, principal: Principal) -> dict[str, Any]:
+    """The caller's own roster entry and bindings (``MemberPublic``'s fields)."""
+    account_id = principal.account_id
+    rows = await lane.fetch_prepared(_member_query(None), {"account_id": account_id}) if account_id else []
+    if not rows:
+        raise Forbidden(NOT_ON_ROSTER)
+    return _member_public(rows[0])
+
+
+async def get_member(*, lane: FastLane, principal: Principal, member_id: uuid.UUID) -> dict[str, Any]:
+    """A member in the caller's scope with their bindings (``MemberPublic``'s fields)."""
+    shape, values = access.member_shape(principal)
+    rows = await lane.fetch_prepared(_member_query(shape), {**values, "member_id": member_id})
+    if not rows:
+        raise NotFound(f"no member {member_id} in your scope")
+    return _member_public(rows[0])
+
+
+_MEMBER_FILTERS = {
+    "party_org_id": lambda: col(Member.party_org_id) == bindparam("party_org_id", type_=Uuid()),
+    "by_account": lambda: col(Member.account_id) == bindparam("by_account", type_=Uuid()),
+    "q": lambda: col(Member.name).like(bindparam("q", type_=String()), escape="/"),
+    "after": lambda: (
+        tuple_(col(Member.name), col(Member.id))
+        > tuple_(bindparam("after_name", type_=String()), bindparam("after_id", type_=Uuid()))
+    ),
+}
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(shape: access.MemberScope, bound: tuple[str, ...], filters: tuple[str, ...]) -> PreparedQuery:
+    """One prepared statement per shape of the members list: scope, the binding asked for (``role``,
+    ``grid_code``), the other filters."""
+    statement = select(*_SUMMARY).where(access.member_clause(shape), *(_MEMBER_FILTERS[name]() for name in filters))
+    if bound:
+        binding = [col(Binding.member_id) == col(Member.id)]
+        if "role" in bound:
+            binding.append(col(Binding.role) == bindparam("role", type_=String()))
+        if "grid_code" in bound:
+            binding.append(col(Binding.grid_code) == bindparam("grid_code", type_=String()))
+        statement = statement.where(exists().where(*binding))
+    statement = statement.order_by(col(Member.name), col(Member.id))
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer)))
+
+
+def _contains(text: str) -> str:
+    """A LIKE pattern (escape character ``/``) for names containing ``text`` as it is."""
+    return "%" + text.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
 async def list_members(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     role: str | None,
     grid_code: str | None,
@@ -117,27 +213,19 @@ async def list_members(
     limit: int,
     cursor: str | None,
     account_id: uuid.UUID | None = None,
-) -> tuple[list[MemberSummary], str | None]:
-    statement = select(Member).where(access.member_scope(principal))
-    if role is not None or grid_code is not None:
-        bound = [col(Binding.member_id) == col(Member.id)]
-        if role is not None:
-            bound.append(col(Binding.role) == role)
-        if grid_code is not None:
-            bound.append(col(Binding.grid_code) == grid_code)
-        statement = statement.where(exists().where(*bound))
-    if party_org_id is not None:
-        statement = statement.where(col(Member.party_org_id) == party_org_id)
-    if account_id is not None:
-        statement = statement.where(col(Member.account_id) == account_id)
-    if q:
-        statement = statement.where(col(Member.name).contains(q, autoescape=True))
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Members in the caller's scope by name, as rows of ``MemberSummary``'s fields."""
+    shape, values = access.member_shape(principal)
+    bound = tuple(name for name, value in (("role", role), ("grid_code", grid_code)) if value is not None)
+    given = {"party_org_id": party_org_id, "by_account": account_id, "q": _contains(q) if q else None}
+    filters = [name for name, value in given.items() if value is not None]
+    values.update(given, role=role, grid_code=grid_code, limit=limit + 1)
     if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Member.name), col(Member.id)) > tuple_(name, after))
-    rows = (await session.scalars(statement.order_by(col(Member.name), col(Member.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda m: (m.name, m.id))
-    return [MemberSummary.model_validate(m, from_attributes=True) for m in items], next_cursor
+        filters.append("after")
+        values["after_name"], values["after_id"] = decode_cursor(cursor, (str, uuid.UUID))
+    rows = await lane.fetch_prepared(_list_query(shape, bound, tuple(filters)), values)
+    items, next_cursor = page_of(rows, limit, lambda row: (row["name"], row["id"]))
+    return [dict(row) for row in items], next_cursor
 
 
 async def public_member(session: AsyncSession, member: Member) -> MemberPublic:
@@ -154,10 +242,6 @@ async def public_member(session: AsyncSession, member: Member) -> MemberPublic:
             "bindings": [BindingPublic.model_validate(b, from_attributes=True) for b in bindings],
         }
     )
-
-
-async def get_member(*, session: AsyncSession, principal: Principal, member_id: uuid.UUID) -> MemberPublic:
-    return await public_member(session, await _visible_member(session, principal, member_id))
 
 
 async def _check_party_org(
@@ -291,42 +375,75 @@ async def _set_bindings(
 # -- 十联户 ------------------------------------------------------------------------------------
 
 
-async def linked_households(
-    *, session: AsyncSession, principal: Principal, member_id: uuid.UUID | None, limit: int, cursor: str | None
-) -> tuple[list[LinkedHousehold], str | None]:
-    """A party member's linked households (their own with ``member_id`` None), contact data masked."""
-    member = await own_member(session, principal) if member_id is None else None
-    if member is None:
-        assert member_id is not None
-        member = await _visible_member(session, principal, member_id)
-    last_visit = (
-        select(func.max(col(Visit.visited_at)))
-        .where(col(Visit.household_id) == col(Household.id))
-        .correlate(Household)
-        .scalar_subquery()
-    )
-    statement = (
-        select(Household, col(HouseholdLink.created_at), last_visit)
+_LINKED: tuple[Any, ...] = (
+    col(Household.id),
+    col(Household.grid_code),
+    col(Household.address),
+    col(Household.contact_name),  # masked in the copy: 张*
+    col(Household.contact_phone),  # masked in the copy: 139****0001
+    col(HouseholdLink.created_at).label("linked_at"),
+    select(func.max(col(Visit.visited_at)))
+    .where(col(Visit.household_id) == col(Household.id))
+    .correlate(Household)
+    .scalar_subquery()
+    .label("last_visited_at"),
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _households_query(shape: access.MemberScope | None, after: bool) -> PreparedQuery:
+    """A page of a party member's linked households: the caller's own (``shape`` None, by
+    ``account_id``), or those of ``member_id`` if the member is in the caller's scope. No row at all
+    when there is no such member; one row of nulls when the page is empty."""
+    page = (
+        select(*_LINKED)
         .join(HouseholdLink, col(HouseholdLink.household_id) == col(Household.id))
-        .where(col(HouseholdLink.member_id) == member.id, col(Household.removed_at).is_(None))
+        .where(col(HouseholdLink.member_id) == col(Member.id), col(Household.removed_at).is_(None))
     )
-    if cursor:
-        address, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(Household.address), col(Household.id)) > tuple_(address, after))
-    rows = (await session.execute(statement.order_by(col(Household.address), col(Household.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda row: (row[0].address, row[0].id))
-    return [
-        LinkedHousehold(
-            id=household.id,
-            grid_code=household.grid_code,
-            address=household.address,
-            contact_name=household.contact_name,
-            contact_phone=household.contact_phone,
-            linked_at=linked_at,
-            last_visited_at=last_visited_at,
+    if after:
+        page = page.where(
+            tuple_(col(Household.address), col(Household.id))
+            > tuple_(bindparam("after_address", type_=String()), bindparam("after_id", type_=Uuid()))
         )
-        for household, linked_at, last_visited_at in items
-    ], next_cursor
+    linked = (
+        page.order_by(col(Household.address), col(Household.id))
+        .limit(bindparam("limit", type_=Integer))
+        .lateral("linked")
+    )
+    statement = select(*linked.c).select_from(Member).outerjoin(linked, true())
+    if shape is None:
+        statement = statement.where(col(Member.account_id) == bindparam("account_id", type_=Uuid()))
+    else:
+        statement = statement.where(col(Member.id) == bindparam("member_id", type_=Uuid()), access.member_clause(shape))
+    return PreparedQuery(statement)
+
+
+async def linked_households(
+    *, lane: FastLane, principal: Principal, member_id: uuid.UUID | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A party member's linked households (their own with ``member_id`` None), contact data masked, as
+    rows of ``LinkedHousehold``'s fields."""
+    shape: access.MemberScope | None
+    values: dict[str, Any]
+    if member_id is None:
+        shape, values = None, {"account_id": principal.account_id}
+        if values["account_id"] is None:
+            raise Forbidden(NOT_ON_ROSTER)
+    else:
+        shape, values = access.member_shape(principal)
+        values["member_id"] = member_id
+    values["limit"] = limit + 1
+    if cursor:
+        values["after_address"], values["after_id"] = decode_cursor(cursor, (str, uuid.UUID))
+    rows = await lane.fetch_prepared(_households_query(shape, bool(cursor)), values)
+    if not rows:
+        if member_id is None:
+            raise Forbidden(NOT_ON_ROSTER)
+        raise NotFound(f"no member {member_id} in your scope")
+    if rows[0]["id"] is None:
+        return [], None
+    items, next_cursor = page_of(rows, limit, lambda row: (row["address"], row["id"]))
+    return [dict(row) for row in items], next_cursor
 
 
 async def link_household(

@@ -21,8 +21,9 @@ from services.grids.teams.schemas import (
     TeamReport,
     TeamUpdate,
 )
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import ValidationFailed, problem_responses
+from shared.fastlane import json_response
 from shared.pagination import CursorQuery, LimitQuery
 from shared.security import Principal
 
@@ -42,16 +43,16 @@ async def _menu(
 @router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))
 async def list_teams(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     menu_item_id: Annotated[uuid.UUID | None, Query(description="teams that take on this menu item")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
-) -> TeamPage:
+) -> Response:
     """Volunteer teams of the caller's communities, by name (dispatch: those offering a menu item)."""
     items, next_cursor = await teams.list_teams(
-        session=session, principal=principal, menu_item_id=menu_item_id, limit=limit, cursor=cursor
+        lane=lane, principal=principal, menu_item_id=menu_item_id, limit=limit, cursor=cursor
     )
-    return TeamPage(items=items, next_cursor=next_cursor)
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post("", status_code=201, response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
@@ -64,9 +65,9 @@ async def create_team(
 
 
 @router.get("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_team(team_id: uuid.UUID, principal: Reader, session: SessionDep) -> TeamPublic:
+async def get_team(team_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """One volunteer team."""
-    return await teams.get(session=session, principal=principal, team_id=team_id)
+    return json_response(await teams.get_team(lane=lane, principal=principal, team_id=team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))

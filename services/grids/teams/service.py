@@ -4,11 +4,13 @@ their hours and points per month, counted from the activities they organised."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, delete, exists, extract, func, select, tuple_
+from sqlalchemy import Float, Integer, String, Uuid, bindparam, delete, exists, extract, func, select, true, tuple_
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -27,6 +29,7 @@ from services.grids.teams.schemas import (
     TeamUpdate,
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
 from shared.security import Principal
@@ -68,26 +71,104 @@ async def get(*, session: AsyncSession, principal: Principal, team_id: uuid.UUID
     return await _public(session, await _visible(session, principal, team_id))
 
 
+# -- reading (the read fast lane) -----------------------------------------------------------
+
+_MENU = tuple(MenuLink.model_fields)
+
+
+def _public_columns() -> tuple[Any, ...]:
+    """TeamPublic's fields of the team of the enclosing query; its menu items as one array per field
+    (``menu_*``, by name), from the ``menu`` lateral of ``_menu_items``."""
+    leader = select(col(Member.name)).where(col(Member.id) == col(T.leader_member_id)).scalar_subquery()
+    members = select(func.count()).where(col(TeamMember.team_id) == col(T.id)).scalar_subquery()
+    own = [col(getattr(T, name)) for name in TeamPublic.model_fields if name in T.model_fields]
+    return (*own, leader.label("leader_name"), members.label("members"))
+
+
+def _menu_items() -> Any:
+    order = (col(TeamMenuItem.name), col(TeamMenuItem.menu_item_id))
+    return (
+        select(
+            *(
+                func.array_agg(aggregate_order_by(col(getattr(TeamMenuItem, name)), *order)).label(f"menu_{name}")
+                for name in _MENU
+            )
+        )
+        .where(col(TeamMenuItem.team_id) == col(T.id))
+        .lateral("menu")
+    )
+
+
+def _team_public(row: Any) -> dict[str, Any]:
+    team = dict(row)
+    columns = [team.pop(f"menu_{name}") or [] for name in _MENU]
+    team["menu_items"] = [dict(zip(_MENU, values, strict=True)) for values in zip(*columns, strict=True)]
+    return team
+
+
+def _scope(shape: life.LifeScope) -> Any:
+    return life.community_clause(shape, street=col(T.street_code), community=col(T.community_code))
+
+
+@functools.lru_cache(maxsize=128)
+def _list_query(shape: life.LifeScope, by_menu_item: bool, after: bool) -> PreparedQuery:
+    """One prepared statement per shape of the teams list: scope parts, filters given."""
+    menu = _menu_items()
+    statement = select(*_public_columns(), *menu.c).select_from(T).join(menu, true()).where(_scope(shape))
+    if by_menu_item:
+        statement = statement.where(
+            exists().where(
+                col(TeamMenuItem.team_id) == col(T.id),
+                col(TeamMenuItem.menu_item_id) == bindparam("menu_item_id", type_=Uuid()),
+            )
+        )
+    if after:
+        statement = statement.where(
+            tuple_(col(T.name), col(T.id))
+            > tuple_(bindparam("after_name", type_=String()), bindparam("after_id", type_=Uuid()))
+        )
+    statement = statement.order_by(col(T.name), col(T.id))
+    return PreparedQuery(statement.limit(bindparam("limit", type_=Integer)))
+
+
 async def list_teams(
     *,
-    session: AsyncSession,
+    lane: FastLane,
     principal: Principal,
     menu_item_id: uuid.UUID | None,
     limit: int,
     cursor: str | None,
-) -> tuple[list[TeamPublic], str | None]:
-    """Teams of the caller's communities by name; with ``menu_item_id``, those that take on that item."""
-    statement = select(T).where(access.scope(principal))
-    if menu_item_id is not None:
-        statement = statement.where(
-            exists().where(col(TeamMenuItem.team_id) == col(T.id), col(TeamMenuItem.menu_item_id) == menu_item_id)
-        )
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Teams of the caller's communities by name; with ``menu_item_id``, those that take on that item.
+    As rows of ``TeamPublic``'s fields."""
+    shape, values = life.community_shape(principal)
+    values.update(menu_item_id=menu_item_id, limit=limit + 1)
     if cursor:
-        name, after = decode_cursor(cursor, (str, uuid.UUID))
-        statement = statement.where(tuple_(col(T.name), col(T.id)) > tuple_(name, after))
-    rows = (await session.scalars(statement.order_by(col(T.name), col(T.id)).limit(limit + 1))).all()
-    items, next_cursor = page_of(rows, limit, lambda team: (team.name, team.id))
-    return [await _public(session, team) for team in items], next_cursor
+        values["after_name"], values["after_id"] = decode_cursor(cursor, (str, uuid.UUID))
+    rows = await lane.fetch_prepared(_list_query(shape, menu_item_id is not None, bool(cursor)), values)
+    items, next_cursor = page_of(rows, limit, lambda row: (row["name"], row["id"]))
+    return [_team_public(row) for row in items], next_cursor
+
+
+@functools.lru_cache(maxsize=64)
+def _one_query(shape: life.LifeScope) -> PreparedQuery:
+    menu = _menu_items()
+    statement = (
+        select(*_public_columns(), *menu.c)
+        .select_from(T)
+        .join(menu, true())
+        .where(col(T.id) == bindparam("team_id", type_=Uuid()), _scope(shape))
+    )
+    return PreparedQuery(statement)
+
+
+async def get_team(*, lane: FastLane, principal: Principal, team_id: uuid.UUID) -> dict[str, Any]:
+    """One team in the caller's scope, as ``TeamPublic``'s fields."""
+    shape, values = life.community_shape(principal)
+    rows = await lane.fetch_prepared(_one_query(shape), {**values, "team_id": team_id})
+    if not rows:
+        raise NotFound(f"no volunteer team {team_id} in your scope")
+    return _team_public(rows[0])
 
 
 async def _leader(session: AsyncSession, community_code: str, member_id: uuid.UUID) -> Member:

@@ -104,9 +104,9 @@ async def stats(
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_visit(visit_id: uuid.UUID, principal: Reader, session: SessionDep) -> VisitPublic:
+async def get_visit(visit_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
     """A visit in the caller's scope, with its photos."""
-    return await visits.get(session=session, principal=principal, visit_id=visit_id)
+    return json_response(await visits.get(lane=lane, principal=principal, visit_id=visit_id))
 
 
 @router.post(

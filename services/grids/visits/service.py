@@ -9,8 +9,24 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import DateTime, Float, Integer, String, Uuid, any_, bindparam, exists, func, or_, select, text, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY, insert
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Float,
+    Integer,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -183,7 +199,8 @@ async def record(*, session: AsyncSession, principal: Principal, visit_in: Visit
     (result,) = await sync(session=session, principal=principal, visits=[visit_in])
     if result.status == "rejected":
         raise _SINGLE_ERRORS[result.reason or ""]()
-    return await get(session=session, principal=principal, visit_id=visit_in.id), result.status == "created"
+    visit, _ = await _visible_visit(session, principal, visit_in.id)
+    return await public_of(session, visit), result.status == "created"
 
 
 async def _visible_visit(
@@ -196,9 +213,44 @@ async def _visible_visit(
     return visit, member
 
 
-async def get(*, session: AsyncSession, principal: Principal, visit_id: uuid.UUID) -> VisitPublic:
-    visit, _ = await _visible_visit(session, principal, visit_id)
-    return await public_of(session, visit)
+_VISIT = tuple(col(getattr(Visit, name)) for name in VisitPublic.model_fields if name != "photos")
+_PHOTO = tuple(PhotoPublic.model_fields)
+
+
+@functools.lru_cache(maxsize=64)
+def _one_query(areas: ScopeParts, grid_worker: bool, party_member: bool) -> PreparedQuery:
+    """One visit in the caller's scope, with its photos in the order they came as one array per field."""
+    order = (col(VisitPhoto.created_at), col(VisitPhoto.id))
+    photos = (
+        select(
+            *(
+                func.array_agg(aggregate_order_by(col(getattr(VisitPhoto, name)), *order)).label(f"photo_{name}")
+                for name in _PHOTO
+            )
+        )
+        .where(col(VisitPhoto.visit_id) == col(Visit.id))
+        .lateral("photos")
+    )
+    statement = (
+        select(*_VISIT, *photos.c)
+        .select_from(Visit)
+        .join(photos, true())
+        .where(col(Visit.id) == bindparam("visit_id", type_=Uuid()), _scope(areas, grid_worker, party_member))
+    )
+    return PreparedQuery(statement)
+
+
+async def get(*, lane: FastLane, principal: Principal, visit_id: uuid.UUID) -> dict[str, Any]:
+    """A visit in the caller's scope with its photos, as ``VisitPublic``'s fields."""
+    scope, values = _scope_values(principal)
+    values["visit_id"] = visit_id
+    rows = await lane.fetch_prepared(_one_query(*scope), values)
+    if not rows:
+        raise NotFound(f"no visit {visit_id} in your scope")
+    visit = dict(rows[0])
+    columns = [visit.pop(f"photo_{name}") or [] for name in _PHOTO]
+    visit["photos"] = [dict(zip(_PHOTO, values, strict=True)) for values in zip(*columns, strict=True)]
+    return visit
 
 
 async def public_of(session: AsyncSession, visit: Visit) -> VisitPublic:
@@ -231,12 +283,10 @@ _FILTERS = {
 }
 
 
-@functools.lru_cache(maxsize=256)
-def _list_query(
-    areas: ScopeParts, grid_worker: bool, party_member: bool, filters: tuple[str, ...], after: bool
-) -> PreparedQuery:
-    """One prepared statement per shape of the visits list. The caller's own member is found inside
-    the statement (by the account id in the token), so a page is one round trip."""
+def _scope(areas: ScopeParts, grid_worker: bool, party_member: bool) -> ColumnElement[bool]:
+    """The visits the caller may see (``access.visit_scope``) with named parameters (``_scope_values``).
+    The caller's own member is found inside the statement (by the account id in the token), so a read
+    is one round trip."""
     own_member = select(col(Member.id)).where(col(Member.account_id) == bindparam("account_id", type_=Uuid()))
     conditions = [scope_clause(areas, street=col(Visit.street_code), community=col(Visit.community_code), grid=None)]
     if grid_worker:
@@ -249,7 +299,26 @@ def _list_query(
                 col(HouseholdLink.household_id) == col(Visit.household_id),
             )
         )
-    statement = select(*_SUMMARY_COLUMNS).where(or_(*conditions), *(_FILTERS[name]() for name in filters))
+    return or_(*conditions)
+
+
+def _scope_values(principal: Principal) -> tuple[tuple[ScopeParts, bool, bool], dict[str, Any]]:
+    """The shape of ``_scope`` for the caller (its arguments), and the values that fill it."""
+    parts, values = scope_values(principal)
+    areas = tuple(part for part in parts if part != "grid")
+    worker_grids = list(principal.places_of("grid_worker"))
+    values.update(worker_grids=worker_grids, account_id=principal.account_id)
+    return (areas, bool(worker_grids), principal.has_role("party_member")), values
+
+
+@functools.lru_cache(maxsize=256)
+def _list_query(
+    areas: ScopeParts, grid_worker: bool, party_member: bool, filters: tuple[str, ...], after: bool
+) -> PreparedQuery:
+    """One prepared statement per shape of the visits list."""
+    statement = select(*_SUMMARY_COLUMNS).where(
+        _scope(areas, grid_worker, party_member), *(_FILTERS[name]() for name in filters)
+    )
     if after:
         statement = statement.where(
             tuple_(col(Visit.visited_at), col(Visit.id))
@@ -268,17 +337,13 @@ async def list_visits(
     cursor: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, in the caller's scope (as ``_visit_scope``), as rows of ``VisitSummary``'s fields."""
-    parts, values = scope_values(principal)
-    areas = tuple(part for part in parts if part != "grid")
-    worker_grids = list(principal.places_of("grid_worker"))
+    scope, values = _scope_values(principal)
     given = {name: value for name, value in filters.items() if value is not None}
-    values.update(given, worker_grids=worker_grids, account_id=principal.account_id, limit=limit + 1)
+    values.update(given, limit=limit + 1)
     after = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID)) if cursor else None
     if after is not None:
         values["after_at"], values["after_id"] = after
-    query = _list_query(
-        areas, bool(worker_grids), principal.has_role("party_member"), tuple(sorted(given)), after is not None
-    )
+    query = _list_query(*scope, tuple(sorted(given)), after is not None)
     rows = await lane.fetch_prepared(query, values)
     items, next_cursor = page_of(rows, limit, lambda row: (row["visited_at"].isoformat(), row["id"]))
     return [dict(row) for row in items], next_cursor
