@@ -183,6 +183,8 @@ class Visit(GridsModel, table=True):
         Index("ix_visit_grid_time", "grid_code", "visited_at", "id"),
         Index("ix_visit_member_time", "member_id", "visited_at", "id"),
         Index("ix_visit_household_time", "household_id", "visited_at", "id"),
+        Index("ix_visit_street_time", "street_code", "visited_at", "id"),
+        Index("ix_visit_community_time", "community_code", "visited_at", "id"),
     )
 
     id: uuid.UUID = Field(primary_key=True)
