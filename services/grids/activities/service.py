@@ -116,14 +116,6 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-def _ranked() -> Any:
-    """Sign-ups with their place on their waiting list."""
-    position = func.row_number().over(
-        partition_by=(col(S.activity_id), col(S.role), col(S.state)), order_by=(col(S.queued_at), col(S.id))
-    )
-    return select(S, position.label("position"))
-
-
 def signup_public(signup: ActivitySignup, position: int | None) -> SignupPublic:
     return SignupPublic.model_validate(
         {**signup.model_dump(), "position": position if signup.state == "waiting" else None}
