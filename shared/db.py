@@ -45,7 +45,7 @@ class Database:
             server_settings={"application_name": f"{self.settings.service_name}-read"},
             reset=keep_session,
         )
-        self.fastlane = FastLane(self._pool)
+        self.fastlane = FastLane(self._pool, acquire_timeout=self.settings.db_pool_timeout_seconds)
 
     async def stop(self) -> None:
         if self._pool is not None:

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.context import current_request_id
+from shared.fastlane import FastLaneBusy
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +263,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(DBAPIError, _on_database_error)
     app.add_exception_handler(PoolTimeout, _on_pool_exhausted)
+    app.add_exception_handler(FastLaneBusy, _on_pool_exhausted)
     app.add_exception_handler(PostgresError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

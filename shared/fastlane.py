@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections import OrderedDict
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
@@ -38,10 +40,28 @@ class PreparedQuery:
         return [values[name] if name in values else self._defaults[name] for name in self.names]
 
 
+class FastLaneBusy(Exception):
+    """Every connection of the fast lane's pool stayed busy for the whole wait: answered 503 with
+    ``Retry-After`` (shared.errors), like a saturated ORM pool."""
+
+
 class FastLane:
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, *, acquire_timeout: float = 10.0) -> None:
         self.pool = pool
+        self.acquire_timeout = acquire_timeout
         self._compiled: OrderedDict[Any, Compiled] = OrderedDict()
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A connection of the pool, waited for at most ``acquire_timeout`` seconds (then FastLaneBusy)."""
+        try:
+            acquired = await self.pool.acquire(timeout=self.acquire_timeout)
+        except TimeoutError as exc:
+            raise FastLaneBusy(f"no fast-lane connection free within {self.acquire_timeout} s") from exc
+        try:
+            yield acquired
+        finally:
+            await self.pool.release(acquired)
 
     def compile(self, statement: Executable) -> tuple[str, list[Any]]:
         """SQL text with ``$n`` placeholders and its arguments; the compiled form is cached by the
@@ -62,17 +82,20 @@ class FastLane:
         return compiled.string, [params[name] for name in positions]
 
     async def fetch_prepared(self, query: PreparedQuery, values: dict[str, Any]) -> list[asyncpg.Record]:
-        return await self.pool.fetch(query.sql, *query.args(values))
+        async with self.connection() as connection:
+            return await connection.fetch(query.sql, *query.args(values))
 
     async def fetch(self, statement: Executable) -> list[asyncpg.Record]:
         """Run a statement whose values are bound in it (a scope of the caller, filters): compiled once
         per shape, like a prepared query, with only the values extracted per call."""
         sql, args = self.compile(statement)
-        return await self.pool.fetch(sql, *args)
+        async with self.connection() as connection:
+            return await connection.fetch(sql, *args)
 
     async def fetchrow(self, statement: Executable) -> asyncpg.Record | None:
         sql, args = self.compile(statement)
-        return await self.pool.fetchrow(sql, *args)
+        async with self.connection() as connection:
+            return await connection.fetchrow(sql, *args)
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:

@@ -14,6 +14,8 @@ from tests.support.people import staff
 
 # A read that takes a session from the ORM pool (the party tree; the hot reads use the fast lane's pool).
 SESSION_READ = "/api/v1/party-orgs"
+# A hot read, on the fast lane's pool.
+FAST_READ = "/api/v1/members"
 
 
 async def test_an_exhausted_pool_answers_503_with_retry_after(database_urls: dict[str, str], keys: TestKeys) -> None:
@@ -37,6 +39,26 @@ async def test_an_exhausted_pool_answers_503_with_retry_after(database_urls: dic
             assert busy.json()["type"].endswith("/service-unavailable")
             # Free again: served again.
             assert (await client.get(SESSION_READ, headers=staff(keys))).status_code == 200
+
+
+async def test_an_exhausted_fast_lane_answers_503_with_retry_after(
+    database_urls: dict[str, str], keys: TestKeys
+) -> None:
+    """The hot reads' own pool: its every connection busy for the pool timeout."""
+    settings = Settings(
+        database_url=database_urls["grids"], profile="test", fastlane_pool_size=1, db_pool_timeout_seconds=0.3
+    )
+    app = create_app(settings, verifier=keys.verifier())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://grids.test") as client:
+            assert (await client.get(FAST_READ, headers=staff(keys))).status_code == 200
+            async with app.state.db.fastlane.connection():  # the pool's only connection, held
+                busy = await client.get(FAST_READ, headers=staff(keys))
+            assert busy.status_code == 503
+            assert busy.headers["content-type"] == "application/problem+json"
+            assert int(busy.headers["retry-after"]) >= 1
+            assert (await client.get(FAST_READ, headers=staff(keys))).status_code == 200
 
 
 async def test_a_server_refusing_connections_answers_503(database_urls: dict[str, str], keys: TestKeys) -> None:

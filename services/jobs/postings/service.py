@@ -423,7 +423,7 @@ async def _fetch_planned_for_its_words(lane: FastLane, query: PreparedQuery, val
     posting with the words and sorts them (15-30 ms over 100,000 postings, bench/jobs.py) where walking
     the newest open postings finds a page in 1-4 ms. The transaction and its setting go in one round
     trip (a failure the server answered is rolled back here; anything else, by the pool's release)."""
-    async with lane.pool.acquire() as conn:
+    async with lane.connection() as conn:
         await conn.execute("BEGIN; SET LOCAL plan_cache_mode = force_custom_plan")
         try:
             rows = await conn.fetch(query.sql, *query.args(values))
