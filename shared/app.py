@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from shared import deadletters, speedups
+from shared import deadletters, leanroutes, speedups
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from shared.events import signer
@@ -119,11 +119,9 @@ def create_process_app(
     api_routers = (*routers, *([deadletters.router] if dead_letters else []))
     for router in api_routers:
         app.include_router(router)
-    app.router.middleware_stack = RouteIndex(
-        app.router.middleware_stack,
-        router=app.router,
-        routes=[route for router in api_routers for route in router.routes],
-    )
+    served = [route for router in api_routers for route in router.routes]
+    leanroutes.lean(served)
+    app.router.middleware_stack = RouteIndex(app.router.middleware_stack, router=app.router, routes=served)
     app.router.routes.extend(
         [
             Route("/livez", livez, methods=["GET"], include_in_schema=False),

@@ -3,6 +3,7 @@ the response schema. Measured on the hot list paths at 3-4x the ORM session path
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -55,7 +56,10 @@ class FastLane:
     async def connection(self) -> AsyncIterator[asyncpg.Connection]:
         """A connection of the pool, waited for at most ``acquire_timeout`` seconds (then FastLaneBusy)."""
         try:
-            acquired = await self.pool.acquire(timeout=self.acquire_timeout)
+            # The wait bounded here rather than by asyncpg's ``acquire(timeout=)``, which runs the
+            # wait as a task of its own and then bounds the release too: a timer is all it needs.
+            async with asyncio.timeout(self.acquire_timeout):
+                acquired = await self.pool.acquire()
         except TimeoutError as exc:
             raise FastLaneBusy(f"no fast-lane connection free within {self.acquire_timeout} s") from exc
         try:

@@ -5,7 +5,6 @@ One middleware instead of four keeps the per-request cost low (see the gateway's
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import time
@@ -15,9 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import reset_request_id, set_request_id
 from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
+from shared.logging import log_access
 from shared.metrics import Metrics
 
-access_log = logging.getLogger("access")
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
 
@@ -91,15 +90,7 @@ class RequestContextMiddleware:
             status = status_holder[0]
             self.metrics.observe(scope["method"], template, status, elapsed)
             if scope["path"] not in QUIET_PATHS:
-                access_log.info(
-                    "request",
-                    extra={
-                        "method": scope["method"],
-                        "path": template,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    },
-                )
+                log_access(scope["method"], template, status, round(elapsed * 1000, 2))
             reset_request_id(token)
 
     async def _too_large(self, send: Send) -> None:

@@ -3,7 +3,8 @@
 FastAPI (0.16x) matches a request by asking each included router, which asks each of its routes, in
 order: about 5 µs a route, so a process with a hundred routes spent more on finding the route than on
 the database read behind it (see bench/README.md). ``RouteIndex`` groups the API routers' routes by
-the first segments of their paths; a request tries only the routes of its group, in the order
+the first segments of their paths and their number of segments; a request tries only the routes of
+its group, in the order
 FastAPI would have tried them, and is served by the first that matches fully. Anything else (no full
 match, a wrong method, FastAPI's own documentation routes, routes added to the app later) goes on to
 FastAPI's router, which answers exactly as before.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from starlette.convertors import PathConvertor
 from starlette.routing import BaseRoute, Match, Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -20,16 +22,20 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 KEY_SEGMENTS = 3
 
 
-def _static_key(path_format: str) -> tuple[str, ...] | None:
-    """The route's group, or None when a parameter sits in the segments that pick it."""
-    segments = path_format.strip("/").split("/")[:KEY_SEGMENTS]
-    if len(segments) < KEY_SEGMENTS or any("{" in segment for segment in segments):
+def _static_key(route: Route) -> tuple[str, ...] | None:
+    """The route's group: its first segments and how many it has; None when a parameter sits in the
+    segments that pick it, or one may span several segments (``{name:path}``)."""
+    segments = route.path_format.strip("/").split("/")
+    if len(segments) < KEY_SEGMENTS or any("{" in segment for segment in segments[:KEY_SEGMENTS]):
         return None
-    return tuple(segments)
+    if any(isinstance(convertor, PathConvertor) for convertor in route.param_convertors.values()):
+        return None
+    return (*segments[:KEY_SEGMENTS], str(len(segments)))
 
 
 def _request_key(path: str) -> tuple[str, ...]:
-    return tuple(path.strip("/").split("/")[:KEY_SEGMENTS])
+    segments = path.strip("/").split("/")
+    return (*segments[:KEY_SEGMENTS], str(len(segments)))
 
 
 class RouteIndex:
@@ -39,7 +45,7 @@ class RouteIndex:
         self.fallback = fallback
         self.router = router
         ordered: list[tuple[tuple[str, ...] | None, Route]] = [
-            (_static_key(route.path_format), route) for route in routes if isinstance(route, Route)
+            (_static_key(route), route) for route in routes if isinstance(route, Route)
         ]
         groups = {key for key, _ in ordered if key is not None}
         # Each group keeps the routes that may match its paths, in the routers' order: its own and

@@ -19,7 +19,6 @@ from typing import Any
 import httpx
 import jwt
 from fastapi import Request
-from fastapi.security import HTTPBearer
 from jwt.algorithms import ECAlgorithm
 
 from shared.errors import Forbidden, PasswordChangeRequired, Unauthorized
@@ -252,7 +251,18 @@ class TokenVerifier:
         return Principal.from_claims(claims)
 
 
-_bearer = HTTPBearer(auto_error=False, description="An access token from the gateway")
+def bearer_token(request: Request) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header (the scheme in any case), else None:
+    what FastAPI's ``HTTPBearer(auto_error=False)`` reads, without building its credentials model on
+    every request."""
+    authorization = request.headers.get("authorization")
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    token = token.strip()
+    if not token or scheme.lower() != "bearer":
+        return None
+    return token
 
 
 class AccessPolicy:
@@ -281,11 +291,11 @@ class AccessPolicy:
     async def __call__(self, request: Request) -> Principal | None:
         if self.public:
             return None  # a public route ignores credentials, valid or not
-        credentials = await _bearer(request)
-        if credentials is None:
+        token = bearer_token(request)
+        if token is None:
             raise Unauthorized("a bearer token is required")
         verifier: TokenVerifier = request.app.state.verifier
-        principal = await verifier.verify(credentials.credentials)
+        principal = await verifier.verify(token)
         if principal.password_change and not self.password_change_ok:
             raise PASSWORD_CHANGE_REQUIRED
         if principal.machine:
