@@ -1,0 +1,3 @@
+"""The four services."""
+
+import shared  # noqa: F401  # first: see its docstring

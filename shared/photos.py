@@ -22,7 +22,6 @@ from struct import error as struct_error
 from typing import Annotated, Protocol, TypeVar
 
 from fastapi import Depends, File, Request, UploadFile
-from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -75,6 +74,8 @@ def check_photo(data: bytes) -> CheckedPhoto:
 
     Blocking and CPU-bound (it decodes the whole image): call it through ``asyncio.to_thread`` from async code.
     """
+    from PIL import Image  # imported at the first photo: a process that takes none does not hold Pillow
+
     if len(data) > MAX_PHOTO_BYTES:
         raise PhotoTooLarge(len(data))
     if not data:

@@ -22,6 +22,7 @@ from starlette.datastructures import QueryParams
 
 from shared import leanroutes
 from shared.logging import configure_logging, log_access
+from shared.routing import RouteIndex
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import add_menu_item, place, resident, staff
@@ -54,7 +55,7 @@ def served(app: FastAPI) -> Iterator[APIRoute]:
 
 
 def get_route(app: FastAPI, path: str) -> APIRoute:
-    return next(route for route in served(app) if route.path == path and "GET" in route.methods)
+    return next(route for route in served(app) if route.path == path and "GET" in (route.methods or ()))
 
 
 @pytest.fixture
@@ -189,12 +190,13 @@ async def test_the_route_index_finds_what_fastapi_finds(
     orders_app: FastAPI, client: httpx.AsyncClient, keys: TestKeys, path: str
 ) -> None:
     index = orders_app.router.middleware_stack
+    assert isinstance(index, RouteIndex)
     headers = {**staff(keys), "X-Request-ID": "same-request"}
     answers = []
     try:
         for method in ("GET", "DELETE"):
             answers.append(same(await client.request(method, path, headers=headers)))
-        orders_app.router.middleware_stack = index.fallback  # type: ignore[union-attr]
+        orders_app.router.middleware_stack = index.fallback  # type: ignore[assignment]
         for method in ("GET", "DELETE"):
             answers.append(same(await client.request(method, path, headers=headers)))
     finally:
