@@ -48,6 +48,9 @@ def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Pop
     env = dict(os.environ)
     env[f"{spec.env_prefix}DATABASE_URL"] = url
     env.setdefault(f"{spec.env_prefix}PROFILE", "development")
+    # An event loop and a few worker threads need no more malloc arenas than two; each thread's own arena
+    # otherwise keeps what it once held (the idle memory in bench/README.md; the Dockerfile sets the same).
+    env.setdefault("MALLOC_ARENA_MAX", "2")
     gateway = f"http://127.0.0.1:{8000 + offset}"
     env.setdefault(f"{spec.env_prefix}JWKS_URL", f"{gateway}/.well-known/jwks.json")
     env.setdefault(f"{spec.env_prefix}REVOCATIONS_URL", f"{gateway}/.well-known/revocations.json")

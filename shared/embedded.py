@@ -12,21 +12,35 @@ import asyncpg
 log = logging.getLogger(__name__)
 
 
+# The embedded server holds one machine's demo or development data: shared buffers of 32 MB (PostgreSQL's
+# default is 128 MB) hold the demo community many times over, the operating system's page cache keeps
+# the rest of a larger set (bench/'s millions of orders), and the platform's idle memory stays within
+# its budget (bench/README.md). A production server is sized by its operator (docs/OPERATIONS.md).
+EMBEDDED_SHARED_BUFFERS = "32MB"
+
+
 def start_embedded(pgdata: Path, *, cleanup: str | None = "stop", max_connections: int | None = None) -> Any:
     """Start (or join) the server whose data lives in ``pgdata``; it stops when the last user exits.
 
-    With ``max_connections``, a server that allows fewer (PostgreSQL's default is 100) is set to allow
-    that many (``ALTER SYSTEM``, kept in its data directory) and restarted, so the processes' pools all
-    fit (``deploy.processes.connection_budget``)."""
+    With ``max_connections`` (the launcher's and the benchmarks' servers): a server that allows fewer
+    (PostgreSQL's default is 100) is set to allow that many, so the processes' pools all fit
+    (``deploy.processes.connection_budget``), and its shared buffers are set to
+    ``EMBEDDED_SHARED_BUFFERS``; both with ``ALTER SYSTEM`` (kept in its data directory) and one restart
+    when either changes."""
     import pgserver  # imported here: only the embedded default needs it
 
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode=cleanup)
     if max_connections is not None:
+        changes = []
         allowed = allowed_connections(server)
         if allowed < max_connections:
             log.info("raising max_connections", extra={"from": allowed, "to": max_connections})
-            server.psql(f"ALTER SYSTEM SET max_connections = {int(max_connections)};")
+            changes.append(f"ALTER SYSTEM SET max_connections = {int(max_connections)};")
+        if _setting(server, "shared_buffers").upper() != EMBEDDED_SHARED_BUFFERS:
+            changes.append(f"ALTER SYSTEM SET shared_buffers = '{EMBEDDED_SHARED_BUFFERS}';")
+        if changes:
+            server.psql("\n".join(changes))
             _restart(server)
     return server
 
@@ -39,10 +53,14 @@ def _restart(server: Any) -> None:
     server.ensure_postgres_running()
 
 
+def _setting(server: Any, name: str) -> str:
+    lines = server.psql(f"SHOW {name};").splitlines()  # header, rule, value, row count
+    return str(lines[2].strip())
+
+
 def allowed_connections(server: Any) -> int:
     """The server's ``max_connections``."""
-    lines = server.psql("SHOW max_connections;").splitlines()  # header, rule, value, row count
-    return int(lines[2].strip())
+    return int(_setting(server, "max_connections"))
 
 
 def database_url(server: Any, database: str) -> str:
