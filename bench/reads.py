@@ -393,6 +393,7 @@ class Recorder:
 
     def _statement(self, owner: Any, method: str, *, prepared: bool) -> Any:
         original = getattr(owner, method)
+        quiet = self._quiet(original)  # what it runs in turn (asyncpg's own calls) is not kept again
         keep = self._keep
 
         async def wrapper(this: Any, *args: Any, **kwargs: Any) -> Any:
@@ -403,11 +404,7 @@ class Recorder:
                 keep(recording, this._connection, method, this.get_query(), args)
             else:
                 keep(recording, this, method, args[0], args[1:])
-            token = _INSIDE.set(True)
-            try:
-                return await original(this, *args, **kwargs)
-            finally:
-                _INSIDE.reset(token)
+            return await quiet(this, *args, **kwargs)
 
         return wrapper
 

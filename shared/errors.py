@@ -22,7 +22,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from shared.context import current_request_id
-from shared.fastlane import FastLaneBusy
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +90,11 @@ class PasswordChangeRequired(Forbidden):
     """The caller's password was set by someone else: nothing but changing it until it is changed."""
 
     slug, title = "password-change-required", "Password change required"
+
+
+class FastLaneBusy(Exception):
+    """Every connection of the fast lane's pool stayed busy for the whole wait: answered 503 with
+    ``Retry-After`` (shared.errors), like a saturated ORM pool."""
 
 
 class NotFound(DomainError):

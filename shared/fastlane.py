@@ -6,16 +6,20 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import orjson
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 from starlette.responses import Response
+
+from shared.errors import FastLaneBusy, NotFound
 
 _DIALECT = asyncpg_dialect()
 _CACHE_SIZE = 512
@@ -39,11 +43,6 @@ class PreparedQuery:
         if missing:
             raise KeyError(f"no value for {', '.join(missing)}")
         return [values[name] if name in values else self._defaults[name] for name in self.names]
-
-
-class FastLaneBusy(Exception):
-    """Every connection of the fast lane's pool stayed busy for the whole wait: answered 503 with
-    ``Retry-After`` (shared.errors), like a saturated ORM pool."""
 
 
 class FastLane:
@@ -89,6 +88,14 @@ class FastLane:
         async with self.connection() as connection:
             return await connection.fetch(query.sql, *query.args(values))
 
+    async def fetch_found(self, query: PreparedQuery, values: dict[str, Any], missing: str) -> list[asyncpg.Record]:
+        """``fetch_prepared``, or NotFound (404, ``missing`` its detail) when no row is in the caller's
+        scope: a single object's read."""
+        rows = await self.fetch_prepared(query, values)
+        if not rows:
+            raise NotFound(missing)
+        return rows
+
     async def fetch(self, statement: Executable) -> list[asyncpg.Record]:
         """Run a statement whose values are bound in it (a scope of the caller, filters): compiled once
         per shape, like a prepared query, with only the values extracted per call."""
@@ -100,6 +107,24 @@ class FastLane:
         sql, args = self.compile(statement)
         async with self.connection() as connection:
             return await connection.fetchrow(sql, *args)
+
+
+def nested_arrays(
+    prefix: str, model: Any, fields: Sequence[str], order: Sequence[Any], link: ColumnElement[bool]
+) -> Any:
+    """A LATERAL subquery, joined ``ON true``, with the rows of ``model`` that ``link`` ties to the row
+    of the enclosing query, as one array per field (``<prefix>_<field>``) sorted by ``order``: a row
+    and its list in one statement, without one row per child. ``nested_rows`` makes them dicts again."""
+    aggregates = (
+        func.array_agg(aggregate_order_by(getattr(model, name), *order)).label(f"{prefix}_{name}") for name in fields
+    )
+    return select(*aggregates).where(link).lateral(prefix)
+
+
+def nested_rows(row: dict[str, Any], prefix: str, fields: Sequence[str]) -> list[dict[str, Any]]:
+    """The list ``nested_arrays`` put in ``row``, as dicts of ``fields``; its arrays taken out of ``row``."""
+    columns = [row.pop(f"{prefix}_{name}") or [] for name in fields]
+    return [dict(zip(fields, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
 def json_response(payload: Any, status_code: int = 200) -> Response:

@@ -342,9 +342,9 @@ async def list_signups(
     if cursor:
         filters.append("after")
         values["after_at"], values["after_id"] = decode_cursor(cursor, (datetime.fromisoformat, uuid.UUID))
-    rows = await lane.fetch_prepared(_signups_query(life.manage_parts(principal), tuple(filters)), values)
-    if not rows:
-        raise NotFound(f"no activity {activity_id} in your scope")
+    rows = await lane.fetch_found(
+        _signups_query(life.manage_parts(principal), tuple(filters)), values, f"no activity {activity_id} in your scope"
+    )
     if rows[0]["id"] is None:
         return [], None
     items, next_cursor = page_of(rows, limit, lambda row: (row["queued_at"].isoformat(), row["id"]))

@@ -166,9 +166,7 @@ async def get(*, lane: FastLane, principal: Principal, notice_id: uuid.UUID) -> 
     scope, values = _values(principal)
     values["notice_id"] = notice_id
     query = _one_query(scope, life.manage_parts(principal), values["account_id"] is not None)
-    rows = await lane.fetch_prepared(query, values)
-    if not rows:
-        raise NotFound(f"no notice {notice_id} for your places")
+    rows = await lane.fetch_found(query, values, f"no notice {notice_id} for your places")
     return dict(rows[0])
 
 

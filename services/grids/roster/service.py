@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from sqlalchemy import Integer, String, Uuid, bindparam, delete, exists, func, select, true, tuple_
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -40,7 +39,7 @@ from services.grids.roster.schemas import (
 )
 from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.fastlane import FastLane, PreparedQuery
+from shared.fastlane import FastLane, PreparedQuery, nested_arrays, nested_rows
 from shared.pagination import decode_cursor, page_of
 from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, street_of
 from shared.scope import any_of
@@ -119,23 +118,13 @@ _BINDING = tuple(BindingPublic.model_fields)
 def _with_bindings() -> Any:
     """The member's bindings (of the enclosing query), by role and place, as one array per field."""
     order = (col(Binding.role), col(Binding.place_code))
-    return (
-        select(
-            *(
-                func.array_agg(aggregate_order_by(col(getattr(Binding, name)), *order)).label(f"binding_{name}")
-                for name in _BINDING
-            )
-        )
-        .where(col(Binding.member_id) == col(Member.id))
-        .lateral("bindings")
-    )
+    return nested_arrays("binding", Binding, _BINDING, order, col(Binding.member_id) == col(Member.id))
 
 
 def _member_public(row: Any) -> dict[str, Any]:
     """``MemberPublic``'s fields from a row of ``_member_query``."""
     member = dict(row)
-    columns = [member.pop(f"binding_{name}") or [] for name in _BINDING]
-    member["bindings"] = [dict(zip(_BINDING, values, strict=True)) for values in zip(*columns, strict=True)]
+    member["bindings"] = nested_rows(member, "binding", _BINDING)
     return member
 
 
@@ -164,9 +153,9 @@ async def my_member(*, lane: FastLane, principal: Principal) -> dict[str, Any]:
 async def get_member(*, lane: FastLane, principal: Principal, member_id: uuid.UUID) -> dict[str, Any]:
     """A member in the caller's scope with their bindings (``MemberPublic``'s fields)."""
     shape, values = access.member_shape(principal)
-    rows = await lane.fetch_prepared(_member_query(shape), {**values, "member_id": member_id})
-    if not rows:
-        raise NotFound(f"no member {member_id} in your scope")
+    rows = await lane.fetch_found(
+        _member_query(shape), {**values, "member_id": member_id}, f"no member {member_id} in your scope"
+    )
     return _member_public(rows[0])
 
 

@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, Integer, String, Uuid, bindparam, delete, exists, extract, func, select, true, tuple_
-from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -29,7 +28,7 @@ from services.grids.teams.schemas import (
     TeamUpdate,
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.fastlane import FastLane, PreparedQuery
+from shared.fastlane import FastLane, PreparedQuery, nested_arrays, nested_rows
 from shared.pagination import decode_cursor, page_of
 from shared.peers import ResidentHome
 from shared.security import Principal
@@ -87,22 +86,12 @@ def _public_columns() -> tuple[Any, ...]:
 
 def _menu_items() -> Any:
     order = (col(TeamMenuItem.name), col(TeamMenuItem.menu_item_id))
-    return (
-        select(
-            *(
-                func.array_agg(aggregate_order_by(col(getattr(TeamMenuItem, name)), *order)).label(f"menu_{name}")
-                for name in _MENU
-            )
-        )
-        .where(col(TeamMenuItem.team_id) == col(T.id))
-        .lateral("menu")
-    )
+    return nested_arrays("menu", TeamMenuItem, _MENU, order, col(TeamMenuItem.team_id) == col(T.id))
 
 
 def _team_public(row: Any) -> dict[str, Any]:
     team = dict(row)
-    columns = [team.pop(f"menu_{name}") or [] for name in _MENU]
-    team["menu_items"] = [dict(zip(_MENU, values, strict=True)) for values in zip(*columns, strict=True)]
+    team["menu_items"] = nested_rows(team, "menu", _MENU)
     return team
 
 
@@ -165,9 +154,9 @@ def _one_query(shape: life.LifeScope) -> PreparedQuery:
 async def get_team(*, lane: FastLane, principal: Principal, team_id: uuid.UUID) -> dict[str, Any]:
     """One team in the caller's scope, as ``TeamPublic``'s fields."""
     shape, values = life.community_shape(principal)
-    rows = await lane.fetch_prepared(_one_query(shape), {**values, "team_id": team_id})
-    if not rows:
-        raise NotFound(f"no volunteer team {team_id} in your scope")
+    rows = await lane.fetch_found(
+        _one_query(shape), {**values, "team_id": team_id}, f"no volunteer team {team_id} in your scope"
+    )
     return _team_public(rows[0])
 
 

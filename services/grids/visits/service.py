@@ -27,7 +27,7 @@ from sqlalchemy import (
     tuple_,
     union,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by, insert
+from sqlalchemy.dialects.postgresql import ARRAY, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -44,7 +44,7 @@ from services.grids.visits.schemas import (
 )
 from shared import outbox, photos
 from shared.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from shared.fastlane import FastLane, PreparedQuery
+from shared.fastlane import FastLane, PreparedQuery, nested_arrays, nested_rows
 from shared.pagination import decode_cursor, page_of
 from shared.scope import ScopeParts, any_of, place_scope, scope_clause, scope_values
 from shared.security import Principal
@@ -222,16 +222,7 @@ _PHOTO = tuple(PhotoPublic.model_fields)
 def _one_query(areas: ScopeParts, grid_worker: bool, party_member: bool) -> PreparedQuery:
     """One visit in the caller's scope, with its photos in the order they came as one array per field."""
     order = (col(VisitPhoto.created_at), col(VisitPhoto.id))
-    photos = (
-        select(
-            *(
-                func.array_agg(aggregate_order_by(col(getattr(VisitPhoto, name)), *order)).label(f"photo_{name}")
-                for name in _PHOTO
-            )
-        )
-        .where(col(VisitPhoto.visit_id) == col(Visit.id))
-        .lateral("photos")
-    )
+    photos = nested_arrays("photo", VisitPhoto, _PHOTO, order, col(VisitPhoto.visit_id) == col(Visit.id))
     statement = (
         select(*_VISIT, *photos.c)
         .select_from(Visit)
@@ -245,12 +236,9 @@ async def get(*, lane: FastLane, principal: Principal, visit_id: uuid.UUID) -> d
     """A visit in the caller's scope with its photos, as ``VisitPublic``'s fields."""
     scope, values = _scope_values(principal)
     values["visit_id"] = visit_id
-    rows = await lane.fetch_prepared(_one_query(*scope), values)
-    if not rows:
-        raise NotFound(f"no visit {visit_id} in your scope")
+    rows = await lane.fetch_found(_one_query(*scope), values, f"no visit {visit_id} in your scope")
     visit = dict(rows[0])
-    columns = [visit.pop(f"photo_{name}") or [] for name in _PHOTO]
-    visit["photos"] = [dict(zip(_PHOTO, values, strict=True)) for values in zip(*columns, strict=True)]
+    visit["photos"] = nested_rows(visit, "photo", _PHOTO)
     return visit
 
 

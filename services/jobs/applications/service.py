@@ -245,9 +245,7 @@ async def public_row(*, lane: FastLane, principal: Principal, application_id: uu
     """One application in the caller's scope, as ``ApplicationPublic`` (the fast lane's ``get``)."""
     shape, values = _scope_of(principal)
     values["application_id"] = application_id
-    rows = await lane.fetch_prepared(_one_query(shape), values)
-    if not rows:
-        raise NotFound(f"no application {application_id} in your scope")
+    rows = await lane.fetch_found(_one_query(shape), values, f"no application {application_id} in your scope")
     return _public(rows[0])
 
 

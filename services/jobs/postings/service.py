@@ -356,9 +356,7 @@ async def public_row(*, lane: FastLane, principal: Principal, posting_id: uuid.U
     """One posting in the caller's scope, as ``PostingPublic``'s fields (the fast lane's ``get``)."""
     shape, values = _scope_of(principal)
     values["posting_id"] = posting_id
-    rows = await lane.fetch_prepared(_one_query(*shape), values)
-    if not rows:
-        raise NotFound(f"no posting {posting_id}")
+    rows = await lane.fetch_found(_one_query(*shape), values, f"no posting {posting_id}")
     return dict(rows[0])
 
 

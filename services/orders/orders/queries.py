@@ -218,9 +218,7 @@ async def get(*, lane: FastLane, principal: Principal, order_id: uuid.UUID) -> d
     """One order in the caller's scope, as ``OrderPublic``'s fields."""
     scope, values = scope_of(principal)
     values["order_id"] = order_id
-    rows = await lane.fetch_prepared(_order_query(scope), values)
-    if not rows:
-        raise NotFound(f"no order {order_id} in your scope")
+    rows = await lane.fetch_found(_order_query(scope), values, f"no order {order_id} in your scope")
     order = dict(rows[0])
     comment, rated_at = order.pop("rating_comment"), order.pop("rated_at")
     rated = order["stars"] is not None and rated_at is not None
@@ -232,7 +230,5 @@ async def timeline(*, lane: FastLane, principal: Principal, order_id: uuid.UUID)
     """Every step of an order in the caller's scope, as ``Timeline``'s fields."""
     scope, values = scope_of(principal)
     values["order_id"] = order_id
-    rows = await lane.fetch_prepared(_timeline_query(scope), values)
-    if not rows:
-        raise NotFound(f"no order {order_id} in your scope")
+    rows = await lane.fetch_found(_timeline_query(scope), values, f"no order {order_id} in your scope")
     return {"order_id": order_id, "steps": [dict(row) for row in rows if row["at"] is not None]}

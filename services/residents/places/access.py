@@ -50,7 +50,7 @@ def compound_scope(principal: Principal) -> tuple[ScopeShape, dict[str, Any]]:
 
 def compound_scope_clause(shape: ScopeShape) -> Any:
     return scope_clause(
-        shape, street=col(Compound.street_code), community=col(Compound.community_code), grid=None, household=None
+        shape, {"street": col(Compound.street_code), "community": col(Compound.community_code), "grid": None}
     )
 
 
@@ -67,10 +67,11 @@ _SHARED_NAMES = {"street": "scope_streets", "community": "scope_communities", "g
 def building_scope_clause(shape: ScopeShape) -> Any:
     return scope_clause(
         shape,
-        street=col(Building.street_code),
-        community=col(Building.community_code),
-        grid=col(Building.grid_code),
-        household=None,
+        {
+            "street": col(Building.street_code),
+            "community": col(Building.community_code),
+            "grid": col(Building.grid_code),
+        },
     )
 
 

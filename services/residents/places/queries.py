@@ -29,7 +29,6 @@ from services.residents.registry.access import (
     sees_sensitive,
 )
 from services.residents.registry.queries import summary_columns
-from shared.errors import NotFound
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.pii import mask_name
@@ -90,9 +89,7 @@ def _compound_query(shape: ScopeShape) -> PreparedQuery:
 async def get_compound(*, lane: FastLane, principal: Principal, compound_id: uuid.UUID) -> dict[str, Any]:
     shape, values = compound_scope(principal)
     values["compound_id"] = compound_id
-    rows = await lane.fetch_prepared(_compound_query(shape), values)
-    if not rows:
-        raise NotFound(f"no compound {compound_id} in your scope")
+    rows = await lane.fetch_found(_compound_query(shape), values, f"no compound {compound_id} in your scope")
     return dict(rows[0])
 
 
@@ -241,9 +238,9 @@ async def get_household(*, lane: FastLane, principal: Principal, household_id: u
     """A household and its residents, as ``HouseholdPublic``'s fields (404 outside the caller's scope)."""
     shape, values = scope_of(principal)
     values["household_id"] = household_id
-    rows = await lane.fetch_prepared(_household_query(shape, sees_sensitive(principal)), values)
-    if not rows:
-        raise NotFound(f"no household {household_id} in your scope")
+    rows = await lane.fetch_found(
+        _household_query(shape, sees_sensitive(principal)), values, f"no household {household_id} in your scope"
+    )
     household = dict(rows[0])
     household["residents"] = orjson.Fragment(household["residents"])  # JSON already, from the database
     return household

@@ -62,13 +62,10 @@ def scope_of(principal: Principal) -> tuple[ScopeShape, dict[str, Any]]:
     return tuple(shape), values
 
 
-def scope_clause(
-    shape: ScopeShape, *, street: Any, community: Any, grid: Any, household: Any, values: dict[str, Any] | None = None
-) -> Any:
-    """The WHERE clause of a scope's shape: with named parameters for a prepared statement, or, given the
-    ``values``, bound. One value is plain equality, so an index on (column, sort key) also gives the
-    order; several are ``= ANY`` of one array."""
-    columns = {"street": street, "community": community, "grid": grid, "household": household}
+def scope_clause(shape: ScopeShape, columns: dict[str, Any], *, values: dict[str, Any] | None = None) -> Any:
+    """The WHERE clause of a scope's shape over ``columns`` (the table's column for each part): with
+    named parameters for a prepared statement, or, given the ``values``, bound. One value is plain
+    equality, so an index on (column, sort key) also gives the order; several are ``= ANY`` of one array."""
     conditions = []
     for part, many in shape:
         name, element = f"scope_{part}", _SCOPE_TYPES[part]
@@ -80,51 +77,41 @@ def scope_clause(
     return or_(*conditions) if conditions else false()
 
 
-def _place_scope(principal: Principal, *, street: Any, community: Any, grid: Any, household: Any) -> Any:
-    shape, values = scope_of(principal)
-    return scope_clause(shape, street=street, community=community, grid=grid, household=household, values=values)
+# Each table's column for each part of a scope.
+RESIDENT_PLACES: dict[str, Any] = {
+    "street": col(Resident.street_code),
+    "community": col(Resident.community_code),
+    "grid": col(Resident.grid_code),
+    "household": col(Resident.household_id),
+}
+HOUSEHOLD_PLACES: dict[str, Any] = {
+    "street": col(Household.street_code),
+    "community": col(Household.community_code),
+    "grid": col(Household.grid_code),
+    "household": col(Household.id),
+}
 
 
 def resident_scope_clause(shape: ScopeShape) -> Any:
     """The scope of residents, with named parameters (``scope_of``'s values fill them)."""
-    return scope_clause(
-        shape,
-        street=col(Resident.street_code),
-        community=col(Resident.community_code),
-        grid=col(Resident.grid_code),
-        household=col(Resident.household_id),
-    )
+    return scope_clause(shape, RESIDENT_PLACES)
 
 
 def household_scope_clause(shape: ScopeShape) -> Any:
     """The scope of households, with named parameters (``scope_of``'s values fill them)."""
-    return scope_clause(
-        shape,
-        street=col(Household.street_code),
-        community=col(Household.community_code),
-        grid=col(Household.grid_code),
-        household=col(Household.id),
-    )
+    return scope_clause(shape, HOUSEHOLD_PLACES)
 
 
 def resident_scope(principal: Principal) -> Any:
-    return _place_scope(
-        principal,
-        street=col(Resident.street_code),
-        community=col(Resident.community_code),
-        grid=col(Resident.grid_code),
-        household=col(Resident.household_id),
-    )
+    """The caller's scope of residents, its values bound."""
+    shape, values = scope_of(principal)
+    return scope_clause(shape, RESIDENT_PLACES, values=values)
 
 
 def household_scope(principal: Principal) -> Any:
-    return _place_scope(
-        principal,
-        street=col(Household.street_code),
-        community=col(Household.community_code),
-        grid=col(Household.grid_code),
-        household=col(Household.id),
-    )
+    """The caller's scope of households, its values bound."""
+    shape, values = scope_of(principal)
+    return scope_clause(shape, HOUSEHOLD_PLACES, values=values)
 
 
 def may_write(principal: Principal, grid_code: str) -> bool:

@@ -27,7 +27,6 @@ from services.residents.registry.access import (
     sees_sensitive,
 )
 from services.residents.registry.service import ID_FIELD, PHONE_FIELD
-from shared.errors import NotFound
 from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.pii import PiiCipher
@@ -93,9 +92,9 @@ async def get(*, lane: FastLane, principal: Principal, resident_id: uuid.UUID) -
     """A resident of the caller's scope, as ``ResidentPublic``'s fields (404 outside it)."""
     shape, values = scope_of(principal)
     values["resident_id"] = resident_id
-    rows = await lane.fetch_prepared(_one_query(shape, sees_sensitive(principal)), values)
-    if not rows:
-        raise NotFound(f"no resident {resident_id} in your scope")
+    rows = await lane.fetch_found(
+        _one_query(shape, sees_sensitive(principal)), values, f"no resident {resident_id} in your scope"
+    )
     return dict(rows[0])
 
 
