@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from starlette.types import Scope
 
+from gateway import contract
 from gateway.auth import api as auth
 from gateway.auth.keys import KeyRing, ensure_signing_key, key_sealer
 from gateway.auth.revocation import DisabledSubjects
@@ -231,6 +232,8 @@ def create_app(
         dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
     )
     app.add_exception_handler(Open311Error, on_error)
+    # The whole public API, the services' operations included, as clients call it here (gateway.contract).
+    app.openapi = lambda: contract.served(settings.openapi_file)  # type: ignore[method-assign]
     return app
 
 

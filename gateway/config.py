@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -37,6 +39,11 @@ class Settings(ProcessSettings):
     # in transaction mode, point this at PostgreSQL itself (or a session-mode pool). Default: database_url.
     listen_database_url: str | None = None
     public_issuer: str = "grid-platform-gateway"
+    # The public API's merged document that GET /openapi.json serves (gateway.contract): the committed
+    # docs/openapi.json of a source checkout by default; the image sets /app/openapi.json. Without the
+    # file, the document is built from the code at its first request (seconds, and the services' modules
+    # loaded into the gateway).
+    openapi_file: Path | None = None
 
     # Upstreams (``service_urls``, from the base settings) and the route table.
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))

@@ -12,7 +12,7 @@ from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
 
-from shared import deadletters, leanroutes, speedups
+from shared import apidocs, deadletters, leanroutes, speedups
 from shared.db import Database
 from shared.errors import PROBLEM_MEDIA_TYPE, Problem, install_error_handlers
 from shared.events import signer
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # Routes outside the API that need no token; every other route declares an AccessPolicy.
 PUBLIC_PLATFORM_PATHS = frozenset(
-    {"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    {"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs/assets"}
 )
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -99,7 +99,15 @@ def create_process_app(
     # FastAPI's own OpenTelemetry instrumentation asks for the providers on every request; the platform's
     # metrics and logs are its own (shared.metrics, shared.logging).
     telemetry_off: Any = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan, telemetry=telemetry_off)
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        telemetry=telemetry_off,
+        docs_url=None,  # shared.apidocs: the pages with their assets served here, no CDN
+        redoc_url=None,
+    )
     metrics = Metrics(settings.service_name)
     app.state.settings = settings
     app.state.metrics = metrics
@@ -145,14 +153,17 @@ def create_process_app(
             allow_headers=["*"],
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
-    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    apidocs.install(app)
+    app.openapi = lambda: process_openapi(app)  # type: ignore[method-assign]
     return app
 
 
-def _openapi(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, with every error answer documented as problem+json."""
-    if app.openapi_schema:
-        return app.openapi_schema
+def process_openapi(app: FastAPI) -> dict[str, Any]:
+    """The process's own document: FastAPI's schema, with every error answer documented as
+    problem+json. (The gateway serves the merged document of all five, gateway.contract.)"""
+    own: dict[str, Any] | None = getattr(app.state, "own_openapi", None)
+    if own is not None:
+        return own
     schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -169,5 +180,5 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
                 responses["422"]["description"] = "Invalid input"
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
-    app.openapi_schema = schema
+    app.state.own_openapi = schema
     return schema

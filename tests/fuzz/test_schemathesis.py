@@ -3,6 +3,7 @@ with a token that may use every route. Zero failures allowed."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 
 import httpx
@@ -20,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from deploy.demo import load_process
 from deploy.processes import BY_NAME, PROCESSES
+from shared.app import process_openapi
 from shared.demo import COMMUNITY, EMPLOYER_LOGIN, GRIDS, STREET, demo_uuid
 from shared.testing import TestKeys, Truncator
 from tests.support.fakes import FakeOutsideWorld
@@ -94,7 +96,11 @@ def jobs_token(keys: TestKeys) -> str:
 @pytest.mark.parametrize("name", [spec.name for spec in PROCESSES])
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
 def test_schemathesis_finds_nothing(live: LivePlatform, keys: TestKeys, name: str, mode: GenerationMode) -> None:
-    schema = schemathesis.openapi.from_url(f"{live.url(name)}/openapi.json")
+    if name == "gateway":  # its /openapi.json is the whole API's (gateway.contract): fuzz its own routes here
+        own = process_openapi(importlib.import_module(f"{BY_NAME[name].package}.app").create_app())
+        schema = schemathesis.openapi.from_dict(own)
+    else:
+        schema = schemathesis.openapi.from_url(f"{live.url(name)}/openapi.json")
     if not list(schema.get_all_operations()):
         pytest.skip(f"{BY_NAME[name].name} has no API operations yet")
     base_url = live.url(name)

@@ -11,6 +11,7 @@ from services.orders.app import create_app as create_orders
 from services.orders.config import Settings as OrdersSettings
 from services.residents.app import create_app as create_residents
 from services.residents.config import Settings as ResidentsSettings
+from shared.app import process_openapi
 from shared.vocabularies import VOCABULARIES
 
 pytestmark = pytest.mark.no_db
@@ -30,7 +31,7 @@ WHERE = {
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    return app.openapi()
+    return process_openapi(app)
 
 
 def _enum(document: dict[str, Any], schema: str, prop: str) -> list[str]:
