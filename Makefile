@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test lint types pytest bench install clean
+.PHONY: run test lint types pytest bench install clean openapi
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -37,6 +37,10 @@ types: install
 PYTEST_WORKERS ?= 2
 pytest: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+## openapi: regenerate docs/openapi.json, the public API's merged document (see docs/API.md)
+openapi: install
+	$(PY) -m gateway.contract write
 
 ## bench: throughput and latency figures (see bench/README.md)
 bench: install
