@@ -290,11 +290,12 @@ def _types(schema: dict[str, Any]) -> set[str]:
 
 
 def _schema_changes(old_doc: Any, new_doc: Any, old: Any, new: Any, where: str, seen: set[str]) -> list[str]:
-    """What in ``new`` breaks a client that relies on ``old`` (a response or request body's schema)."""
-    key = f"{where}|{json.dumps(old, sort_keys=True)[:200]}"
-    if key in seen:
-        return []
-    seen.add(key)
+    """What in ``new`` breaks a client that relies on ``old`` (a response or request body's schema).
+    ``seen``: the components already compared on this path (a schema may contain itself: a tree)."""
+    if isinstance(old, dict) and isinstance(old.get("$ref"), str):
+        if old["$ref"] in seen:
+            return []
+        seen = {*seen, old["$ref"]}
     old, new = _resolve(old_doc, old), _resolve(new_doc, new)
     if not isinstance(old, dict) or not isinstance(new, dict):
         return []

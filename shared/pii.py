@@ -20,6 +20,24 @@ def is_mainland_mobile(value: str) -> bool:
     return bool(_PHONE.match(value))
 
 
+# Anything shaped like a mainland ID number (18 characters, the last a digit or X; or the old 15
+# digits), a mobile number (with or without +86 and separators) or a landline (area code 0xx(x)).
+_IN_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])(?:"
+    r"\d{17}[\dXx]|\d{15}"
+    r"|(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}"
+    r"|0\d{2,3}[\s-]?\d{7,8}"
+    r")(?![0-9A-Za-z])"
+)
+CLEARED = "***"
+
+
+def clear_numbers(text: str | None) -> str | None:
+    """``text`` with everything shaped like an ID number or a phone number replaced by ``***``: free
+    text (a problem's description) shown to the public."""
+    return _IN_TEXT.sub(CLEARED, text) if text else text
+
+
 def mask_phone(phone: str) -> str:
     """``13812341234`` → ``138****1234``."""
     return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) >= 7 else "*" * len(phone)

@@ -60,9 +60,14 @@ async def get_requests(
     fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
 ) -> Response:
     """Requests, newest first: by ``service_request_id``, ``service_code``, ``start_date``,
-    ``end_date`` and ``status`` (open, closed); at most 1,000."""
+    ``end_date`` and ``status`` (open, closed); at most 1,000. Without ``api_key`` (public, as GeoReport
+    v2 has it; ``jurisdiction_id`` names the street): the street's problem reports (``issue``) only,
+    with no personal data; with a client's key: all of its street's requests."""
     fmt = check_format(fmt)
     values = await _form(request)
+    if not values.get("api_key"):
+        caller = service.public_caller(request, context, values)
+        return render(fmt, "service_requests", "request", await service.find_public_requests(caller, values))
     caller = await service.client_caller(request, session, context, values)
     return render(fmt, "service_requests", "request", await service.find_requests(caller, values))
 
@@ -71,10 +76,16 @@ async def get_requests(
 async def get_request(
     request_id: str, fmt: str, principal: Anyone, request: Request, session: SessionDep, context: GatewayDep
 ) -> Response:
-    """One request of the jurisdiction."""
+    """One request of the jurisdiction; without ``api_key``, a public problem report only."""
     fmt = check_format(fmt)
-    caller = await service.client_caller(request, session, context, await _form(request))
+    values = await _form(request)
+    public = not values.get("api_key")
+    if public:
+        caller = service.public_caller(request, context, values)
+    else:
+        caller = await service.client_caller(request, session, context, values)
     found = await service.one(caller, request_id)
-    if found is None:
+    if found is None or (public and found["kind"] != service.ISSUE_CODE):
         raise Open311Error(404, "no such service_request_id in this jurisdiction")
-    return render(fmt, "service_requests", "request", [service.as_request(found)])
+    answer = service.as_public_request(found) if public else service.as_request(found)
+    return render(fmt, "service_requests", "request", [answer])

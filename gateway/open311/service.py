@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +27,7 @@ from gateway.context import GatewayContext, client_ip
 from gateway.models import IntegrationClient
 from gateway.open311.schemas import Open311Error
 from shared.errors import DomainError
+from shared.pii import clear_numbers
 from shared.places import STREET_PATTERN, lies_in
 
 OPEN_STATES = ("placed", "dispatched", "accepted")
@@ -194,11 +196,13 @@ async def _grid_of(caller: Caller, values: dict[str, str]) -> str:
     return str(grid["code"])
 
 
-async def find_requests(caller: Caller, values: dict[str, str]) -> list[dict[str, Any]]:
+async def find_requests(
+    caller: Caller, values: dict[str, str], *, shape: Callable[[dict[str, Any]], dict[str, Any]] = as_request
+) -> list[dict[str, Any]]:
     """Requests, newest first, by id, service code, dates and status; at most MAX_RESULTS."""
     if ids := [i for i in values.get("service_request_id", "").split(",") if i.strip()]:
         named = [await one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
-        return [as_request(o) for o in named if o is not None]
+        return [shape(o) for o in named if o is not None]
     params: dict[str, Any] = {"limit": 100}
     codes = [c for c in values.get("service_code", "").split(",") if c.strip()]
     if ISSUE_CODE in codes:
@@ -223,7 +227,29 @@ async def find_requests(caller: Caller, values: dict[str, str]) -> list[dict[str
         if not page.get("next_cursor"):
             break
         params["cursor"] = page["next_cursor"]
-    return [as_request(o) for o in found[:MAX_RESULTS]]
+    return [shape(o) for o in found[:MAX_RESULTS]]
+
+
+def as_public_request(order: dict[str, Any]) -> dict[str, Any]:
+    """A problem report as anyone may see it: no resident, no names, the description and the notes as
+    filed with everything shaped like a phone or ID number cleared, the place at grid level."""
+    request = as_request(order)
+    request["service_name"] = clear_numbers(order["title"])
+    request["description"] = clear_numbers(order.get("description"))
+    request["status_notes"] = clear_numbers(order.get("close_reason"))
+    return request
+
+
+async def find_public_requests(caller: Caller, values: dict[str, str]) -> list[dict[str, Any]]:
+    """The street's problem reports (``issue`` orders) for anyone: service orders never appear."""
+    codes = [c.strip() for c in values.get("service_code", "").split(",") if c.strip()]
+    if codes and ISSUE_CODE not in codes:
+        return []
+    if ids := [i for i in values.get("service_request_id", "").split(",") if i.strip()]:
+        named = [await one(caller, i.strip()) for i in ids[:MAX_RESULTS]]
+        return [as_public_request(o) for o in named if o is not None and o["kind"] == ISSUE_CODE]
+    found = await find_requests(caller, {**values, "service_code": ISSUE_CODE}, shape=as_public_request)
+    return found
 
 
 def parse_date(value: str, name: str) -> datetime:

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 import uuid
 from xml.etree import ElementTree
 
 import httpx
 import pytest
+from georeport import GeoReport
 from openpyxl import load_workbook
 from standardwebhooks.webhooks import Webhook
 
@@ -156,6 +158,39 @@ async def test_an_open311_client_lists_services_and_reports_a_problem(gateway: h
         refused = await gateway.post("/open311/v2/requests.json", data=bad)
         assert refused.status_code == code, refused.text
         assert set(refused.json()[0]) == {"code", "description"} and refused.json()[0]["code"] == code
+
+
+async def test_anyone_lists_the_streets_public_problem_reports_with_an_open311_client(
+    gateway: httpx.AsyncClient,
+) -> None:
+    """GeoReport v2 makes listing requests public: the `georeport` package, with no api_key, gets the
+    street's problem reports (issues), no service order, and no phone or ID number in any of them."""
+    worker, resident = await as_user(gateway, "gw1"), await as_user(gateway, "13900000001")
+    phone, id_number = "13812345678", "110105199001011234"
+    issue = {
+        "kind": "issue",
+        "grid_code": GRIDS[0],
+        "title": "楼道堆物",
+        "description": f"5号楼2单元楼道堆满杂物，报告人电话{phone}，身份证{id_number}",
+    }
+    placed = await gateway.post("/api/v1/orders", json=issue, headers=worker)
+    assert placed.status_code == 201, placed.text
+    issue_id = placed.json()["id"]
+    service_order = await order_from_the_menu(gateway, resident, "代办")
+
+    client = GeoReport(str(gateway.base_url.join("/open311/v2")), jurisdiction=STREET)
+    listed = await asyncio.to_thread(client.get_service_requests)
+    by_id = {request["service_request_id"]: request for request in listed}
+    assert issue_id in by_id and service_order["id"] not in by_id
+    assert {request["service_code"] for request in listed} == {"issue"}
+    assert by_id[issue_id]["description"] == "5号楼2单元楼道堆满杂物，报告人电话***，身份证***"
+    shown = json.dumps(listed, ensure_ascii=False)
+    assert phone not in shown and id_number not in shown and "13900000001" not in shown
+    one = await asyncio.to_thread(client.get_service_request, issue_id)  # the answer's first request
+    assert one["service_request_id"] == issue_id and phone not in json.dumps(one, ensure_ascii=False)
+    hidden = await gateway.get(f"/open311/v2/requests/{service_order['id']}.json", params={"jurisdiction_id": STREET})
+    assert hidden.status_code == 404
+    assert (await gateway.get("/open311/v2/requests.json")).status_code == 400  # which street: jurisdiction_id
 
 
 async def test_a_party_members_app_hears_of_a_new_order_on_its_stream(gateway: httpx.AsyncClient) -> None:

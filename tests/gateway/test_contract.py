@@ -166,3 +166,23 @@ def test_breaking_changes_are_found() -> None:
     # Additions are not breaking.
     assert changed(lambda d: schemas(d)["Thing"]["properties"].update(colour={"type": "string"})) == []
     assert changed(lambda d: d["paths"].update({"/more": {"get": {"responses": {}}}})) == []
+
+
+@pytest.mark.no_db
+def test_a_schema_that_contains_itself_is_compared_once() -> None:
+    node = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}},
+        },
+    }
+    ok = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}
+    tree: dict[str, Any] = {
+        "paths": {"/tree": {"get": {"responses": {"200": ok}}}},
+        "components": {"schemas": {"Node": node}},
+    }
+    assert contract.breaking_changes(tree, tree) == []
+    pruned = copy.deepcopy(tree)
+    pruned["components"]["schemas"]["Node"]["properties"].pop("name")
+    assert contract.breaking_changes(tree, pruned) == ["response GET /tree 200.name: field removed"]

@@ -31,6 +31,7 @@ _SUMMARY = (
     col(Order.kind),
     col(Order.channel),
     col(Order.title),
+    col(Order.description),
     col(Order.state),
     col(Order.menu_item_id),
     col(Order.resident_id),
@@ -164,7 +165,6 @@ def public(order: ServiceOrder) -> OrderPublic:
 
 _PUBLIC = (
     *_SUMMARY,
-    col(Order.description),
     col(Order.household_id),
     col(Order.street_code),
     col(Order.placed_by),

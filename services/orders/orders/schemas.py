@@ -81,6 +81,7 @@ class OrderSummary(BaseModel):
     kind: Kind
     channel: Channel
     title: str
+    description: str
     state: State
     menu_item_id: uuid.UUID | None
     resident_id: uuid.UUID | None
@@ -104,7 +105,6 @@ class Rating(BaseModel):
 
 
 class OrderPublic(OrderSummary):
-    description: str
     household_id: uuid.UUID | None
     street_code: str
     placed_by: str
