@@ -38,9 +38,11 @@ PYTEST_WORKERS ?= 2
 pytest: install
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-## openapi: regenerate docs/openapi.json, the public API's merged document (see docs/API.md)
+## openapi: regenerate docs/openapi.json, the public API's merged document, and the TypeScript client's
+## types from it (see docs/API.md; needs Node 20 and npm)
 openapi: install
 	$(PY) -m gateway.contract write
+	cd clients/typescript && npm ci --no-audit --no-fund && npm run generate
 
 ## bench: throughput and latency figures (see bench/README.md)
 bench: install

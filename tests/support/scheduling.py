@@ -16,6 +16,7 @@ SHARED_PLATFORM_FILES = frozenset(
         "tests/e2e/test_life_e2e.py",
         "tests/e2e/test_orders_e2e.py",
         "tests/e2e/test_street_office_e2e.py",
+        "tests/e2e/test_typescript_client.py",
     }
 )
 
