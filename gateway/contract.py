@@ -32,14 +32,13 @@ import importlib
 import json
 import logging
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
 
+from shared.routing import api_routes
 from shared.security import ANY_USER, AccessPolicy
 
 log = logging.getLogger(__name__)
@@ -90,14 +89,6 @@ def _policies(dependant: Dependant) -> list[AccessPolicy]:
     for sub in dependant.dependencies:
         found += _policies(sub)
     return found
-
-
-def _api_routes(app: FastAPI) -> Iterator[APIRoute]:
-    for entry in app.routes:
-        router = getattr(entry, "original_router", None)
-        for route in router.routes if router is not None else [entry]:
-            if isinstance(route, APIRoute):
-                yield route
 
 
 def _process_apps() -> dict[str, FastAPI]:
@@ -167,7 +158,7 @@ def build() -> dict[str, Any]:
         for schema, shape in document.get("components", {}).get("schemas", {}).items():
             schemas.setdefault(renames.get(schema, schema), shape)
         policies = {}
-        for route in _api_routes(app):
+        for route in api_routes(app):
             found = _policies(route.dependant)
             for method in route.methods or ():
                 policies[(route.path_format, method.lower())] = found[0] if found else None

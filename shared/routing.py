@@ -12,8 +12,10 @@ FastAPI's router, which answers exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
+from fastapi.routing import APIRoute
 from starlette.convertors import PathConvertor
 from starlette.routing import BaseRoute, Match, Route, get_route_path
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -70,3 +72,13 @@ class RouteIndex:
         # No route takes it (or only with another method): FastAPI's router answers 404, 405 or a
         # redirect exactly as it would have.
         await self.fallback(scope, receive, send)
+
+
+def api_routes(app: Any) -> Iterator[APIRoute]:
+    """The API routes an app serves: FastAPI (0.16x) keeps each included router as it is, behind an
+    entry of the app's routes that names it (``original_router``)."""
+    for entry in app.routes:
+        router = getattr(entry, "original_router", None)
+        for route in router.routes if router is not None else [entry]:
+            if isinstance(route, APIRoute):
+                yield route

@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -22,7 +22,7 @@ from starlette.datastructures import QueryParams
 
 from shared import leanroutes
 from shared.logging import configure_logging, log_access
-from shared.routing import RouteIndex
+from shared.routing import RouteIndex, api_routes
 from shared.testing import TestKeys
 from tests.conftest import AppFactory
 from tests.orders.support import add_menu_item, place, resident, staff
@@ -45,17 +45,8 @@ HOT_READS = {
 }
 
 
-def served(app: FastAPI) -> Iterator[APIRoute]:
-    """The API routes a process serves (FastAPI keeps included routers as they are)."""
-    for entry in app.routes:
-        router = getattr(entry, "original_router", None)
-        for route in router.routes if router is not None else [entry]:
-            if isinstance(route, APIRoute):
-                yield route
-
-
 def get_route(app: FastAPI, path: str) -> APIRoute:
-    return next(route for route in served(app) if route.path == path and "GET" in (route.methods or ()))
+    return next(route for route in api_routes(app) if route.path == path and "GET" in (route.methods or ()))
 
 
 @pytest.fixture
