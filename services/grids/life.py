@@ -76,14 +76,21 @@ def communities_of(principal: Principal) -> list[str]:
 # The parts of a community-life scope: the street and community of admins and staff (``shared.scope``)
 # and "lives_in", the communities the caller lives or serves in (``communities``).
 LifeScope = tuple[str, ...]
-_AREAS = ("street", "community")
+AREAS = ("street", "community")
+
+
+def area_shape(principal: Principal) -> tuple[list[str], dict[str, Any], dict[str, Any]]:
+    """The street and community parts of the caller's scope (admins and staff, ``shared.scope``), the
+    values that fill them, and all of ``scope_values``'s values: what every grids scope shape starts from."""
+    parts, values = scope_values(principal)
+    shape = [part for part in parts if part in AREAS]
+    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
+    return shape, kept, values
 
 
 def community_shape(principal: Principal) -> tuple[LifeScope, dict[str, Any]]:
     """Which parts of ``community_clause`` apply to the caller, and the values that fill them."""
-    parts, values = scope_values(principal)
-    shape = [part for part in parts if part in _AREAS]
-    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
+    shape, kept, _ = area_shape(principal)
     if not principal.machine and (communities := communities_of(principal)):
         shape.append("lives_in")
         kept["communities"] = communities
@@ -96,7 +103,7 @@ def community_clause(
     """What is open to a community: its staff, the street above it, and whoever lives or serves in it
     (integration clients: their street). Without ``values``, with named parameters (``scope_streets``,
     ``scope_communities``, ``communities``) for a prepared statement; with them, bound."""
-    areas = tuple(part for part in shape if part in _AREAS)
+    areas = tuple(part for part in shape if part in AREAS)
     conditions: list[Any] = []
     if areas:
         conditions.append(scope_clause(areas, street=street, community=community, grid=None, values=values))

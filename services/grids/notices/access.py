@@ -14,7 +14,7 @@ from sqlmodel import col
 from services.grids import life
 from services.grids.models import Household, Notice
 from shared.places import community_of
-from shared.scope import scope_clause, scope_values
+from shared.scope import scope_clause
 from shared.security import Principal, allow
 
 PEOPLE = ("resident", "grid_worker", "party_member", "volunteer", "building_head", "community_staff", "street_admin")
@@ -25,14 +25,11 @@ Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))
 # The parts of the caller's notice scope (``scope_of``): "street" and "community" (admins and staff),
 # "served" (grid-bound roles), "home" (a resident) and "compound" (a resident whose token names a household).
 NoticeScope = tuple[str, ...]
-_AREAS = ("street", "community")
 
 
 def scope_of(principal: Principal) -> tuple[NoticeScope, dict[str, Any]]:
     """Which parts of ``scope`` apply to the caller, and the values of its named parameters."""
-    parts, values = scope_values(principal)
-    shape = [part for part in parts if part in _AREAS]
-    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
+    shape, kept, _ = life.area_shape(principal)
     served = [code for role in life.GRID_ROLES for code in principal.places_of(role)]
     if served and not principal.machine:
         shape.append("served")
@@ -55,7 +52,7 @@ def scope(shape: NoticeScope) -> ColumnElement[bool]:
     copy of the households knows it: no call to the residents service). Named parameters, filled by
     ``scope_of``'s values."""
     conditions: list[Any] = []
-    if areas := tuple(part for part in shape if part in _AREAS):
+    if areas := tuple(part for part in shape if part in life.AREAS):
         conditions.append(
             scope_clause(areas, street=col(Notice.street_code), community=col(Notice.community_code), grid=None)
         )

@@ -10,6 +10,7 @@ from sqlalchemy import String, Uuid, and_, any_, bindparam, exists, false, or_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
+from services.grids import life
 from services.grids.models import Binding, Member, PartyOrg
 from shared.places import community_of, county_of, street_of
 from shared.scope import any_of, scope_clause, scope_values
@@ -34,14 +35,11 @@ Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
 # The parts of the members a caller sees (``member_shape``): "street" and "community" (admins and staff),
 # "grids" (members bound to the caller's grids) and "self" (the caller's own entry).
 MemberScope = tuple[str, ...]
-_AREAS = ("street", "community")
 
 
 def member_shape(principal: Principal) -> tuple[MemberScope, dict[str, Any]]:
     """Which parts of ``member_clause`` apply to the caller, and the values that fill them."""
-    parts, values = scope_values(principal)
-    shape = [part for part in parts if part in _AREAS]
-    kept: dict[str, Any] = {name: values[name] for name in ("scope_streets", "scope_communities") if name in values}
+    shape, kept, values = life.area_shape(principal)
     if "scope_grids" in values:
         shape.append("grids")
         kept["scope_grids"] = values["scope_grids"]
@@ -56,7 +54,7 @@ def member_clause(shape: MemberScope, values: dict[str, Any] | None = None) -> A
     Without ``values``, with named parameters (``scope_streets`` ..., ``account_id``) for a prepared
     statement; with them, bound."""
     conditions: list[Any] = []
-    if areas := tuple(part for part in shape if part in _AREAS):
+    if areas := tuple(part for part in shape if part in life.AREAS):
         conditions.append(
             scope_clause(
                 areas, street=col(Member.street_code), community=col(Member.community_code), grid=None, values=values
