@@ -369,18 +369,70 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return found
 
 
+# -- descriptions ------------------------------------------------------------------------------------
+
+
+def undescribed(document: dict[str, Any]) -> list[str]:
+    """Every schema field and parameter of ``document`` without a description, and every enum without
+    the Chinese labels of its values (``x-enumDescriptions``), one line each."""
+    found = []
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        for field, shape in schema.get("properties", {}).items():
+            if not str(shape.get("description", "")).strip():
+                found.append(f"schema {name}.{field}")
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            for param in operation.get("parameters", []):
+                if not str(param.get("description", "")).strip():
+                    found.append(f"parameter {method.upper()} {path} {param['name']} ({param['in']})")
+    found += [f"enum {where}: no label for {value}" for where, value in _unlabelled(document)]
+    return found
+
+
+_TRANSPARENT = frozenset({"properties", "items", "anyOf", "oneOf", "allOf"})
+
+
+def _unlabelled(document: dict[str, Any]) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if "enum" in node:
+                labels = node.get("x-enumDescriptions", {})
+                found.extend((where, str(value)) for value in node["enum"] if not labels.get(str(value)))
+            for key, value in node.items():
+                walk(value, where if key in _TRANSPARENT else f"{where}.{key}")
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, where)
+
+    for name, schema in document.get("components", {}).get("schemas", {}).items():
+        walk(schema, name)
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            for param in operation.get("parameters", []) if method in METHODS else []:
+                walk(param.get("schema"), f"{method.upper()} {path} {param['name']}")
+    return found
+
+
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gateway.contract", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["write", "check", "print"])
+    parser.add_argument("command", choices=["write", "check", "print", "gaps"])
     args = parser.parse_args(argv)
     document = build()
     if args.command == "print":
         sys.stdout.write(render(document))
         return 0
+    if args.command == "gaps":
+        gaps = undescribed(document)
+        print("\n".join(gaps) + f"\n{len(gaps)} without a description or label" if gaps else "every field is described")
+        return 1 if gaps else 0
     if args.command == "write":
         COMMITTED.write_text(render(document), encoding="utf-8")
         print(
