@@ -26,6 +26,7 @@ from shared.relay import Relay
 from shared.routing import RouteIndex
 from shared.security import JwksCache, RevocationList, TokenVerifier, jwks_from_url
 from shared.settings import ProcessSettings
+from shared.vocabularies import label_enums
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def create_process_app(
 
 def process_openapi(app: FastAPI) -> dict[str, Any]:
     """The process's own document: FastAPI's schema, with every error answer documented as
-    problem+json. (The gateway serves the merged document of all five, gateway.contract.)"""
+    problem+json and every enum's values labelled in Chinese (``shared.vocabularies.label_enums``).
+    (The gateway serves the merged document of all five, gateway.contract.)"""
     own: dict[str, Any] | None = getattr(app.state, "own_openapi", None)
     if own is not None:
         return own
@@ -180,5 +182,6 @@ def process_openapi(app: FastAPI) -> dict[str, Any]:
                 responses["422"]["description"] = "Invalid input"
     components.pop("HTTPValidationError", None)
     components.pop("ValidationError", None)
+    label_enums(schema)
     app.state.own_openapi = schema
     return schema

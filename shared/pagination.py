@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Select, tuple_
 
 from shared.errors import ValidationFailed
@@ -25,8 +25,10 @@ CursorQuery = Annotated[str | None, Query(max_length=512, description="`next_cur
 
 
 class Page(BaseModel, Generic[T]):
-    items: list[T]
-    next_cursor: str | None = None
+    items: list[T] = Field(description="this page's rows, in the list's order; at most `limit`")
+    next_cursor: str | None = Field(
+        default=None, description="pass as `cursor` to get the next page; null on the last page"
+    )
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

@@ -1,7 +1,8 @@
-"""The enumerated fields of the registry and the orders, with their Chinese labels and what they mean:
-answered by ``GET /api/v1/vocabularies`` (the gateway), read by the registry's import (Chinese or code
-in a cell), and checked against the services' OpenAPI enums by a test (tests/platform/test_vocabularies.py),
-so that the two never say different things."""
+"""The enumerated fields of the API, with their Chinese labels and what they mean: answered by
+``GET /api/v1/vocabularies`` (the gateway), read by the registry's import (Chinese or code in a cell),
+and written into every enum of the OpenAPI documents as ``x-enumDescriptions`` (``label_enums``, matched by
+the enum's set of values). tests/platform/test_vocabularies.py checks that every enum of the API is a
+vocabulary and every vocabulary an enum, so that the two never say different things."""
 
 from __future__ import annotations
 
@@ -90,6 +91,214 @@ MENU_CATEGORIES: Entries = {
     "other": ("其他", "anything else on the menu"),
 }
 
+# -- the rest of the API's enumerated fields (labels for the OpenAPI document's x-enumDescriptions) ----------
+
+PLACE_LEVELS: Entries = {
+    "street": ("街道", "the street (街道办) as a whole"),
+    "community": ("社区", "one community (社区)"),
+    "grid": ("网格", "one grid (网格)"),
+}
+POINT_LEVELS: Entries = {
+    "community": ("社区", "ranked across the community"),
+    "grid": ("网格", "ranked within each grid"),
+}
+NOTICE_LEVELS: Entries = {
+    "community": ("社区", "to the whole community"),
+    "grid": ("网格", "to one grid"),
+    "compound": ("小区", "to one residential compound"),
+}
+DISPATCH_MODES: Entries = {
+    "assign": ("指派", "assigned to one taker"),
+    "grab": ("抢单", "open to the grid's takers; the first to accept takes it"),
+}
+ROLES: Entries = {
+    "street_admin": ("街道管理员", "administers a street: its communities, accounts and figures"),
+    "community_staff": ("社区工作人员", "community staff: registry, dispatch, life of the community"),
+    "grid_worker": ("网格员", "a grid worker: visits, problems found, the grid's households"),
+    "party_member": ("党员", "a party member who takes orders (党员接单)"),
+    "volunteer": ("志愿者", "a volunteer who takes orders"),
+    "building_head": ("楼栋长", "the head of a building, helping the grid worker"),
+    "employer": ("用工单位", "an employer on the job board"),
+}
+PARTY_KINDS: Entries = {
+    "resident": ("居住地党员", "a party member living in the community"),
+    "work_unit": ("在职党员", "a working party member reporting to the community (双报到)"),
+    "co_building": ("共建单位党员", "a party member of a partner unit (共建单位)"),
+}
+PARTY_LEVELS: Entries = {
+    "county_committee": ("区县党委", "the county or district party committee"),
+    "street_committee": ("街道党工委", "the street's party working committee"),
+    "community_org": ("社区党组织", "the community's party committee or branch"),
+    "compound_branch": ("小区党支部", "a residential compound's party branch"),
+    "building_group": ("楼栋党小组", "a building's party group"),
+}
+VISIT_KINDS: Entries = {
+    "routine": ("日常走访", "a routine door-to-door visit"),
+    "wedding_funeral": ("红白喜事", "a wedding or a funeral in the household (必访)"),
+    "illness": ("重病住院", "serious illness or a stay in hospital (必访)"),
+    "family_change": ("家庭变故", "a change in the family (必访)"),
+    "dispute": ("矛盾纠纷", "a dispute (必访)"),
+    "accident": ("意外事故", "an accident (必访)"),
+}
+VISIT_RESULTS: Entries = {
+    "created": ("已记录", "the visit was recorded"),
+    "exists": ("已存在", "the visit was recorded before (the same id sent again)"),
+    "rejected": ("未记录", "the visit was refused; the reason says why"),
+}
+NOTICE_CATEGORIES: Entries = {
+    "policy": ("政策通知", "a policy notice"),
+    "outage": ("停水停电", "water, power or gas cut"),
+    "job_fair": ("招聘会", "a job fair"),
+    "anti_fraud": ("反诈提醒", "an anti-fraud warning"),
+    "safety": ("安全提示", "a safety warning"),
+    "other": ("其他", "anything else"),
+}
+PUBLICATION_STATES: Entries = {
+    "published": ("已发布", "published and visible"),
+    "cancelled": ("已取消", "cancelled by its organiser"),
+}
+ACTIVITY_KINDS: Entries = {
+    "volunteer_service": ("志愿服务", "volunteer service"),
+    "culture_sports": ("文体活动", "culture and sports"),
+    "festival_care": ("节日关怀", "festival care (重阳, 春节)"),
+    "haircut": ("义剪", "free haircuts"),
+    "clinic": ("义诊", "a free clinic"),
+    "night_school": ("农民夜校", "evening classes"),
+    "after_school": ("四点半课堂", "after-school care for children"),
+    "red_culture": ("红色文化宣讲", "talks on the party's history"),
+    "other": ("其他", "anything else"),
+}
+TARGET_GROUPS: Entries = {
+    "everyone": ("全体居民", "everyone"),
+    "elderly": ("老年人", "the elderly"),
+    "children": ("儿童", "children"),
+    "youth": ("青少年", "young people"),
+    "women": ("妇女", "women"),
+    "disabled": ("残疾人", "people with disabilities"),
+}
+ORGANISER_KINDS: Entries = {
+    "community": ("社区", "the community"),
+    "party_org": ("党组织", "a party organisation"),
+    "volunteer_team": ("志愿服务队", "a volunteer team"),
+    "partner_unit": ("共建单位", "a partner unit"),
+}
+SIGNUP_ROLES: Entries = {
+    "participant": ("参加者", "takes part"),
+    "volunteer": ("志愿者", "helps run it, for volunteer hours"),
+}
+SIGNUP_STATES: Entries = {
+    "confirmed": ("已报名", "has a place"),
+    "waiting": ("候补", "on the waiting list"),
+    "cancelled": ("已取消", "withdrew, or the activity was cancelled"),
+}
+CHECK_IN_METHODS: Entries = {
+    "staff": ("工作人员签到", "checked in by staff"),
+    "code": ("签到码", "checked in with the activity's code"),
+}
+MANAGEMENT_MODES: Entries = {
+    "company": ("物业公司", "managed by a property company"),
+    "self_managed": ("业主自治自管", "managed by the owners themselves"),
+}
+COMMITTEE_KINDS: Entries = {
+    "owners_committee": ("业主委员会", "the owners' committee (业委会)"),
+    "management_committee": ("物业管理委员会", "the interim property management committee (物管会)"),
+}
+COMMITTEE_POSITIONS: Entries = {
+    "director": ("主任", "the committee's director"),
+    "deputy_director": ("副主任", "a deputy director"),
+    "member": ("委员", "a member"),
+}
+PROPERTY_PROBLEMS: Entries = {
+    "leak": ("漏水", "water leaking"),
+    "facade": ("外立面", "facade and falling objects"),
+    "fumes": ("油烟", "cooking fumes"),
+    "pets": ("宠物", "pets"),
+    "noise": ("噪音", "noise"),
+    "parking": ("停车", "parking"),
+    "e_bike": ("电动车", "e-bikes parked or charged indoors"),
+    "other": ("其他", "anything else"),
+}
+EMPLOYER_KINDS: Entries = {
+    "workshop": ("帮扶车间", "a community or poverty-relief workshop"),
+    "factory": ("工厂", "a factory"),
+    "hotel": ("酒店", "a hotel"),
+    "hospital": ("医院", "a hospital"),
+    "supermarket": ("超市", "a supermarket"),
+    "other": ("其他", "any other employer"),
+}
+JOB_CATEGORIES: Entries = {
+    "manufacturing": ("制造加工", "manufacturing"),
+    "handicraft": ("手工编织", "handicraft"),
+    "hospitality": ("酒店服务", "hotels and hospitality"),
+    "catering": ("餐饮", "catering"),
+    "healthcare": ("医护陪护", "health care and nursing"),
+    "retail": ("零售", "retail"),
+    "cleaning": ("保洁", "cleaning"),
+    "security": ("保安", "security guards"),
+    "logistics": ("物流快递", "logistics and delivery"),
+    "agriculture": ("农业", "farm work"),
+    "domestic": ("家政", "domestic work"),
+    "other": ("其他", "anything else"),
+}
+SHIFTS: Entries = {
+    "day": ("白班", "day shift"),
+    "evening": ("晚班", "evening shift"),
+    "night": ("夜班", "night shift"),
+    "flexible": ("灵活", "flexible hours"),
+}
+LABOUR_CAPACITIES: Entries = {
+    "full": ("全劳动力", "can do a full working day"),
+    "half": ("半劳动力", "can work part of the day"),
+    "weak": ("弱劳动力", "light work only (elderly, disabled, carers)"),
+}
+WAGE_UNITS: Entries = {
+    "month": ("月薪", "per month"),
+    "day": ("日薪", "per day"),
+    "hour": ("时薪", "per hour"),
+    "piece": ("计件", "per piece"),
+}
+POSTING_STATES: Entries = {
+    "draft": ("草稿", "not yet open to seekers"),
+    "open": ("招聘中", "open for applications"),
+    "closed": ("已结束", "closed: filled, withdrawn or expired"),
+}
+POSTING_CLOSED_REASONS: Entries = {
+    "filled": ("已招满", "every opening was filled"),
+    "closed": ("已关闭", "closed by the employer or staff"),
+    "expired": ("已过期", "past its expiry date"),
+}
+APPLICATION_STATES: Entries = {
+    "applied": ("已投递", "applied"),
+    "shortlisted": ("已入围", "shortlisted by the employer"),
+    "interviewed": ("已面试", "interviewed"),
+    "hired": ("已录用", "hired"),
+    "rejected": ("未录用", "not taken"),
+    "withdrawn": ("已撤回", "withdrawn by the seeker"),
+}
+ENROLMENT_STATES: Entries = {
+    "enrolled": ("已报名", "has a place in the training"),
+    "waiting": ("候补", "on the waiting list"),
+    "withdrawn": ("已退出", "withdrew"),
+    "completed": ("已结业", "finished the training"),
+}
+MATCH_FACTORS: Entries = {
+    "skills": ("技能", "skills the posting asks for"),
+    "capacity": ("劳动能力", "labour capacity against the work"),
+    "hours": ("工时", "hours and shifts"),
+    "place": ("地点", "distance between home and work"),
+    "category": ("行业", "the categories the seeker wants"),
+    "freshness": ("新近", "how recently the posting opened"),
+}
+REVEAL_FIELDS: Entries = {
+    "phone": ("手机号", "the resident's phone number"),
+    "id_number": ("身份证号", "the resident's ID number"),
+}
+EXPORT_FORMATS: Entries = {
+    "json": ("JSON", "the figures as JSON"),
+    "csv": ("CSV", "a CSV file"),
+    "xlsx": ("Excel", "an Excel workbook (.xlsx)"),
+}
+
 # What GET /api/v1/vocabularies answers: field -> (where it is used, its entries).
 VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "residence_type": ("residents: residence_type (居住类型)", RESIDENCE_TYPES),
@@ -109,9 +318,68 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "escalation_level": ("orders: escalation_level", ESCALATION_LEVELS),
     "taker": ("menu: takers (who may take the item's orders)", TAKERS),
     "menu_category": ("menu: category", MENU_CATEGORIES),
+    "dispatch_mode": ("orders: dispatch mode", DISPATCH_MODES),
+    "place_level": ("statistics: group_by; the level of a place", PLACE_LEVELS),
+    "point_level": ("points: leaderboard level", POINT_LEVELS),
+    "role": ("accounts: role", ROLES),
+    "party_kind": ("party members: kind", PARTY_KINDS),
+    "party_level": ("party organisations: level", PARTY_LEVELS),
+    "visit_kind": ("visits: kind (走访类型)", VISIT_KINDS),
+    "visit_result": ("visits: the result of each visit of a batch", VISIT_RESULTS),
+    "notice_level": ("notices: level", NOTICE_LEVELS),
+    "notice_category": ("notices: category", NOTICE_CATEGORIES),
+    "publication_state": ("notices and activities: state", PUBLICATION_STATES),
+    "activity_kind": ("activities: kind", ACTIVITY_KINDS),
+    "target_group": ("activities: target groups", TARGET_GROUPS),
+    "organiser_kind": ("activities: organiser kind", ORGANISER_KINDS),
+    "signup_role": ("activity sign-ups: role", SIGNUP_ROLES),
+    "signup_state": ("activity sign-ups: state", SIGNUP_STATES),
+    "check_in_method": ("activity sign-ups: check-in method", CHECK_IN_METHODS),
+    "management_mode": ("property: management mode", MANAGEMENT_MODES),
+    "committee_kind": ("property: committee kind", COMMITTEE_KINDS),
+    "committee_position": ("property: committee position", COMMITTEE_POSITIONS),
+    "property_problem": ("property: problem category", PROPERTY_PROBLEMS),
+    "employer_kind": ("jobs: employer kind", EMPLOYER_KINDS),
+    "job_category": ("jobs: category", JOB_CATEGORIES),
+    "shift": ("jobs: shifts", SHIFTS),
+    "labour_capacity": ("jobs: labour capacity (劳动能力)", LABOUR_CAPACITIES),
+    "wage_unit": ("jobs: wage unit", WAGE_UNITS),
+    "posting_state": ("jobs: posting state", POSTING_STATES),
+    "posting_closed_reason": ("jobs: why a posting closed", POSTING_CLOSED_REASONS),
+    "application_state": ("jobs: application state", APPLICATION_STATES),
+    "enrolment_state": ("trainings: enrolment state", ENROLMENT_STATES),
+    "match_factor": ("jobs: matching factor", MATCH_FACTORS),
+    "reveal_field": ("registry: the field a reveal shows", REVEAL_FIELDS),
+    "export_format": ("statistics: export format", EXPORT_FORMATS),
 }
 
 
 def labels(entries: Entries) -> dict[str, str]:
     """value -> Chinese label (what the import reads in a cell)."""
     return {value: label for value, (label, _) in entries.items()}
+
+
+def _by_values() -> dict[frozenset[str], dict[str, str]]:
+    found: dict[frozenset[str], dict[str, str]] = {}
+    for name, (_, entries) in VOCABULARIES.items():
+        key, own = frozenset(entries), labels(entries)
+        if found.setdefault(key, own) != own:
+            raise ValueError(f"vocabulary {name} labels the values of another one differently")
+    return found
+
+
+BY_VALUES = _by_values()
+
+
+def label_enums(node: object) -> None:
+    """Give every enum of an OpenAPI document (in place) the Chinese labels of its values as
+    ``x-enumDescriptions`` (value -> label, as Redoc shows them), from the vocabulary of the same values."""
+    if isinstance(node, dict):
+        values = node.get("enum")
+        if isinstance(values, list) and (found := BY_VALUES.get(frozenset(map(str, values)))):
+            node["x-enumDescriptions"] = {str(value): found[str(value)] for value in values}
+        for value in node.values():
+            label_enums(value)
+    elif isinstance(node, list):
+        for item in node:
+            label_enums(item)

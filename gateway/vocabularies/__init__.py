@@ -1,1 +1,1 @@
-"""The enumerated fields of the registry and the orders (``shared.vocabularies``)."""
+"""The enumerated fields of the API with their Chinese labels (``shared.vocabularies``)."""

@@ -1,5 +1,6 @@
-"""``GET /api/v1/vocabularies``: every enumerated field of the registry and the orders, public (forms
-and spreadsheets need them before anyone signs in) and cacheable."""
+"""``GET /api/v1/vocabularies``: every enumerated field of the API, public (forms and spreadsheets
+need them before anyone signs in) and cacheable. The same labels are the OpenAPI document's
+``x-enumDescriptions``."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ _ANSWERS = {None: Vocabularies(items=_ALL).model_dump_json()} | {
 async def vocabularies(
     field: Annotated[str | None, Query(max_length=40, description="only this field's, e.g. relation")] = None,
 ) -> Response:
-    """The values of 居住类型, 与户主关系, 就业状态, the standard tags, and the orders' kinds, states,
-    channels, takers and menu categories: value, Chinese label, meaning."""
+    """Every enumerated field of the API with its values, Chinese labels and meanings: the registry's
+    居住类型, 与户主关系, 就业状态 and standard tags, the orders' kinds, states and channels, the accounts'
+    roles, the visits', notices', activities', property's and job board's kinds and states."""
     answer = _ANSWERS.get(field)
     if answer is None:
         raise NotFound(f"no vocabulary {field}; the fields are: {', '.join(VOCABULARIES)}")
