@@ -15,14 +15,18 @@ ApplicationState = Literal["applied", "shortlisted", "interviewed", "hired", "re
 
 
 class ApplicationCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"posting_id": "25a8614d-7665-5ce6-b5e4-40b25de12f06"}]}
+    )
 
     posting_id: uuid.UUID = Field(description="the posting applied to: open, not past its expiry")
     resident_id: uuid.UUID | None = Field(default=None, description="staff applying for a resident of theirs")
 
 
 class Rejection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "岗位需要上夜班，与可工作的班次不符"}]}
+    )
 
     reason: str = Field(min_length=1, max_length=200, description="told to the seeker")
 

@@ -15,7 +15,22 @@ EMPLOYER_KIND_DOC = "workshop 扶贫车间, factory 社区工厂, hotel 酒店, 
 
 
 class EmployerCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "幸福里服装加工社区工厂",
+                    "kind": "factory",
+                    "community_code": "110105001001",
+                    "address": "幸福里小区3号楼底商",
+                    "description": "服装缝制、锁边和包装，就近吸纳社区居民就业",
+                    "contact_name": "张秀兰",
+                    "contact_phone": "13800000000",
+                }
+            ]
+        },
+    )
 
     id: ClientId = None
     name: str = Field(min_length=1, max_length=100, description="the employer's name, unique in its community")

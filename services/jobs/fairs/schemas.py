@@ -15,7 +15,21 @@ from shared.places import CommunityCode, StreetCode
 
 
 class FairCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "江南社区春风行动招聘会",
+                    "venue": "江南社区文化广场",
+                    "description": "社区工厂、扶贫车间、酒店和超市现场招聘，请带好简历",
+                    "starts_at": "2027-03-13T09:00:00+08:00",
+                    "ends_at": "2027-03-13T12:00:00+08:00",
+                    "community_code": "110105001001",
+                }
+            ]
+        },
+    )
 
     id: ClientId = None
     title: str = Field(min_length=1, max_length=100, description="the fair's name, e.g. 春风行动招聘会")

@@ -18,7 +18,29 @@ Fen = Annotated[int, Field(ge=0, le=100_000_000, strict=True, description="in fe
 
 
 class PostingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "employer_id": "0888a8a2-386b-5053-9884-6618a8373991",
+                    "title": "粽子包装工",
+                    "description": "粽子装袋、封口、装箱，日结，适合弱劳动力、半劳动力就近就业",
+                    "category": "handicraft",
+                    "wage_min": 9000,
+                    "wage_max": 12000,
+                    "wage_unit": "day",
+                    "hours_per_day": 6,
+                    "shifts": ["day", "flexible"],
+                    "headcount": 5,
+                    "skills": ["包装"],
+                    "suits_weak_labour": True,
+                    "grid_code": "110105001001002",
+                    "address": "晴岚家园13号楼底商",
+                }
+            ]
+        },
+    )
 
     id: ClientId = None
     employer_id: uuid.UUID | None = Field(default=None, description="required for staff; an employer posts its own")

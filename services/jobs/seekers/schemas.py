@@ -17,7 +17,22 @@ CAPACITY_DOC = "full 全劳动力, half 半劳动力, weak 弱劳动力 (elderly
 class SeekerIn(BaseModel):
     """A seeker's whole profile (PUT): what they can do and what they look for."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "skills": ["缝纫", "包粽子"],
+                    "desired_categories": ["handicraft", "retail"],
+                    "hours_per_day": 6,
+                    "shifts": ["day"],
+                    "labour_capacity": "half",
+                    "preferred_places": ["110105001001002", "110105001"],
+                    "active": True,
+                }
+            ]
+        },
+    )
 
     skills: list[Skill] = Field(default_factory=list, max_length=20, description="what they can do, e.g. 缝纫, 电工")
     desired_categories: list[Category] = Field(

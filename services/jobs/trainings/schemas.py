@@ -16,7 +16,25 @@ EnrolmentState = Literal["enrolled", "waiting", "withdrawn", "completed"]
 
 
 class TrainingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "育婴员培训",
+                    "skill": "育婴",
+                    "description": "婴幼儿喂养、护理和早教，结业后推荐家政岗位",
+                    "venue": "江南社区党群服务中心二楼活动室",
+                    "schedule": "每周二、四 14:00-16:30",
+                    "starts_on": "2027-03-02",
+                    "ends_on": "2027-03-25",
+                    "sessions": 8,
+                    "capacity": 30,
+                    "community_code": "110105001001",
+                }
+            ]
+        },
+    )
 
     id: ClientId = None
     title: str = Field(min_length=1, max_length=100, description="the course, e.g. 育婴员培训")
