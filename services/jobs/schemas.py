@@ -66,5 +66,5 @@ class StatsRow(BaseModel):
 
 
 class JobStats(BaseModel):
-    group_by: GroupBy
-    items: list[StatsRow]
+    group_by: GroupBy = Field(description="the level place_code is at: grid, community or street")
+    items: list[StatsRow] = Field(description="a row per place and month with any figure, by place code then month")

@@ -4,8 +4,9 @@ the steps staff or the employer take."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.jobs.access import ManagerOrEmployer, Resident
 from services.jobs.applications import service as applications
@@ -25,6 +26,8 @@ from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/applications", tags=["applications"])
 
+ApplicationId = Annotated[uuid.UUID, Path(description="the application's id")]
+
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -32,9 +35,9 @@ STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 async def list_applications(
     principal: Viewer,
     lane: FastLaneDep,
-    posting_id: uuid.UUID | None = None,
-    state: ApplicationState | None = None,
-    resident_id: uuid.UUID | None = None,
+    posting_id: Annotated[uuid.UUID | None, Query(description="only the applications to this posting")] = None,
+    state: Annotated[ApplicationState | None, Query(description="only those in this state")] = None,
+    resident_id: Annotated[uuid.UUID | None, Query(description="only this resident's (居民) applications")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -52,7 +55,7 @@ async def list_applications(
 
 
 @router.get("/{application_id}", response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_application(application_id: uuid.UUID, principal: Viewer, lane: FastLaneDep) -> Response:
+async def get_application(application_id: ApplicationId, principal: Viewer, lane: FastLaneDep) -> Response:
     """One application in the caller's scope."""
     return json_response(await applications.public_row(lane=lane, principal=principal, application_id=application_id))
 
@@ -67,7 +70,7 @@ async def apply(body: ApplicationCreate, principal: Applicant, session: SessionD
 
 
 @router.post("/{application_id}/withdraw", response_model=ApplicationPublic, responses=STEP_ERRORS)
-async def withdraw(application_id: uuid.UUID, principal: Resident, session: SessionDep) -> ApplicationPublic:
+async def withdraw(application_id: ApplicationId, principal: Resident, session: SessionDep) -> ApplicationPublic:
     """Withdraw one's own application while it is in progress."""
     return applications.public_of(
         principal,
@@ -78,7 +81,9 @@ async def withdraw(application_id: uuid.UUID, principal: Resident, session: Sess
 
 
 @router.post("/{application_id}/shortlist", response_model=ApplicationPublic, responses=STEP_ERRORS)
-async def shortlist(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+async def shortlist(
+    application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep
+) -> ApplicationPublic:
     """Shortlist an applicant (入围), from applied."""
     return applications.public_of(
         principal,
@@ -89,7 +94,9 @@ async def shortlist(application_id: uuid.UUID, principal: ManagerOrEmployer, ses
 
 
 @router.post("/{application_id}/interview", response_model=ApplicationPublic, responses=STEP_ERRORS)
-async def interview(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+async def interview(
+    application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep
+) -> ApplicationPublic:
     """Mark a shortlisted applicant interviewed (已面试)."""
     return applications.public_of(
         principal,
@@ -100,7 +107,7 @@ async def interview(application_id: uuid.UUID, principal: ManagerOrEmployer, ses
 
 
 @router.post("/{application_id}/hire", response_model=ApplicationPublic, responses=STEP_ERRORS)
-async def hire(application_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
+async def hire(application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
     """Hire a shortlisted or interviewed applicant (录用); the posting closes when its headcount is filled."""
     return applications.public_of(
         principal,
@@ -110,7 +117,7 @@ async def hire(application_id: uuid.UUID, principal: ManagerOrEmployer, session:
 
 @router.post("/{application_id}/reject", response_model=ApplicationPublic, responses=STEP_ERRORS)
 async def reject(
-    application_id: uuid.UUID, body: Rejection, principal: ManagerOrEmployer, session: SessionDep
+    application_id: ApplicationId, body: Rejection, principal: ManagerOrEmployer, session: SessionDep
 ) -> ApplicationPublic:
     """Reject an application in progress, with the reason the seeker is told (未录用)."""
     return applications.public_of(

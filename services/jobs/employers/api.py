@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.jobs.access import Manager, ManagerOrEmployer, Reader
 from services.jobs.employers import service as employers
@@ -28,6 +28,9 @@ from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/employers", tags=["employers"])
 
+EmployerId = Annotated[uuid.UUID, Path(description="the employer's id")]
+AccountId = Annotated[uuid.UUID, Path(description="the gateway account's id (an account of role employer)")]
+
 
 def _pii(request: Request) -> PiiCipher:
     """The cipher of the contacts' phones (the app's, made at start-up)."""
@@ -44,8 +47,10 @@ async def list_employers(
     session: SessionDep,
     pii: PiiDep,
     q: Annotated[str | None, Query(min_length=1, max_length=50, description="part of the name")] = None,
-    kind: EmployerKind | None = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    kind: Annotated[EmployerKind | None, Query(description="only employers of this kind")] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only this community's employers, 12 digits")
+    ] = None,
     phone: Annotated[str | None, Query(min_length=1, max_length=20, description="the contact's full mobile")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
@@ -73,7 +78,7 @@ async def my_employer(principal: Employer, session: SessionDep) -> EmployerPubli
 
 
 @router.get("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_employer(employer_id: uuid.UUID, principal: Reader, session: SessionDep) -> EmployerPublic:
+async def get_employer(employer_id: EmployerId, principal: Reader, session: SessionDep) -> EmployerPublic:
     """One employer; its contact in full only for its community's staff and its own accounts."""
     employer = await employers.visible(session, principal, employer_id)
     return await employers.public_of(session, principal, employer)
@@ -97,7 +102,7 @@ async def create_employer(
 
 @router.patch("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 409, 422))
 async def update_employer(
-    employer_id: uuid.UUID, changes: EmployerUpdate, principal: ManagerOrEmployer, session: SessionDep, pii: PiiDep
+    employer_id: EmployerId, changes: EmployerUpdate, principal: ManagerOrEmployer, session: SessionDep, pii: PiiDep
 ) -> EmployerPublic:
     """Change an employer (its community's staff, or its own accounts)."""
     employer = await employers.update(
@@ -108,7 +113,7 @@ async def update_employer(
 
 @router.post("/{employer_id}/reveal", response_model=ContactRevealed, responses=problem_responses(401, 403, 404, 422))
 async def reveal_contact(
-    employer_id: uuid.UUID, body: ContactRevealRequest, principal: Manager, session: SessionDep, pii: PiiDep
+    employer_id: EmployerId, body: ContactRevealRequest, principal: Manager, session: SessionDep, pii: PiiDep
 ) -> ContactRevealed:
     """The contact's clear phone, for the staff who keep the employer, with the purpose audited."""
     revealed = await employers.reveal(
@@ -122,7 +127,9 @@ async def reveal_contact(
     response_model=list[EmployerAccountPublic],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def list_accounts(employer_id: uuid.UUID, principal: Manager, session: SessionDep) -> list[EmployerAccountPublic]:
+async def list_accounts(
+    employer_id: EmployerId, principal: Manager, session: SessionDep
+) -> list[EmployerAccountPublic]:
     """The accounts acting for an employer."""
     return await employers.accounts(session=session, principal=principal, employer_id=employer_id)
 
@@ -138,7 +145,7 @@ async def list_accounts(employer_id: uuid.UUID, principal: Manager, session: Ses
     },
 )
 async def link_account(
-    employer_id: uuid.UUID, account_id: uuid.UUID, principal: Manager, session: SessionDep
+    employer_id: EmployerId, account_id: AccountId, principal: Manager, session: SessionDep
 ) -> Response:
     """Let an account (role employer on the roster) act for this employer (201 new, 204 already)."""
     created = await employers.link_account(
@@ -149,7 +156,7 @@ async def link_account(
 
 @router.delete("/{employer_id}/accounts/{account_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
 async def unlink_account(
-    employer_id: uuid.UUID, account_id: uuid.UUID, principal: Manager, session: SessionDep
+    employer_id: EmployerId, account_id: AccountId, principal: Manager, session: SessionDep
 ) -> Response:
     """Stop an account acting for this employer."""
     await employers.unlink_account(session=session, principal=principal, employer_id=employer_id, account_id=account_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.jobs.access import Manager, Reader, Resident
 from services.jobs.fairs import service as fairs
@@ -17,14 +17,22 @@ from shared.places import COMMUNITY_PATTERN, STREET_PATTERN
 
 router = APIRouter(prefix="/api/v1/fairs", tags=["fairs"])
 
+FairId = Annotated[uuid.UUID, Path(description="the fair's id")]
+EmployerId = Annotated[uuid.UUID, Path(description="the employer's (用工单位) id: one of the fair's street")]
+
 
 @router.get("", response_model=FairPage, responses=problem_responses(401, 403, 422))
 async def list_fairs(
     principal: Reader,
     session: SessionDep,
     upcoming: Annotated[bool, Query(description="only fairs not over yet (default)")] = True,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only those held by this community, 12 digits")
+    ] = None,
+    street_code: Annotated[
+        str | None,
+        Query(pattern=STREET_PATTERN, description="only fairs of this street, its communities' too, 9 digits"),
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> FairPage:
@@ -42,7 +50,7 @@ async def list_fairs(
 
 
 @router.get("/{fair_id}", response_model=FairDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_fair(fair_id: uuid.UUID, principal: Reader, session: SessionDep) -> FairDetail:
+async def get_fair(fair_id: FairId, principal: Reader, session: SessionDep) -> FairDetail:
     """A fair's page: everything on offer, employer by employer, with their open postings."""
     return await fairs.detail(session=session, principal=principal, fair_id=fair_id)
 
@@ -71,7 +79,7 @@ async def create_fair(fair_in: FairCreate, principal: Manager, session: SessionD
         **problem_responses(401, 403, 404, 422),
     },
 )
-async def add_employer(fair_id: uuid.UUID, employer_id: uuid.UUID, principal: Manager, session: SessionDep) -> Response:
+async def add_employer(fair_id: FairId, employer_id: EmployerId, principal: Manager, session: SessionDep) -> Response:
     """An employer of the fair's street takes part (201 new, 204 already)."""
     added = await fairs.add_employer(session=session, principal=principal, fair_id=fair_id, employer_id=employer_id)
     return Response(status_code=201 if added else 204)
@@ -79,7 +87,7 @@ async def add_employer(fair_id: uuid.UUID, employer_id: uuid.UUID, principal: Ma
 
 @router.delete("/{fair_id}/employers/{employer_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
 async def remove_employer(
-    fair_id: uuid.UUID, employer_id: uuid.UUID, principal: Manager, session: SessionDep
+    fair_id: FairId, employer_id: EmployerId, principal: Manager, session: SessionDep
 ) -> Response:
     """An employer no longer takes part."""
     await fairs.remove_employer(session=session, principal=principal, fair_id=fair_id, employer_id=employer_id)
@@ -95,7 +103,7 @@ async def remove_employer(
         **problem_responses(401, 403, 404, 409, 422),
     },
 )
-async def sign_up(fair_id: uuid.UUID, principal: Resident, session: SessionDep, response: Response) -> FairSignupPublic:
+async def sign_up(fair_id: FairId, principal: Resident, session: SessionDep, response: Response) -> FairSignupPublic:
     """Sign up for a fair (201), or answer the signup already there (200)."""
     signup, created = await fairs.sign_up(session=session, principal=principal, fair_id=fair_id)
     if not created:
@@ -104,7 +112,7 @@ async def sign_up(fair_id: uuid.UUID, principal: Resident, session: SessionDep, 
 
 
 @router.delete("/{fair_id}/signups/me", status_code=204, responses=problem_responses(401, 403, 404, 422))
-async def cancel_signup(fair_id: uuid.UUID, principal: Resident, session: SessionDep) -> Response:
+async def cancel_signup(fair_id: FairId, principal: Resident, session: SessionDep) -> Response:
     """Cancel one's signup."""
     await fairs.cancel_signup(session=session, principal=principal, fair_id=fair_id)
     return Response(status_code=204)

@@ -4,8 +4,9 @@ postings ranked for a seeker (under ``/seekers``)."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 
 from services.jobs.access import Manager, ResidentOrHelper
 from services.jobs.matching import service
@@ -17,12 +18,15 @@ from shared.pagination import CursorQuery, LimitQuery
 postings_router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
 seekers_router = APIRouter(prefix="/api/v1/seekers", tags=["seekers"])
 
+PostingId = Annotated[uuid.UUID, Path(description="the posting's id")]
+ResidentId = Annotated[uuid.UUID, Path(description="the seeker's resident id (居民)")]
+
 
 @postings_router.get(
     "/{posting_id}/matches", response_model=SeekerMatchPage, responses=problem_responses(401, 403, 404, 422)
 )
 async def posting_matches(
-    posting_id: uuid.UUID, principal: Manager, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+    posting_id: PostingId, principal: Manager, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> SeekerMatchPage:
     """The seekers of the caller's communities ranked for this posting, each with the reasons (人岗对接)."""
     items, next_cursor = await service.seekers_for(
@@ -35,7 +39,7 @@ async def posting_matches(
     "/{resident_id}/matches", response_model=PostingMatchPage, responses=problem_responses(401, 403, 404, 422)
 )
 async def seeker_matches(
-    resident_id: uuid.UUID,
+    resident_id: ResidentId,
     principal: ResidentOrHelper,
     session: SessionDep,
     limit: LimitQuery = 20,

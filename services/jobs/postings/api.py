@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.jobs import stats
 from services.jobs.access import Manager, ManagerOrEmployer, Reader
@@ -30,6 +30,8 @@ from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, STREET_PATTERN, Group
 
 router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
 
+PostingId = Annotated[uuid.UUID, Path(description="the posting's id")]
+
 
 @router.get("", response_model=PostingPage, responses=problem_responses(401, 403, 422))
 async def list_postings(
@@ -39,15 +41,25 @@ async def list_postings(
         str | None, Query(min_length=1, max_length=50, description="words of the title, employer or skills")
     ] = None,
     state: Annotated[PostingState, Query(description="open (default), closed, or draft (those one keeps)")] = "open",
-    category: Category | None = None,
+    category: Annotated[Category | None, Query(description="only jobs of this trade (行业)")] = None,
     suits_weak_labour: Annotated[bool | None, Query(description="only those that suit weak or half labour")] = None,
-    skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    employer_id: uuid.UUID | None = None,
+    skill: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="only those asking for this skill (exact text)")
+    ] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only postings of this community, 12 digits")
+    ] = None,
+    street_code: Annotated[
+        str | None, Query(pattern=STREET_PATTERN, description="only postings of this street, 9 digits")
+    ] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only postings in this grid, 15 digits")
+    ] = None,
+    employer_id: Annotated[uuid.UUID | None, Query(description="only this employer's (用工单位) postings")] = None,
     min_wage: Annotated[int | None, Query(ge=0, le=100_000_000, description="fen: wage_max at least this")] = None,
-    wage_unit: WageUnit | None = None,
+    wage_unit: Annotated[
+        WageUnit | None, Query(description="the unit min_wage is in; needed with min_wage, ignored without it")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -74,10 +86,12 @@ async def list_postings(
 async def posting_stats(
     principal: StatsReader,
     session: SessionDep,
-    group_by: GroupBy = "community",
+    group_by: Annotated[GroupBy, Query(description="a row per grid, community or street, and month")] = "community",
     since: Annotated[Moment | None, Query(description="from (included)")] = None,
     until: Annotated[Moment | None, Query(description="until (excluded)")] = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only this community's figures, 12 digits")
+    ] = None,
 ) -> JobStats:
     """Postings opened, applications, hires and trainees per place and month, in the caller's scope."""
     return await stats.report(
@@ -91,7 +105,7 @@ async def posting_stats(
 
 
 @router.get("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_posting(posting_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_posting(posting_id: PostingId, principal: Reader, lane: FastLaneDep) -> Response:
     """One posting: published ones for everyone, drafts for those who keep them."""
     return json_response(await postings.public_row(lane=lane, principal=principal, posting_id=posting_id))
 
@@ -117,7 +131,7 @@ async def create_posting(
 
 @router.patch("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
 async def update_posting(
-    posting_id: uuid.UUID, changes: PostingUpdate, principal: ManagerOrEmployer, session: SessionDep
+    posting_id: PostingId, changes: PostingUpdate, principal: ManagerOrEmployer, session: SessionDep
 ) -> PostingPublic:
     """Change a draft or open posting."""
     posting = await postings.update(session=session, principal=principal, posting_id=posting_id, changes=changes)
@@ -127,14 +141,14 @@ async def update_posting(
 @router.post(
     "/{posting_id}/publish", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422)
 )
-async def publish_posting(posting_id: uuid.UUID, principal: Manager, session: SessionDep) -> PostingPublic:
+async def publish_posting(posting_id: PostingId, principal: Manager, session: SessionDep) -> PostingPublic:
     """Publish a posting (审核发布, community staff): it takes applications from now."""
     posting = await postings.publish(session=session, principal=principal, posting_id=posting_id)
     return await postings.get(session=session, principal=principal, posting_id=posting.id)
 
 
 @router.post("/{posting_id}/close", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
-async def close_posting(posting_id: uuid.UUID, principal: ManagerOrEmployer, session: SessionDep) -> PostingPublic:
+async def close_posting(posting_id: PostingId, principal: ManagerOrEmployer, session: SessionDep) -> PostingPublic:
     """Close a posting; applications still in progress are rejected with the reason."""
     posting = await postings.close(session=session, principal=principal, posting_id=posting_id)
     return await postings.get(session=session, principal=principal, posting_id=posting.id)

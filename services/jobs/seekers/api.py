@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.jobs import access
 from services.jobs.access import Resident, ResidentOrHelper
@@ -20,6 +20,8 @@ from shared.places import GRID_PATTERN
 
 router = APIRouter(prefix="/api/v1/seekers", tags=["seekers"])
 
+ResidentId = Annotated[uuid.UUID, Path(description="the seeker's resident id (居民)")]
+
 SAVED = {
     201: {"model": SeekerPublic, "description": "a new profile"},
     **problem_responses(401, 403, 404, 422, 503),
@@ -30,10 +32,16 @@ SAVED = {
 async def list_seekers(
     principal: Helper,
     session: SessionDep,
-    skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
-    labour_capacity: Capacity | None = None,
-    active: bool | None = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    skill: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="only those with this skill (exact text)")
+    ] = None,
+    labour_capacity: Annotated[
+        Capacity | None, Query(description="only those of this labour capacity (劳动力)")
+    ] = None,
+    active: Annotated[bool | None, Query(description="only those looking for work now (true), or not (false)")] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only those living in this grid, 15 digits")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> SeekerPage:
@@ -73,7 +81,7 @@ async def put_my_profile(
 
 
 @router.get("/{resident_id}", response_model=SeekerPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_profile(resident_id: uuid.UUID, principal: ResidentOrHelper, session: SessionDep) -> SeekerPublic:
+async def get_profile(resident_id: ResidentId, principal: ResidentOrHelper, session: SessionDep) -> SeekerPublic:
     """A resident's seeker profile: their own, or one of the caller's community, street or grids."""
     seeker = await seekers.get(session=session, principal=principal, resident_id=resident_id)
     return SeekerPublic.model_validate(seeker, from_attributes=True)
@@ -81,7 +89,7 @@ async def get_profile(resident_id: uuid.UUID, principal: ResidentOrHelper, sessi
 
 @router.put("/{resident_id}", response_model=SeekerPublic, responses=SAVED)
 async def put_profile(
-    resident_id: uuid.UUID,
+    resident_id: ResidentId,
     profile: SeekerIn,
     principal: ResidentOrHelper,
     session: SessionDep,

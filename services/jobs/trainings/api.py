@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from services.jobs.access import Manager, Reader, ResidentOrHelper
 from services.jobs.seekers import service as seekers
@@ -29,14 +29,21 @@ from shared.places import COMMUNITY_PATTERN
 
 router = APIRouter(prefix="/api/v1/trainings", tags=["trainings"])
 
+TrainingId = Annotated[uuid.UUID, Path(description="the training's id")]
+EnrolmentId = Annotated[uuid.UUID, Path(description="the enrolment's id, on this training")]
+
 
 @router.get("", response_model=TrainingPage, responses=problem_responses(401, 403, 422))
 async def list_trainings(
     principal: Reader,
     session: SessionDep,
     upcoming: Annotated[bool, Query(description="only trainings not over yet (default)")] = True,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    skill: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only those run by this community, 12 digits")
+    ] = None,
+    skill: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="only those teaching this skill (exact text)")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> TrainingPage:
@@ -54,7 +61,7 @@ async def list_trainings(
 
 
 @router.get("/{training_id}", response_model=TrainingPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_training(training_id: uuid.UUID, principal: Reader, session: SessionDep) -> TrainingPublic:
+async def get_training(training_id: TrainingId, principal: Reader, session: SessionDep) -> TrainingPublic:
     """One training, with places taken and waiting, and the calling resident's own enrolment."""
     return await trainings.get(session=session, principal=principal, training_id=training_id)
 
@@ -77,7 +84,7 @@ async def create_training(
 
 @router.patch("/{training_id}", response_model=TrainingPublic, responses=problem_responses(401, 403, 404, 422))
 async def update_training(
-    training_id: uuid.UUID, changes: TrainingUpdate, principal: Manager, session: SessionDep
+    training_id: TrainingId, changes: TrainingUpdate, principal: Manager, session: SessionDep
 ) -> TrainingPublic:
     """Change a training; added places go to the first waiting."""
     await trainings.update(session=session, principal=principal, training_id=training_id, changes=changes)
@@ -86,10 +93,10 @@ async def update_training(
 
 @router.get("/{training_id}/enrolments", response_model=EnrolmentPage, responses=problem_responses(401, 403, 404, 422))
 async def list_enrolments(
-    training_id: uuid.UUID,
+    training_id: TrainingId,
     principal: ResidentOrHelper,
     session: SessionDep,
-    state: EnrolmentState | None = None,
+    state: Annotated[EnrolmentState | None, Query(description="only enrolments in this state")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> EnrolmentPage:
@@ -107,7 +114,7 @@ async def list_enrolments(
     responses=problem_responses(401, 403, 404, 409, 422, 503),
 )
 async def enrol(
-    training_id: uuid.UUID, body: EnrolmentCreate, principal: ResidentOrHelper, session: SessionDep, request: Request
+    training_id: TrainingId, body: EnrolmentCreate, principal: ResidentOrHelper, session: SessionDep, request: Request
 ) -> EnrolmentPublic:
     """Enrol (oneself, or staff a resident of theirs): a place while there is one, else the waiting list."""
     home = await seekers.home_of(request, principal, body.resident_id)
@@ -121,7 +128,7 @@ async def enrol(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def withdraw(
-    training_id: uuid.UUID, enrolment_id: uuid.UUID, principal: ResidentOrHelper, session: SessionDep
+    training_id: TrainingId, enrolment_id: EnrolmentId, principal: ResidentOrHelper, session: SessionDep
 ) -> EnrolmentPublic:
     """Leave a training or its waiting list; a place freed goes to the first waiting."""
     enrolment = await trainings.withdraw(
@@ -136,7 +143,7 @@ async def withdraw(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def complete(
-    training_id: uuid.UUID, enrolment_id: uuid.UUID, principal: Manager, session: SessionDep
+    training_id: TrainingId, enrolment_id: EnrolmentId, principal: Manager, session: SessionDep
 ) -> EnrolmentPublic:
     """Mark a resident's training complete: its skill goes onto their seeker profile."""
     enrolment = await trainings.complete(
@@ -149,7 +156,7 @@ async def complete(
     "/{training_id}/attendance", response_model=AttendanceResult, responses=problem_responses(401, 403, 404, 422)
 )
 async def record_attendance(
-    training_id: uuid.UUID, body: AttendanceIn, principal: Manager, session: SessionDep
+    training_id: TrainingId, body: AttendanceIn, principal: Manager, session: SessionDep
 ) -> AttendanceResult:
     """Record who attended one session (考勤)."""
     recorded = await trainings.attend(
