@@ -152,6 +152,12 @@ async def test_the_employer_moves_its_applicants_and_sees_them_masked(jobs: http
     assert listed[0]["applicant"]["resident_id"] is None
     assert listed[0]["applicant"]["label"] == mine["applicant"]["label"]
     assert listed[0]["applicant"]["skills"] == ["包粽子", "缝纫"]
+    # the resident filter cannot tell an employer who applied: it matches only the ids a caller is shown
+    applicant = {"resident_id": mine["applicant"]["resident_id"]}
+    assert applicant["resident_id"] is not None
+    assert ok(await jobs.get("/api/v1/applications", params=applicant, headers=as_employer))["items"] == []
+    by_staff = ok(await jobs.get("/api/v1/applications", params=applicant, headers=people.staff()))["items"]
+    assert {a["id"] for a in by_staff} == {mine["id"], theirs["id"]}
     assert (
         ok(await jobs.post(f"/api/v1/applications/{mine['id']}/shortlist", headers=as_employer))["state"]
         == "shortlisted"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -222,16 +223,18 @@ def _one_query(shape: Shape) -> PreparedQuery:
     return PreparedQuery(_public_select(shape).where(col(Application.id) == bindparam("application_id", type_=Uuid())))
 
 
-_FILTERS = {
-    "posting_id": lambda: col(Application.posting_id) == bindparam("posting_id", type_=Uuid()),
-    "state": lambda: col(Application.state) == bindparam("state", type_=String()),
-    "resident_id": lambda: col(Application.resident_id) == bindparam("resident_id", type_=Uuid()),
+# ``resident_id`` filters on the resident id the caller is shown, so that a caller who sees null there
+# (an employer, an integration client) cannot learn from the filter whether a resident applied.
+_FILTERS: dict[str, Callable[[Shape], Any]] = {
+    "posting_id": lambda shape: col(Application.posting_id) == bindparam("posting_id", type_=Uuid()),
+    "state": lambda shape: col(Application.state) == bindparam("state", type_=String()),
+    "resident_id": lambda shape: _shown_resident(*shape[:4]).element == bindparam("resident_id", type_=Uuid()),
 }
 
 
 @functools.lru_cache(maxsize=256)
 def _list_query(shape: Shape, filters: tuple[str, ...], after: bool) -> PreparedQuery:
-    statement = _public_select(shape).where(*(_FILTERS[name]() for name in filters))
+    statement = _public_select(shape).where(*(_FILTERS[name](shape) for name in filters))
     if after:
         statement = statement.where(
             tuple_(col(Application.created_at), col(Application.id))
