@@ -192,6 +192,7 @@ async def test_search_by_chinese_keyword_and_filters_pages_newest_first(
     assert await search(category="cleaning") == [ids[1]]
     assert await search(suits_weak_labour="true") == [ids[3], ids[0]]
     assert await search(min_wage=500000, wage_unit="month") == [ids[2]]
+    assert await search(wage_unit="piece") == [ids[3]]
     assert await search(skill="厨师") == [ids[2]]
     assert await search(grid_code=GRIDS[1]) == [ids[1]]
     assert await search(employer_id=hotel["id"]) == [ids[2], ids[1]]

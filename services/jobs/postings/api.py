@@ -58,7 +58,8 @@ async def list_postings(
     employer_id: Annotated[uuid.UUID | None, Query(description="only this employer's (用工单位) postings")] = None,
     min_wage: Annotated[int | None, Query(ge=0, le=100_000_000, description="fen: wage_max at least this")] = None,
     wage_unit: Annotated[
-        WageUnit | None, Query(description="the unit min_wage is in; needed with min_wage, ignored without it")
+        WageUnit | None,
+        Query(description="only postings paid per this unit; required with min_wage, the unit it is in"),
     ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,

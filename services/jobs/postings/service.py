@@ -298,10 +298,9 @@ _FILTERS = {
     "grid_code": lambda: col(Posting.grid_code) == bindparam("grid_code"),
     "employer_id": lambda: col(Posting.employer_id) == bindparam("employer_id", type_=Uuid()),
     "skill": lambda: col(Posting.skills).contains(bindparam("skill", type_=ARRAY(String()))),
-    "min_wage": lambda: and_(
-        col(Posting.wage_unit) == bindparam("wage_unit"),
-        col(Posting.wage_max) >= bindparam("min_wage", type_=Integer()),
-    ),
+    "wage_unit": lambda: col(Posting.wage_unit) == bindparam("wage_unit"),
+    # only with wage_unit (list_postings checks): a wage in fen means nothing without its unit
+    "min_wage": lambda: col(Posting.wage_max) >= bindparam("min_wage", type_=Integer()),
     "q_tokens": lambda: col(Posting.search_tokens).contains(bindparam("q_tokens", type_=ARRAY(Text()))),
     "q_like": lambda: col(Posting.search_text).like(bindparam("q_like"), escape="\\"),
 }
@@ -387,7 +386,7 @@ async def list_postings(
     *, lane: FastLane, principal: Principal, state: str, filters: dict[str, Any], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """Newest first, as rows of ``PostingSummary``'s fields. ``filters``: category, suits_weak_labour,
-    community_code, street_code, grid_code, employer_id, skill, min_wage with wage_unit, q."""
+    community_code, street_code, grid_code, employer_id, skill, wage_unit, min_wage (with wage_unit), q."""
     values: dict[str, Any] = {name: value for name, value in filters.items() if value is not None}
     for name in ("q", "skill"):
         # PostgreSQL text cannot hold NUL; the fast lane's asyncpg would fail on it rather than answer.
