@@ -45,19 +45,21 @@ class CompanyCreate(BaseModel):
 class CompanyUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: str | None = Field(
+        default=None, min_length=1, max_length=100, description="the company's new name, unique in its community"
+    )
     party_branch: str | None = Field(default=None, min_length=1, max_length=100, description="null: none any more")
 
 
 class CompanyPublic(BaseModel):
-    id: uuid.UUID
-    community_code: str
-    street_code: str
-    name: str
-    party_branch: str | None
-    has_party_branch: bool
+    id: uuid.UUID = Field(description="the property company's id")
+    community_code: str = Field(description="the community (社区) it is recorded in, 12-digit community code")
+    street_code: str = Field(description="the street (街道) of that community, 9-digit street code")
+    name: str = Field(description="the company's name, e.g. 江南物业服务有限公司")
+    party_branch: str | None = Field(description="its party branch (物业党支部); null: it has none")
+    has_party_branch: bool = Field(description="whether it has a party branch (红色物业)")
     compounds: list[str] = Field(description="the compounds it manages now")
-    created_at: datetime
+    created_at: datetime = Field(description="when it was recorded, ISO 8601 with time zone")
 
 
 CompanyPage = Page[CompanyPublic]
@@ -73,17 +75,17 @@ class ManagementCreate(BaseModel):
 
 
 class ManagementPublic(BaseModel):
-    id: uuid.UUID
-    compound_id: uuid.UUID
-    compound_name: str
-    community_code: str
-    mode: ManagementMode
-    company_id: uuid.UUID | None
-    company_name: str | None
-    started_on: date
-    ended_on: date | None
-    handover_notes: str
-    created_at: datetime
+    id: uuid.UUID = Field(description="the management period's id")
+    compound_id: uuid.UUID = Field(description="the compound (小区), by the residents service's id")
+    compound_name: str = Field(description="the compound's name when the period was recorded, e.g. 江南小区")
+    community_code: str = Field(description="the compound's community (社区), 12-digit community code")
+    mode: ManagementMode = Field(description="company: a property company; self_managed: 业主自治自管")
+    company_id: uuid.UUID | None = Field(description="the managing property company; null when self-managed")
+    company_name: str | None = Field(description="that company's name now; null when self-managed")
+    started_on: date = Field(description="the day of the handover that began the period (YYYY-MM-DD)")
+    ended_on: date | None = Field(description="the day the next period began; null for the current one")
+    handover_notes: str = Field(description="what was handed over and what was left open (新老物业交接); may be empty")
+    created_at: datetime = Field(description="when the handover was recorded, ISO 8601 with time zone")
 
 
 class CommitteeMemberIn(BaseModel):
@@ -91,18 +93,22 @@ class CommitteeMemberIn(BaseModel):
 
     resident_id: uuid.UUID | None = Field(default=None, description="an owner, by the registry's id")
     member_id: uuid.UUID | None = Field(default=None, description="or someone of the roster")
-    position: Position = "member"
+    position: Position = Field(
+        default="member", description="director 主任, deputy_director 副主任, member 委员 (the default)"
+    )
 
 
 class CommitteeCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: CommitteeKind = Field(description="owners_committee 业主委员会, management_committee 物业管理委员会")
-    compound_id: uuid.UUID
+    compound_id: uuid.UUID = Field(description="the compound (小区) it serves, by the residents service's id")
     name: str = Field(min_length=1, max_length=100, description="e.g. 江南小区第三届业主委员会")
-    term_starts_on: Day
-    term_ends_on: Day
-    members: list[CommitteeMemberIn] = Field(default_factory=list, max_length=30)
+    term_starts_on: Day = Field(description="the first day of the term (YYYY-MM-DD)")
+    term_ends_on: Day = Field(description="the day the term is due to end (YYYY-MM-DD), after its start")
+    members: list[CommitteeMemberIn] = Field(
+        default_factory=list, max_length=30, description="its members for the term, each person once (up to 30)"
+    )
 
 
 class ReElection(BaseModel):
@@ -110,33 +116,37 @@ class ReElection(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
-    term_starts_on: Day
-    term_ends_on: Day
-    members: list[CommitteeMemberIn] = Field(default_factory=list, max_length=30)
+    name: str = Field(min_length=1, max_length=100, description="the new term's name, e.g. 江南小区第四届业主委员会")
+    term_starts_on: Day = Field(
+        description="the new term's first day (YYYY-MM-DD), after the current term's start, which ends that day"
+    )
+    term_ends_on: Day = Field(description="the day the new term is due to end (YYYY-MM-DD), after its start")
+    members: list[CommitteeMemberIn] = Field(
+        default_factory=list, max_length=30, description="the new term's members, each person once (up to 30)"
+    )
 
 
 class CommitteeMemberPublic(BaseModel):
-    id: uuid.UUID
-    resident_id: uuid.UUID | None
-    member_id: uuid.UUID | None
+    id: uuid.UUID = Field(description="the committee membership's id")
+    resident_id: uuid.UUID | None = Field(description="an owner, by the registry's id; null for a roster member")
+    member_id: uuid.UUID | None = Field(description="someone of the roster (花名册), by id; null for an owner")
     name: str | None = Field(description="for members of the roster; owners are named by the registry")
-    position: Position
+    position: Position = Field(description="director 主任, deputy_director 副主任, member 委员")
 
 
 class CommitteePublic(BaseModel):
-    id: uuid.UUID
-    kind: CommitteeKind
-    compound_id: uuid.UUID
-    compound_name: str
-    community_code: str
-    name: str
-    term_starts_on: date
-    term_ends_on: date
-    previous_id: uuid.UUID | None
-    ended_on: date | None
-    members: list[CommitteeMemberPublic]
-    created_at: datetime
+    id: uuid.UUID = Field(description="the id of the committee's term; each re-election (换届) makes a new one")
+    kind: CommitteeKind = Field(description="owners_committee 业主委员会, management_committee 物业管理委员会")
+    compound_id: uuid.UUID = Field(description="the compound (小区) it serves, by the residents service's id")
+    compound_name: str = Field(description="the compound's name when the committee was recorded")
+    community_code: str = Field(description="the compound's community (社区), 12-digit community code")
+    name: str = Field(description="the committee's name for this term, e.g. 江南小区第三届业主委员会")
+    term_starts_on: date = Field(description="the first day of the term (YYYY-MM-DD)")
+    term_ends_on: date = Field(description="the day the term is due to end (YYYY-MM-DD)")
+    previous_id: uuid.UUID | None = Field(description="the term before this one (换届); null for a first term")
+    ended_on: date | None = Field(description="the day the next term began; null while in office")
+    members: list[CommitteeMemberPublic] = Field(description="the term's members and their positions")
+    created_at: datetime = Field(description="when the term was recorded, ISO 8601 with time zone")
 
 
 CommitteePage = Page[CommitteePublic]
@@ -145,9 +155,9 @@ CommitteePage = Page[CommitteePublic]
 class CompoundProperty(BaseModel):
     """Who manages a compound now and before, and its committees in office."""
 
-    compound_id: uuid.UUID
-    compound_name: str
-    community_code: str
+    compound_id: uuid.UUID = Field(description="the compound (小区), by the residents service's id")
+    compound_name: str = Field(description="the compound's name, as last recorded here")
+    community_code: str = Field(description="the compound's community (社区), 12-digit community code")
     management: ManagementPublic | None = Field(description="the current one")
     history: list[ManagementPublic] = Field(description="every period, newest first")
     committees: list[CommitteePublic] = Field(description="committees in office")
@@ -158,7 +168,7 @@ class ProblemIn(BaseModel):
 
     order_id: uuid.UUID = Field(description="an issue order of the orders service")
     category: ProblemCategory = Field(description=PROBLEM_DESCRIPTION)
-    summary: str = Field(default="", max_length=300)
+    summary: str = Field(default="", max_length=300, description="the problem in a few words, e.g. 顶层住户房屋漏水")
     solved_on: Day | None = Field(default=None, description="when it was solved, once it is")
 
 
@@ -169,11 +179,11 @@ class ProblemUpdate(BaseModel):
 
 
 class ProblemPublic(BaseModel):
-    order_id: uuid.UUID
-    category: ProblemCategory
-    summary: str
-    grid_code: str | None
-    solved_on: date | None
+    order_id: uuid.UUID = Field(description="the issue order (问题) of the orders service it is")
+    category: ProblemCategory = Field(description=PROBLEM_DESCRIPTION)
+    summary: str = Field(description="the problem in a few words; may be empty")
+    grid_code: str | None = Field(description="the order's grid (网格), 15-digit grid code; null if not known")
+    solved_on: date | None = Field(description="the day it was solved (YYYY-MM-DD); null: not solved yet")
 
 
 class MeetingCreate(BaseModel):
@@ -181,36 +191,40 @@ class MeetingCreate(BaseModel):
 
     community_code: str | None = Field(default=None, pattern=COMMUNITY_PATTERN, description="default: the caller's")
     compound_id: uuid.UUID | None = Field(default=None, description="the compound it was about, if one")
-    title: str = Field(min_length=1, max_length=100)
-    held_at: When
+    title: str = Field(
+        min_length=1, max_length=100, description="what the meeting was about, e.g. 江南小区环境整治联席会"
+    )
+    held_at: When = Field(description="when it was held, ISO 8601 with time zone")
     attendees: list[Attendee] = Field(
         default_factory=list,
         max_length=30,
         description="organisations and roles at the table, e.g. 社区党委, 物业党支部, 业主委员会, 社区民警",
     )
-    decisions: str = Field(default="", max_length=4000)
-    problems: list[ProblemIn] = Field(default_factory=list, max_length=50)
+    decisions: str = Field(default="", max_length=4000, description="what the meeting decided, free text")
+    problems: list[ProblemIn] = Field(
+        default_factory=list, max_length=50, description="the issue orders it dealt with, each once (up to 50)"
+    )
 
 
 class MeetingPublic(BaseModel):
-    id: uuid.UUID
-    community_code: str
-    street_code: str
-    compound_id: uuid.UUID | None
-    compound_name: str | None
-    title: str
-    held_at: datetime
-    attendees: list[str]
-    decisions: str
-    problems: list[ProblemPublic]
-    created_at: datetime
+    id: uuid.UUID = Field(description="the joint meeting's id")
+    community_code: str = Field(description="the community (社区) that held it, 12-digit community code")
+    street_code: str = Field(description="the street (街道) of that community, 9-digit street code")
+    compound_id: uuid.UUID | None = Field(description="the compound (小区) it was about; null: not about one compound")
+    compound_name: str | None = Field(description="that compound's name; null when compound_id is")
+    title: str = Field(description="what the meeting was about")
+    held_at: datetime = Field(description="when it was held, ISO 8601 with time zone")
+    attendees: list[str] = Field(description="organisations and roles at the table (not people's names)")
+    decisions: str = Field(description="what the meeting decided; may be empty")
+    problems: list[ProblemPublic] = Field(description="the issue orders it dealt with, by category")
+    created_at: datetime = Field(description="when it was recorded, ISO 8601 with time zone")
 
 
 MeetingPage = Page[MeetingPublic]
 
 
 class PropertyYear(BaseModel):
-    year: int
+    year: int = Field(description="the calendar year, in China time (UTC+8)")
     meetings: int = Field(description="joint meetings held")
     problems: int = Field(description="problems they dealt with")
     solved: int = Field(description="problems solved that year")
@@ -219,4 +233,4 @@ class PropertyYear(BaseModel):
 class PropertyStats(BaseModel):
     """The joint meetings' work per year, in the caller's scope."""
 
-    years: list[PropertyYear]
+    years: list[PropertyYear] = Field(description="the years with any meeting or solved problem, oldest first")
