@@ -42,7 +42,30 @@ def _everyone() -> list[TargetGroup]:
 
 
 class ActivityCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_code": "110105001001",
+                    "grid_code": "110105001001001",
+                    "theme": "重阳敬老",
+                    "title": "义剪进社区 为老人理发",
+                    "kind": "haircut",
+                    "description": "银发义剪队为社区老人免费理发, 行动不便的老人可由网格员代报名",
+                    "venue": "幸福里社区党群服务中心",
+                    "starts_at": "2026-10-25T09:00:00+08:00",
+                    "ends_at": "2026-10-25T11:30:00+08:00",
+                    "capacity": 30,
+                    "volunteer_capacity": 4,
+                    "target_groups": ["elderly"],
+                    "organiser_kind": "volunteer_team",
+                    "organiser_id": "c1d44ce4-9ebc-4280-8e11-cfe4c33dddcf",
+                    "points": 5,
+                }
+            ]
+        },
+    )
 
     community_code: str | None = Field(
         default=None, pattern=COMMUNITY_PATTERN, description="default: the community the calling staff keep"
@@ -125,7 +148,16 @@ ActivityPage = Page[ActivityPublic]
 
 
 class SignupCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"role": "participant"},
+                {"role": "participant", "resident_id": "679f9a53-689a-496f-aaf1-5568239ad9e9"},
+                {"role": "volunteer"},
+            ]
+        },
+    )
 
     role: SignupRole = Field(
         default="participant", description="take part (a resident), or serve (party members, volunteers)"

@@ -66,7 +66,20 @@ CompanyPage = Page[CompanyPublic]
 
 
 class ManagementCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "mode": "company",
+                    "company_id": "2de530a2-9253-4328-9004-78288312be9a",
+                    "started_on": "2026-01-01",
+                    "handover_notes": "新老物业交接: 钥匙、图纸、维修资金账目已移交; 3号楼电梯维保合同待续签",
+                },
+                {"mode": "self_managed", "started_on": "2026-07-01", "handover_notes": "原物业撤场, 业主自治自管"},
+            ]
+        },
+    )
 
     mode: ManagementMode = Field(description="company: a property company; self_managed: 业主自治自管")
     company_id: uuid.UUID | None = Field(default=None, description="the company taking over (mode company)")
@@ -99,7 +112,25 @@ class CommitteeMemberIn(BaseModel):
 
 
 class CommitteeCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "owners_committee",
+                    "compound_id": "821f3d94-8b2e-4f63-be93-eade10bef159",
+                    "name": "幸福里小区第三届业主委员会",
+                    "term_starts_on": "2026-03-01",
+                    "term_ends_on": "2031-02-28",
+                    "members": [
+                        {"resident_id": "4c5f181e-70c2-4f86-9290-69ba48b15bb6", "position": "director"},
+                        {"member_id": "a27c4e7e-5ee0-470c-8d7c-131cf918a89a", "position": "deputy_director"},
+                        {"resident_id": "060f3092-18ea-422c-921c-98ebf2fbdfe0"},
+                    ],
+                }
+            ]
+        },
+    )
 
     kind: CommitteeKind = Field(description="owners_committee 业主委员会, management_committee 物业管理委员会")
     compound_id: uuid.UUID = Field(description="the compound (小区) it serves, by the residents service's id")
@@ -187,7 +218,28 @@ class ProblemPublic(BaseModel):
 
 
 class MeetingCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_code": "110105001001",
+                    "compound_id": "821f3d94-8b2e-4f63-be93-eade10bef159",
+                    "title": "幸福里小区环境整治联席会",
+                    "held_at": "2026-11-12T15:00:00+08:00",
+                    "attendees": ["社区党委", "物业党支部", "业主委员会", "社区民警"],
+                    "decisions": "物业两周内在3号楼南侧加装电动车充电桩; 网格员每周巡查楼道飞线充电",
+                    "problems": [
+                        {
+                            "order_id": "ecea3028-ebd7-4898-88fe-85d62703c84e",
+                            "category": "e_bike",
+                            "summary": "3号楼电动车飞线充电",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
 
     community_code: str | None = Field(default=None, pattern=COMMUNITY_PATTERN, description="default: the caller's")
     compound_id: uuid.UUID | None = Field(default=None, description="the compound it was about, if one")

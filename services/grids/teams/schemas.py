@@ -15,7 +15,21 @@ Service = Annotated[str, StringConstraints(min_length=1, max_length=50)]
 
 
 class TeamCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "community_code": "110105001001",
+                    "name": "红马甲志愿服务队",
+                    "description": "幸福里社区党员志愿者为主, 为独居老人代办、陪伴、上门探访",
+                    "services": ["代办", "陪伴", "上门探访"],
+                    "leader_member_id": "4cd4f985-2bf0-4d81-9459-41ec5f0ce0c5",
+                    "menu_item_ids": ["22be834b-2604-49d1-ac98-6b7d2dbf18e3"],
+                }
+            ]
+        },
+    )
 
     community_code: str | None = Field(
         default=None, pattern=COMMUNITY_PATTERN, description="default: the community the calling staff keep"
