@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.activities import checkins
 from services.grids.activities import service as activities
@@ -38,6 +38,9 @@ router = APIRouter(prefix="/api/v1/activities", tags=["activities"])
 
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
+ActivityId = Annotated[uuid.UUID, Path(description="the activity's id")]
+SignupId = Annotated[uuid.UUID, Path(description="the sign-up's id, of that activity")]
+
 
 @router.get("", response_model=ActivityPage, responses=problem_responses(401, 403, 422))
 async def list_activities(
@@ -46,10 +49,12 @@ async def list_activities(
     month: Annotated[
         str | None, Query(pattern=MONTH_PATTERN, description="starting in this month, e.g. 2026-11")
     ] = None,
-    kind: ActivityKind | None = None,
-    state: ActivityState | None = None,
+    kind: Annotated[ActivityKind | None, Query(description="only this kind of activity")] = None,
+    state: Annotated[ActivityState | None, Query(description="only published or only cancelled ones")] = None,
     open: Annotated[bool, Query(description="only those not cancelled and not over yet")] = False,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only this community (社区), 12-digit community code")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -75,27 +80,27 @@ async def create_activity(activity_in: ActivityCreate, principal: Manager, sessi
 
 
 @router.get("/{activity_id}", response_model=ActivityDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_activity(activity_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_activity(activity_id: ActivityId, principal: Reader, lane: FastLaneDep) -> Response:
     """One activity, its places taken and waiting, and the caller's own sign-up."""
     return json_response(await activities.get(lane=lane, principal=principal, activity_id=activity_id))
 
 
 @router.patch("/{activity_id}", response_model=ActivityPublic, responses=STEP_ERRORS)
 async def update_activity(
-    activity_id: uuid.UUID, changes: ActivityUpdate, principal: Manager, session: SessionDep
+    activity_id: ActivityId, changes: ActivityUpdate, principal: Manager, session: SessionDep
 ) -> ActivityPublic:
     """Change an activity; more places let the first people waiting in."""
     return await activities.update(session=session, principal=principal, activity_id=activity_id, changes=changes)
 
 
 @router.post("/{activity_id}/cancel", response_model=ActivityPublic, responses=STEP_ERRORS)
-async def cancel_activity(activity_id: uuid.UUID, principal: Manager, session: SessionDep) -> ActivityPublic:
+async def cancel_activity(activity_id: ActivityId, principal: Manager, session: SessionDep) -> ActivityPublic:
     """Call an activity off (before anyone was checked in)."""
     return await activities.cancel(session=session, principal=principal, activity_id=activity_id)
 
 
 @router.get("/{activity_id}/check-in-code", response_model=CheckInCode, responses=problem_responses(401, 403, 404, 422))
-async def check_in_code(activity_id: uuid.UUID, principal: Manager, session: SessionDep) -> CheckInCode:
+async def check_in_code(activity_id: ActivityId, principal: Manager, session: SessionDep) -> CheckInCode:
     """The code to show at the venue, for the staff who run the activity."""
     return CheckInCode(
         code=await activities.check_in_code(session=session, principal=principal, activity_id=activity_id)
@@ -109,7 +114,7 @@ async def check_in_code(activity_id: uuid.UUID, principal: Manager, session: Ses
     responses={200: {"model": SignupPublic, "description": "signed up already"}, **STEP_ERRORS},
 )
 async def sign_up(
-    activity_id: uuid.UUID,
+    activity_id: ActivityId,
     signup_in: SignupCreate,
     principal: Signer,
     session: SessionDep,
@@ -135,11 +140,11 @@ async def sign_up(
 
 @router.get("/{activity_id}/signups", response_model=SignupPage, responses=problem_responses(401, 403, 404, 422))
 async def list_signups(
-    activity_id: uuid.UUID,
+    activity_id: ActivityId,
     principal: Manager,
     lane: FastLaneDep,
-    role: SignupRole | None = None,
-    state: SignupState | None = None,
+    role: Annotated[SignupRole | None, Query(description="only participants or only volunteers")] = None,
+    state: Annotated[SignupState | None, Query(description="only sign-ups in this state")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -158,7 +163,7 @@ async def list_signups(
 
 @router.post("/{activity_id}/signups/{signup_id}/cancel", response_model=SignupPublic, responses=STEP_ERRORS)
 async def cancel_signup(
-    activity_id: uuid.UUID, signup_id: uuid.UUID, principal: Signer, session: SessionDep
+    activity_id: ActivityId, signup_id: SignupId, principal: Signer, session: SessionDep
 ) -> SignupPublic:
     """Cancel a sign-up (one's own, or as staff); a freed place goes to the first person waiting."""
     return await activities.cancel_signup(
@@ -168,7 +173,7 @@ async def cancel_signup(
 
 @router.post("/{activity_id}/signups/{signup_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
 async def check_in(
-    activity_id: uuid.UUID, signup_id: uuid.UUID, principal: Manager, session: SessionDep
+    activity_id: ActivityId, signup_id: SignupId, principal: Manager, session: SessionDep
 ) -> SignupPublic:
     """Staff check a participant or a volunteer in; a volunteer's points follow."""
     return await checkins.check_in(session=session, principal=principal, activity_id=activity_id, signup_id=signup_id)
@@ -176,7 +181,7 @@ async def check_in(
 
 @router.post("/{activity_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
 async def check_in_with_code(
-    activity_id: uuid.UUID, body: SelfCheckIn, principal: Attendee, session: SessionDep
+    activity_id: ActivityId, body: SelfCheckIn, principal: Attendee, session: SessionDep
 ) -> SignupPublic:
     """Check oneself in with the code shown at the venue."""
     return await checkins.check_in_with_code(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.clients import OrderFact, OtherServicesDep
 from services.grids.property import meetings
@@ -45,6 +45,11 @@ router = APIRouter(prefix="/api/v1/property", tags=["red property"])
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422, 503)
 
+CompanyId = Annotated[uuid.UUID, Path(description="the property company's id")]
+CompoundId = Annotated[uuid.UUID, Path(description="the compound's id (小区), as the residents service knows it")]
+CommitteeId = Annotated[uuid.UUID, Path(description="the id of a committee's term")]
+MeetingId = Annotated[uuid.UUID, Path(description="the joint meeting's id")]
+
 
 async def _homes(others: OtherServicesDep, members: list[CommitteeMemberIn]) -> dict[uuid.UUID, ResidentHome]:
     """Where the owners named live, as the residents service answers the caller."""
@@ -81,14 +86,14 @@ async def create_company(company_in: CompanyCreate, principal: Manager, session:
 
 
 @router.get("/companies/{company_id}", response_model=CompanyPublic, responses=READ_ERRORS)
-async def get_company(company_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompanyPublic:
+async def get_company(company_id: CompanyId, principal: Reader, session: SessionDep) -> CompanyPublic:
     """One property company."""
     return await red.get_company(session=session, principal=principal, company_id=company_id)
 
 
 @router.patch("/companies/{company_id}", response_model=CompanyPublic, responses=WRITE_ERRORS)
 async def update_company(
-    company_id: uuid.UUID, changes: CompanyUpdate, principal: Manager, session: SessionDep
+    company_id: CompanyId, changes: CompanyUpdate, principal: Manager, session: SessionDep
 ) -> CompanyPublic:
     """Rename a company, or record that it set up (or lost) its party branch."""
     return await red.update_company(session=session, principal=principal, company_id=company_id, changes=changes)
@@ -98,7 +103,7 @@ async def update_company(
 
 
 @router.get("/compounds/{compound_id}", response_model=CompoundProperty, responses=READ_ERRORS)
-async def get_compound(compound_id: uuid.UUID, principal: Reader, session: SessionDep) -> CompoundProperty:
+async def get_compound(compound_id: CompoundId, principal: Reader, session: SessionDep) -> CompoundProperty:
     """Who manages a compound now and who did before, and its committees in office."""
     return await red.compound(session=session, principal=principal, compound_id=compound_id)
 
@@ -107,7 +112,7 @@ async def get_compound(compound_id: uuid.UUID, principal: Reader, session: Sessi
     "/compounds/{compound_id}/management", status_code=201, response_model=ManagementPublic, responses=WRITE_ERRORS
 )
 async def hand_over(
-    compound_id: uuid.UUID,
+    compound_id: CompoundId,
     management_in: ManagementCreate,
     principal: Manager,
     session: SessionDep,
@@ -125,8 +130,11 @@ async def hand_over(
 async def list_committees(
     principal: Reader,
     session: SessionDep,
-    compound_id: uuid.UUID | None = None,
-    kind: CommitteeKind | None = None,
+    compound_id: Annotated[uuid.UUID | None, Query(description="only the committees of this compound (小区)")] = None,
+    kind: Annotated[
+        CommitteeKind | None,
+        Query(description="only this kind: owners_committee 业主委员会, management_committee 物业管理委员会"),
+    ] = None,
     in_office: Annotated[bool, Query(description="only the terms running now")] = False,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
@@ -160,7 +168,7 @@ async def create_committee(
 
 
 @router.get("/committees/{committee_id}", response_model=CommitteePublic, responses=READ_ERRORS)
-async def get_committee(committee_id: uuid.UUID, principal: Reader, session: SessionDep) -> CommitteePublic:
+async def get_committee(committee_id: CommitteeId, principal: Reader, session: SessionDep) -> CommitteePublic:
     """One committee's term and its members."""
     return await red.get_committee(session=session, principal=principal, committee_id=committee_id)
 
@@ -169,7 +177,7 @@ async def get_committee(committee_id: uuid.UUID, principal: Reader, session: Ses
     "/committees/{committee_id}/re-elect", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS
 )
 async def re_elect(
-    committee_id: uuid.UUID, election: ReElection, principal: Manager, session: SessionDep, others: OtherServicesDep
+    committee_id: CommitteeId, election: ReElection, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> CommitteePublic:
     """换届: the committee's next term, with its members; the current term ends as it starts."""
     return await red.re_elect(
@@ -188,9 +196,11 @@ async def re_elect(
 async def list_meetings(
     principal: Reader,
     session: SessionDep,
-    compound_id: uuid.UUID | None = None,
+    compound_id: Annotated[uuid.UUID | None, Query(description="only the meetings about this compound (小区)")] = None,
     order_id: Annotated[uuid.UUID | None, Query(description="meetings that dealt with this order")] = None,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    year: Annotated[
+        int | None, Query(ge=2000, le=2100, description="only those held in this year (China time)")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> MeetingPage:
@@ -223,7 +233,7 @@ async def create_meeting(
 
 
 @router.get("/meetings/{meeting_id}", response_model=MeetingPublic, responses=READ_ERRORS)
-async def get_meeting(meeting_id: uuid.UUID, principal: Reader, session: SessionDep) -> MeetingPublic:
+async def get_meeting(meeting_id: MeetingId, principal: Reader, session: SessionDep) -> MeetingPublic:
     """One joint meeting and the issue orders it dealt with."""
     return await meetings.get(session=session, principal=principal, meeting_id=meeting_id)
 
@@ -235,7 +245,7 @@ async def get_meeting(meeting_id: uuid.UUID, principal: Reader, session: Session
     responses={200: {"model": ProblemPublic, "description": "linked already"}, **WRITE_ERRORS},
 )
 async def add_problem(
-    meeting_id: uuid.UUID,
+    meeting_id: MeetingId,
     problem: ProblemIn,
     principal: Manager,
     session: SessionDep,
@@ -257,7 +267,11 @@ async def add_problem(
 
 @router.patch("/meetings/{meeting_id}/problems/{order_id}", response_model=ProblemPublic, responses=WRITE_ERRORS)
 async def update_problem(
-    meeting_id: uuid.UUID, order_id: uuid.UUID, changes: ProblemUpdate, principal: Manager, session: SessionDep
+    meeting_id: MeetingId,
+    order_id: Annotated[uuid.UUID, Path(description="the issue order (问题) among the meeting's problems")],
+    changes: ProblemUpdate,
+    principal: Manager,
+    session: SessionDep,
 ) -> ProblemPublic:
     """Record that a problem was solved (or was not after all)."""
     return await meetings.set_solved(
@@ -269,7 +283,10 @@ async def update_problem(
 async def property_stats(
     principal: Reader,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None,
+        Query(pattern=COMMUNITY_PATTERN, description="only this community (社区), 12-digit community code"),
+    ] = None,
 ) -> PropertyStats:
     """Per year: joint meetings held, problems they dealt with, problems solved."""
     return await meetings.stats(session=session, principal=principal, community_code=community_code)

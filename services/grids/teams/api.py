@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids import life
 from services.grids.clients import OtherServicesDep
@@ -28,6 +28,8 @@ from shared.pagination import CursorQuery, LimitQuery
 from shared.security import Principal
 
 router = APIRouter(prefix="/api/v1/teams", tags=["volunteer teams"])
+
+TeamId = Annotated[uuid.UUID, Path(description="the volunteer team's id")]
 
 
 async def _menu(
@@ -65,14 +67,14 @@ async def create_team(
 
 
 @router.get("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_team(team_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_team(team_id: TeamId, principal: Reader, lane: FastLaneDep) -> Response:
     """One volunteer team."""
     return json_response(await teams.get_team(lane=lane, principal=principal, team_id=team_id))
 
 
 @router.patch("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
 async def update_team(
-    team_id: uuid.UUID, changes: TeamUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
+    team_id: TeamId, changes: TeamUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> TeamPublic:
     """Change a team: name, description, services, leader, menu items (the whole set)."""
     team = await teams.get(session=session, principal=principal, team_id=team_id)
@@ -82,7 +84,7 @@ async def update_team(
 
 @router.get("/{team_id}/members", response_model=TeamMemberPage, responses=problem_responses(401, 403, 404, 422))
 async def list_members(
-    team_id: uuid.UUID, principal: RosterReader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+    team_id: TeamId, principal: RosterReader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> TeamMemberPage:
     """The team's members, in the order they joined."""
     items, next_cursor = await teams.list_members(
@@ -101,7 +103,7 @@ async def list_members(
     },
 )
 async def add_member(
-    team_id: uuid.UUID,
+    team_id: TeamId,
     member_in: TeamMemberCreate,
     principal: Manager,
     session: SessionDep,
@@ -126,7 +128,10 @@ async def add_member(
     "/{team_id}/members/{team_member_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422)
 )
 async def remove_member(
-    team_id: uuid.UUID, team_member_id: uuid.UUID, principal: Manager, session: SessionDep
+    team_id: TeamId,
+    team_member_id: Annotated[uuid.UUID, Path(description="the team membership's id (TeamMemberPublic.id)")],
+    principal: Manager,
+    session: SessionDep,
 ) -> Response:
     """Take someone out of the team."""
     await teams.remove_member(session=session, principal=principal, team_id=team_id, team_member_id=team_member_id)
@@ -135,7 +140,7 @@ async def remove_member(
 
 @router.get("/{team_id}/report", response_model=TeamReport, responses=problem_responses(401, 403, 404, 422))
 async def team_report(
-    team_id: uuid.UUID,
+    team_id: TeamId,
     principal: Reader,
     session: SessionDep,
     year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year")] = None,
