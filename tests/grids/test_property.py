@@ -106,7 +106,7 @@ async def test_who_manages_a_compound_and_the_handovers(
 
 
 async def test_committees_and_their_terms(grids: httpx.AsyncClient, keys: TestKeys) -> None:
-    owner = str(demo_uuid("resident", "13900000001"))
+    owner, deputy = str(demo_uuid("resident", "13900000001")), str(demo_uuid("resident", "13900000002"))
     body = {
         "kind": "owners_committee",
         "compound_id": str(JIANGNAN),
@@ -114,8 +114,9 @@ async def test_committees_and_their_terms(grids: httpx.AsyncClient, keys: TestKe
         "term_starts_on": "2021-06-01",
         "term_ends_on": "2026-05-31",
         "members": [
-            {"resident_id": owner, "position": "director"},
             {"member_id": str(demo_uuid("member", "pm1")), "position": "member"},
+            {"resident_id": deputy, "position": "deputy_director"},
+            {"resident_id": owner, "position": "director"},
         ],
     }
     created = await grids.post("/api/v1/property/committees", json=body, headers=staff(keys))
@@ -123,6 +124,7 @@ async def test_committees_and_their_terms(grids: httpx.AsyncClient, keys: TestKe
     members = created.json()["members"]
     assert [(m["resident_id"], m["name"], m["position"]) for m in members] == [
         (owner, None, "director"),
+        (deputy, None, "deputy_director"),
         (None, "党员1", "member"),
     ]
     assert (await grids.post("/api/v1/property/committees", json=body, headers=staff(keys))).status_code == 409

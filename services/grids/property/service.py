@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Uuid, func, select, text, tuple_
+from sqlalchemy import Uuid, case, func, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -233,13 +233,17 @@ async def hand_over(
 # -- committees ------------------------------------------------------------------------------
 
 
+# director, then deputies, then members (the strings' own order would put deputy_director first)
+_POSITION_RANK = case({"director": 0, "deputy_director": 1}, value=col(CommitteeMember.position), else_=2)
+
+
 async def _committee_public(session: AsyncSession, committee: PropertyCommittee) -> CommitteePublic:
     rows = (
         await session.execute(
             select(CommitteeMember, col(Member.name))
             .outerjoin(Member, col(Member.id) == col(CommitteeMember.member_id))
             .where(col(CommitteeMember.committee_id) == committee.id)
-            .order_by(col(CommitteeMember.position), col(CommitteeMember.id))
+            .order_by(_POSITION_RANK, col(CommitteeMember.id))
         )
     ).all()
     members = [CommitteeMemberPublic.model_validate({**row.model_dump(), "name": name}) for row, name in rows]
