@@ -7,13 +7,14 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from shared.pagination import Page
 from shared.places import GroupBy
 
 VisitKind = Literal["routine", "wedding_funeral", "illness", "family_change", "dispute", "accident"]
 
-_VISIT_EXAMPLE = {
+_VISIT_EXAMPLE: JsonDict = {
     "id": "0b6f3c2e-8d4a-4f1b-9c7e-2a5d6e8f1a01",
     "household_id": "5e2d7a90-3c1b-4e8f-a6d2-9b0c4f7e3a12",
     "kind": "illness",
@@ -23,7 +24,7 @@ _VISIT_EXAMPLE = {
     "notes": "户主术后在家休养，行动不便，需要社区医生上门随访",
     "follow_up": True,
 }
-_ROUTINE_EXAMPLE = {
+_ROUTINE_EXAMPLE: JsonDict = {
     "id": "0b6f3c2e-8d4a-4f1b-9c7e-2a5d6e8f1a02",
     "household_id": "7c4e1b28-6a3d-4f90-b2e5-1d8a9c0f4b63",
     "kind": "routine",
