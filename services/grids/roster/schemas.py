@@ -94,7 +94,7 @@ class MemberCreate(BaseModel):
     bindings: list[BindingIn] = Field(
         default_factory=list,
         max_length=20,
-        description="the member's roles and places (角色绑定), all in the member's community",
+        description="the member's roles and places (角色绑定): of their community, or its street for street_admin",
     )
 
 
