@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.clients import OtherServicesDep
 from services.grids.notices import service as notices
@@ -25,12 +25,14 @@ from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 
+NoticeIdPath = Annotated[uuid.UUID, Path(description="the notice's id")]
+
 
 @router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422))
 async def list_notices(
     principal: Reader,
     lane: FastLaneDep,
-    category: NoticeCategory | None = None,
+    category: Annotated[NoticeCategory | None, Query(description="only notices of this category (类别)")] = None,
     unread: Annotated[bool, Query(description="only those the caller has not read")] = False,
     include_expired: Annotated[bool, Query(description="staff: also expired and withdrawn ones")] = False,
     limit: LimitQuery = 20,
@@ -61,13 +63,13 @@ async def publish_notice(
 
 
 @router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422))
-async def get_notice(notice_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_notice(notice_id: NoticeIdPath, principal: Reader, lane: FastLaneDep) -> Response:
     """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
     return json_response(await notices.get(lane=lane, principal=principal, notice_id=notice_id))
 
 
 @router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
-async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep) -> NoticePublic:
+async def mark_read(notice_id: NoticeIdPath, principal: Person, session: SessionDep) -> NoticePublic:
     """The caller has read the notice."""
     return await notices.mark_read(
         session=session,
@@ -78,13 +80,13 @@ async def mark_read(notice_id: uuid.UUID, principal: Person, session: SessionDep
 
 @router.patch("/{notice_id}", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
 async def update_notice(
-    notice_id: uuid.UUID, changes: NoticeUpdate, principal: Manager, session: SessionDep
+    notice_id: NoticeIdPath, changes: NoticeUpdate, principal: Manager, session: SessionDep
 ) -> NoticePublic:
     """Change a notice's text, pin it or unpin it, or set its expiry."""
     return await notices.update(session=session, principal=principal, notice_id=notice_id, changes=changes)
 
 
 @router.post("/{notice_id}/withdraw", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
-async def withdraw_notice(notice_id: uuid.UUID, principal: Manager, session: SessionDep) -> NoticePublic:
+async def withdraw_notice(notice_id: NoticeIdPath, principal: Manager, session: SessionDep) -> NoticePublic:
     """Take a notice down."""
     return await notices.withdraw(session=session, principal=principal, notice_id=notice_id)

@@ -36,8 +36,12 @@ GridCodePath = Annotated[
 async def list_grids(
     principal: Reader,
     lane: FastLaneDep,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only the grids of this community, 12-digit code")
+    ] = None,
+    street_code: Annotated[
+        str | None, Query(pattern=STREET_PATTERN, description="only the grids of this street, 9-digit code")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -110,7 +114,9 @@ CommunityCodePath = Annotated[
 async def list_communities(
     principal: Reader,
     session: SessionDep,
-    street_code: Annotated[str | None, Query(pattern=STREET_PATTERN)] = None,
+    street_code: Annotated[
+        str | None, Query(pattern=STREET_PATTERN, description="only the communities of this street, 9-digit code")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> CommunityPage:

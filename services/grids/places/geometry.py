@@ -17,8 +17,12 @@ class GeoJsonPolygon(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["Polygon"]
-    coordinates: list[list[tuple[float, float]]] = Field(min_length=1, max_length=1)
+    type: Literal["Polygon"] = Field(description='the GeoJSON geometry type, always "Polygon"')
+    coordinates: list[list[tuple[float, float]]] = Field(
+        min_length=1,
+        max_length=1,
+        description="one closed ring: 4 to 1000 [longitude, latitude] positions (WGS 84), the last equal to the first",
+    )
 
     @model_validator(mode="after")
     def _valid_ring(self) -> GeoJsonPolygon:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.clients import OtherServicesDep
 from services.grids.roster import service as roster
@@ -33,14 +33,22 @@ router = APIRouter(prefix="/api/v1/members", tags=["roster"])
 party_orgs = APIRouter(prefix="/api/v1/party-orgs", tags=["party organisation"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
 
+MemberIdPath = Annotated[uuid.UUID, Path(description="the member's id")]
+HouseholdIdPath = Annotated[uuid.UUID, Path(description="the household's id (the residents service's)")]
+
 
 @router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))
 async def list_members(
     principal: Viewer,
     lane: FastLaneDep,
-    role: MemberRole | None = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    party_org_id: uuid.UUID | None = None,
+    role: Annotated[MemberRole | None, Query(description="only members bound in this role (角色)")] = None,
+    grid_code: Annotated[
+        str | None,
+        Query(pattern=GRID_PATTERN, description="only members bound to this grid (with role: in that role), 15 digits"),
+    ] = None,
+    party_org_id: Annotated[
+        uuid.UUID | None, Query(description="only members of this party organisation (党组织)")
+    ] = None,
     account_id: Annotated[uuid.UUID | None, Query(description="the member signing in with this account")] = None,
     q: Annotated[str | None, Query(max_length=50, description="part of the name")] = None,
     limit: LimitQuery = 20,
@@ -79,7 +87,7 @@ async def my_households(
 
 
 @router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_member(member_id: uuid.UUID, principal: Viewer, lane: FastLaneDep) -> Response:
+async def get_member(member_id: MemberIdPath, principal: Viewer, lane: FastLaneDep) -> Response:
     """A member in the caller's scope, with their bindings."""
     return json_response(await roster.get_member(lane=lane, principal=principal, member_id=member_id))
 
@@ -97,7 +105,7 @@ async def create_member(
 
 @router.patch("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
 async def update_member(
-    member_id: uuid.UUID, changes: MemberUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
+    member_id: MemberIdPath, changes: MemberUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> MemberPublic:
     """Change a member's name, account, party membership, work unit or full-time status."""
     member = await roster.update_member(
@@ -108,7 +116,7 @@ async def update_member(
 
 @router.put("/{member_id}/bindings", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
 async def replace_bindings(
-    member_id: uuid.UUID, body: BindingsUpdate, principal: Manager, session: SessionDep
+    member_id: MemberIdPath, body: BindingsUpdate, principal: Manager, session: SessionDep
 ) -> MemberPublic:
     """Set the member's whole set of bindings (moving a party member to another grid is one call).
     Their tokens show it from their next refresh."""
@@ -122,7 +130,7 @@ async def replace_bindings(
     "/{member_id}/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 404, 422)
 )
 async def member_households(
-    member_id: uuid.UUID, principal: Viewer, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+    member_id: MemberIdPath, principal: Viewer, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> Response:
     """The households linked to a party member (十联户)."""
     items, next_cursor = await roster.linked_households(
@@ -137,7 +145,7 @@ async def member_households(
     responses={204: {"description": "already linked"}, **problem_responses(401, 403, 404, 422)},
 )
 async def link_household(
-    member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
+    member_id: MemberIdPath, household_id: HouseholdIdPath, principal: Manager, session: SessionDep
 ) -> Response:
     """Link a party member to a household of their community (201 new, 204 already linked)."""
     created = await roster.link_household(
@@ -150,7 +158,7 @@ async def link_household(
     "/{member_id}/households/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 422)
 )
 async def unlink_household(
-    member_id: uuid.UUID, household_id: uuid.UUID, principal: Manager, session: SessionDep
+    member_id: MemberIdPath, household_id: HouseholdIdPath, principal: Manager, session: SessionDep
 ) -> Response:
     """Unlink a party member from a household (十联户)."""
     await roster.unlink_household(session=session, principal=principal, member_id=member_id, household_id=household_id)

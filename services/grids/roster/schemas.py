@@ -21,7 +21,7 @@ PartyLevel = Literal["county_committee", "street_committee", "community_org", "c
 class BindingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    role: MemberRole
+    role: MemberRole = Field(description="the role (角色) the member takes at the place")
     place_code: str = Field(
         pattern=PLACE_PATTERN,
         description=(
@@ -32,59 +32,115 @@ class BindingIn(BaseModel):
 
 
 class BindingPublic(BaseModel):
-    id: uuid.UUID
-    role: MemberRole
-    place_code: str
-    created_at: datetime
+    id: uuid.UUID = Field(description="the binding's id")
+    role: MemberRole = Field(description="the role (角色) the member holds at the place")
+    place_code: str = Field(description="where the role holds: a street (9 digits), community (12) or grid code (15)")
+    created_at: datetime = Field(
+        description="when the binding was made (replacing the member's bindings makes them anew)"
+    )
 
 
 class BindingsUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "bindings": [
+                        {"role": "party_member", "place_code": "110105001001002"},
+                        {"role": "volunteer", "place_code": "110105001001002"},
+                    ]
+                }
+            ]
+        },
+    )
 
     bindings: list[BindingIn] = Field(max_length=20, description="the member's whole set of bindings after the change")
 
 
 class MemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "张秀兰",
+                    "community_code": "110105001001",
+                    "full_time": True,
+                    "bindings": [{"role": "grid_worker", "place_code": "110105001001001"}],
+                },
+                {
+                    "name": "李建国",
+                    "community_code": "110105001001",
+                    "party_kind": "work_unit",
+                    "work_unit": "江南小学",
+                    "bindings": [{"role": "party_member", "place_code": "110105001001003"}],
+                },
+            ]
+        },
+    )
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, description="the member's name, or a partner unit's name (is_unit)")
     community_code: str = Field(pattern=COMMUNITY_PATTERN, description="the community the member belongs to")
     account_id: uuid.UUID | None = Field(default=None, description="the gateway account they sign in with")
     party_kind: PartyKind | None = Field(default=None, description="for party members: 居民党员, 在职党员, 共驻共建")
-    party_org_id: uuid.UUID | None = None
+    party_org_id: uuid.UUID | None = Field(
+        default=None,
+        description="the party organisation (党组织) of a party member: of the member's community or above it",
+    )
     work_unit: str | None = Field(default=None, max_length=100, description="工作单位 (在职党员) or the partner unit")
     full_time: bool | None = Field(default=None, description="grid workers: 专职 (true) or 兼职 (false)")
     is_unit: bool = Field(default=False, description="a partner unit 共建单位 rather than a person")
-    bindings: list[BindingIn] = Field(default_factory=list, max_length=20)
+    bindings: list[BindingIn] = Field(
+        default_factory=list,
+        max_length=20,
+        description="the member's roles and places (角色绑定): of their community, or its street for street_admin",
+    )
 
 
 class MemberUpdate(BaseModel):
+    """The fields to change; a field left out keeps its value."""
+
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    account_id: uuid.UUID | None = None
-    party_kind: PartyKind | None = None
-    party_org_id: uuid.UUID | None = None
-    work_unit: str | None = Field(default=None, max_length=100)
-    full_time: bool | None = None
+    name: str | None = Field(
+        default=None, min_length=1, max_length=100, description="the member's new name (null is refused)"
+    )
+    account_id: uuid.UUID | None = Field(
+        default=None, description="the gateway account they sign in with; null: they no longer sign in"
+    )
+    party_kind: PartyKind | None = Field(
+        default=None, description="the kind of party member (党员类别); null: not a party member"
+    )
+    party_org_id: uuid.UUID | None = Field(
+        default=None, description="the party organisation (党组织) they belong to; null: none"
+    )
+    work_unit: str | None = Field(
+        default=None, max_length=100, description="工作单位 (在职党员) or the partner unit; null: none"
+    )
+    full_time: bool | None = Field(
+        default=None, description="grid workers: 专职 (true) or 兼职 (false); null: not said"
+    )
 
 
 class MemberSummary(BaseModel):
-    id: uuid.UUID
-    name: str
-    account_id: uuid.UUID | None
-    street_code: str
+    id: uuid.UUID = Field(description="the member's id")
+    name: str = Field(description="the member's name, or a partner unit's name (is_unit)")
+    account_id: uuid.UUID | None = Field(description="the gateway account they sign in with; null when they have none")
+    street_code: str = Field(description="the member's street (街道), 9-digit street code")
     community_code: str | None = Field(description="null for a street's admins")
-    party_kind: PartyKind | None
-    party_org_id: uuid.UUID | None
-    work_unit: str | None
-    full_time: bool | None
-    is_unit: bool
-    created_at: datetime
+    party_kind: PartyKind | None = Field(description="the kind of party member (党员类别); null for non-members")
+    party_org_id: uuid.UUID | None = Field(description="the party organisation (党组织) they belong to; null when none")
+    work_unit: str | None = Field(description="工作单位 (在职党员) or the partner unit; null when not given")
+    full_time: bool | None = Field(description="grid workers: 专职 (true) or 兼职 (false); null when not given")
+    is_unit: bool = Field(description="true for a partner unit (共建单位) rather than a person")
+    created_at: datetime = Field(description="when the member was added to the roster, ISO 8601 with time zone")
 
 
 class MemberPublic(MemberSummary):
-    bindings: list[BindingPublic]
+    bindings: list[BindingPublic] = Field(
+        description="the member's roles and places (角色绑定), by role and place code"
+    )
 
 
 MemberPage = Page[MemberSummary]
@@ -93,22 +149,26 @@ MemberPage = Page[MemberSummary]
 class AccountBindings(BaseModel):
     """What the gateway puts into an account's token."""
 
-    account_id: uuid.UUID
-    member_id: uuid.UUID | None
-    roles: list[str]
-    places: dict[str, list[str]]
+    account_id: uuid.UUID = Field(description="the gateway account asked about")
+    member_id: uuid.UUID | None = Field(description="the account's member on the roster; null when it is on none")
+    roles: list[str] = Field(description="the account's roles, sorted; empty when it is not on the roster")
+    places: dict[str, list[str]] = Field(
+        description="for each role, the place codes (street, community or grid) it holds, sorted"
+    )
 
 
 class LinkedHousehold(BaseModel):
     """A household linked to a party member (十联户), contact data masked."""
 
-    id: uuid.UUID
-    grid_code: str
-    address: str
-    contact_name: str | None = Field(description="masked, e.g. 张*")
-    contact_phone: str | None = Field(description="masked, e.g. 139****0001")
-    linked_at: datetime
-    last_visited_at: datetime | None
+    id: uuid.UUID = Field(description="the household's id (the residents service's)")
+    grid_code: str = Field(description="the grid (网格) the household lies in, 15-digit grid code")
+    address: str = Field(description="the household's address, e.g. 江南小区3号楼2单元501")
+    contact_name: str | None = Field(description="the head's (户主) name, masked, e.g. 张*")
+    contact_phone: str | None = Field(description="the head's (户主) phone, masked, e.g. 139****0001")
+    linked_at: datetime = Field(description="when the party member was linked to the household")
+    last_visited_at: datetime | None = Field(
+        description="the household's latest visit (走访), by anyone; null when never visited"
+    )
 
 
 LinkedHouseholdPage = Page[LinkedHousehold]
@@ -118,7 +178,7 @@ class PartyOrgCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     parent_id: uuid.UUID = Field(description="the organisation one level up")
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, description="the organisation's name, e.g. 江南小区党支部")
     community_code: str | None = Field(
         default=None, pattern=COMMUNITY_PATTERN, description="the community of a community party organisation"
     )
@@ -127,11 +187,15 @@ class PartyOrgCreate(BaseModel):
 
 
 class PartyOrgNode(BaseModel):
-    id: uuid.UUID
-    level: PartyLevel
-    name: str
-    place_code: str
-    compound: str | None
-    building: str | None
+    id: uuid.UUID = Field(description="the party organisation's id")
+    level: PartyLevel = Field(description="its level: 县委 → 街道党工委 → 社区党组织 → 小区党支部 → 楼栋党小组")
+    name: str = Field(description="the organisation's name, e.g. 江南社区党委")
+    place_code: str = Field(
+        description="where it sits: the county (6 digits) for the county committee, else a street or community code"
+    )
+    compound: str | None = Field(description="the compound (小区) of a compound branch and its groups; null above")
+    building: str | None = Field(description="the building (楼栋) of a building group; null for the other levels")
     members: int = Field(description="party members directly in this organisation")
-    children: list[PartyOrgNode] = Field(default_factory=list)
+    children: list[PartyOrgNode] = Field(
+        default_factory=list, description="the organisations one level below that the caller may see, by name"
+    )

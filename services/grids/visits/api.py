@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.grids.visits import service as visits
 from services.grids.visits.access import Analyst, Overseer, Reader, Visitor
@@ -29,6 +29,8 @@ from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDe
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
 
 router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
+
+VisitIdPath = Annotated[uuid.UUID, Path(description="the visit's id")]
 
 
 @router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
@@ -59,9 +61,11 @@ async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDe
 async def list_visits(
     principal: Reader,
     lane: FastLaneDep,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    member_id: uuid.UUID | None = None,
-    household_id: uuid.UUID | None = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only visits to households of this grid, 15 digits")
+    ] = None,
+    member_id: Annotated[uuid.UUID | None, Query(description="only the visits this member recorded")] = None,
+    household_id: Annotated[uuid.UUID | None, Query(description="only the visits to this household")] = None,
     since: Annotated[Moment | None, Query(description="visited at or after")] = None,
     until: Annotated[Moment | None, Query(description="visited before")] = None,
     limit: LimitQuery = 20,
@@ -85,7 +89,9 @@ async def list_visits(
 async def coverage(
     principal: Overseer,
     session: SessionDep,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None, Query(pattern=COMMUNITY_PATTERN, description="only the grids of this community, 12 digits")
+    ] = None,
 ) -> CoverageReport:
     """Per grid in scope: households visited in the last 30 days out of all (走访覆盖率)."""
     return await visits.coverage(session=session, principal=principal, community_code=community_code)
@@ -95,7 +101,7 @@ async def coverage(
 async def stats(
     principal: Analyst,
     session: SessionDep,
-    group_by: GroupBy = "grid",
+    group_by: Annotated[GroupBy, Query(description="count per grid, community or street")] = "grid",
     since: Annotated[Moment | None, Query(description="visited at or after")] = None,
     until: Annotated[Moment | None, Query(description="visited before")] = None,
 ) -> VisitStats:
@@ -104,7 +110,7 @@ async def stats(
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_visit(visit_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_visit(visit_id: VisitIdPath, principal: Reader, lane: FastLaneDep) -> Response:
     """A visit in the caller's scope, with its photos."""
     return json_response(await visits.get(lane=lane, principal=principal, visit_id=visit_id))
 
@@ -119,7 +125,7 @@ async def get_visit(visit_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -
     },
 )
 async def add_photo(
-    visit_id: uuid.UUID,
+    visit_id: VisitIdPath,
     principal: Visitor,
     session: SessionDep,
     storage: StorageDep,
@@ -145,7 +151,11 @@ async def add_photo(
     },
 )
 async def get_photo(
-    visit_id: uuid.UUID, photo_id: uuid.UUID, principal: Reader, session: SessionDep, storage: StorageDep
+    visit_id: VisitIdPath,
+    photo_id: Annotated[uuid.UUID, Path(description="the photo's id")],
+    principal: Reader,
+    session: SessionDep,
+    storage: StorageDep,
 ) -> Response:
     """A visit's photo, for those who may see the visit."""
     data, content_type = await visits.photo_bytes(
