@@ -12,10 +12,7 @@ from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 
 class CompoundCreate(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"name": "幸福里小区", "community_code": "110105001001"}]},
-    )
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100, description="the compound's (小区) name, unique in its community")
     community_code: str = Field(
