@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.orders.menu import service as menu
 from services.orders.menu.access import Anyone, Keeper
@@ -22,7 +22,13 @@ router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
 async def read_menu(
     principal: Anyone,
     lane: FastLaneDep,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None,
+        Query(
+            pattern=COMMUNITY_PATTERN,
+            description="only this community's menu (12-digit code); default: every menu the caller reads",
+        ),
+    ] = None,
     include_inactive: Annotated[bool, Query(description="staff: also items taken off the menu")] = False,
 ) -> Response:
     """The menu of the caller's community: what may be ordered, and what the community must not do."""
@@ -41,7 +47,10 @@ async def add_menu_item(item_in: MenuItemCreate, principal: Keeper, session: Ses
 
 @router.patch("/{item_id}", response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 422))
 async def update_menu_item(
-    item_id: uuid.UUID, item_in: MenuItemUpdate, principal: Keeper, session: SessionDep
+    item_id: Annotated[uuid.UUID, Path(description="the menu item's id")],
+    item_in: MenuItemUpdate,
+    principal: Keeper,
+    session: SessionDep,
 ) -> MenuItemPublic:
     """Change an item's description, takers, SLA or points, or take it off the menu (staff)."""
     item = await menu.update(session=session, principal=principal, item_id=item_id, item_in=item_in)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from services.orders.clients import OtherServicesDep
 from services.orders.config import Settings
@@ -47,6 +47,7 @@ def _settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+OrderId = Annotated[uuid.UUID, Path(description="the order's id")]
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
@@ -94,14 +95,23 @@ async def list_orders(
     principal: Reader,
     lane: FastLaneDep,
     state: Annotated[list[State] | None, Query(description="one or more states")] = None,
-    kind: Kind | None = None,
+    kind: Annotated[Kind | None, Query(description="only orders of this kind")] = None,
     menu_item_id: Annotated[list[uuid.UUID] | None, Query(description="one or more menu items")] = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    assignee_id: Annotated[str | None, Query(max_length=64)] = None,
-    resident_id: uuid.UUID | None = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only orders of this grid (15-digit grid code)")
+    ] = None,
+    community_code: Annotated[
+        str | None,
+        Query(pattern=COMMUNITY_PATTERN, description="only orders of this community (12-digit community code)"),
+    ] = None,
+    assignee_id: Annotated[
+        str | None, Query(max_length=64, description="only orders assigned to or taken by this account")
+    ] = None,
+    resident_id: Annotated[uuid.UUID | None, Query(description="only orders for this resident")] = None,
     overdue: Annotated[bool | None, Query(description="open orders past their SLA (true), or never so (false)")] = None,
-    escalation_level: Level | None = None,
+    escalation_level: Annotated[
+        Level | None, Query(description="only orders at this escalation level (超时督办); grid when not escalated")
+    ] = None,
     mine: Annotated[bool, Query(description="assigned to me / taken by me")] = False,
     grabbable: Annotated[bool, Query(description="open for me to grab (抢单)")] = False,
     return_visit_pending: Annotated[bool, Query(description="rated 1-2 stars, return visit not yet made")] = False,
@@ -137,11 +147,16 @@ async def list_orders(
 async def order_stats(
     principal: Analyst,
     session: SessionDep,
-    group_by: GroupBy = "grid",
+    group_by: Annotated[GroupBy, Query(description="one row per grid, community or street (and month)")] = "grid",
     since: Annotated[Moment | None, Query(description="placed at or after")] = None,
     until: Annotated[Moment | None, Query(description="placed before")] = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    community_code: Annotated[
+        str | None,
+        Query(pattern=COMMUNITY_PATTERN, description="only orders of this community (12-digit community code)"),
+    ] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only orders of this grid (15-digit grid code)")
+    ] = None,
 ) -> OrderStats:
     """Counts by state and kind, median minutes to dispatch / accept / finish, ratings, overdue
     orders, per grid, community or street and month (China time)."""
@@ -157,20 +172,20 @@ async def order_stats(
 
 
 @router.get("/{order_id}", response_model=OrderPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_order(order_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_order(order_id: OrderId, principal: Reader, lane: FastLaneDep) -> Response:
     """One order: its state, kind, assignee and rating."""
     return json_response(await queries.get(lane=lane, principal=principal, order_id=order_id))
 
 
 @router.get("/{order_id}/timeline", response_model=Timeline, responses=problem_responses(401, 403, 404, 422))
-async def order_timeline(order_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def order_timeline(order_id: OrderId, principal: Reader, lane: FastLaneDep) -> Response:
     """Every step of the order: who, in which role, when, from which state to which, with notes."""
     return json_response(await queries.timeline(lane=lane, principal=principal, order_id=order_id))
 
 
 @router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS)
 async def dispatch_order(
-    order_id: uuid.UUID, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, others: OtherServicesDep
+    order_id: OrderId, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> OrderPublic:
     """派单: assign the order to a party member or volunteer of its grid, or open it for grabbing."""
 
@@ -185,13 +200,13 @@ async def dispatch_order(
 
 
 @router.post("/{order_id}/accept", response_model=OrderPublic, responses=STEP_ERRORS)
-async def accept_order(order_id: uuid.UUID, principal: Taker, session: SessionDep) -> OrderPublic:
+async def accept_order(order_id: OrderId, principal: Taker, session: SessionDep) -> OrderPublic:
     """接单: take the order (the assignee; in grab mode the first taker of the grid)."""
     return queries.public(await service.accept(session=session, principal=principal, order_id=order_id))
 
 
 @router.post("/{order_id}/decline", response_model=OrderPublic, responses=STEP_ERRORS)
-async def decline_order(order_id: uuid.UUID, body: ReasonIn, principal: Taker, session: SessionDep) -> OrderPublic:
+async def decline_order(order_id: OrderId, body: ReasonIn, principal: Taker, session: SessionDep) -> OrderPublic:
     """Give a dispatched order back, with the reason; staff dispatch it again."""
     order = await service.decline(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
@@ -199,7 +214,7 @@ async def decline_order(order_id: uuid.UUID, body: ReasonIn, principal: Taker, s
 
 @router.post("/{order_id}/complete", response_model=OrderPublic, responses=STEP_ERRORS)
 async def complete_order(
-    order_id: uuid.UUID, complete_in: CompleteIn, principal: Taker, session: SessionDep
+    order_id: OrderId, complete_in: CompleteIn, principal: Taker, session: SessionDep
 ) -> OrderPublic:
     """Finish the order, with a note and the photos added to it."""
     order = await service.complete(session=session, principal=principal, order_id=order_id, complete_in=complete_in)
@@ -207,20 +222,20 @@ async def complete_order(
 
 
 @router.post("/{order_id}/rate", response_model=OrderPublic, responses=STEP_ERRORS)
-async def rate_order(order_id: uuid.UUID, rate_in: RateIn, principal: Rater, session: SessionDep) -> OrderPublic:
+async def rate_order(order_id: OrderId, rate_in: RateIn, principal: Rater, session: SessionDep) -> OrderPublic:
     """评单: rate the finished order 1-5 stars, once; the taker's points are credited."""
     return queries.public(await service.rate(session=session, principal=principal, order_id=order_id, rate_in=rate_in))
 
 
 @router.post("/{order_id}/cancel", response_model=OrderPublic, responses=STEP_ERRORS)
-async def cancel_order(order_id: uuid.UUID, body: CancelIn, principal: Withdrawer, session: SessionDep) -> OrderPublic:
+async def cancel_order(order_id: OrderId, body: CancelIn, principal: Withdrawer, session: SessionDep) -> OrderPublic:
     """Withdraw the order before anyone has taken it."""
     order = await service.cancel(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
 
 
 @router.post("/{order_id}/reject", response_model=OrderPublic, responses=STEP_ERRORS)
-async def reject_order(order_id: uuid.UUID, body: ReasonIn, principal: Manager, session: SessionDep) -> OrderPublic:
+async def reject_order(order_id: OrderId, body: ReasonIn, principal: Manager, session: SessionDep) -> OrderPublic:
     """Turn the order down, with the reason."""
     order = await service.reject(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
@@ -228,7 +243,7 @@ async def reject_order(order_id: uuid.UUID, body: ReasonIn, principal: Manager, 
 
 @router.post("/{order_id}/return-visit", response_model=OrderPublic, responses=STEP_ERRORS)
 async def record_return_visit(
-    order_id: uuid.UUID, body: ReturnVisitIn, principal: Manager, session: SessionDep
+    order_id: OrderId, body: ReturnVisitIn, principal: Manager, session: SessionDep
 ) -> OrderPublic:
     """回访: record the return visit a poorly rated order asked for."""
     order = await service.return_visit(session=session, principal=principal, order_id=order_id, note=body.note)
@@ -245,7 +260,7 @@ async def record_return_visit(
     },
 )
 async def add_photo(
-    order_id: uuid.UUID,
+    order_id: OrderId,
     principal: Taker,
     session: SessionDep,
     storage: StorageDep,
@@ -271,7 +286,11 @@ async def add_photo(
     },
 )
 async def get_photo(
-    order_id: uuid.UUID, photo_id: uuid.UUID, principal: Reader, session: SessionDep, storage: StorageDep
+    order_id: OrderId,
+    photo_id: Annotated[uuid.UUID, Path(description="the photo's id, as its upload answered")],
+    principal: Reader,
+    session: SessionDep,
+    storage: StorageDep,
 ) -> Response:
     """A photo of an order, for those who may see the order."""
     data, content_type = await photos.read(

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.schemas import TEXT, Input
 from shared.pagination import Page
@@ -19,11 +19,38 @@ Level = Literal["grid", "community", "street"]
 
 
 class OrderCreate(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "service",
+                    "menu_item_id": "3f2c9a7e-5b1d-4c8e-9a6f-2d7b8e1c4a90",
+                    "description": "家里的洗衣机不转了，想请师傅周六上午上门看看",
+                },
+                {
+                    "kind": "issue",
+                    "title": "幸福里小区3号楼楼道灯坏了",
+                    "description": "3号楼2单元三楼到五楼的楼道灯不亮，老人晚上上下楼不方便",
+                    "grid_code": "110105001001001",
+                },
+            ]
+        },
+    )
+
     id: uuid.UUID | None = Field(default=None, description="the client's own id (offline apps); default: new")
     kind: Kind = Field(description="service 服务 (from the menu), wish 微心愿, issue 问题 found")
     menu_item_id: uuid.UUID | None = Field(default=None, description="required for service orders")
-    title: str | None = Field(default=None, min_length=1, max_length=100, pattern=TEXT)
-    description: str = Field(default="", max_length=2000, pattern=TEXT)
+    title: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        pattern=TEXT,
+        description="a short title; default: the menu item's name, else the start of the description",
+    )
+    description: str = Field(
+        default="", max_length=2000, pattern=TEXT, description="what is wanted or was found, in the placer's words"
+    )
     resident_id: uuid.UUID | None = Field(
         default=None, description="who the order is for, when placed on a resident's behalf (代办, phone)"
     )
@@ -42,6 +69,16 @@ class OrderCreate(Input):
 
 
 class DispatchIn(Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"mode": "assign", "assignee_id": "7d4e2b1a-9c3f-4e8d-b6a5-1f0e9d8c7b6a"},
+                {"mode": "grab"},
+            ]
+        },
+    )
+
     assignee_id: uuid.UUID | None = Field(default=None, description="the account to assign (指派)")
     mode: Literal["assign", "grab"] = Field(default="assign", description="grab 抢单: open to the grid's takers")
 
@@ -55,118 +92,176 @@ class DispatchIn(Input):
 
 
 class ReasonIn(Input):
-    reason: str = Field(min_length=1, max_length=300, pattern=TEXT)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "这几天在外地出差，赶不回来，请改派其他党员"}]},
+    )
+
+    reason: str = Field(
+        min_length=1,
+        max_length=300,
+        pattern=TEXT,
+        description="why: the taker's for giving it back, or staff's for turning it down (the resident sees it)",
+    )
 
 
 class CancelIn(Input):
-    reason: str | None = Field(default=None, max_length=300, pattern=TEXT)
+    reason: str | None = Field(
+        default=None, max_length=300, pattern=TEXT, description="why it is withdrawn, if said; kept as its close_reason"
+    )
 
 
 class CompleteIn(Input):
-    note: str = Field(min_length=1, max_length=2000, pattern=TEXT)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "note": "已上门检查，更换了洗衣机排水泵，试运行正常",
+                    "photo_ids": ["c81d4e2f-6a3b-4f9e-8d7c-5b2a1e0f9d84"],
+                }
+            ]
+        },
+    )
+
+    note: str = Field(
+        min_length=1, max_length=2000, pattern=TEXT, description="what was done (办结情况); the resident sees it"
+    )
     photo_ids: list[uuid.UUID] = Field(default_factory=list, max_length=9, description="photos added to the order")
 
 
 class RateIn(Input):
-    stars: int = Field(ge=1, le=5)
-    comment: str | None = Field(default=None, max_length=500, pattern=TEXT)
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"stars": 5, "comment": "师傅很耐心，修得又快又好"}]},
+    )
+
+    stars: int = Field(ge=1, le=5, description="1 to 5 stars (评单); 1 or 2 ask staff for a return visit (回访)")
+    comment: str | None = Field(default=None, max_length=500, pattern=TEXT, description="the rater's words, if any")
 
 
 class ReturnVisitIn(Input):
-    note: str = Field(min_length=1, max_length=500, pattern=TEXT)
+    note: str = Field(
+        min_length=1, max_length=500, pattern=TEXT, description="what the return visit (回访) found and agreed"
+    )
 
 
 class OrderSummary(BaseModel):
-    id: uuid.UUID
-    kind: Kind
-    channel: Channel
-    title: str
-    description: str
-    state: State
-    menu_item_id: uuid.UUID | None
-    resident_id: uuid.UUID | None
-    grid_code: str
-    community_code: str
-    dispatch_mode: str | None
-    assignee_id: str | None
-    stars: int | None
+    id: uuid.UUID = Field(description="the order's id")
+    kind: Kind = Field(description="service 服务 (from the menu), wish 微心愿 or issue 问题 found")
+    channel: Channel = Field(description="how it was placed: the resident's app, 代办, a call, a visit or the hotline")
+    title: str = Field(description="as given, else the menu item's name or the start of the description")
+    description: str = Field(description="what is wanted or was found, in the placer's words; may be empty")
+    state: State = Field(description="where the order is in the loop (点单, 派单, 接单, 评单), or closed")
+    menu_item_id: uuid.UUID | None = Field(
+        description="the menu item (服务清单) of a service; null for wishes and issues"
+    )
+    resident_id: uuid.UUID | None = Field(description="the resident it is for; null for an issue placed for no one")
+    grid_code: str = Field(description="the grid (网格) it belongs to, 15-digit grid code")
+    community_code: str = Field(description="its community (社区), 12-digit community code")
+    dispatch_mode: str | None = Field(
+        description="assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline"
+    )
+    assignee_id: str | None = Field(
+        description="the taker's account id: the one assigned, or who accepted; null while nobody has it"
+    )
+    stars: int | None = Field(description="the resident's rating, 1 to 5 stars; null until rated")
     overdue: bool = Field(description="the current stage ran past its SLA")
-    escalation_level: Level
-    needs_return_visit: bool
-    placed_at: datetime
-    due_at: datetime | None
-    updated_at: datetime
+    escalation_level: Level = Field(
+        description="how far the overdue current stage was escalated (超时督办); back to grid at each new stage"
+    )
+    needs_return_visit: bool = Field(
+        description="rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made"
+    )
+    placed_at: datetime = Field(description="when it was placed, ISO 8601 with time zone")
+    due_at: datetime | None = Field(
+        description="when the current stage is due by its SLA (派单, 接单 or 办结时限); null once completed or closed"
+    )
+    updated_at: datetime = Field(description="when it last changed, ISO 8601 with time zone")
 
 
 class Rating(BaseModel):
-    stars: int
-    comment: str | None
-    rated_at: datetime
+    stars: int = Field(description="1 to 5 stars")
+    comment: str | None = Field(description="the rater's words; null when none")
+    rated_at: datetime = Field(description="when it was rated, ISO 8601 with time zone")
 
 
 class OrderPublic(OrderSummary):
-    household_id: uuid.UUID | None
-    street_code: str
-    placed_by: str
-    assignee_name: str | None
-    visit_id: uuid.UUID | None
-    completion_note: str | None
-    photo_ids: list[uuid.UUID]
-    rating: Rating | None
-    return_visit_note: str | None
-    close_reason: str | None
-    was_overdue: bool
-    dispatched_at: datetime | None
-    accepted_at: datetime | None
-    completed_at: datetime | None
-    closed_at: datetime | None
+    household_id: uuid.UUID | None = Field(description="the household (户) it concerns; null when none")
+    street_code: str = Field(description="its street (街道), 9-digit street code")
+    placed_by: str = Field(
+        description="who placed it: an account or integration client id; for a visit's follow-up, the visit's recorder"
+    )
+    assignee_name: str | None = Field(description="the taker's name once accepted; null before")
+    visit_id: uuid.UUID | None = Field(description="the visit (走访) whose follow-up made this issue; null otherwise")
+    completion_note: str | None = Field(description="the taker's note on completing it; null until completed")
+    photo_ids: list[uuid.UUID] = Field(
+        description="photos of the work named on completion (GET .../photos/{photo_id}); empty before"
+    )
+    rating: Rating | None = Field(description="the resident's rating (评单); null until rated")
+    return_visit_note: str | None = Field(description="staff's note of the return visit (回访); null until recorded")
+    close_reason: str | None = Field(description="why it was cancelled or rejected; null otherwise or when none given")
+    was_overdue: bool = Field(description="some stage of it ran past its SLA at least once")
+    dispatched_at: datetime | None = Field(description="when it was last dispatched (派单); null before")
+    accepted_at: datetime | None = Field(description="when the taker accepted it (接单); null before")
+    completed_at: datetime | None = Field(description="when the taker completed it; null before")
+    closed_at: datetime | None = Field(description="when it was cancelled or rejected; null otherwise")
 
 
 OrderPage = Page[OrderSummary]
 
 
 class StepPublic(BaseModel):
-    at: datetime
-    action: str
-    actor_id: str
-    actor_role: str
-    actor_name: str | None
-    from_state: str | None
-    to_state: str
-    note: str | None
-    photo_ids: list[uuid.UUID]
+    at: datetime = Field(description="when the step was taken, ISO 8601 with time zone")
+    action: str = Field(
+        description="place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, "
+        "overdue or escalate"
+    )
+    actor_id: str = Field(description="who took it: an account or client id, or system for the SLA clock")
+    actor_role: str = Field(description="the role they acted in, e.g. resident, grid_worker, party_member, system")
+    actor_name: str | None = Field(description="the actor's name when signed in with one; null for the system")
+    from_state: str | None = Field(description="the order's state before; null for the first step (place)")
+    to_state: str = Field(description="the order's state after")
+    note: str | None = Field(description="a reason, the completion note or the rating's comment; null when none")
+    photo_ids: list[uuid.UUID] = Field(description="photos named in this step (on completion); empty otherwise")
 
 
 class Timeline(BaseModel):
-    order_id: uuid.UUID
-    steps: list[StepPublic]
+    order_id: uuid.UUID = Field(description="the order's id")
+    steps: list[StepPublic] = Field(description="every step of the order, oldest first")
 
 
 class PhotoPublic(BaseModel):
-    id: uuid.UUID
-    content_type: str
-    size: int
-    created_at: datetime
+    id: uuid.UUID = Field(description="the photo's id, to name on completion")
+    content_type: str = Field(description="image/jpeg, image/png or image/webp")
+    size: int = Field(description="the photo's size in bytes")
+    created_at: datetime = Field(description="when it was stored, ISO 8601 with time zone")
 
 
 class StatsRow(BaseModel):
     place_code: str = Field(description="the grid, community or street, as grouped")
     month: str = Field(description="YYYY-MM, China time, by when orders were placed")
-    placed: int
-    by_state: dict[str, int]
-    by_kind: dict[str, int]
-    median_minutes_to_dispatch: float | None
-    median_minutes_to_accept: float | None
-    median_minutes_to_finish: float | None
-    average_rating: float | None
-    rated: int
+    placed: int = Field(description="orders placed")
+    by_state: dict[str, int] = Field(description="those orders by their current state")
+    by_kind: dict[str, int] = Field(description="those orders by kind")
+    median_minutes_to_dispatch: float | None = Field(
+        description="median minutes from placing to dispatch; null when none was dispatched"
+    )
+    median_minutes_to_accept: float | None = Field(
+        description="median minutes from dispatch to acceptance; null when none was accepted"
+    )
+    median_minutes_to_finish: float | None = Field(
+        description="median minutes from acceptance to completion; null when none was completed"
+    )
+    average_rating: float | None = Field(description="average stars of the rated ones; null when none was rated")
+    rated: int = Field(description="orders rated")
     overdue: int = Field(description="orders that ran past an SLA at some stage")
     open_overdue: int = Field(description="open orders past their SLA now")
-    return_visits_pending: int
+    return_visits_pending: int = Field(description="rated 1 or 2 stars, the return visit (回访) not yet recorded")
     issues_found: int = Field(description="issue orders placed: problems found (摸排问题)")
     issues_solved: int = Field(description="of those, completed or rated")
 
 
 class OrderStats(BaseModel):
-    group_by: GroupBy
-    items: list[StatsRow]
+    group_by: GroupBy = Field(description="what the rows are per: grid, community or street")
+    items: list[StatsRow] = Field(description="one row per place and month, by place then month")

@@ -22,10 +22,10 @@ router = APIRouter(prefix="/api/v1/points", tags=["points"])
 async def leaderboard(
     principal: Anyone,
     lane: FastLaneDep,
-    level: Literal["grid", "community"] = "community",
+    level: Annotated[Literal["grid", "community"], Query(description="a grid's or a community's board")] = "community",
     code: Annotated[str | None, Query(pattern=COMMUNITY_OR_GRID_PATTERN, description="default: the caller's")] = None,
     period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2})?$", description="2026-11 or 2026")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    limit: Annotated[int, Query(ge=1, le=100, description="how many earners, 1-100")] = 20,
 ) -> Response:
     """积分榜: points earned in a month or a year in a grid or a community, highest first."""
     board = await points.leaderboard(lane=lane, principal=principal, level=level, code=code, period=period, limit=limit)
@@ -36,7 +36,7 @@ async def leaderboard(
 async def points_stats(
     principal: Analyst,
     session: SessionDep,
-    group_by: GroupBy = "community",
+    group_by: Annotated[GroupBy, Query(description="one row per grid, community or street (and month)")] = "community",
     since: Annotated[Moment | None, Query(description="earned at or after")] = None,
     until: Annotated[Moment | None, Query(description="earned before")] = None,
 ) -> PointsStats:
@@ -54,10 +54,15 @@ async def my_points(principal: Earner, lane: FastLaneDep) -> Response:
 async def pioneers(
     principal: Overseer,
     lane: FastLaneDep,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    account_id: Annotated[str | None, Query(max_length=64)] = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="default: this year, China time")] = None,
+    community_code: Annotated[
+        str | None,
+        Query(pattern=COMMUNITY_PATTERN, description="only orders of this community (12-digit community code)"),
+    ] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only orders of this grid (15-digit grid code)")
+    ] = None,
+    account_id: Annotated[str | None, Query(max_length=64, description="only this taker (account id)")] = None,
 ) -> Response:
     """党员先锋系数: per taker, orders taken, average stars, on-time share, points and the index."""
     page = await points.pioneers(

@@ -27,7 +27,13 @@ async def import_register(
     others: OtherServicesDep,
     file: Annotated[UploadFile, File(description="a register as xlsx or CSV, with the Chinese headers staff use")],
     dry_run: Annotated[bool, Query(description="check every row and report, writing nothing")] = False,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None,
+        Query(
+            pattern=COMMUNITY_PATTERN,
+            description="the community to import into, 12-digit code; needed when the caller staffs several",
+        ),
+    ] = None,
 ) -> ImportReport:
     """Import a register into the community: every bad row is reported with its row number, column
     and reason (a new building's grid unknown to the grids service too); with any error, or on a dry run,
@@ -52,7 +58,9 @@ async def import_register(
 async def export_register(
     principal: Registrar,
     session: SessionDep,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only residents of this grid (15-digit grid code)")
+    ] = None,
 ) -> Response:
     """The residents in the caller's scope as an xlsx, ID numbers and phones masked."""
     data = await service.export_sheet(session=session, principal=principal, grid_code=grid_code)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.residents.clients import OtherServicesDep
 from services.residents.places import queries, service
@@ -34,6 +34,8 @@ households = APIRouter(prefix="/api/v1/households", tags=["residents"])
 compounds = APIRouter(prefix="/api/v1/compounds", tags=["residents"])
 buildings = APIRouter(prefix="/api/v1/buildings", tags=["residents"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
+HouseholdId = Annotated[uuid.UUID, Path(description="the household's id")]
+CompoundId = Annotated[uuid.UUID, Path(description="the compound's id")]
 
 
 @households.post(
@@ -55,7 +57,7 @@ async def create_compound(body: CompoundCreate, principal: Staff, session: Sessi
 
 
 @compounds.get("/{compound_id}", response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_compound(compound_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_compound(compound_id: CompoundId, principal: Reader, lane: FastLaneDep) -> Response:
     """A compound (小区) of the caller's places: its name, community and street."""
     return json_response(await queries.get_compound(lane=lane, principal=principal, compound_id=compound_id))
 
@@ -72,7 +74,7 @@ async def create_building(
 
 
 @households.get("/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_household(household_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_household(household_id: HouseholdId, principal: Reader, lane: FastLaneDep) -> Response:
     """A household and its residents (a resident sees their own)."""
     return json_response(await queries.get_household(lane=lane, principal=principal, household_id=household_id))
 
@@ -82,7 +84,7 @@ async def get_household(household_id: uuid.UUID, principal: Reader, lane: FastLa
     response_model=CompoundHouseholds,
     responses=problem_responses(401, 403, 422),
 )
-async def compound_households(compound_id: uuid.UUID, principal: Gateway, session: SessionDep) -> CompoundHouseholds:
+async def compound_households(compound_id: CompoundId, principal: Gateway, session: SessionDep) -> CompoundHouseholds:
     """For the gateway: the households of a compound (whose residents a compound's notice concerns)."""
     return await service.compound_households(session=session, compound_id=compound_id)
 
@@ -91,7 +93,7 @@ async def compound_households(compound_id: uuid.UUID, principal: Gateway, sessio
     "/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 409, 422)
 )
 async def update_household(
-    household_id: uuid.UUID, changes: HouseholdUpdate, principal: Staff, session: SessionDep
+    household_id: HouseholdId, changes: HouseholdUpdate, principal: Staff, session: SessionDep
 ) -> HouseholdPublic:
     """Another flat or building of the community's; a building in another grid moves the household there."""
     household = await service.update_household(
@@ -101,7 +103,7 @@ async def update_household(
 
 
 @households.delete("/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422))
-async def remove_household(household_id: uuid.UUID, principal: Staff, session: SessionDep) -> Response:
+async def remove_household(household_id: HouseholdId, principal: Staff, session: SessionDep) -> Response:
     """Remove a household nobody lives in any more (409 while residents live there)."""
     await service.remove_household(session=session, principal=principal, household_id=household_id)
     return Response(status_code=204)
@@ -111,8 +113,10 @@ async def remove_household(household_id: uuid.UUID, principal: Staff, session: S
 async def list_households(
     principal: Reader,
     lane: FastLaneDep,
-    building_id: uuid.UUID | None = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    building_id: Annotated[uuid.UUID | None, Query(description="only households of this building (楼栋)")] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only households of this grid (15-digit grid code)")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -127,7 +131,10 @@ async def list_households(
 async def list_compounds(
     principal: Reader,
     lane: FastLaneDep,
-    community_code: Annotated[str | None, Query(pattern=COMMUNITY_PATTERN)] = None,
+    community_code: Annotated[
+        str | None,
+        Query(pattern=COMMUNITY_PATTERN, description="only compounds of this community (12-digit community code)"),
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -142,8 +149,10 @@ async def list_compounds(
 async def list_buildings(
     principal: Reader,
     lane: FastLaneDep,
-    compound_id: uuid.UUID | None = None,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
+    compound_id: Annotated[uuid.UUID | None, Query(description="only buildings of this compound (小区)")] = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only buildings in this grid (15-digit grid code)")
+    ] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> Response:
@@ -158,7 +167,9 @@ async def list_buildings(
 async def household_facts(
     principal: Gateway,
     session: SessionDep,
-    after: uuid.UUID | None = None,
+    after: Annotated[
+        uuid.UUID | None, Query(description="the last household id of the previous page (its next_after)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000, description="Page size, 1-1000")] = 500,
 ) -> HouseholdFactPage:
     """For the resync: every household's facts (ids, codes, address, the head masked), by id."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from services.residents.pii import PiiDep
 from services.residents.registry import queries, service
@@ -31,10 +31,15 @@ statistics = APIRouter(prefix="/api/v1/residents/stats", tags=["residents"])
 router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 catalogue = APIRouter(prefix="/api/v1/tags", tags=["residents"])
 internal = APIRouter(prefix="/internal", tags=["internal"])
+ResidentId = Annotated[uuid.UUID, Path(description="the resident's id")]
 
 
 @statistics.get("", response_model=ResidentStats, responses=problem_responses(401, 403, 422))
-async def stats(principal: Analyst, session: SessionDep, group_by: GroupBy = "community") -> ResidentStats:
+async def stats(
+    principal: Analyst,
+    session: SessionDep,
+    group_by: Annotated[GroupBy, Query(description="one row per grid, community or street")] = "community",
+) -> ResidentStats:
     """Residents per grid, community or street, by residence type and by tag."""
     return await service.resident_stats(session=session, principal=principal, group_by=group_by)
 
@@ -44,14 +49,20 @@ async def list_residents(
     principal: Reader,
     lane: FastLaneDep,
     pii: PiiDep,
-    grid_code: Annotated[str | None, Query(pattern=GRID_PATTERN)] = None,
-    compound_id: uuid.UUID | None = None,
-    building_id: uuid.UUID | None = None,
-    household_id: uuid.UUID | None = None,
+    grid_code: Annotated[
+        str | None, Query(pattern=GRID_PATTERN, description="only residents of this grid (15-digit grid code)")
+    ] = None,
+    compound_id: Annotated[
+        uuid.UUID | None, Query(description="only residents of this compound's (小区) buildings")
+    ] = None,
+    building_id: Annotated[uuid.UUID | None, Query(description="only residents of this building (楼栋)")] = None,
+    household_id: Annotated[uuid.UUID | None, Query(description="only residents of this household (户)")] = None,
     tag: Annotated[list[str] | None, Query(max_length=10, description="tag codes; all must match")] = None,
     min_age: Annotated[int | None, Query(ge=0, le=150, description="e.g. 80 for 高龄 visits")] = None,
-    max_age: Annotated[int | None, Query(ge=0, le=150)] = None,
-    residence_type: ResidenceType | None = None,
+    max_age: Annotated[int | None, Query(ge=0, le=150, description="aged at most this many full years")] = None,
+    residence_type: Annotated[
+        ResidenceType | None, Query(description="only residents of this residence type (居住类型)")
+    ] = None,
     q: Annotated[
         str | None,
         Query(
@@ -80,7 +91,7 @@ async def list_residents(
 
 
 @router.get("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_resident(resident_id: uuid.UUID, principal: Reader, lane: FastLaneDep) -> Response:
+async def get_resident(resident_id: ResidentId, principal: Reader, lane: FastLaneDep) -> Response:
     """A resident of the caller's scope; ID number and phone masked, sensitive tags only for those who need them."""
     return json_response(await queries.get(lane=lane, principal=principal, resident_id=resident_id))
 
@@ -96,7 +107,7 @@ async def create_resident(
 
 @router.patch("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 409, 422))
 async def update_resident(
-    resident_id: uuid.UUID, changes: ResidentUpdate, principal: Registrar, session: SessionDep, pii: PiiDep
+    resident_id: ResidentId, changes: ResidentUpdate, principal: Registrar, session: SessionDep, pii: PiiDep
 ) -> ResidentPublic:
     """Change a resident's record the caller keeps; a new household_id moves them there."""
     resident = await service.update(

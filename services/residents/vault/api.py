@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query
 
 from services.residents.pii import PiiDep
 from services.residents.vault import service
@@ -21,7 +22,7 @@ router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 async def list_reveals(
     principal: Auditor,
     session: SessionDep,
-    resident_id: uuid.UUID | None = None,
+    resident_id: Annotated[uuid.UUID | None, Query(description="only reveals of this resident's data")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> RevealPage:
@@ -34,7 +35,11 @@ async def list_reveals(
 
 @router.post("/{resident_id}/reveal", response_model=Revealed, responses=problem_responses(401, 403, 404, 422))
 async def reveal(
-    resident_id: uuid.UUID, body: RevealRequest, principal: Revealer, session: SessionDep, pii: PiiDep
+    resident_id: Annotated[uuid.UUID, Path(description="the resident whose data to reveal")],
+    body: RevealRequest,
+    principal: Revealer,
+    session: SessionDep,
+    pii: PiiDep,
 ) -> Revealed:
     """The clear ID number and/or phone, for a stated purpose; every reveal is audited."""
     values = await service.reveal(
