@@ -121,9 +121,9 @@ ROLES: Entries = {
     "employer": ("用工单位", "an employer on the job board"),
 }
 PARTY_KINDS: Entries = {
-    "resident": ("居住地党员", "a party member living in the community"),
+    "resident": ("居民党员", "a party member living in the community"),
     "work_unit": ("在职党员", "a working party member reporting to the community (双报到)"),
-    "co_building": ("共建单位党员", "a party member of a partner unit (共建单位)"),
+    "co_building": ("共驻共建", "a party member of a unit building the community with it (共驻共建单位)"),
 }
 PARTY_LEVELS: Entries = {
     "county_committee": ("区县党委", "the county or district party committee"),
@@ -135,10 +135,10 @@ PARTY_LEVELS: Entries = {
 VISIT_KINDS: Entries = {
     "routine": ("日常走访", "a routine door-to-door visit"),
     "wedding_funeral": ("红白喜事", "a wedding or a funeral in the household (必访)"),
-    "illness": ("重病住院", "serious illness or a stay in hospital (必访)"),
+    "illness": ("生病住院", "serious illness or a stay in hospital (必访)"),
     "family_change": ("家庭变故", "a change in the family (必访)"),
     "dispute": ("矛盾纠纷", "a dispute (必访)"),
-    "accident": ("意外事故", "an accident (必访)"),
+    "accident": ("意外灾害", "an accident or a disaster (必访)"),
 }
 VISIT_RESULTS: Entries = {
     "created": ("已记录", "the visit was recorded"),
@@ -146,7 +146,7 @@ VISIT_RESULTS: Entries = {
     "rejected": ("未记录", "the visit was refused; the reason says why"),
 }
 NOTICE_CATEGORIES: Entries = {
-    "policy": ("政策通知", "a policy notice"),
+    "policy": ("政策解读", "a policy explained"),
     "outage": ("停水停电", "water, power or gas cut"),
     "job_fair": ("招聘会", "a job fair"),
     "anti_fraud": ("反诈提醒", "an anti-fraud warning"),
@@ -169,7 +169,7 @@ ACTIVITY_KINDS: Entries = {
     "other": ("其他", "anything else"),
 }
 TARGET_GROUPS: Entries = {
-    "everyone": ("全体居民", "everyone"),
+    "everyone": ("所有人", "everyone"),
     "elderly": ("老年人", "the elderly"),
     "children": ("儿童", "children"),
     "youth": ("青少年", "young people"),
@@ -209,18 +209,18 @@ COMMITTEE_POSITIONS: Entries = {
     "member": ("委员", "a member"),
 }
 PROPERTY_PROBLEMS: Entries = {
-    "leak": ("漏水", "water leaking"),
-    "facade": ("外立面", "facade and falling objects"),
+    "leak": ("房屋漏水", "water leaking into homes"),
+    "facade": ("外墙脱落", "facade falling off"),
     "fumes": ("油烟", "cooking fumes"),
     "pets": ("宠物", "pets"),
-    "noise": ("噪音", "noise"),
+    "noise": ("噪声", "noise"),
     "parking": ("停车", "parking"),
-    "e_bike": ("电动车", "e-bikes parked or charged indoors"),
+    "e_bike": ("飞线充电", "e-bikes charged by cables hung from windows"),
     "other": ("其他", "anything else"),
 }
 EMPLOYER_KINDS: Entries = {
-    "workshop": ("帮扶车间", "a community or poverty-relief workshop"),
-    "factory": ("工厂", "a factory"),
+    "workshop": ("扶贫车间", "a poverty-relief workshop"),
+    "factory": ("社区工厂", "a community factory"),
     "hotel": ("酒店", "a hotel"),
     "hospital": ("医院", "a hospital"),
     "supermarket": ("超市", "a supermarket"),
@@ -357,6 +357,11 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
 def labels(entries: Entries) -> dict[str, str]:
     """value -> Chinese label (what the import reads in a cell)."""
     return {value: label for value, (label, _) in entries.items()}
+
+
+def listed(entries: Entries) -> str:
+    """``value 标签, value 标签, ...``: the values with their labels, for a field's description."""
+    return ", ".join(f"{value} {label}" for value, (label, _) in entries.items())
 
 
 def _by_values() -> dict[frozenset[str], dict[str, str]]:

@@ -89,8 +89,8 @@ def test_every_enum_of_the_api_is_a_vocabulary_with_its_labels() -> None:
     assert next(labels for values, labels in enums if "wedding_funeral" in values) == {
         "routine": "日常走访",
         "wedding_funeral": "红白喜事",
-        "illness": "重病住院",
+        "illness": "生病住院",
         "family_change": "家庭变故",
         "dispute": "矛盾纠纷",
-        "accident": "意外事故",
+        "accident": "意外灾害",
     }

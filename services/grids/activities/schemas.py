@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.grids.life import When
 from shared.pagination import Page
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
+from shared.vocabularies import ACTIVITY_KINDS, TARGET_GROUPS, listed
 
 ActivityKind = Literal[
     "volunteer_service",
@@ -23,18 +24,13 @@ ActivityKind = Literal[
     "red_culture",
     "other",
 ]
-KIND_DESCRIPTION = (
-    "volunteer_service 志愿服务, culture_sports 文体活动, festival_care 节日关怀 (重阳, 春节), haircut 义剪, "
-    "clinic 义诊, night_school 农民夜校, after_school 四点半课堂, red_culture 红色文化宣讲, other"
-)
+KIND_DESCRIPTION = listed(ACTIVITY_KINDS)
 TargetGroup = Literal["everyone", "elderly", "children", "youth", "women", "disabled"]
 OrganiserKind = Literal["community", "party_org", "volunteer_team", "partner_unit"]
 ActivityState = Literal["published", "cancelled"]
 SignupRole = Literal["participant", "volunteer"]
 SignupState = Literal["confirmed", "waiting", "cancelled"]
-TARGET_DESCRIPTION = (
-    "who it is for: everyone 所有人, elderly 老年人, children 儿童, youth 青少年, women 妇女, disabled 残疾人"
-)
+TARGET_DESCRIPTION = "who it is for: " + listed(TARGET_GROUPS)
 
 
 def _everyone() -> list[TargetGroup]:

@@ -11,10 +11,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.grids.life import When
 from shared.pagination import Page
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
+from shared.vocabularies import NOTICE_CATEGORIES, listed
 
 NoticeLevel = Literal["community", "grid", "compound"]
 NoticeCategory = Literal["policy", "outage", "job_fair", "anti_fraud", "safety", "other"]
-CATEGORY_DESCRIPTION = "policy 政策解读, outage 停水停电, job_fair 招聘会, anti_fraud 反诈提醒, safety 安全提示, other"
+CATEGORY_DESCRIPTION = listed(NOTICE_CATEGORIES)
 
 
 class NoticeCreate(BaseModel):

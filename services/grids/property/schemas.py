@@ -12,14 +12,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from services.grids.life import When
 from shared.pagination import Page
 from shared.places import COMMUNITY_PATTERN
+from shared.vocabularies import PROPERTY_PROBLEMS, listed
 
 ManagementMode = Literal["company", "self_managed"]
 CommitteeKind = Literal["owners_committee", "management_committee"]
 Position = Literal["director", "deputy_director", "member"]
 ProblemCategory = Literal["leak", "facade", "fumes", "pets", "noise", "parking", "e_bike", "other"]
-PROBLEM_DESCRIPTION = (
-    "leak 房屋漏水, facade 外墙脱落, fumes 油烟, pets 宠物, noise 噪声, parking 停车, e_bike 飞线充电, other"
-)
+PROBLEM_DESCRIPTION = listed(PROPERTY_PROBLEMS)
 
 
 def _plausible(value: date) -> date:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
 from shared.places import COMMUNITY_PATTERN, PLACE_PATTERN
+from shared.vocabularies import PARTY_KINDS, listed
 
 MemberRole = Literal[
     "street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head", "employer"
@@ -83,7 +84,7 @@ class MemberCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="the member's name, or a partner unit's name (is_unit)")
     community_code: str = Field(pattern=COMMUNITY_PATTERN, description="the community the member belongs to")
     account_id: uuid.UUID | None = Field(default=None, description="the gateway account they sign in with")
-    party_kind: PartyKind | None = Field(default=None, description="for party members: 居民党员, 在职党员, 共驻共建")
+    party_kind: PartyKind | None = Field(default=None, description="for party members: " + listed(PARTY_KINDS))
     party_org_id: uuid.UUID | None = Field(
         default=None,
         description="the party organisation (党组织) of a party member: of the member's community or above it",

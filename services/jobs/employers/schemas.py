@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.jobs.schemas import ClientId, EmployerKind
 from shared.pagination import Page
 from shared.places import CommunityCode
+from shared.vocabularies import EMPLOYER_KINDS, listed
 
-EMPLOYER_KIND_DOC = "workshop 扶贫车间, factory 社区工厂, hotel 酒店, hospital 医院, supermarket 超市, other 其他"
+EMPLOYER_KIND_DOC = "the kind of employer: " + listed(EMPLOYER_KINDS)
 
 
 class EmployerCreate(BaseModel):

@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.jobs.schemas import Capacity, Category, Shift, Skill, day_shift
 from shared.pagination import Page
 from shared.places import PlaceCode
+from shared.vocabularies import LABOUR_CAPACITIES, listed
 
-CAPACITY_DOC = "full 全劳动力, half 半劳动力, weak 弱劳动力 (elderly, disabled, carers)"
+CAPACITY_DOC = "how much work the seeker can do (劳动能力): " + listed(LABOUR_CAPACITIES)
 
 
 class SeekerIn(BaseModel):

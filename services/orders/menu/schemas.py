@@ -9,15 +9,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.orders.schemas import TEXT, Input
 from shared.places import COMMUNITY_PATTERN
+from shared.vocabularies import MENU_CATEGORIES, listed
 
 Taker = Literal["party_member", "volunteer", "partner_unit", "community_staff"]
 Category = Literal[
     "errand", "home_check", "haircut", "repair", "legal_aid", "companionship", "certificate", "health", "other"
 ]
-CATEGORY_LABELS = (
-    "errand 代办, home_check 上门认证, haircut 义剪/上门理发, repair 家电维修, legal_aid 法律援助, "
-    "companionship 陪伴, certificate 开具证明, health 健康, other"
-)
+CATEGORY_LABELS = listed(MENU_CATEGORIES)
 
 DEFAULT_TAKERS: tuple[Taker, ...] = ("party_member", "volunteer")
 
@@ -102,11 +100,9 @@ class MenuItemPublic(BaseModel):
     id: uuid.UUID = Field(description="the menu item's id, to order it by (menu_item_id)")
     community_code: str = Field(description="the community (社区) whose menu it is on, 12-digit community code")
     name: str = Field(description="the item as residents see it, unique in the menu")
-    category: str = Field(description="what sort of service: " + CATEGORY_LABELS)
+    category: Category = Field(description="what sort of service: " + CATEGORY_LABELS)
     description: str = Field(description="what the service includes; may be empty")
-    takers: list[str] = Field(
-        description="who may take its orders (party_member, volunteer, partner_unit, community_staff)"
-    )
+    takers: list[Taker] = Field(description="who may take its orders")
     allowed: bool = Field(description="false: a thing the community must not do; ordering it is refused")
     refusal_reason: str | None = Field(description="why the community must not do it; null for allowed items")
     handled_by: str | None = Field(description="the office that handles it instead; null for allowed items")

@@ -16,6 +16,7 @@ Kind = Literal["service", "wish", "issue"]
 State = Literal["placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"]
 Channel = Literal["app", "proxy", "phone", "visit", "open311"]
 Level = Literal["grid", "community", "street"]
+DispatchMode = Literal["assign", "grab"]
 
 
 class OrderCreate(Input):
@@ -80,7 +81,7 @@ class DispatchIn(Input):
     )
 
     assignee_id: uuid.UUID | None = Field(default=None, description="the account to assign (指派)")
-    mode: Literal["assign", "grab"] = Field(default="assign", description="grab 抢单: open to the grid's takers")
+    mode: DispatchMode = Field(default="assign", description="grab 抢单: open to the grid's takers")
 
     @model_validator(mode="after")
     def _who(self) -> DispatchIn:
@@ -159,7 +160,7 @@ class OrderSummary(BaseModel):
     resident_id: uuid.UUID | None = Field(description="the resident it is for; null for an issue placed for no one")
     grid_code: str = Field(description="the grid (网格) it belongs to, 15-digit grid code")
     community_code: str = Field(description="its community (社区), 12-digit community code")
-    dispatch_mode: str | None = Field(
+    dispatch_mode: DispatchMode | None = Field(
         description="assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline"
     )
     assignee_id: str | None = Field(
