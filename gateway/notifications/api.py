@@ -47,7 +47,7 @@ async def notification_stream(
         str | None,
         Header(
             max_length=64,
-            description="the id of the last notification received (EventSource resends it): later ones come first",
+            description="the id of the last notification received (EventSource resends it): resume after it",
         ),
     ] = None,
 ) -> StreamingResponse:
