@@ -87,7 +87,7 @@ class MePublic(BaseModel):
         default=None, description="the resident's (居民) id in the registry; null unless the caller is a resident"
     )
     household_id: str | None = Field(
-        default=None, description="the resident's household (户); null unless the caller is a resident"
+        default=None, description="the id of the resident's household (户); null unless the caller is a resident"
     )
     grid_code: str | None = Field(
         default=None, description="the resident's grid (网格), 15-digit code; null unless a resident"
@@ -101,7 +101,7 @@ class MePublic(BaseModel):
 class AccountPublic(BaseModel):
     id: uuid.UUID = Field(description="the account's id")
     username: str | None = Field(description="the name to sign in with; null when the account signs in by phone only")
-    phone: str | None = Field(description="masked")
+    phone: str | None = Field(description="the mobile number, masked: 138****0000; null when it has none")
     display_name: str = Field(description="the person's name as the apps show it")
     enabled: bool = Field(description="false once disabled: it cannot sign in and its tokens are refused")
     roles: dict[str, list[str]] = Field(
@@ -110,7 +110,9 @@ class AccountPublic(BaseModel):
     must_change_password: bool = Field(
         default=False, description="true while a password someone else set must be changed first"
     )
-    home_place: str | None = Field(default=None, description="the community or street it was created in")
+    home_place: str | None = Field(
+        default=None, description="the community or street it was created in; null for residents' own and demo accounts"
+    )
     created_at: datetime | None = Field(
         default=None, description="when the account was created, ISO 8601 with time zone"
     )
