@@ -16,34 +16,46 @@ from shared.security import Principal, allow
 
 router = APIRouter(prefix="/internal/outbox", tags=["internal"])
 Gateway = Annotated[Principal, Depends(allow(machine_scopes=("internal",)))]
+StreetsQuery = Annotated[list[str], Query(max_length=50, description="street codes whose events to list")]
+CommunitiesQuery = Annotated[list[str], Query(max_length=50, description="community codes whose events to list")]
 
 
 class DeadEvent(BaseModel):
-    id: uuid.UUID
-    type: str
-    aggregate_id: str
-    occurred_at: datetime
-    attempts: int
-    dead_at: datetime
-    last_error: str | None
-    street_code: str | None
-    community_code: str | None
+    id: uuid.UUID = Field(description="the event's id")
+    type: str = Field(description="the event's type, e.g. order.dispatched")
+    aggregate_id: str = Field(description="the id of what the event is about: the order, the household, ...")
+    occurred_at: datetime = Field(description="when the change happened, ISO 8601 with time zone")
+    attempts: int = Field(description="how many deliveries were tried before it was set aside")
+    dead_at: datetime = Field(description="when the relay set it aside, ISO 8601 with time zone")
+    last_error: str | None = Field(description="why the last delivery failed; null when not recorded")
+    street_code: str | None = Field(description="the street (街道) in the event, 9-digit code; null when it names none")
+    community_code: str | None = Field(
+        description="the community (社区) in the event, 12-digit code; null when it names none"
+    )
 
 
 class DeadEvents(BaseModel):
-    items: list[DeadEvent]
+    items: list[DeadEvent] = Field(description="the set-aside events of the places asked for, newest first")
 
 
 class ReplayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    event_ids: list[uuid.UUID] = Field(min_length=1, max_length=500)
-    streets: list[str] = Field(default_factory=list, max_length=50)
-    communities: list[str] = Field(default_factory=list, max_length=50)
+    event_ids: list[uuid.UUID] = Field(min_length=1, max_length=500, description="the set-aside events to put back")
+    streets: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the gateway caller's street codes: events of these may be replayed",
+    )
+    communities: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="the gateway caller's community codes: events of these may be replayed",
+    )
 
 
 class Replayed(BaseModel):
-    replayed: int
+    replayed: int = Field(description="how many events were put back in line")
 
 
 _IN_PLACES = "(payload->>'street_code' = ANY($1::text[]) OR payload->>'community_code' = ANY($2::text[]))"
@@ -57,9 +69,9 @@ def _pool(request: Request) -> Any:
 async def dead_events(
     principal: Gateway,
     request: Request,
-    streets: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 - FastAPI copies defaults
-    communities: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    streets: StreetsQuery = [],  # noqa: B006 - FastAPI copies defaults
+    communities: CommunitiesQuery = [],  # noqa: B006
+    limit: Annotated[int, Query(ge=1, le=500, description="at most this many events")] = 100,
 ) -> DeadEvents:
     """Set-aside events of these streets or communities, newest first (for the gateway)."""
     rows = await _pool(request).fetch(

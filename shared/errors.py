@@ -30,19 +30,27 @@ PROBLEM_TYPE_BASE = "https://grid-platform.example/problems/"
 
 
 class FieldError(BaseModel):
-    field: str
-    message: str
+    field: str = Field(description="the field at fault, as a dotted path: phone, items.0.name (body: the whole body)")
+    message: str = Field(description="what is wrong with it (never the value given)")
 
 
 class Problem(BaseModel):
     """RFC 9457 problem details, as every error of the platform is answered."""
 
-    type: str = Field(description="A URI naming the kind of problem")
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
-    request_id: str | None = None
+    type: str = Field(
+        description="a URI naming the kind of problem, e.g. https://grid-platform.example/problems/not-found"
+    )
+    title: str = Field(description="a short summary of the kind of problem, the same for every problem of its type")
+    status: int = Field(description="the HTTP status code of the answer")
+    detail: str | None = Field(
+        default=None, description="what went wrong this time, for a person to read; null when the title says it all"
+    )
+    errors: list[FieldError] | None = Field(
+        default=None, description="the fields at fault, one entry each; left out when no field is"
+    )
+    request_id: str | None = Field(
+        default=None, description="the request's id (X-Request-ID), to quote when reporting the problem"
+    )
 
 
 class DomainError(Exception):

@@ -58,11 +58,11 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    id: uuid.UUID
-    type: str = Field(max_length=80)
-    aggregate_id: str = Field(max_length=64)
-    occurred_at: AwareDatetime
-    payload: dict[str, Any]
+    id: uuid.UUID = Field(description="the event's id; a consumer applies each id once")
+    type: str = Field(max_length=80, description="the event's type, <aggregate>.<what happened>: order.dispatched")
+    aggregate_id: str = Field(max_length=64, description="the id of what the event is about: the order, the household")
+    occurred_at: AwareDatetime = Field(description="when the change happened, ISO 8601 with time zone")
+    payload: dict[str, Any] = Field(description="the event's ids, codes and states by its type; no personal data")
 
 
 class EventAck(BaseModel):

@@ -21,14 +21,14 @@ HOUSEHOLD_EVENTS = ("household.created", "household.updated", "household.moved",
 class HouseholdFact(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    household_id: uuid.UUID
-    building_id: uuid.UUID
-    compound_id: uuid.UUID
-    compound_name: str = Field(max_length=100)
-    address: str = Field(max_length=200)
-    grid_code: str = Field(pattern=GRID_PATTERN)
-    community_code: str = Field(pattern=COMMUNITY_PATTERN)
-    street_code: str = Field(pattern=STREET_PATTERN)
+    household_id: uuid.UUID = Field(description="the household's (户) id in the residents service")
+    building_id: uuid.UUID = Field(description="the building (楼栋) it is in")
+    compound_id: uuid.UUID = Field(description="the compound (小区) of that building")
+    compound_name: str = Field(max_length=100, description="the compound's name")
+    address: str = Field(max_length=200, description="compound, building, unit and room as one line")
+    grid_code: str = Field(pattern=GRID_PATTERN, description="the grid (网格) it belongs to, 15-digit grid code")
+    community_code: str = Field(pattern=COMMUNITY_PATTERN, description="its community (社区), 12-digit community code")
+    street_code: str = Field(pattern=STREET_PATTERN, description="its street (街道), 9-digit street code")
     contact_name: str | None = Field(default=None, max_length=50, description="the head's name, masked: 张*")
     contact_phone: str | None = Field(default=None, max_length=20, description="the head's phone, masked")
     removed: bool = Field(default=False, description="true in household.removed")
@@ -37,5 +37,5 @@ class HouseholdFact(BaseModel):
 class HouseholdFactPage(BaseModel):
     """A page of ``GET /internal/households?after=&limit=`` (keyset by id)."""
 
-    items: list[HouseholdFact]
+    items: list[HouseholdFact] = Field(description="the households after the `after` id, by id")
     next_after: uuid.UUID | None = Field(description="the last id of this page; null on the last page")

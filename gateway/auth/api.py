@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response
 
 from gateway import audit
 from gateway.auth import accounts, service
@@ -43,6 +43,7 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"], dependencies=[Depends(a
 me_router = APIRouter(prefix="/api/v1/me", tags=["me"])
 well_known = APIRouter(tags=["keys"], dependencies=[Depends(allow_public())])
 accounts_router = APIRouter(prefix="/api/v1/accounts", tags=["accounts"])
+AccountId = Annotated[uuid.UUID, Path(description="the account's id")]
 
 
 def _pair(issued: IssuedPair) -> TokenPair:
@@ -108,10 +109,16 @@ async def client_credentials(
     request: Request,
     session: SessionDep,
     context: GatewayDep,
-    grant_type: Annotated[str, Form(pattern="^client_credentials$")],
-    client_id: Annotated[str, Form(min_length=1, max_length=64)],
-    client_secret: Annotated[str, Form(min_length=1, max_length=256)],
-    scope: Annotated[str | None, Form(max_length=500)] = None,
+    grant_type: Annotated[str, Form(pattern="^client_credentials$", description="always client_credentials")],
+    client_id: Annotated[
+        str, Form(min_length=1, max_length=64, description="the integration client's id, given at its creation")
+    ],
+    client_secret: Annotated[
+        str, Form(min_length=1, max_length=256, description="the client's secret, shown once at creation or rotation")
+    ],
+    scope: Annotated[
+        str | None, Form(max_length=500, description="the scopes wanted, space-separated; default: all of the client's")
+    ] = None,
 ) -> ClientToken:
     """OAuth2 client credentials for integration clients (street-office systems)."""
     token, scopes = await service.client_credentials(
@@ -193,7 +200,7 @@ async def list_accounts(
     context: GatewayDep,
     q: Annotated[str | None, Query(max_length=50, description="part of the name or username")] = None,
     role: Annotated[str | None, Query(max_length=32, description="bound in this role")] = None,
-    enabled: bool | None = None,
+    enabled: Annotated[bool | None, Query(description="true: only enabled accounts; false: only disabled ones")] = None,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
 ) -> AccountPage:
@@ -230,7 +237,7 @@ async def account_audit(
 
 @accounts_router.get("/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 422))
 async def get_account(
-    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+    account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> AccountPublic:
     """An account bound to a place in the caller's community or street (phone masked)."""
     account = await accounts.get(session=session, principal=principal, account_id=account_id)
@@ -241,7 +248,7 @@ async def get_account(
     "/{account_id}/disable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
 )
 async def disable_account(
-    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+    account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> AccountPublic:
     """Disable an account: its live tokens stop working at once at the gateway."""
     account = await accounts.set_enabled(
@@ -254,7 +261,7 @@ async def disable_account(
     "/{account_id}/enable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
 )
 async def enable_account(
-    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+    account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> AccountPublic:
     """Enable a disabled account again."""
     account = await accounts.set_enabled(
@@ -267,7 +274,7 @@ async def enable_account(
     "/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
 )
 async def update_account(
-    account_id: uuid.UUID, body: AccountUpdate, principal: Manager, session: SessionDep, context: GatewayDep
+    account_id: AccountId, body: AccountUpdate, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> AccountPublic:
     """Change an account's name, username or phone."""
     account = await accounts.update(
@@ -282,7 +289,7 @@ async def update_account(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def reset_account_password(
-    account_id: uuid.UUID, principal: Manager, session: SessionDep, context: GatewayDep
+    account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> TemporaryPassword:
     """A temporary password, shown once: the person must change it at their next sign-in. Every
     session of the account ends at once."""

@@ -17,7 +17,7 @@ from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/clients", tags=["integration clients"])
 
-ClientId = Annotated[str, Path(max_length=64)]
+ClientId = Annotated[str, Path(max_length=64, description="the integration client's id (c_...)")]
 
 
 @router.post("", status_code=201, response_model=ClientCreated, responses=problem_responses(401, 403, 422))

@@ -16,7 +16,18 @@ SCOPES_HELP = "one or more of: " + ", ".join(GRANTABLE_SCOPES)
 
 
 class ClientCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "示范街道城市运行管理平台",
+                    "scopes": ["open311", "orders:read", "stats:read", "webhooks:write"],
+                    "street_code": "110105001",
+                }
+            ]
+        },
+    )
 
     name: str = Field(min_length=1, max_length=100, description="对接系统名称: what the system is")
     scopes: list[str] = Field(min_length=1, max_length=len(GRANTABLE_SCOPES), description=SCOPES_HELP)
@@ -42,17 +53,19 @@ class ClientCreate(BaseModel):
 
 
 class ClientPublic(BaseModel):
-    client_id: str
-    name: str
-    street_code: str
-    scopes: list[str]
-    enabled: bool
-    created_at: datetime
-    rotated_at: datetime | None = None
+    client_id: str = Field(description="the integration client's id (c_...), its client_id at POST /api/v1/auth/token")
+    name: str = Field(description="对接系统名称: what the system is, as its street admin named it")
+    street_code: str = Field(description="the street office (街道办) it works for, 9-digit street code")
+    scopes: list[str] = Field(description="the scopes it may ask for, e.g. orders:read")
+    enabled: bool = Field(description="false while disabled: it gets no token and its live tokens are refused")
+    created_at: datetime = Field(description="when it was created, ISO 8601 with time zone")
+    rotated_at: datetime | None = Field(default=None, description="when its secret was last rotated; null if never")
     previous_secret_expires_at: datetime | None = Field(
         default=None, description="until then the secret before the last rotation also works"
     )
-    disabled_at: datetime | None = None
+    disabled_at: datetime | None = Field(
+        default=None, description="when it was disabled or deleted; null while enabled"
+    )
 
 
 class ClientCreated(ClientPublic):

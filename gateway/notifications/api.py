@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Path, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from gateway.notifications import service
@@ -43,7 +43,13 @@ async def my_notifications(
 async def notification_stream(
     principal: Reader,
     request: Request,
-    last_event_id: Annotated[str | None, Header(max_length=64)] = None,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            max_length=64,
+            description="the id of the last notification received (EventSource resends it): resume after it",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events: `unread` (the count) at once, then each new `notification` as it comes."""
     db = get_database(request)
@@ -70,6 +76,10 @@ async def read_all(principal: Reader, session: SessionDep) -> MarkedRead:
 @router.post(
     "/{notification_id}/read", response_model=NotificationPublic, responses=problem_responses(401, 403, 404, 422)
 )
-async def read_one(notification_id: uuid.UUID, principal: Reader, session: SessionDep) -> NotificationPublic:
+async def read_one(
+    notification_id: Annotated[uuid.UUID, Path(description="the notification's id")],
+    principal: Reader,
+    session: SessionDep,
+) -> NotificationPublic:
     """Mark one notification read."""
     return await service.mark_read(session=session, principal=principal, notification_id=notification_id)

@@ -32,7 +32,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def street_stats(
     principal: Analyst,
     request: Request,
-    group_by: GroupBy = "community",
+    group_by: Annotated[GroupBy, Query(description="figures per grid, community or street")] = "community",
     since: Annotated[Moment | None, Query(description="from (orders placed, visits made, points earned)")] = None,
     until: Annotated[Moment | None, Query(description="until, exclusive")] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, or a file")] = "json",  # noqa: A002

@@ -13,10 +13,10 @@ from shared.places import GroupBy
 class StreetStats(BaseModel):
     """Each part is the owning service's own answer, or null when it could not be asked."""
 
-    group_by: GroupBy
-    since: datetime | None
-    until: datetime | None
-    generated_at: datetime
+    group_by: GroupBy = Field(description="the level the figures are given per: grid, community or street")
+    since: datetime | None = Field(description="the start of the period asked for; null: from the beginning")
+    until: datetime | None = Field(description="the end of the period asked for, exclusive; null: until now")
+    generated_at: datetime = Field(description="when the figures were gathered, ISO 8601 with time zone")
     residents: dict[str, Any] | None = Field(description="residents by residence type and tag, per place")
     visits: dict[str, Any] | None = Field(description="visits, must-visits, follow-ups per place and month")
     coverage: dict[str, Any] | None = Field(description="households visited in the last 30 days, per grid")
@@ -25,4 +25,4 @@ class StreetStats(BaseModel):
     )
     points: dict[str, Any] | None = Field(description="party members' points per place and month")
     jobs: dict[str, Any] | None = Field(description="postings, applications, hires, trainees")
-    notes: list[str]
+    notes: list[str] = Field(description="the parts that could not be had just now, and why (`orders: ...`)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
 from gateway.webhooks import service
 from gateway.webhooks.access import Client
@@ -25,6 +25,8 @@ from shared.errors import problem_responses
 from shared.pagination import CursorQuery, LimitQuery
 
 router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
+EndpointId = Annotated[uuid.UUID, Path(description="the webhook endpoint's id")]
+DeliveryId = Annotated[int, Path(description="the delivery's id, from the endpoint's delivery log")]
 
 
 def _hooks(request: Request) -> service.Dispatcher:
@@ -51,14 +53,14 @@ async def list_endpoints(principal: Client, session: SessionDep) -> WebhookList:
 
 
 @router.get("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
-async def get_endpoint(endpoint_id: uuid.UUID, principal: Client, session: SessionDep) -> WebhookPublic:
+async def get_endpoint(endpoint_id: EndpointId, principal: Client, session: SessionDep) -> WebhookPublic:
     """One endpoint: its types, whether it is enabled, and why not."""
     return service.public(await service.get(session=session, principal=principal, endpoint_id=endpoint_id))
 
 
 @router.patch("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
 async def update_endpoint(
-    endpoint_id: uuid.UUID, body: WebhookUpdate, principal: Client, session: SessionDep, hooks: Hooks
+    endpoint_id: EndpointId, body: WebhookUpdate, principal: Client, session: SessionDep, hooks: Hooks
 ) -> WebhookPublic:
     """Change the URL, the types or the description, or enable a disabled endpoint again."""
     endpoint = await service.update(
@@ -71,7 +73,7 @@ async def update_endpoint(
 @router.delete(
     "/{endpoint_id}", status_code=204, response_class=Response, responses=problem_responses(401, 403, 404, 422)
 )
-async def delete_endpoint(endpoint_id: uuid.UUID, principal: Client, session: SessionDep) -> Response:
+async def delete_endpoint(endpoint_id: EndpointId, principal: Client, session: SessionDep) -> Response:
     """Stop deliveries to an endpoint for good."""
     await service.delete(session=session, principal=principal, endpoint_id=endpoint_id)
     return Response(status_code=204)
@@ -80,13 +82,15 @@ async def delete_endpoint(endpoint_id: uuid.UUID, principal: Client, session: Se
 @router.post(
     "/{endpoint_id}/rotate-secret", response_model=WebhookCreated, responses=problem_responses(401, 403, 404, 422)
 )
-async def rotate_secret(endpoint_id: uuid.UUID, principal: Client, session: SessionDep, hooks: Hooks) -> WebhookCreated:
+async def rotate_secret(
+    endpoint_id: EndpointId, principal: Client, session: SessionDep, hooks: Hooks
+) -> WebhookCreated:
     """A new secret; for a day deliveries carry signatures by both the old and the new one."""
     return await service.rotate(session=session, principal=principal, endpoint_id=endpoint_id, keys=hooks.keys)
 
 
 @router.post("/{endpoint_id}/test", response_model=TestSend, responses=problem_responses(401, 403, 404, 422))
-async def send_test(endpoint_id: uuid.UUID, principal: Client, session: SessionDep, hooks: Hooks) -> TestSend:
+async def send_test(endpoint_id: EndpointId, principal: Client, session: SessionDep, hooks: Hooks) -> TestSend:
     """Send a signed `webhook.test` message now and say what the endpoint answered."""
     endpoint = await service.get(session=session, principal=principal, endpoint_id=endpoint_id)
     status, error, took = await hooks.send_test(endpoint)
@@ -95,7 +99,7 @@ async def send_test(endpoint_id: uuid.UUID, principal: Client, session: SessionD
 
 @router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=problem_responses(401, 403, 404, 422))
 async def delivery_log(
-    endpoint_id: uuid.UUID, principal: Client, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
+    endpoint_id: EndpointId, principal: Client, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> DeliveryPage:
     """The delivery log, newest first: every event sent, its attempts and what the endpoint answered."""
     return await service.deliveries(
@@ -108,7 +112,9 @@ async def delivery_log(
     response_model=DeliveryPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def redeliver(endpoint_id: uuid.UUID, delivery_id: int, principal: Client, session: SessionDep) -> DeliveryPublic:
+async def redeliver(
+    endpoint_id: EndpointId, delivery_id: DeliveryId, principal: Client, session: SessionDep
+) -> DeliveryPublic:
     """Put a failed or set-aside delivery back in line."""
     return await service.redeliver(
         session=session, principal=principal, endpoint_id=endpoint_id, delivery_id=delivery_id
