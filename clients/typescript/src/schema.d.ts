@@ -3169,8 +3169,9 @@ export interface paths {
         };
         /**
          * Vocabularies
-         * @description The values of 居住类型, 与户主关系, 就业状态, the standard tags, and the orders' kinds, states,
-         *     channels, takers and menu categories: value, Chinese label, meaning.
+         * @description Every enumerated field of the API with its values, Chinese labels and meanings: the registry's
+         *     居住类型, 与户主关系, 就业状态 and standard tags, the orders' kinds, states and channels, the accounts'
+         *     roles, the visits', notices', activities', property's and job board's kinds and states.
          */
         get: operations["vocabularies_api_v1_vocabularies_get"];
         put?: never;
@@ -3321,6 +3322,7 @@ export interface components {
         Accepted: {
             /**
              * Status
+             * @description always accepted, whether or not a code was sent
              * @default accepted
              */
             status: string;
@@ -3333,25 +3335,52 @@ export interface components {
             /**
              * Account Id
              * Format: uuid
+             * @description the gateway account asked about
              */
             account_id: string;
-            /** Member Id */
+            /**
+             * Member Id
+             * @description the account's member on the roster; null when it is on none
+             */
             member_id: string | null;
-            /** Roles */
+            /**
+             * Roles
+             * @description the account's roles, sorted; empty when it is not on the roster
+             */
             roles: string[];
-            /** Places */
+            /**
+             * Places
+             * @description for each role, the place codes (street, community or grid) it holds, sorted
+             */
             places: {
                 [key: string]: string[];
             };
         };
-        /** AccountCreate */
+        /**
+         * AccountCreate
+         * @example {
+         *       "display_name": "张秀兰",
+         *       "password": "a-first-password",
+         *       "phone": "13800000000",
+         *       "place_code": "110105001001",
+         *       "username": "zhangxiulan"
+         *     }
+         * @example {
+         *       "display_name": "李建国",
+         *       "phone": "13800000001",
+         *       "place_code": "110105001001"
+         *     }
+         */
         AccountCreate: {
             /**
              * Username
              * @description to sign in with
              */
             username?: string | null;
-            /** Display Name */
+            /**
+             * Display Name
+             * @description the person's name as the apps show it
+             */
             display_name: string;
             /**
              * Phone
@@ -3374,34 +3403,51 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the account's id
              */
             id: string;
-            /** Username */
+            /**
+             * Username
+             * @description the name to sign in with; null when the account signs in by phone only
+             */
             username: string | null;
             /**
              * Phone
-             * @description masked
+             * @description the mobile number, masked: 138****0000; null when it has none
              */
             phone: string | null;
-            /** Display Name */
+            /**
+             * Display Name
+             * @description the person's name as the apps show it
+             */
             display_name: string;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false once disabled: it cannot sign in and its tokens are refused
+             */
             enabled: boolean;
-            /** Roles */
+            /**
+             * Roles
+             * @description role → codes of the places it is bound to in that role (an empty list for resident)
+             */
             roles: {
                 [key: string]: string[];
             };
             /**
              * Must Change Password
+             * @description true while a password someone else set must be changed first
              * @default false
              */
             must_change_password: boolean;
             /**
              * Home Place
-             * @description the community or street it was created in
+             * @description the community or street it was created in; null for residents' own and demo accounts
              */
             home_place?: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description when the account was created, ISO 8601 with time zone
+             */
             created_at?: string | null;
             /**
              * Invite
@@ -3411,9 +3457,15 @@ export interface components {
         };
         /** AccountPage */
         AccountPage: {
-            /** Items */
+            /**
+             * Items
+             * @description the accounts of this page, by name
+             */
             items: components["schemas"]["AccountPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as cursor to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** AccountPublic */
@@ -3421,41 +3473,64 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the account's id
              */
             id: string;
-            /** Username */
+            /**
+             * Username
+             * @description the name to sign in with; null when the account signs in by phone only
+             */
             username: string | null;
             /**
              * Phone
-             * @description masked
+             * @description the mobile number, masked: 138****0000; null when it has none
              */
             phone: string | null;
-            /** Display Name */
+            /**
+             * Display Name
+             * @description the person's name as the apps show it
+             */
             display_name: string;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false once disabled: it cannot sign in and its tokens are refused
+             */
             enabled: boolean;
-            /** Roles */
+            /**
+             * Roles
+             * @description role → codes of the places it is bound to in that role (an empty list for resident)
+             */
             roles: {
                 [key: string]: string[];
             };
             /**
              * Must Change Password
+             * @description true while a password someone else set must be changed first
              * @default false
              */
             must_change_password: boolean;
             /**
              * Home Place
-             * @description the community or street it was created in
+             * @description the community or street it was created in; null for residents' own and demo accounts
              */
             home_place?: string | null;
-            /** Created At */
+            /**
+             * Created At
+             * @description when the account was created, ISO 8601 with time zone
+             */
             created_at?: string | null;
         };
         /** AccountUpdate */
         AccountUpdate: {
-            /** Username */
+            /**
+             * Username
+             * @description a new name to sign in with: a letter, then letters, digits, _ . or -
+             */
             username?: string | null;
-            /** Display Name */
+            /**
+             * Display Name
+             * @description the person's name as the apps show it
+             */
             display_name?: string | null;
             /**
              * Phone
@@ -3463,7 +3538,28 @@ export interface components {
              */
             phone?: string | null;
         };
-        /** ActivityCreate */
+        /**
+         * ActivityCreate
+         * @example {
+         *       "capacity": 30,
+         *       "community_code": "110105001001",
+         *       "description": "银发义剪队为社区老人免费理发, 行动不便的老人可由网格员代报名",
+         *       "ends_at": "2026-10-25T11:30:00+08:00",
+         *       "grid_code": "110105001001001",
+         *       "kind": "haircut",
+         *       "organiser_id": "c1d44ce4-9ebc-4280-8e11-cfe4c33dddcf",
+         *       "organiser_kind": "volunteer_team",
+         *       "points": 5,
+         *       "starts_at": "2026-10-25T09:00:00+08:00",
+         *       "target_groups": [
+         *         "elderly"
+         *       ],
+         *       "theme": "重阳敬老",
+         *       "title": "义剪进社区 为老人理发",
+         *       "venue": "幸福里社区党群服务中心",
+         *       "volunteer_capacity": 4
+         *     }
+         */
         ActivityCreate: {
             /**
              * Community Code
@@ -3480,16 +3576,20 @@ export interface components {
              * @description the month's theme (一月一主题)
              */
             theme: string;
-            /** Title */
+            /**
+             * Title
+             * @description the activity's title, e.g. 重阳敬老义剪
+             */
             title: string;
             /**
              * Kind
-             * @description volunteer_service 志愿服务, culture_sports 文体活动, festival_care 节日关怀 (重阳, 春节), haircut 义剪, clinic 义诊, night_school 农民夜校, after_school 四点半课堂, red_culture 红色文化宣讲, other
+             * @description volunteer_service 志愿服务, culture_sports 文体活动, festival_care 节日关怀, haircut 义剪, clinic 义诊, night_school 农民夜校, after_school 四点半课堂, red_culture 红色文化宣讲, other 其他
              * @enum {string}
              */
             kind: "volunteer_service" | "culture_sports" | "festival_care" | "haircut" | "clinic" | "night_school" | "after_school" | "red_culture" | "other";
             /**
              * Description
+             * @description what happens there, for the residents
              * @default
              */
             description: string;
@@ -3501,11 +3601,13 @@ export interface components {
             /**
              * Starts At
              * Format: date-time
+             * @description when it starts, ISO 8601 with time zone; sign-ups close then
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it ends, ISO 8601 with time zone: after the start, a week at most
              */
             ends_at: string;
             /**
@@ -3519,7 +3621,10 @@ export interface components {
              * @default 0
              */
             volunteer_capacity: number;
-            /** Target Groups */
+            /**
+             * Target Groups
+             * @description who it is for: everyone 所有人, elderly 老年人, children 儿童, youth 青少年, women 妇女, disabled 残疾人
+             */
             target_groups?: ("everyone" | "elderly" | "children" | "youth" | "women" | "disabled")[];
             /**
              * Organiser Kind
@@ -3545,62 +3650,108 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the activity's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) that holds it, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) of that community, 9-digit street code
+             */
             street_code: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of the venue, 15-digit grid code; null if not given
+             */
             grid_code: string | null;
-            /** Theme */
+            /**
+             * Theme
+             * @description the month's theme (一月一主题)
+             */
             theme: string;
-            /** Title */
+            /**
+             * Title
+             * @description the activity's title
+             */
             title: string;
             /**
              * Kind
+             * @description volunteer_service 志愿服务, culture_sports 文体活动, festival_care 节日关怀, haircut 义剪, clinic 义诊, night_school 农民夜校, after_school 四点半课堂, red_culture 红色文化宣讲, other 其他
              * @enum {string}
              */
             kind: "volunteer_service" | "culture_sports" | "festival_care" | "haircut" | "clinic" | "night_school" | "after_school" | "red_culture" | "other";
-            /** Description */
+            /**
+             * Description
+             * @description what happens there; may be empty
+             */
             description: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it takes place
+             */
             venue: string;
             /**
              * Starts At
              * Format: date-time
+             * @description when it starts, ISO 8601 with time zone
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it ends, ISO 8601 with time zone
              */
             ends_at: string;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description places for participants
+             */
             capacity: number;
-            /** Volunteer Capacity */
+            /**
+             * Volunteer Capacity
+             * @description volunteers wanted (0: none)
+             */
             volunteer_capacity: number;
-            /** Target Groups */
+            /**
+             * Target Groups
+             * @description who it is for: everyone 所有人, elderly 老年人, children 儿童, youth 青少年, women 妇女, disabled 残疾人
+             */
             target_groups: ("everyone" | "elderly" | "children" | "youth" | "women" | "disabled")[];
             /**
              * Organiser Kind
+             * @description community 社区, party_org 党组织, volunteer_team 志愿服务队, partner_unit 共建单位
              * @enum {string}
              */
             organiser_kind: "community" | "party_org" | "volunteer_team" | "partner_unit";
-            /** Organiser Id */
+            /**
+             * Organiser Id
+             * @description the organising party organisation, team or partner unit; null when the community organises it
+             */
             organiser_id: string | null;
-            /** Organiser Name */
+            /**
+             * Organiser Name
+             * @description the organiser's name (the community's own when it organises it)
+             */
             organiser_name: string;
-            /** Points */
+            /**
+             * Points
+             * @description points credited to each volunteer checked in
+             */
             points: number;
             /**
              * State
+             * @description published, or cancelled (called off by staff)
              * @enum {string}
              */
             state: "published" | "cancelled";
             /**
              * Created At
              * Format: date-time
+             * @description when it was published, ISO 8601 with time zone
              */
             created_at: string;
             /**
@@ -3631,62 +3782,108 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the activity's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) that holds it, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) of that community, 9-digit street code
+             */
             street_code: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of the venue, 15-digit grid code; null if not given
+             */
             grid_code: string | null;
-            /** Theme */
+            /**
+             * Theme
+             * @description the month's theme (一月一主题)
+             */
             theme: string;
-            /** Title */
+            /**
+             * Title
+             * @description the activity's title
+             */
             title: string;
             /**
              * Kind
+             * @description volunteer_service 志愿服务, culture_sports 文体活动, festival_care 节日关怀, haircut 义剪, clinic 义诊, night_school 农民夜校, after_school 四点半课堂, red_culture 红色文化宣讲, other 其他
              * @enum {string}
              */
             kind: "volunteer_service" | "culture_sports" | "festival_care" | "haircut" | "clinic" | "night_school" | "after_school" | "red_culture" | "other";
-            /** Description */
+            /**
+             * Description
+             * @description what happens there; may be empty
+             */
             description: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it takes place
+             */
             venue: string;
             /**
              * Starts At
              * Format: date-time
+             * @description when it starts, ISO 8601 with time zone
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it ends, ISO 8601 with time zone
              */
             ends_at: string;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description places for participants
+             */
             capacity: number;
-            /** Volunteer Capacity */
+            /**
+             * Volunteer Capacity
+             * @description volunteers wanted (0: none)
+             */
             volunteer_capacity: number;
-            /** Target Groups */
+            /**
+             * Target Groups
+             * @description who it is for: everyone 所有人, elderly 老年人, children 儿童, youth 青少年, women 妇女, disabled 残疾人
+             */
             target_groups: ("everyone" | "elderly" | "children" | "youth" | "women" | "disabled")[];
             /**
              * Organiser Kind
+             * @description community 社区, party_org 党组织, volunteer_team 志愿服务队, partner_unit 共建单位
              * @enum {string}
              */
             organiser_kind: "community" | "party_org" | "volunteer_team" | "partner_unit";
-            /** Organiser Id */
+            /**
+             * Organiser Id
+             * @description the organising party organisation, team or partner unit; null when the community organises it
+             */
             organiser_id: string | null;
-            /** Organiser Name */
+            /**
+             * Organiser Name
+             * @description the organiser's name (the community's own when it organises it)
+             */
             organiser_name: string;
-            /** Points */
+            /**
+             * Points
+             * @description points credited to each volunteer checked in
+             */
             points: number;
             /**
              * State
+             * @description published, or cancelled (called off by staff)
              * @enum {string}
              */
             state: "published" | "cancelled";
             /**
              * Created At
              * Format: date-time
+             * @description when it was published, ISO 8601 with time zone
              */
             created_at: string;
             /**
@@ -3712,28 +3909,55 @@ export interface components {
         };
         /** ActivityUpdate */
         ActivityUpdate: {
-            /** Theme */
+            /**
+             * Theme
+             * @description the month's theme (一月一主题)
+             */
             theme?: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description the activity's title
+             */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what happens there
+             */
             description?: string | null;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it takes place
+             */
             venue?: string | null;
-            /** Starts At */
+            /**
+             * Starts At
+             * @description when it starts, ISO 8601 with time zone
+             */
             starts_at?: string | null;
-            /** Ends At */
+            /**
+             * Ends At
+             * @description when it ends, ISO 8601 with time zone: after the start, a week at most
+             */
             ends_at?: string | null;
             /**
              * Capacity
              * @description more places let waiting people in
              */
             capacity?: number | null;
-            /** Volunteer Capacity */
+            /**
+             * Volunteer Capacity
+             * @description volunteers wanted (0: none); not fewer than those confirmed
+             */
             volunteer_capacity?: number | null;
-            /** Target Groups */
+            /**
+             * Target Groups
+             * @description who it is for: everyone 所有人, elderly 老年人, children 儿童, youth 青少年, women 妇女, disabled 残疾人
+             */
             target_groups?: ("everyone" | "elderly" | "children" | "youth" | "women" | "disabled")[] | null;
-            /** Points */
+            /**
+             * Points
+             * @description points for each volunteer who served
+             */
             points?: number | null;
         };
         /**
@@ -3751,23 +3975,39 @@ export interface components {
              * @description a stable pseudonym of the applicant for this application, e.g. 求职者 3F2A
              */
             label: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community the seeker lived in when applying, 12-digit code
+             */
             community_code: string;
-            /** Skills */
+            /**
+             * Skills
+             * @description the skills on the seeker's profile now
+             */
             skills: string[];
             /**
              * Labour Capacity
+             * @description the seeker's labour capacity (劳动力) now: full, half or weak
              * @enum {string}
              */
             labour_capacity: "full" | "half" | "weak";
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description hours a day the seeker can work, as their profile says now
+             */
             hours_per_day: number;
         };
-        /** ApplicationCreate */
+        /**
+         * ApplicationCreate
+         * @example {
+         *       "posting_id": "25a8614d-7665-5ce6-b5e4-40b25de12f06"
+         *     }
+         */
         ApplicationCreate: {
             /**
              * Posting Id
              * Format: uuid
+             * @description the posting applied to: open, not past its expiry
              */
             posting_id: string;
             /**
@@ -3781,42 +4021,55 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the application's id
              */
             id: string;
             /**
              * Posting Id
              * Format: uuid
+             * @description the posting applied to
              */
             posting_id: string;
-            /** Posting Title */
+            /**
+             * Posting Title
+             * @description the posting's title now, e.g. 包粽子工
+             */
             posting_title: string;
             /**
              * Employer Id
              * Format: uuid
+             * @description the employer (用工单位) of the posting
              */
             employer_id: string;
+            /** @description the seeker who applied; employers and integration clients get no resident id */
             applicant: components["schemas"]["ApplicantBrief"];
             /**
              * State
+             * @description its step: applied, shortlisted, interviewed (may be skipped), hired; or rejected, or withdrawn
              * @enum {string}
              */
             state: "applied" | "shortlisted" | "interviewed" | "hired" | "rejected" | "withdrawn";
             /**
              * Reason
-             * @description why it was rejected
+             * @description why it was rejected, as the seeker is told; null unless rejected
              */
             reason: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description when it was made
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when its state last changed
              */
             updated_at: string;
-            /** Hired At */
+            /**
+             * Hired At
+             * @description when the seeker was hired; null unless hired
+             */
             hired_at: string | null;
         };
         /** AttemptPublic */
@@ -3824,13 +4077,23 @@ export interface components {
             /**
              * At
              * Format: date-time
+             * @description when the attempt was made, ISO 8601 with time zone
              */
             at: string;
-            /** Status Code */
+            /**
+             * Status Code
+             * @description the HTTP status the endpoint answered; null when none came
+             */
             status_code: number | null;
-            /** Error */
+            /**
+             * Error
+             * @description why no answer came: `refused: <reason>` or the error's name (ConnectTimeout); null if answered
+             */
             error: string | null;
-            /** Duration Ms */
+            /**
+             * Duration Ms
+             * @description how long the attempt took, milliseconds
+             */
             duration_ms: number;
         };
         /** AttendanceIn */
@@ -3838,9 +4101,13 @@ export interface components {
             /**
              * Session On
              * Format: date
+             * @description the day of the session, YYYY-MM-DD, within the training's days
              */
             session_on: string;
-            /** Enrolment Ids */
+            /**
+             * Enrolment Ids
+             * @description the enrolments present, each holding a place (enrolled or completed)
+             */
             enrolment_ids: string[];
         };
         /** AttendanceResult */
@@ -3853,11 +4120,15 @@ export interface components {
         };
         /** AuditEntry */
         AuditEntry: {
-            /** Id */
+            /**
+             * Id
+             * @description the audit entry's id; a later entry has a higher one
+             */
             id: number;
             /**
              * At
              * Format: date-time
+             * @description when the act was done, ISO 8601 with time zone
              */
             at: string;
             /**
@@ -3865,19 +4136,40 @@ export interface components {
              * @description the account id, client:<id>, or bootstrap
              */
             actor: string;
-            /** Actor Role */
+            /**
+             * Actor Role
+             * @description the role the act was done in: street_admin, community_staff, integration_client, user, bootstrap
+             */
             actor_role: string;
-            /** Action */
+            /**
+             * Action
+             * @description what was done: account.created, account.disabled, client.rotated, ...
+             */
             action: string;
-            /** Target Type */
+            /**
+             * Target Type
+             * @description what it was done to: account or client
+             */
             target_type: string;
-            /** Target Id */
+            /**
+             * Target Id
+             * @description the account's id or the integration client's id
+             */
             target_id: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) the account or client belongs to, 9-digit code
+             */
             street_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit code; null when it belongs to a whole street
+             */
             community_code: string | null;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description the id of the request that did it (X-Request-ID); null outside a request (bootstrap)
+             */
             request_id: string | null;
             /**
              * Changed
@@ -3887,9 +4179,15 @@ export interface components {
         };
         /** AuditPage */
         AuditPage: {
-            /** Items */
+            /**
+             * Items
+             * @description the audit entries of this page, newest first
+             */
             items: components["schemas"]["AuditEntry"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as cursor to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** BatchAck */
@@ -3904,6 +4202,7 @@ export interface components {
         BindingIn: {
             /**
              * Role
+             * @description the role (角色) the member takes at the place
              * @enum {string}
              */
             role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer";
@@ -3918,22 +4217,42 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the binding's id
              */
             id: string;
             /**
              * Role
+             * @description the role (角色) the member holds at the place
              * @enum {string}
              */
             role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer";
-            /** Place Code */
+            /**
+             * Place Code
+             * @description where the role holds: a street (9 digits), community (12) or grid code (15)
+             */
             place_code: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the binding was made (replacing the member's bindings makes them anew)
              */
             created_at: string;
         };
-        /** BindingsUpdate */
+        /**
+         * BindingsUpdate
+         * @example {
+         *       "bindings": [
+         *         {
+         *           "place_code": "110105001001002",
+         *           "role": "party_member"
+         *         },
+         *         {
+         *           "place_code": "110105001001002",
+         *           "role": "volunteer"
+         *         }
+         *       ]
+         *     }
+         */
         BindingsUpdate: {
             /**
              * Bindings
@@ -3948,25 +4267,47 @@ export interface components {
         Board: {
             /**
              * Level
+             * @description a grid's or a community's board
              * @enum {string}
              */
             level: "grid" | "community";
-            /** Code */
+            /**
+             * Code
+             * @description the grid's 15-digit or the community's 12-digit code
+             */
             code: string;
-            /** Period */
+            /**
+             * Period
+             * @description the month (2026-11) or the year (2026), China time
+             */
             period: string;
-            /** Items */
+            /**
+             * Items
+             * @description the earners, most points first
+             */
             items: components["schemas"]["BoardEntry"][];
         };
         /** BoardEntry */
         BoardEntry: {
-            /** Rank */
+            /**
+             * Rank
+             * @description 1 for the most points; ties share a rank and the next skips (1, 2, 2, 4)
+             */
             rank: number;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the earner's account id
+             */
             account_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the earner's name as credited; null when unknown
+             */
             name: string | null;
-            /** Points */
+            /**
+             * Points
+             * @description points earned in the period, in this grid or community
+             */
             points: number;
             /**
              * Orders
@@ -3992,13 +4333,25 @@ export interface components {
         };
         /** Body_client_credentials_api_v1_auth_token_post */
         Body_client_credentials_api_v1_auth_token_post: {
-            /** Grant Type */
+            /**
+             * Grant Type
+             * @description always client_credentials
+             */
             grant_type: string;
-            /** Client Id */
+            /**
+             * Client Id
+             * @description the integration client's id, given at its creation
+             */
             client_id: string;
-            /** Client Secret */
+            /**
+             * Client Secret
+             * @description the client's secret, shown once at creation or rotation
+             */
             client_secret: string;
-            /** Scope */
+            /**
+             * Scope
+             * @description the scopes wanted, space-separated; default: all of the client's
+             */
             scope?: string | null;
         };
         /** Body_import_register_api_v1_residents_import_post */
@@ -4014,11 +4367,21 @@ export interface components {
             /** @description the new boundary, or null to clear it */
             boundary: components["schemas"]["GeoJsonPolygon"] | null;
         };
-        /** BuildingCreate */
+        /**
+         * BuildingCreate
+         * @example {
+         *       "compound_id": "0e7f6d5c-4b3a-4291-8f7e-6d5c4b3a2910",
+         *       "floors": 6,
+         *       "grid_code": "110105001001001",
+         *       "name": "3号楼",
+         *       "units": 3
+         *     }
+         */
         BuildingCreate: {
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) it belongs to, of a community the caller is staff of
              */
             compound_id: string;
             /**
@@ -4031,9 +4394,15 @@ export interface components {
              * @description the grid the building lies in
              */
             grid_code: string;
-            /** Floors */
+            /**
+             * Floors
+             * @description how many floors (层数), if known
+             */
             floors?: number | null;
-            /** Units */
+            /**
+             * Units
+             * @description how many units (单元), if known
+             */
             units?: number | null;
         };
         /** BuildingPublic */
@@ -4041,29 +4410,52 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the building's id
              */
             id: string;
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) it belongs to
              */
             compound_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the building's (楼栋) name in its compound, e.g. 3号楼
+             */
             name: string;
-            /** Floors */
+            /**
+             * Floors
+             * @description how many floors (层数); null when not recorded
+             */
             floors: number | null;
-            /** Units */
+            /**
+             * Units
+             * @description how many units (单元); null when not recorded
+             */
             units: number | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) it lies in, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
         };
         /** CancelIn */
         CancelIn: {
-            /** Reason */
+            /**
+             * Reason
+             * @description why it is withdrawn, if said; kept as its close_reason
+             */
             reason?: string | null;
         };
         /** CheckInCode */
@@ -4074,7 +4466,19 @@ export interface components {
              */
             code: string;
         };
-        /** ClientCreate */
+        /**
+         * ClientCreate
+         * @example {
+         *       "name": "示范街道城市运行管理平台",
+         *       "scopes": [
+         *         "open311",
+         *         "orders:read",
+         *         "stats:read",
+         *         "webhooks:write"
+         *       ],
+         *       "street_code": "110105001"
+         *     }
+         */
         ClientCreate: {
             /**
              * Name
@@ -4094,29 +4498,51 @@ export interface components {
         };
         /** ClientCreated */
         ClientCreated: {
-            /** Client Id */
+            /**
+             * Client Id
+             * @description the integration client's id (c_...), its client_id at POST /api/v1/auth/token
+             */
             client_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description 对接系统名称: what the system is, as its street admin named it
+             */
             name: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street office (街道办) it works for, 9-digit street code
+             */
             street_code: string;
-            /** Scopes */
+            /**
+             * Scopes
+             * @description the scopes it may ask for, e.g. orders:read
+             */
             scopes: string[];
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false while disabled: it gets no token and its live tokens are refused
+             */
             enabled: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when it was created, ISO 8601 with time zone
              */
             created_at: string;
-            /** Rotated At */
+            /**
+             * Rotated At
+             * @description when its secret was last rotated; null if never
+             */
             rotated_at?: string | null;
             /**
              * Previous Secret Expires At
              * @description until then the secret before the last rotation also works
              */
             previous_secret_expires_at?: string | null;
-            /** Disabled At */
+            /**
+             * Disabled At
+             * @description when it was disabled or deleted; null while enabled
+             */
             disabled_at?: string | null;
             /**
              * Client Secret
@@ -4126,46 +4552,100 @@ export interface components {
         };
         /** ClientPublic */
         ClientPublic: {
-            /** Client Id */
+            /**
+             * Client Id
+             * @description the integration client's id (c_...), its client_id at POST /api/v1/auth/token
+             */
             client_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description 对接系统名称: what the system is, as its street admin named it
+             */
             name: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street office (街道办) it works for, 9-digit street code
+             */
             street_code: string;
-            /** Scopes */
+            /**
+             * Scopes
+             * @description the scopes it may ask for, e.g. orders:read
+             */
             scopes: string[];
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false while disabled: it gets no token and its live tokens are refused
+             */
             enabled: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when it was created, ISO 8601 with time zone
              */
             created_at: string;
-            /** Rotated At */
+            /**
+             * Rotated At
+             * @description when its secret was last rotated; null if never
+             */
             rotated_at?: string | null;
             /**
              * Previous Secret Expires At
              * @description until then the secret before the last rotation also works
              */
             previous_secret_expires_at?: string | null;
-            /** Disabled At */
+            /**
+             * Disabled At
+             * @description when it was disabled or deleted; null while enabled
+             */
             disabled_at?: string | null;
         };
         /** ClientToken */
         ClientToken: {
-            /** Access Token */
+            /**
+             * Access Token
+             * @description ES256 JWT to send as `Authorization: Bearer`; no refresh token: ask for a new one
+             */
             access_token: string;
             /**
              * Token Type
+             * @description always bearer
              * @default bearer
              */
             token_type: string;
-            /** Expires In */
+            /**
+             * Expires In
+             * @description seconds until the access token expires
+             */
             expires_in: number;
-            /** Scope */
+            /**
+             * Scope
+             * @description the scopes granted, space-separated (RFC 6749)
+             */
             scope: string;
         };
-        /** CommitteeCreate */
+        /**
+         * CommitteeCreate
+         * @example {
+         *       "compound_id": "821f3d94-8b2e-4f63-be93-eade10bef159",
+         *       "kind": "owners_committee",
+         *       "members": [
+         *         {
+         *           "position": "director",
+         *           "resident_id": "4c5f181e-70c2-4f86-9290-69ba48b15bb6"
+         *         },
+         *         {
+         *           "member_id": "a27c4e7e-5ee0-470c-8d7c-131cf918a89a",
+         *           "position": "deputy_director"
+         *         },
+         *         {
+         *           "resident_id": "060f3092-18ea-422c-921c-98ebf2fbdfe0"
+         *         }
+         *       ],
+         *       "name": "幸福里小区第三届业主委员会",
+         *       "term_ends_on": "2031-02-28",
+         *       "term_starts_on": "2026-03-01"
+         *     }
+         */
         CommitteeCreate: {
             /**
              * Kind
@@ -4176,6 +4656,7 @@ export interface components {
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) it serves, by the residents service's id
              */
             compound_id: string;
             /**
@@ -4186,14 +4667,19 @@ export interface components {
             /**
              * Term Starts On
              * Format: date
+             * @description the first day of the term (YYYY-MM-DD)
              */
             term_starts_on: string;
             /**
              * Term Ends On
              * Format: date
+             * @description the day the term is due to end (YYYY-MM-DD), after its start
              */
             term_ends_on: string;
-            /** Members */
+            /**
+             * Members
+             * @description its members for the term, each person once (up to 30)
+             */
             members?: components["schemas"]["CommitteeMemberIn"][];
         };
         /** CommitteeMemberIn */
@@ -4210,6 +4696,7 @@ export interface components {
             member_id?: string | null;
             /**
              * Position
+             * @description director 主任, deputy_director 副主任, member 委员 (the default)
              * @default member
              * @enum {string}
              */
@@ -4220,11 +4707,18 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the committee membership's id
              */
             id: string;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description an owner, by the registry's id; null for a roster member
+             */
             resident_id: string | null;
-            /** Member Id */
+            /**
+             * Member Id
+             * @description someone of the roster (花名册), by id; null for an owner
+             */
             member_id: string | null;
             /**
              * Name
@@ -4233,6 +4727,7 @@ export interface components {
             name: string | null;
             /**
              * Position
+             * @description director 主任, deputy_director 副主任, member 委员
              * @enum {string}
              */
             position: "director" | "deputy_director" | "member";
@@ -4242,43 +4737,67 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the id of the committee's term; each re-election (换届) makes a new one
              */
             id: string;
             /**
              * Kind
+             * @description owners_committee 业主委员会, management_committee 物业管理委员会
              * @enum {string}
              */
             kind: "owners_committee" | "management_committee";
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) it serves, by the residents service's id
              */
             compound_id: string;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name when the committee was recorded
+             */
             compound_name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the compound's community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the committee's name for this term, e.g. 江南小区第三届业主委员会
+             */
             name: string;
             /**
              * Term Starts On
              * Format: date
+             * @description the first day of the term (YYYY-MM-DD)
              */
             term_starts_on: string;
             /**
              * Term Ends On
              * Format: date
+             * @description the day the term is due to end (YYYY-MM-DD)
              */
             term_ends_on: string;
-            /** Previous Id */
+            /**
+             * Previous Id
+             * @description the term before this one (换届); null for a first term
+             */
             previous_id: string | null;
-            /** Ended On */
+            /**
+             * Ended On
+             * @description the day the next term began; null while in office
+             */
             ended_on: string | null;
-            /** Members */
+            /**
+             * Members
+             * @description the term's members and their positions
+             */
             members: components["schemas"]["CommitteeMemberPublic"][];
             /**
              * Created At
              * Format: date-time
+             * @description when the term was recorded, ISO 8601 with time zone
              */
             created_at: string;
         };
@@ -4304,15 +4823,25 @@ export interface components {
          *     of grids it has (all of them, whoever asks).
          */
         CommunityPublic: {
-            /** Code */
+            /**
+             * Code
+             * @description 12-digit community code (社区代码): street code + 3 digits
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the community's name (社区名称), e.g. 江南社区
+             */
             name: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) it belongs to, 9-digit street code
+             */
             street_code: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the community was added, ISO 8601 with time zone
              */
             created_at: string;
             /**
@@ -4352,17 +4881,33 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the property company's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) it is recorded in, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) of that community, 9-digit street code
+             */
             street_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the company's name, e.g. 江南物业服务有限公司
+             */
             name: string;
-            /** Party Branch */
+            /**
+             * Party Branch
+             * @description its party branch (物业党支部); null: it has none
+             */
             party_branch: string | null;
-            /** Has Party Branch */
+            /**
+             * Has Party Branch
+             * @description whether it has a party branch (红色物业)
+             */
             has_party_branch: boolean;
             /**
              * Compounds
@@ -4372,12 +4917,16 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was recorded, ISO 8601 with time zone
              */
             created_at: string;
         };
         /** CompanyUpdate */
         CompanyUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description the company's new name, unique in its community
+             */
             name?: string | null;
             /**
              * Party Branch
@@ -4385,9 +4934,20 @@ export interface components {
              */
             party_branch?: string | null;
         };
-        /** CompleteIn */
+        /**
+         * CompleteIn
+         * @example {
+         *       "note": "已上门检查，更换了洗衣机排水泵，试运行正常",
+         *       "photo_ids": [
+         *         "c81d4e2f-6a3b-4f9e-8d7c-5b2a1e0f9d84"
+         *       ]
+         *     }
+         */
         CompleteIn: {
-            /** Note */
+            /**
+             * Note
+             * @description what was done (办结情况); the resident sees it
+             */
             note: string;
             /**
              * Photo Ids
@@ -4397,9 +4957,15 @@ export interface components {
         };
         /** CompoundCreate */
         CompoundCreate: {
-            /** Name */
+            /**
+             * Name
+             * @description the compound's (小区) name, unique in its community
+             */
             name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit code; one the caller is staff of
+             */
             community_code: string;
         };
         /** CompoundHouseholds */
@@ -4407,9 +4973,13 @@ export interface components {
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound's id
              */
             compound_id: string;
-            /** Household Ids */
+            /**
+             * Household Ids
+             * @description every household of the compound's buildings
+             */
             household_ids: string[];
         };
         /**
@@ -4420,11 +4990,18 @@ export interface components {
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区), by the residents service's id
              */
             compound_id: string;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name, as last recorded here
+             */
             compound_name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the compound's community (社区), 12-digit community code
+             */
             community_code: string;
             /** @description the current one */
             management: components["schemas"]["ManagementPublic"] | null;
@@ -4444,13 +5021,23 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the compound's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the compound's (小区) name, e.g. 幸福里小区
+             */
             name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
         };
         /** ContactRevealRequest */
@@ -4463,9 +5050,15 @@ export interface components {
         };
         /** ContactRevealed */
         ContactRevealed: {
-            /** Contact Name */
+            /**
+             * Contact Name
+             * @description the contact person (联系人) in full; null: none on record
+             */
             contact_name: string | null;
-            /** Contact Phone */
+            /**
+             * Contact Phone
+             * @description the contact's mobile in clear, 11 digits; null: none on record
+             */
             contact_phone: string | null;
         };
         /** CoverageReport */
@@ -4473,9 +5066,13 @@ export interface components {
             /**
              * Since
              * Format: date-time
+             * @description the start of the 30 days counted (now minus 30 days)
              */
             since: string;
-            /** Items */
+            /**
+             * Items
+             * @description one row per grid in the caller's scope, by grid code
+             */
             items: components["schemas"]["GridCoverage"][];
         };
         /** DeadEvent */
@@ -4483,34 +5080,58 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the event's id
              */
             id: string;
-            /** Type */
+            /**
+             * Type
+             * @description the event's type, e.g. order.dispatched
+             */
             type: string;
-            /** Aggregate Id */
+            /**
+             * Aggregate Id
+             * @description the id of what the event is about: the order, the household, ...
+             */
             aggregate_id: string;
             /**
              * Occurred At
              * Format: date-time
+             * @description when the change happened, ISO 8601 with time zone
              */
             occurred_at: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description how many deliveries were tried before it was set aside
+             */
             attempts: number;
             /**
              * Dead At
              * Format: date-time
+             * @description when the relay set it aside, ISO 8601 with time zone
              */
             dead_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description why the last delivery failed; null when not recorded
+             */
             last_error: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) in the event, 9-digit code; null when it names none
+             */
             street_code: string | null;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) in the event, 12-digit code; null when it names none
+             */
             community_code: string | null;
         };
         /** DeadEventList */
         DeadEventList: {
-            /** Items */
+            /**
+             * Items
+             * @description the set-aside events of every service that answered, newest first
+             */
             items: components["schemas"]["ServiceDeadEvent"][];
             /**
              * Notes
@@ -4520,56 +5141,101 @@ export interface components {
         };
         /** DeadEvents */
         DeadEvents: {
-            /** Items */
+            /**
+             * Items
+             * @description the set-aside events of the places asked for, newest first
+             */
             items: components["schemas"]["DeadEvent"][];
         };
         /** DeliveryPage */
         DeliveryPage: {
-            /** Items */
+            /**
+             * Items
+             * @description the deliveries of this page, newest first
+             */
             items: components["schemas"]["DeliveryPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as cursor to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** DeliveryPublic */
         DeliveryPublic: {
-            /** Id */
+            /**
+             * Id
+             * @description the delivery's id
+             */
             id: number;
             /**
              * Event Id
              * Format: uuid
+             * @description the event's id, sent as the webhook-id header
              */
             event_id: string;
-            /** Event Type */
+            /**
+             * Event Type
+             * @description the event's type, e.g. order.rated
+             */
             event_type: string;
-            /** Aggregate Id */
+            /**
+             * Aggregate Id
+             * @description the id of what the event is about: the order, the notice, ...
+             */
             aggregate_id: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description attempts made so far (a redelivery starts again at 0)
+             */
             attempts: number;
             /**
              * Next Attempt At
              * Format: date-time
+             * @description when the next attempt is due, ISO 8601 with time zone; none comes once delivered or set aside
              */
             next_attempt_at: string;
-            /** Delivered At */
+            /**
+             * Delivered At
+             * @description when the endpoint answered 2xx; null until then
+             */
             delivered_at: string | null;
             /**
              * Dead At
              * @description set aside after repeated failures; redeliver to try again
              */
             dead_at: string | null;
-            /** Last Status */
+            /**
+             * Last Status
+             * @description the HTTP status of the last attempt; null before any, or when none came
+             */
             last_status: number | null;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description why the last attempt got no answer; null when it got one
+             */
             last_error: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description when the event was queued for this endpoint, ISO 8601 with time zone
              */
             created_at: string;
-            /** Log */
+            /**
+             * Log
+             * @description its attempts, oldest first (empty in the answer of a redeliver)
+             */
             log: components["schemas"]["AttemptPublic"][];
         };
-        /** DispatchIn */
+        /**
+         * DispatchIn
+         * @example {
+         *       "assignee_id": "7d4e2b1a-9c3f-4e8d-b6a5-1f0e9d8c7b6a",
+         *       "mode": "assign"
+         *     }
+         * @example {
+         *       "mode": "grab"
+         *     }
+         */
         DispatchIn: {
             /**
              * Assignee Id
@@ -4589,31 +5255,48 @@ export interface components {
             /**
              * Account Id
              * Format: uuid
+             * @description the gateway account (role employer) acting for the employer
              */
             account_id: string;
             /**
              * Employer Id
              * Format: uuid
+             * @description the employer it acts for
              */
             employer_id: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the account was linked
              */
             created_at: string;
         };
-        /** EmployerCreate */
+        /**
+         * EmployerCreate
+         * @example {
+         *       "address": "幸福里小区3号楼底商",
+         *       "community_code": "110105001001",
+         *       "contact_name": "张秀兰",
+         *       "contact_phone": "13800000000",
+         *       "description": "服装缝制、锁边和包装，就近吸纳社区居民就业",
+         *       "kind": "factory",
+         *       "name": "幸福里服装加工社区工厂"
+         *     }
+         */
         EmployerCreate: {
             /**
              * Id
              * @description the client's own id for the new row: sending it again answers the first one
              */
             id?: string | null;
-            /** Name */
+            /**
+             * Name
+             * @description the employer's name, unique in its community
+             */
             name: string;
             /**
              * Kind
-             * @description workshop 扶贫车间, factory 社区工厂, hotel 酒店, hospital 医院, supermarket 超市, other 其他
+             * @description the kind of employer: workshop 扶贫车间, factory 社区工厂, hotel 酒店, hospital 医院, supermarket 超市, other 其他
              * @enum {string}
              */
             kind: "workshop" | "factory" | "hotel" | "hospital" | "supermarket" | "other";
@@ -4622,10 +5305,14 @@ export interface components {
              * @description the community the employer operates in
              */
             community_code: string;
-            /** Address */
+            /**
+             * Address
+             * @description where it is, e.g. 幸福里小区3号楼底商
+             */
             address?: string | null;
             /**
              * Description
+             * @description what it makes or does; plain text
              * @default
              */
             description: string;
@@ -4645,22 +5332,39 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the employer's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the employer's name, e.g. 粽叶扶贫车间
+             */
             name: string;
             /**
              * Kind
+             * @description the kind of employer: workshop 扶贫车间, factory 社区工厂, hotel 酒店, hospital 医院, supermarket 超市, other 其他
              * @enum {string}
              */
             kind: "workshop" | "factory" | "hotel" | "hospital" | "supermarket" | "other";
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community it operates in, 12-digit community code (社区代码)
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street of that community, 9-digit street code (街道代码)
+             */
             street_code: string;
-            /** Address */
+            /**
+             * Address
+             * @description where it is; null: not given
+             */
             address: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what it makes or does; may be empty
+             */
             description: string;
             /**
              * Contact Name
@@ -4675,25 +5379,42 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was registered
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when it last changed
              */
             updated_at: string;
         };
         /** EmployerUpdate */
         EmployerUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description the employer's name, unique in its community; not null
+             */
             name?: string | null;
-            /** Kind */
+            /**
+             * Kind
+             * @description what kind of employer it is; not null
+             */
             kind?: ("workshop" | "factory" | "hotel" | "hospital" | "supermarket" | "other") | null;
-            /** Address */
+            /**
+             * Address
+             * @description where it is; null clears it
+             */
             address?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what it makes or does; not null ("" empties it)
+             */
             description?: string | null;
-            /** Contact Name */
+            /**
+             * Contact Name
+             * @description the contact person (联系人); null clears it
+             */
             contact_name?: string | null;
             /**
              * Contact Phone
@@ -4714,22 +5435,29 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the enrolment's id
              */
             id: string;
             /**
              * Training Id
              * Format: uuid
+             * @description the training (技能培训) enrolled on
              */
             training_id: string;
             /**
              * Resident Id
              * Format: uuid
+             * @description the resident (居民) enrolled
              */
             resident_id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community the resident lived in when enrolling, 12 digits
+             */
             community_code: string;
             /**
              * State
+             * @description enrolled (holds a place), waiting (for one), withdrawn, or completed (the skill is theirs)
              * @enum {string}
              */
             state: "enrolled" | "waiting" | "withdrawn" | "completed";
@@ -4746,14 +5474,19 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when they enrolled
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when its state last changed
              */
             updated_at: string;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description when staff marked it completed; null unless completed
+             */
             completed_at: string | null;
         };
         /** EventAck */
@@ -4780,46 +5513,76 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the event's id; a consumer applies each id once
              */
             id: string;
-            /** Type */
+            /**
+             * Type
+             * @description the event's type, <aggregate>.<what happened>: order.dispatched
+             */
             type: string;
-            /** Aggregate Id */
+            /**
+             * Aggregate Id
+             * @description the id of what the event is about: the order, the household
+             */
             aggregate_id: string;
             /**
              * Occurred At
              * Format: date-time
+             * @description when the change happened, ISO 8601 with time zone
              */
             occurred_at: string;
-            /** Payload */
+            /**
+             * Payload
+             * @description the event's ids, codes and states by its type; no personal data
+             */
             payload: {
                 [key: string]: unknown;
             };
         };
-        /** FairCreate */
+        /**
+         * FairCreate
+         * @example {
+         *       "community_code": "110105001001",
+         *       "description": "社区工厂、扶贫车间、酒店和超市现场招聘，请带好简历",
+         *       "ends_at": "2027-03-13T12:00:00+08:00",
+         *       "starts_at": "2027-03-13T09:00:00+08:00",
+         *       "title": "江南社区春风行动招聘会",
+         *       "venue": "江南社区文化广场"
+         *     }
+         */
         FairCreate: {
             /**
              * Id
              * @description the client's own id for the new row: sending it again answers the first one
              */
             id?: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description the fair's name, e.g. 春风行动招聘会
+             */
             title: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held, e.g. 幸福里社区文化广场
+             */
             venue: string;
             /**
              * Description
+             * @description what residents should know; plain text
              * @default
              */
             description: string;
             /**
              * Starts At
              * Format: date-time
+             * @description when it opens, ISO 8601 with time zone
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it closes, after starts_at; no signups after it
              */
             ends_at: string;
             /**
@@ -4841,27 +5604,45 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the fair's id
              */
             id: string;
-            /** Title */
+            /**
+             * Title
+             * @description the fair's name, e.g. 春风行动招聘会
+             */
             title: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held
+             */
             venue: string;
-            /** Description */
+            /**
+             * Description
+             * @description what residents should know; may be empty
+             */
             description: string;
             /**
              * Starts At
              * Format: date-time
+             * @description when it opens
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it closes; no signups after it
              */
             ends_at: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community holding it, 12 digits; null: a fair of the street
+             */
             community_code: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street it is in, 9-digit street code (街道代码)
+             */
             street_code: string;
             /**
              * Employers
@@ -4881,9 +5662,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was announced
              */
             created_at: string;
-            /** Offers */
+            /**
+             * Offers
+             * @description every employer taking part, by name
+             */
             offers: components["schemas"]["FairEmployerEntry"][];
         };
         /** FairEmployerEntry */
@@ -4891,12 +5676,17 @@ export interface components {
             /**
              * Employer Id
              * Format: uuid
+             * @description the employer (用工单位) taking part
              */
             employer_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the employer's name
+             */
             name: string;
             /**
              * Kind
+             * @description the kind of employer: workshop 扶贫车间, factory 社区工厂, hotel 酒店, hospital 医院, supermarket 超市, other 其他
              * @enum {string}
              */
             kind: "workshop" | "factory" | "hotel" | "hospital" | "supermarket" | "other";
@@ -4911,27 +5701,45 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the fair's id
              */
             id: string;
-            /** Title */
+            /**
+             * Title
+             * @description the fair's name, e.g. 春风行动招聘会
+             */
             title: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held
+             */
             venue: string;
-            /** Description */
+            /**
+             * Description
+             * @description what residents should know; may be empty
+             */
             description: string;
             /**
              * Starts At
              * Format: date-time
+             * @description when it opens
              */
             starts_at: string;
             /**
              * Ends At
              * Format: date-time
+             * @description when it closes; no signups after it
              */
             ends_at: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community holding it, 12 digits; null: a fair of the street
+             */
             community_code: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street it is in, 9-digit street code (街道代码)
+             */
             street_code: string;
             /**
              * Employers
@@ -4951,6 +5759,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was announced
              */
             created_at: string;
         };
@@ -4959,24 +5768,33 @@ export interface components {
             /**
              * Fair Id
              * Format: uuid
+             * @description the fair signed up for
              */
             fair_id: string;
             /**
              * Resident Id
              * Format: uuid
+             * @description the resident (居民) signed up: the caller
              */
             resident_id: string;
             /**
              * Created At
              * Format: date-time
+             * @description when they signed up
              */
             created_at: string;
         };
         /** FieldError */
         FieldError: {
-            /** Field */
+            /**
+             * Field
+             * @description the field at fault, as a dotted path: phone, items.0.name (body: the whole body)
+             */
             field: string;
-            /** Message */
+            /**
+             * Message
+             * @description what is wrong with it (never the value given)
+             */
             message: string;
         };
         /**
@@ -4986,10 +5804,14 @@ export interface components {
         GeoJsonPolygon: {
             /**
              * Type
+             * @description the GeoJSON geometry type, always "Polygon"
              * @constant
              */
             type: "Polygon";
-            /** Coordinates */
+            /**
+             * Coordinates
+             * @description one closed ring: 4 to 1000 [longitude, latitude] positions (WGS 84), the last equal to the first
+             */
             coordinates: [
                 number,
                 number
@@ -4997,19 +5819,61 @@ export interface components {
         };
         /** GridCoverage */
         GridCoverage: {
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description 15-digit grid code (网格代码)
+             */
             grid_code: string;
-            /** Households */
+            /**
+             * Households
+             * @description the grid's households (removed ones not counted)
+             */
             households: number;
             /**
              * Visited
              * @description households visited in the last 30 days
              */
             visited: number;
-            /** Ratio */
+            /**
+             * Ratio
+             * @description visited / households, 0 to 1, rounded to 4 places; 0 without households
+             */
             ratio: number;
         };
-        /** GridCreate */
+        /**
+         * GridCreate
+         * @example {
+         *       "boundary": {
+         *         "coordinates": [
+         *           [
+         *             [
+         *               116.47,
+         *               39.9
+         *             ],
+         *             [
+         *               116.48,
+         *               39.9
+         *             ],
+         *             [
+         *               116.48,
+         *               39.91
+         *             ],
+         *             [
+         *               116.47,
+         *               39.91
+         *             ],
+         *             [
+         *               116.47,
+         *               39.9
+         *             ]
+         *           ]
+         *         ],
+         *         "type": "Polygon"
+         *       },
+         *       "code": "110105001001005",
+         *       "name": "第五网格"
+         *     }
+         */
         GridCreate: {
             /**
              * Code
@@ -5026,17 +5890,30 @@ export interface components {
         };
         /** GridPublic */
         GridPublic: {
-            /** Code */
+            /**
+             * Code
+             * @description 15-digit grid code (网格代码): community code + 3 digits
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the grid's name (网格名称), e.g. 第一网格
+             */
             name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) the grid lies in, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) the grid lies in, 9-digit street code
+             */
             street_code: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the grid was created, ISO 8601 with time zone
              */
             created_at: string;
             /** @description GeoJSON Polygon, when known */
@@ -5047,25 +5924,46 @@ export interface components {
          * @description A grid in a list (without its boundary).
          */
         GridSummary: {
-            /** Code */
+            /**
+             * Code
+             * @description 15-digit grid code (网格代码): community code + 3 digits
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the grid's name (网格名称), e.g. 第一网格
+             */
             name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) the grid lies in, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) the grid lies in, 9-digit street code
+             */
             street_code: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the grid was created, ISO 8601 with time zone
              */
             created_at: string;
         };
-        /** HouseholdCreate */
+        /**
+         * HouseholdCreate
+         * @example {
+         *       "building_id": "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+         *       "room": "501",
+         *       "unit": "2单元"
+         *     }
+         */
         HouseholdCreate: {
             /**
              * Building Id
              * Format: uuid
+             * @description the building (楼栋) of the flat, one the caller keeps
              */
             building_id: string;
             /**
@@ -5084,27 +5982,45 @@ export interface components {
             /**
              * Household Id
              * Format: uuid
+             * @description the household's (户) id in the residents service
              */
             household_id: string;
             /**
              * Building Id
              * Format: uuid
+             * @description the building (楼栋) it is in
              */
             building_id: string;
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) of that building
              */
             compound_id: string;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name
+             */
             compound_name: string;
-            /** Address */
+            /**
+             * Address
+             * @description compound, building, unit and room as one line
+             */
             address: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) it belongs to, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
             /**
              * Contact Name
@@ -5128,7 +6044,10 @@ export interface components {
          * @description A page of ``GET /internal/households?after=&limit=`` (keyset by id).
          */
         HouseholdFactPage: {
-            /** Items */
+            /**
+             * Items
+             * @description the households after the `after` id, by id
+             */
             items: components["schemas"]["HouseholdFact"][];
             /**
              * Next After
@@ -5141,11 +6060,13 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the household's id
              */
             id: string;
             /**
              * Building Id
              * Format: uuid
+             * @description the building (楼栋) of its flat
              */
             building_id: string;
             /**
@@ -5154,19 +6075,40 @@ export interface components {
              * @description the compound (小区) of the household's building
              */
             compound_id: string;
-            /** Unit */
+            /**
+             * Unit
+             * @description its unit (单元), e.g. 2单元
+             */
             unit: string;
-            /** Room */
+            /**
+             * Room
+             * @description its room number, e.g. 501
+             */
             room: string;
-            /** Address */
+            /**
+             * Address
+             * @description compound, building, unit and room together, e.g. 幸福里小区3号楼2单元501
+             */
             address: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of its building, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
-            /** Residents */
+            /**
+             * Residents
+             * @description its residents the caller may see: the head first, then oldest first (ID numbers, phones masked)
+             */
             residents?: components["schemas"]["ResidentSummary"][];
         };
         /**
@@ -5177,38 +6119,59 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the household's id
              */
             id: string;
             /**
              * Building Id
              * Format: uuid
+             * @description the building (楼栋) of its flat
              */
             building_id: string;
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区) of its building
              */
             compound_id: string;
-            /** Unit */
+            /**
+             * Unit
+             * @description its unit (单元), e.g. 2单元
+             */
             unit: string;
-            /** Room */
+            /**
+             * Room
+             * @description its room number, e.g. 501
+             */
             room: string;
-            /** Address */
+            /**
+             * Address
+             * @description compound, building, unit and room together, e.g. 幸福里小区3号楼2单元501
+             */
             address: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of its building, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
             /**
              * Contact Name
-             * @description the head's name, masked: 张*
+             * @description the head's (户主) name, masked: 张*; null when it has no head
              */
             contact_name: string | null;
             /**
              * Contact Phone
-             * @description the head's phone, masked: 138****1234
+             * @description the head's phone, masked: 138****1234; null when no head or no phone
              */
             contact_phone: string | null;
         };
@@ -5219,42 +6182,70 @@ export interface components {
              * @description another building the caller keeps
              */
             building_id?: string | null;
-            /** Unit */
+            /**
+             * Unit
+             * @description another unit (单元); may not be null
+             */
             unit?: string | null;
-            /** Room */
+            /**
+             * Room
+             * @description another room number; may not be null
+             */
             room?: string | null;
         };
         /** ImportError_ */
         ImportError_: {
-            /** Row */
+            /**
+             * Row
+             * @description the sheet's row: 1 is the header (a column's problem), 0 the whole sheet
+             */
             row: number;
-            /** Column */
+            /**
+             * Column
+             * @description the Chinese column header as written in the sheet; empty for the whole sheet
+             */
             column: string;
-            /** Reason */
+            /**
+             * Reason
+             * @description what is wrong, without repeating the cell's value
+             */
             reason: string;
         };
         /** ImportReport */
         ImportReport: {
-            /** Dry Run */
+            /**
+             * Dry Run
+             * @description true when it was a dry run: rows checked, nothing written
+             */
             dry_run: boolean;
-            /** Rows */
+            /**
+             * Rows
+             * @description data rows read, good or bad
+             */
             rows: number;
             /**
              * Created
              * @description residents written (0 on a dry run or when any row is bad)
              */
             created: number;
-            /** Errors */
+            /**
+             * Errors
+             * @description every bad cell or column, by row then column; empty when all is well
+             */
             errors: components["schemas"]["ImportError_"][];
         };
         /** JobStats */
         JobStats: {
             /**
              * Group By
+             * @description the level place_code is at: grid, community or street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Items */
+            /**
+             * Items
+             * @description a row per place and month with any figure, by place code then month
+             */
             items: components["schemas"]["JobsStatsRow"][];
         };
         /** StatsRow */
@@ -5300,19 +6291,33 @@ export interface components {
             /**
              * Source Id
              * Format: uuid
+             * @description the order or activity credited
              */
             source_id: string;
-            /** Points */
+            /**
+             * Points
+             * @description points credited
+             */
             points: number;
-            /** Base */
+            /**
+             * Base
+             * @description an order's base points before its stars weigh them; for an activity, its points
+             */
             base: number;
-            /** Stars */
+            /**
+             * Stars
+             * @description the rated order's stars; null for an activity
+             */
             stars: number | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) where they were earned, 15-digit grid code
+             */
             grid_code: string;
             /**
              * Earned At
              * Format: date-time
+             * @description when they were credited, ISO 8601 with time zone
              */
             earned_at: string;
         };
@@ -5324,41 +6329,74 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the household's id (the residents service's)
              */
             id: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) the household lies in, 15-digit grid code
+             */
             grid_code: string;
-            /** Address */
+            /**
+             * Address
+             * @description the household's address, e.g. 江南小区3号楼2单元501
+             */
             address: string;
             /**
              * Contact Name
-             * @description masked, e.g. 张*
+             * @description the head's (户主) name, masked, e.g. 张*
              */
             contact_name: string | null;
             /**
              * Contact Phone
-             * @description masked, e.g. 139****0001
+             * @description the head's (户主) phone, masked, e.g. 139****0001
              */
             contact_phone: string | null;
             /**
              * Linked At
              * Format: date-time
+             * @description when the party member was linked to the household
              */
             linked_at: string;
-            /** Last Visited At */
+            /**
+             * Last Visited At
+             * @description the household's latest visit (走访), by anyone; null when never visited
+             */
             last_visited_at: string | null;
         };
-        /** LoginRequest */
+        /**
+         * LoginRequest
+         * @example {
+         *       "password": "demo12345",
+         *       "username": "staff"
+         *     }
+         */
         LoginRequest: {
             /**
              * Username
              * @description username, or a mainland mobile number
              */
             username: string;
-            /** Password */
+            /**
+             * Password
+             * @description the account's password
+             */
             password: string;
         };
-        /** ManagementCreate */
+        /**
+         * ManagementCreate
+         * @example {
+         *       "company_id": "2de530a2-9253-4328-9004-78288312be9a",
+         *       "handover_notes": "新老物业交接: 钥匙、图纸、维修资金账目已移交; 3号楼电梯维保合同待续签",
+         *       "mode": "company",
+         *       "started_on": "2026-01-01"
+         *     }
+         * @example {
+         *       "handover_notes": "原物业撤场, 业主自治自管",
+         *       "mode": "self_managed",
+         *       "started_on": "2026-07-01"
+         *     }
+         */
         ManagementCreate: {
             /**
              * Mode
@@ -5389,56 +6427,89 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the management period's id
              */
             id: string;
             /**
              * Compound Id
              * Format: uuid
+             * @description the compound (小区), by the residents service's id
              */
             compound_id: string;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name when the period was recorded, e.g. 江南小区
+             */
             compound_name: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the compound's community (社区), 12-digit community code
+             */
             community_code: string;
             /**
              * Mode
+             * @description company: a property company; self_managed: 业主自治自管
              * @enum {string}
              */
             mode: "company" | "self_managed";
-            /** Company Id */
+            /**
+             * Company Id
+             * @description the managing property company; null when self-managed
+             */
             company_id: string | null;
-            /** Company Name */
+            /**
+             * Company Name
+             * @description that company's name now; null when self-managed
+             */
             company_name: string | null;
             /**
              * Started On
              * Format: date
+             * @description the day of the handover that began the period (YYYY-MM-DD)
              */
             started_on: string;
-            /** Ended On */
+            /**
+             * Ended On
+             * @description the day the next period began; null for the current one
+             */
             ended_on: string | null;
-            /** Handover Notes */
+            /**
+             * Handover Notes
+             * @description what was handed over and what was left open (新老物业交接); may be empty
+             */
             handover_notes: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the handover was recorded, ISO 8601 with time zone
              */
             created_at: string;
         };
         /** MarkedRead */
         MarkedRead: {
-            /** Marked */
+            /**
+             * Marked
+             * @description how many unread notifications were marked read
+             */
             marked: number;
         };
         /** MatchReason */
         MatchReason: {
             /**
              * Factor
+             * @description the factor of the score it explains
              * @enum {string}
              */
             factor: "skills" | "capacity" | "hours" | "place" | "category" | "freshness";
-            /** Points */
+            /**
+             * Points
+             * @description points it gave, out of: skills 35, capacity 15, hours 15, place 15, category 10, freshness 10
+             */
             points: number;
-            /** Detail */
+            /**
+             * Detail
+             * @description why, in short English, e.g. 1 of the 2 skills asked: 缝纫
+             */
             detail: string;
         };
         /**
@@ -5446,36 +6517,82 @@ export interface components {
          * @description The caller as the gateway vouches for them.
          */
         MePublic: {
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the account's id, or client:<client_id> for an integration client
+             */
             account_id: string;
             /**
              * Kind
              * @description user or integration_client
              */
             kind: string;
-            /** Name */
+            /**
+             * Name
+             * @description the person's display name; null for an integration client
+             */
             name?: string | null;
-            /** Roles */
+            /**
+             * Roles
+             * @description the caller's roles, e.g. grid_worker, resident; none for a client
+             */
             roles: string[];
-            /** Places */
+            /**
+             * Places
+             * @description role → codes of the places it is bound to; roles bound to no place are left out
+             */
             places: {
                 [key: string]: string[];
             };
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description the resident's (居民) id in the registry; null unless the caller is a resident
+             */
             resident_id?: string | null;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description the id of the resident's household (户); null unless the caller is a resident
+             */
             household_id?: string | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the resident's grid (网格), 15-digit code; null unless a resident
+             */
             grid_code?: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description an integration client's street (街道), 9-digit code; null for a person
+             */
             street_code?: string | null;
             /**
              * Scopes
-             * @default []
+             * @description an integration client's scopes; empty for a person
              */
-            scopes: string[];
+            scopes?: string[];
         };
-        /** MeetingCreate */
+        /**
+         * MeetingCreate
+         * @example {
+         *       "attendees": [
+         *         "社区党委",
+         *         "物业党支部",
+         *         "业主委员会",
+         *         "社区民警"
+         *       ],
+         *       "community_code": "110105001001",
+         *       "compound_id": "821f3d94-8b2e-4f63-be93-eade10bef159",
+         *       "decisions": "物业两周内在3号楼南侧加装电动车充电桩; 网格员每周巡查楼道飞线充电",
+         *       "held_at": "2026-11-12T15:00:00+08:00",
+         *       "problems": [
+         *         {
+         *           "category": "e_bike",
+         *           "order_id": "ecea3028-ebd7-4898-88fe-85d62703c84e",
+         *           "summary": "3号楼电动车飞线充电"
+         *         }
+         *       ],
+         *       "title": "幸福里小区环境整治联席会"
+         *     }
+         */
         MeetingCreate: {
             /**
              * Community Code
@@ -5487,11 +6604,15 @@ export interface components {
              * @description the compound it was about, if one
              */
             compound_id?: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description what the meeting was about, e.g. 江南小区环境整治联席会
+             */
             title: string;
             /**
              * Held At
              * Format: date-time
+             * @description when it was held, ISO 8601 with time zone
              */
             held_at: string;
             /**
@@ -5501,10 +6622,14 @@ export interface components {
             attendees?: string[];
             /**
              * Decisions
+             * @description what the meeting decided, free text
              * @default
              */
             decisions: string;
-            /** Problems */
+            /**
+             * Problems
+             * @description the issue orders it dealt with, each once (up to 50)
+             */
             problems?: components["schemas"]["ProblemIn"][];
         };
         /** MeetingPublic */
@@ -5512,38 +6637,93 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the joint meeting's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) that held it, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) of that community, 9-digit street code
+             */
             street_code: string;
-            /** Compound Id */
+            /**
+             * Compound Id
+             * @description the compound (小区) it was about; null: not about one compound
+             */
             compound_id: string | null;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description that compound's name; null when compound_id is
+             */
             compound_name: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description what the meeting was about
+             */
             title: string;
             /**
              * Held At
              * Format: date-time
+             * @description when it was held, ISO 8601 with time zone
              */
             held_at: string;
-            /** Attendees */
+            /**
+             * Attendees
+             * @description organisations and roles at the table (not people's names)
+             */
             attendees: string[];
-            /** Decisions */
+            /**
+             * Decisions
+             * @description what the meeting decided; may be empty
+             */
             decisions: string;
-            /** Problems */
+            /**
+             * Problems
+             * @description the issue orders it dealt with, by category
+             */
             problems: components["schemas"]["ProblemPublic"][];
             /**
              * Created At
              * Format: date-time
+             * @description when it was recorded, ISO 8601 with time zone
              */
             created_at: string;
         };
-        /** MemberCreate */
+        /**
+         * MemberCreate
+         * @example {
+         *       "bindings": [
+         *         {
+         *           "place_code": "110105001001001",
+         *           "role": "grid_worker"
+         *         }
+         *       ],
+         *       "community_code": "110105001001",
+         *       "full_time": true,
+         *       "name": "张秀兰"
+         *     }
+         * @example {
+         *       "bindings": [
+         *         {
+         *           "place_code": "110105001001003",
+         *           "role": "party_member"
+         *         }
+         *       ],
+         *       "community_code": "110105001001",
+         *       "name": "李建国",
+         *       "party_kind": "work_unit",
+         *       "work_unit": "江南小学"
+         *     }
+         */
         MemberCreate: {
-            /** Name */
+            /**
+             * Name
+             * @description the member's name, or a partner unit's name (is_unit)
+             */
             name: string;
             /**
              * Community Code
@@ -5557,10 +6737,13 @@ export interface components {
             account_id?: string | null;
             /**
              * Party Kind
-             * @description for party members: 居民党员, 在职党员, 共驻共建
+             * @description for party members: resident 居民党员, work_unit 在职党员, co_building 共驻共建
              */
             party_kind?: ("resident" | "work_unit" | "co_building") | null;
-            /** Party Org Id */
+            /**
+             * Party Org Id
+             * @description the party organisation (党组织) of a party member: of the member's community or above it
+             */
             party_org_id?: string | null;
             /**
              * Work Unit
@@ -5578,7 +6761,10 @@ export interface components {
              * @default false
              */
             is_unit: boolean;
-            /** Bindings */
+            /**
+             * Bindings
+             * @description the member's roles and places (角色绑定): of their community, or its street for street_admin
+             */
             bindings?: components["schemas"]["BindingIn"][];
         };
         /** MemberPublic */
@@ -5586,35 +6772,64 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the member's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the member's name, or a partner unit's name (is_unit)
+             */
             name: string;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the gateway account they sign in with; null when they have none
+             */
             account_id: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the member's street (街道), 9-digit street code
+             */
             street_code: string;
             /**
              * Community Code
              * @description null for a street's admins
              */
             community_code: string | null;
-            /** Party Kind */
+            /**
+             * Party Kind
+             * @description the kind of party member (党员类别); null for non-members
+             */
             party_kind: ("resident" | "work_unit" | "co_building") | null;
-            /** Party Org Id */
+            /**
+             * Party Org Id
+             * @description the party organisation (党组织) they belong to; null when none
+             */
             party_org_id: string | null;
-            /** Work Unit */
+            /**
+             * Work Unit
+             * @description 工作单位 (在职党员) or the partner unit; null when not given
+             */
             work_unit: string | null;
-            /** Full Time */
+            /**
+             * Full Time
+             * @description grid workers: 专职 (true) or 兼职 (false); null when not given
+             */
             full_time: boolean | null;
-            /** Is Unit */
+            /**
+             * Is Unit
+             * @description true for a partner unit (共建单位) rather than a person
+             */
             is_unit: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when the member was added to the roster, ISO 8601 with time zone
              */
             created_at: string;
-            /** Bindings */
+            /**
+             * Bindings
+             * @description the member's roles and places (角色绑定), by role and place code
+             */
             bindings: components["schemas"]["BindingPublic"][];
         };
         /** MemberSummary */
@@ -5622,67 +6837,142 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the member's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the member's name, or a partner unit's name (is_unit)
+             */
             name: string;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the gateway account they sign in with; null when they have none
+             */
             account_id: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the member's street (街道), 9-digit street code
+             */
             street_code: string;
             /**
              * Community Code
              * @description null for a street's admins
              */
             community_code: string | null;
-            /** Party Kind */
+            /**
+             * Party Kind
+             * @description the kind of party member (党员类别); null for non-members
+             */
             party_kind: ("resident" | "work_unit" | "co_building") | null;
-            /** Party Org Id */
+            /**
+             * Party Org Id
+             * @description the party organisation (党组织) they belong to; null when none
+             */
             party_org_id: string | null;
-            /** Work Unit */
+            /**
+             * Work Unit
+             * @description 工作单位 (在职党员) or the partner unit; null when not given
+             */
             work_unit: string | null;
-            /** Full Time */
+            /**
+             * Full Time
+             * @description grid workers: 专职 (true) or 兼职 (false); null when not given
+             */
             full_time: boolean | null;
-            /** Is Unit */
+            /**
+             * Is Unit
+             * @description true for a partner unit (共建单位) rather than a person
+             */
             is_unit: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when the member was added to the roster, ISO 8601 with time zone
              */
             created_at: string;
         };
-        /** MemberUpdate */
+        /**
+         * MemberUpdate
+         * @description The fields to change; a field left out keeps its value.
+         */
         MemberUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description the member's new name (null is refused)
+             */
             name?: string | null;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the gateway account they sign in with; null: they no longer sign in
+             */
             account_id?: string | null;
-            /** Party Kind */
+            /**
+             * Party Kind
+             * @description the kind of party member (党员类别); null: not a party member
+             */
             party_kind?: ("resident" | "work_unit" | "co_building") | null;
-            /** Party Org Id */
+            /**
+             * Party Org Id
+             * @description the party organisation (党组织) they belong to; null: none
+             */
             party_org_id?: string | null;
-            /** Work Unit */
+            /**
+             * Work Unit
+             * @description 工作单位 (在职党员) or the partner unit; null: none
+             */
             work_unit?: string | null;
-            /** Full Time */
+            /**
+             * Full Time
+             * @description grid workers: 专职 (true) or 兼职 (false); null: not said
+             */
             full_time?: boolean | null;
         };
-        /** MenuItemCreate */
+        /**
+         * MenuItemCreate
+         * @example {
+         *       "category": "haircut",
+         *       "community_code": "110105001001",
+         *       "description": "为行动不便的老人、残疾人上门理发，每月第二个周六",
+         *       "name": "上门理发",
+         *       "points": 10,
+         *       "sla_accept_minutes": 240,
+         *       "sla_dispatch_minutes": 240,
+         *       "sla_finish_minutes": 4320,
+         *       "takers": [
+         *         "party_member",
+         *         "volunteer"
+         *       ]
+         *     }
+         * @example {
+         *       "allowed": false,
+         *       "category": "certificate",
+         *       "community_code": "110105001001",
+         *       "handled_by": "派出所",
+         *       "name": "开具无犯罪记录证明",
+         *       "refusal_reason": "社区不得出具无犯罪记录证明"
+         *     }
+         */
         MenuItemCreate: {
             /**
              * Community Code
              * @description staff of one community may leave it out
              */
             community_code?: string | null;
-            /** Name */
+            /**
+             * Name
+             * @description the item as residents see it, unique in the menu
+             */
             name: string;
             /**
              * Category
-             * @description errand 代办, home_check 上门认证, haircut 义剪/上门理发, repair 家电维修, legal_aid 法律援助, companionship 陪伴, certificate 开具证明, health 健康, other
+             * @description errand 代办, home_check 上门认证, haircut 义剪/上门理发, repair 家电维修, legal_aid 法律援助, companionship 陪伴, certificate 开具证明, health 健康, other 其他
              * @enum {string}
              */
             category: "errand" | "home_check" | "haircut" | "repair" | "legal_aid" | "companionship" | "certificate" | "health" | "other";
             /**
              * Description
+             * @description what the service includes
              * @default
              */
             description: string;
@@ -5697,7 +6987,10 @@ export interface components {
              * @default true
              */
             allowed: boolean;
-            /** Refusal Reason */
+            /**
+             * Refusal Reason
+             * @description why the community must not do it (allowed false)
+             */
             refusal_reason?: string | null;
             /**
              * Handled By
@@ -5734,50 +7027,112 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the menu item's id, to order it by (menu_item_id)
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) whose menu it is on, 12-digit community code
+             */
             community_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the item as residents see it, unique in the menu
+             */
             name: string;
-            /** Category */
-            category: string;
-            /** Description */
+            /**
+             * Category
+             * @description what sort of service: errand 代办, home_check 上门认证, haircut 义剪/上门理发, repair 家电维修, legal_aid 法律援助, companionship 陪伴, certificate 开具证明, health 健康, other 其他
+             * @enum {string}
+             */
+            category: "errand" | "home_check" | "haircut" | "repair" | "legal_aid" | "companionship" | "certificate" | "health" | "other";
+            /**
+             * Description
+             * @description what the service includes; may be empty
+             */
             description: string;
-            /** Takers */
-            takers: string[];
-            /** Allowed */
+            /**
+             * Takers
+             * @description who may take its orders
+             */
+            takers: ("party_member" | "volunteer" | "partner_unit" | "community_staff")[];
+            /**
+             * Allowed
+             * @description false: a thing the community must not do; ordering it is refused
+             */
             allowed: boolean;
-            /** Refusal Reason */
+            /**
+             * Refusal Reason
+             * @description why the community must not do it; null for allowed items
+             */
             refusal_reason: string | null;
-            /** Handled By */
+            /**
+             * Handled By
+             * @description the office that handles it instead; null for allowed items
+             */
             handled_by: string | null;
-            /** Sla Dispatch Minutes */
+            /**
+             * Sla Dispatch Minutes
+             * @description 派单时限: minutes from placing to dispatch
+             */
             sla_dispatch_minutes: number;
-            /** Sla Accept Minutes */
+            /**
+             * Sla Accept Minutes
+             * @description 接单时限: minutes from dispatch to acceptance
+             */
             sla_accept_minutes: number;
-            /** Sla Finish Minutes */
+            /**
+             * Sla Finish Minutes
+             * @description 办结时限: minutes from acceptance to completion
+             */
             sla_finish_minutes: number;
-            /** Points */
+            /**
+             * Points
+             * @description base points for the taker, weighed by the resident's stars
+             */
             points: number;
-            /** Active */
+            /**
+             * Active
+             * @description false: taken off the menu, shown to staff only with include_inactive
+             */
             active: boolean;
         };
         /** MenuItemUpdate */
         MenuItemUpdate: {
-            /** Description */
+            /**
+             * Description
+             * @description what the service includes
+             */
             description?: string | null;
-            /** Takers */
+            /**
+             * Takers
+             * @description who may take orders placed from now on
+             */
             takers?: ("party_member" | "volunteer" | "partner_unit" | "community_staff")[] | null;
-            /** Sla Dispatch Minutes */
+            /**
+             * Sla Dispatch Minutes
+             * @description 派单时限 in minutes, for orders placed from now on
+             */
             sla_dispatch_minutes?: number | null;
-            /** Sla Accept Minutes */
+            /**
+             * Sla Accept Minutes
+             * @description 接单时限 in minutes, for orders placed from now on
+             */
             sla_accept_minutes?: number | null;
-            /** Sla Finish Minutes */
+            /**
+             * Sla Finish Minutes
+             * @description 办结时限 in minutes, for orders placed from now on
+             */
             sla_finish_minutes?: number | null;
-            /** Points */
+            /**
+             * Points
+             * @description base points for the taker of orders placed from now on
+             */
             points?: number | null;
-            /** Active */
+            /**
+             * Active
+             * @description false takes the item off the menu, true puts it back
+             */
             active?: boolean | null;
         };
         /** MenuLink */
@@ -5785,25 +7140,44 @@ export interface components {
             /**
              * Menu Item Id
              * Format: uuid
+             * @description the item of the community's service menu (服务清单), by the orders service's id
              */
             menu_item_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the menu item's name when it was linked, e.g. 义剪
+             */
             name: string;
         };
         /** MenuPage */
         MenuPage: {
-            /** Items */
+            /**
+             * Items
+             * @description the menu: allowed items first, then by category and name
+             */
             items: components["schemas"]["MenuItemPublic"][];
         };
         /** MyPoints */
         MyPoints: {
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the caller's account id
+             */
             account_id: string;
-            /** Total */
+            /**
+             * Total
+             * @description every point ever credited
+             */
             total: number;
-            /** This Month */
+            /**
+             * This Month
+             * @description points credited this month, China time
+             */
             this_month: number;
-            /** This Year */
+            /**
+             * This Year
+             * @description points credited this year, China time
+             */
             this_year: number;
             /**
              * Entries
@@ -5811,7 +7185,23 @@ export interface components {
              */
             entries: components["schemas"]["LedgerEntry"][];
         };
-        /** NoticeCreate */
+        /**
+         * NoticeCreate
+         * @example {
+         *       "body": "近期有人冒充社保工作人员来电，以“社保卡异常”为由索要验证码。请居民不要透露验证码，遇到可疑电话请拨打110或到社区服务站咨询。",
+         *       "category": "anti_fraud",
+         *       "community_code": "110105001001",
+         *       "pinned": true,
+         *       "title": "警惕冒充社保工作人员的诈骗电话"
+         *     }
+         * @example {
+         *       "body": "因供水管道检修，本周六9:00至15:00江南小区3号楼停水，请提前储水。",
+         *       "category": "outage",
+         *       "grid_code": "110105001001002",
+         *       "title": "江南小区3号楼停水通知",
+         *       "urgent": true
+         *     }
+         */
         NoticeCreate: {
             /**
              * Community Code
@@ -5830,13 +7220,19 @@ export interface components {
             compound_id?: string | null;
             /**
              * Category
-             * @description policy 政策解读, outage 停水停电, job_fair 招聘会, anti_fraud 反诈提醒, safety 安全提示, other
+             * @description policy 政策解读, outage 停水停电, job_fair 招聘会, anti_fraud 反诈提醒, safety 安全提示, other 其他
              * @enum {string}
              */
             category: "policy" | "outage" | "job_fair" | "anti_fraud" | "safety" | "other";
-            /** Title */
+            /**
+             * Title
+             * @description the notice's title (标题)
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description the notice's text (正文)
+             */
             body: string;
             /**
              * Pinned
@@ -5861,46 +7257,86 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the notice's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) it is published in, 12-digit code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the community's street (街道), 9-digit code
+             */
             street_code: string;
             /**
              * Level
+             * @description who it is for: the whole community, one grid or one compound (小区)
              * @enum {string}
              */
             level: "community" | "grid" | "compound";
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid it is for, 15-digit code; null unless level is grid
+             */
             grid_code: string | null;
-            /** Compound Id */
+            /**
+             * Compound Id
+             * @description the compound (小区) it is for, the residents service's id; null unless level is compound
+             */
             compound_id: string | null;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name when it was published; null unless level is compound
+             */
             compound_name: string | null;
             /**
              * Category
+             * @description policy 政策解读, outage 停水停电, job_fair 招聘会, anti_fraud 反诈提醒, safety 安全提示, other 其他
              * @enum {string}
              */
             category: "policy" | "outage" | "job_fair" | "anti_fraud" | "safety" | "other";
-            /** Title */
+            /**
+             * Title
+             * @description the notice's title (标题)
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description the notice's text (正文)
+             */
             body: string;
-            /** Pinned */
+            /**
+             * Pinned
+             * @description pinned (置顶): listed above the others
+             */
             pinned: boolean;
-            /** Urgent */
+            /**
+             * Urgent
+             * @description also went into the residents' notification inbox
+             */
             urgent: boolean;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description no longer shown after this; null: no expiry
+             */
             expires_at: string | null;
             /**
              * Published At
              * Format: date-time
+             * @description when it was published, ISO 8601 with time zone
              */
             published_at: string;
-            /** Publisher Name */
+            /**
+             * Publisher Name
+             * @description the publisher's display name, from their token; null when it had none
+             */
             publisher_name: string | null;
-            /** Withdrawn At */
+            /**
+             * Withdrawn At
+             * @description when it was taken down (only its staff still see it); null while it is up
+             */
             withdrawn_at: string | null;
             /**
              * Read At
@@ -5918,46 +7354,86 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the notice's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) it is published in, 12-digit code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the community's street (街道), 9-digit code
+             */
             street_code: string;
             /**
              * Level
+             * @description who it is for: the whole community, one grid or one compound (小区)
              * @enum {string}
              */
             level: "community" | "grid" | "compound";
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid it is for, 15-digit code; null unless level is grid
+             */
             grid_code: string | null;
-            /** Compound Id */
+            /**
+             * Compound Id
+             * @description the compound (小区) it is for, the residents service's id; null unless level is compound
+             */
             compound_id: string | null;
-            /** Compound Name */
+            /**
+             * Compound Name
+             * @description the compound's name when it was published; null unless level is compound
+             */
             compound_name: string | null;
             /**
              * Category
+             * @description policy 政策解读, outage 停水停电, job_fair 招聘会, anti_fraud 反诈提醒, safety 安全提示, other 其他
              * @enum {string}
              */
             category: "policy" | "outage" | "job_fair" | "anti_fraud" | "safety" | "other";
-            /** Title */
+            /**
+             * Title
+             * @description the notice's title (标题)
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description the notice's text (正文)
+             */
             body: string;
-            /** Pinned */
+            /**
+             * Pinned
+             * @description pinned (置顶): listed above the others
+             */
             pinned: boolean;
-            /** Urgent */
+            /**
+             * Urgent
+             * @description also went into the residents' notification inbox
+             */
             urgent: boolean;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description no longer shown after this; null: no expiry
+             */
             expires_at: string | null;
             /**
              * Published At
              * Format: date-time
+             * @description when it was published, ISO 8601 with time zone
              */
             published_at: string;
-            /** Publisher Name */
+            /**
+             * Publisher Name
+             * @description the publisher's display name, from their token; null when it had none
+             */
             publisher_name: string | null;
-            /** Withdrawn At */
+            /**
+             * Withdrawn At
+             * @description when it was taken down (only its staff still see it); null while it is up
+             */
             withdrawn_at: string | null;
             /**
              * Read At
@@ -5965,13 +7441,25 @@ export interface components {
              */
             read_at: string | null;
         };
-        /** NoticeUpdate */
+        /**
+         * NoticeUpdate
+         * @description The fields to change; a field left out keeps its value.
+         */
         NoticeUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description the new title (标题); null is refused
+             */
             title?: string | null;
-            /** Body */
+            /**
+             * Body
+             * @description the new text; null is refused
+             */
             body?: string | null;
-            /** Pinned */
+            /**
+             * Pinned
+             * @description true pins it above the others, false unpins it
+             */
             pinned?: boolean | null;
             /**
              * Expires At
@@ -5981,11 +7469,20 @@ export interface components {
         };
         /** NotificationPage */
         NotificationPage: {
-            /** Unread Count */
+            /**
+             * Unread Count
+             * @description the caller's unread notifications in all, not only on this page
+             */
             unread_count: number;
-            /** Items */
+            /**
+             * Items
+             * @description the notifications of this page, newest first
+             */
             items: components["schemas"]["NotificationPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as cursor to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** NotificationPublic */
@@ -5993,6 +7490,7 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the notification's id, also its event id in the stream
              */
             id: string;
             /**
@@ -6000,26 +7498,52 @@ export interface components {
              * @description order_assigned, order_open, order_accepted, order_completed, order_overdue, ...
              */
             kind: string;
-            /** Title */
+            /**
+             * Title
+             * @description the headline, in Chinese, e.g. 您有新的派单
+             */
             title: string;
-            /** Body */
+            /**
+             * Body
+             * @description one line of text under it, in Chinese
+             */
             body: string;
             /**
              * Subject Type
              * @description what it is about: order, application, notice
              */
             subject_type: string;
-            /** Subject Id */
+            /**
+             * Subject Id
+             * @description the id of the order, application or notice it is about
+             */
             subject_id: string;
             /**
              * Created At
              * Format: date-time
+             * @description when it came into the inbox, ISO 8601 with time zone
              */
             created_at: string;
-            /** Read At */
+            /**
+             * Read At
+             * @description when it was marked read; null while unread
+             */
             read_at: string | null;
         };
-        /** OrderCreate */
+        /**
+         * OrderCreate
+         * @example {
+         *       "description": "家里的洗衣机不转了，想请师傅周六上午上门看看",
+         *       "kind": "service",
+         *       "menu_item_id": "3f2c9a7e-5b1d-4c8e-9a6f-2d7b8e1c4a90"
+         *     }
+         * @example {
+         *       "description": "3号楼2单元三楼到五楼的楼道灯不亮，老人晚上上下楼不方便",
+         *       "grid_code": "110105001001001",
+         *       "kind": "issue",
+         *       "title": "幸福里小区3号楼楼道灯坏了"
+         *     }
+         */
         OrderCreate: {
             /**
              * Id
@@ -6037,10 +7561,14 @@ export interface components {
              * @description required for service orders
              */
             menu_item_id?: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description a short title; default: the menu item's name, else the start of the description
+             */
             title?: string | null;
             /**
              * Description
+             * @description what is wanted or was found, in the placer's words
              * @default
              */
             description: string;
@@ -6065,40 +7593,71 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the order's id
              */
             id: string;
             /**
              * Kind
+             * @description service 服务 (from the menu), wish 微心愿 or issue 问题 found
              * @enum {string}
              */
             kind: "service" | "wish" | "issue";
             /**
              * Channel
+             * @description how it was placed: the resident's app, 代办, a call, a visit or the hotline
              * @enum {string}
              */
             channel: "app" | "proxy" | "phone" | "visit" | "open311";
-            /** Title */
+            /**
+             * Title
+             * @description as given, else the menu item's name or the start of the description
+             */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description what is wanted or was found, in the placer's words; may be empty
+             */
             description: string;
             /**
              * State
+             * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
              * @enum {string}
              */
             state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected";
-            /** Menu Item Id */
+            /**
+             * Menu Item Id
+             * @description the menu item (服务清单) of a service; null for wishes and issues
+             */
             menu_item_id: string | null;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description the resident it is for; null for an issue placed for no one
+             */
             resident_id: string | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) it belongs to, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Dispatch Mode */
-            dispatch_mode: string | null;
-            /** Assignee Id */
+            /**
+             * Dispatch Mode
+             * @description assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline
+             */
+            dispatch_mode: ("assign" | "grab") | null;
+            /**
+             * Assignee Id
+             * @description the taker's account id: the one assigned, or who accepted; null while nobody has it
+             */
             assignee_id: string | null;
-            /** Stars */
+            /**
+             * Stars
+             * @description the resident's rating, 1 to 5 stars; null until rated
+             */
             stars: number | null;
             /**
              * Overdue
@@ -6107,61 +7666,117 @@ export interface components {
             overdue: boolean;
             /**
              * Escalation Level
+             * @description how far the overdue current stage was escalated (超时督办); back to grid at each new stage
              * @enum {string}
              */
             escalation_level: "grid" | "community" | "street";
-            /** Needs Return Visit */
+            /**
+             * Needs Return Visit
+             * @description rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made
+             */
             needs_return_visit: boolean;
             /**
              * Placed At
              * Format: date-time
+             * @description when it was placed, ISO 8601 with time zone
              */
             placed_at: string;
-            /** Due At */
+            /**
+             * Due At
+             * @description when the current stage is due by its SLA (派单, 接单 or 办结时限); null once completed or closed
+             */
             due_at: string | null;
             /**
              * Updated At
              * Format: date-time
+             * @description when it last changed, ISO 8601 with time zone
              */
             updated_at: string;
-            /** Household Id */
+            /**
+             * Household Id
+             * @description the household (户) it concerns; null when none
+             */
             household_id: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description its street (街道), 9-digit street code
+             */
             street_code: string;
-            /** Placed By */
+            /**
+             * Placed By
+             * @description who placed it: an account or integration client id; for a visit's follow-up, the visit's recorder
+             */
             placed_by: string;
-            /** Assignee Name */
+            /**
+             * Assignee Name
+             * @description the taker's name once accepted; null before
+             */
             assignee_name: string | null;
-            /** Visit Id */
+            /**
+             * Visit Id
+             * @description the visit (走访) whose follow-up made this issue; null otherwise
+             */
             visit_id: string | null;
-            /** Completion Note */
+            /**
+             * Completion Note
+             * @description the taker's note on completing it; null until completed
+             */
             completion_note: string | null;
-            /** Photo Ids */
+            /**
+             * Photo Ids
+             * @description photos of the work named on completion (GET .../photos/{photo_id}); empty before
+             */
             photo_ids: string[];
+            /** @description the resident's rating (评单); null until rated */
             rating: components["schemas"]["Rating"] | null;
-            /** Return Visit Note */
+            /**
+             * Return Visit Note
+             * @description staff's note of the return visit (回访); null until recorded
+             */
             return_visit_note: string | null;
-            /** Close Reason */
+            /**
+             * Close Reason
+             * @description why it was cancelled or rejected; null otherwise or when none given
+             */
             close_reason: string | null;
-            /** Was Overdue */
+            /**
+             * Was Overdue
+             * @description some stage of it ran past its SLA at least once
+             */
             was_overdue: boolean;
-            /** Dispatched At */
+            /**
+             * Dispatched At
+             * @description when it was last dispatched (派单); null before
+             */
             dispatched_at: string | null;
-            /** Accepted At */
+            /**
+             * Accepted At
+             * @description when the taker accepted it (接单); null before
+             */
             accepted_at: string | null;
-            /** Completed At */
+            /**
+             * Completed At
+             * @description when the taker completed it; null before
+             */
             completed_at: string | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description when it was cancelled or rejected; null otherwise
+             */
             closed_at: string | null;
         };
         /** OrderStats */
         OrderStats: {
             /**
              * Group By
+             * @description what the rows are per: grid, community or street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Items */
+            /**
+             * Items
+             * @description one row per place and month, by place then month
+             */
             items: components["schemas"]["StatsRow"][];
         };
         /** OrderSummary */
@@ -6169,40 +7784,71 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the order's id
              */
             id: string;
             /**
              * Kind
+             * @description service 服务 (from the menu), wish 微心愿 or issue 问题 found
              * @enum {string}
              */
             kind: "service" | "wish" | "issue";
             /**
              * Channel
+             * @description how it was placed: the resident's app, 代办, a call, a visit or the hotline
              * @enum {string}
              */
             channel: "app" | "proxy" | "phone" | "visit" | "open311";
-            /** Title */
+            /**
+             * Title
+             * @description as given, else the menu item's name or the start of the description
+             */
             title: string;
-            /** Description */
+            /**
+             * Description
+             * @description what is wanted or was found, in the placer's words; may be empty
+             */
             description: string;
             /**
              * State
+             * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
              * @enum {string}
              */
             state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected";
-            /** Menu Item Id */
+            /**
+             * Menu Item Id
+             * @description the menu item (服务清单) of a service; null for wishes and issues
+             */
             menu_item_id: string | null;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description the resident it is for; null for an issue placed for no one
+             */
             resident_id: string | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) it belongs to, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description its community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Dispatch Mode */
-            dispatch_mode: string | null;
-            /** Assignee Id */
+            /**
+             * Dispatch Mode
+             * @description assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline
+             */
+            dispatch_mode: ("assign" | "grab") | null;
+            /**
+             * Assignee Id
+             * @description the taker's account id: the one assigned, or who accepted; null while nobody has it
+             */
             assignee_id: string | null;
-            /** Stars */
+            /**
+             * Stars
+             * @description the resident's rating, 1 to 5 stars; null until rated
+             */
             stars: number | null;
             /**
              * Overdue
@@ -6211,21 +7857,30 @@ export interface components {
             overdue: boolean;
             /**
              * Escalation Level
+             * @description how far the overdue current stage was escalated (超时督办); back to grid at each new stage
              * @enum {string}
              */
             escalation_level: "grid" | "community" | "street";
-            /** Needs Return Visit */
+            /**
+             * Needs Return Visit
+             * @description rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made
+             */
             needs_return_visit: boolean;
             /**
              * Placed At
              * Format: date-time
+             * @description when it was placed, ISO 8601 with time zone
              */
             placed_at: string;
-            /** Due At */
+            /**
+             * Due At
+             * @description when the current stage is due by its SLA (派单, 接单 or 办结时限); null once completed or closed
+             */
             due_at: string | null;
             /**
              * Updated At
              * Format: date-time
+             * @description when it last changed, ISO 8601 with time zone
              */
             updated_at: string;
         };
@@ -6234,219 +7889,401 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the photo's id, to name on completion
              */
             id: string;
-            /** Content Type */
+            /**
+             * Content Type
+             * @description image/jpeg, image/png or image/webp
+             */
             content_type: string;
-            /** Size */
+            /**
+             * Size
+             * @description the photo's size in bytes
+             */
             size: number;
             /**
              * Created At
              * Format: date-time
+             * @description when it was stored, ISO 8601 with time zone
              */
             created_at: string;
         };
         /** Page[ActivityPublic] */
         Page_ActivityPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["ActivityPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[ApplicationPublic] */
         Page_ApplicationPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["ApplicationPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[BuildingPublic] */
         Page_BuildingPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["BuildingPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[ClientPublic] */
         Page_ClientPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["ClientPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[CommitteePublic] */
         Page_CommitteePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["CommitteePublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[CommunityPublic] */
         Page_CommunityPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["CommunityPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[CompanyPublic] */
         Page_CompanyPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["CompanyPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[CompoundPublic] */
         Page_CompoundPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["CompoundPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[EmployerPublic] */
         Page_EmployerPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["EmployerPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[EnrolmentPublic] */
         Page_EnrolmentPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["EnrolmentPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[FairPublic] */
         Page_FairPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["FairPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[GridSummary] */
         Page_GridSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["GridSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[HouseholdSummary] */
         Page_HouseholdSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["HouseholdSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[LinkedHousehold] */
         Page_LinkedHousehold_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["LinkedHousehold"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[MeetingPublic] */
         Page_MeetingPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["MeetingPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[MemberSummary] */
         Page_MemberSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["MemberSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[NoticePublic] */
         Page_NoticePublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["NoticePublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[OrderSummary] */
         Page_OrderSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["OrderSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[PostingMatch] */
         Page_PostingMatch_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["PostingMatch"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[PostingSummary] */
         Page_PostingSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["PostingSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[ResidentSummary] */
         Page_ResidentSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["ResidentSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[RevealRecord] */
         Page_RevealRecord_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["RevealRecord"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[SeekerMatch] */
         Page_SeekerMatch_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["SeekerMatch"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[SeekerPublic] */
         Page_SeekerPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["SeekerPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[SignupPublic] */
         Page_SignupPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["SignupPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[TeamMemberPublic] */
         Page_TeamMemberPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["TeamMemberPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[TeamPublic] */
         Page_TeamPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["TeamPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[TrainingPublic] */
         Page_TrainingPublic_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["TrainingPublic"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** Page[VisitSummary] */
         Page_VisitSummary_: {
-            /** Items */
+            /**
+             * Items
+             * @description this page's rows, in the list's order; at most `limit`
+             */
             items: components["schemas"]["VisitSummary"][];
-            /** Next Cursor */
+            /**
+             * Next Cursor
+             * @description pass as `cursor` to get the next page; null on the last page
+             */
             next_cursor?: string | null;
         };
         /** PartyOrgCreate */
@@ -6457,7 +8294,10 @@ export interface components {
              * @description the organisation one level up
              */
             parent_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the organisation's name, e.g. 江南小区党支部
+             */
             name: string;
             /**
              * Community Code
@@ -6480,32 +8320,52 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the party organisation's id
              */
             id: string;
             /**
              * Level
+             * @description its level: 县委 → 街道党工委 → 社区党组织 → 小区党支部 → 楼栋党小组
              * @enum {string}
              */
             level: "county_committee" | "street_committee" | "community_org" | "compound_branch" | "building_group";
-            /** Name */
+            /**
+             * Name
+             * @description the organisation's name, e.g. 江南社区党委
+             */
             name: string;
-            /** Place Code */
+            /**
+             * Place Code
+             * @description where it sits: the county (6 digits) for the county committee, else a street or community code
+             */
             place_code: string;
-            /** Compound */
+            /**
+             * Compound
+             * @description the compound (小区) of a compound branch and its groups; null above
+             */
             compound: string | null;
-            /** Building */
+            /**
+             * Building
+             * @description the building (楼栋) of a building group; null for the other levels
+             */
             building: string | null;
             /**
              * Members
              * @description party members directly in this organisation
              */
             members: number;
-            /** Children */
+            /**
+             * Children
+             * @description the organisations one level below that the caller may see, by name
+             */
             children?: components["schemas"]["PartyOrgNode"][];
         };
         /** PasswordChange */
         PasswordChange: {
-            /** Current Password */
+            /**
+             * Current Password
+             * @description the password the account signs in with now
+             */
             current_password: string;
             /**
              * New Password
@@ -6515,7 +8375,10 @@ export interface components {
         };
         /** PasswordReset */
         PasswordReset: {
-            /** Phone */
+            /**
+             * Phone
+             * @description the account's mainland mobile number
+             */
             phone: string;
             /**
              * Code
@@ -6533,17 +8396,28 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the photo's id
              */
             id: string;
-            /** Content Type */
+            /**
+             * Content Type
+             * @description image/jpeg, image/png or image/webp, judged from the photo's content
+             */
             content_type: string;
-            /** Size */
+            /**
+             * Size
+             * @description the photo's size in bytes
+             */
             size: number;
-            /** Sha256 */
+            /**
+             * Sha256
+             * @description SHA-256 of the photo's bytes, hex; sending the same photo again answers this one
+             */
             sha256: string;
             /**
              * Created At
              * Format: date-time
+             * @description when the photo was stored, ISO 8601 with time zone
              */
             created_at: string;
         };
@@ -6552,24 +8426,45 @@ export interface components {
          * @description A taker's year: the figures behind the pioneer index (党员先锋系数).
          */
         Pioneer: {
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the taker's account id
+             */
             account_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the taker's name as on their orders; null when unknown
+             */
             name: string | null;
-            /** Year */
+            /**
+             * Year
+             * @description the year counted, China time
+             */
             year: number;
-            /** Taken */
+            /**
+             * Taken
+             * @description orders they accepted in the year
+             */
             taken: number;
-            /** Completed */
+            /**
+             * Completed
+             * @description of those, completed
+             */
             completed: number;
-            /** Average Stars */
+            /**
+             * Average Stars
+             * @description average stars of those rated; null when none was rated
+             */
             average_stars: number | null;
             /**
              * On Time Share
              * @description completed within the SLA, out of completed
              */
             on_time_share: number | null;
-            /** Points */
+            /**
+             * Points
+             * @description points credited to them in the year, orders and activities
+             */
             points: number;
             /**
              * Pioneer Index
@@ -6579,16 +8474,28 @@ export interface components {
         };
         /** PioneerPage */
         PioneerPage: {
-            /** Year */
+            /**
+             * Year
+             * @description the year counted, China time
+             */
             year: number;
-            /** Items */
+            /**
+             * Items
+             * @description the takers, highest index first (at most 100)
+             */
             items: components["schemas"]["Pioneer"][];
         };
         /** PlaceResidents */
         PlaceResidents: {
-            /** Place Code */
+            /**
+             * Place Code
+             * @description the grid, community or street, as grouped
+             */
             place_code: string;
-            /** Residents */
+            /**
+             * Residents
+             * @description residents registered there
+             */
             residents: number;
             /**
              * By Residence Type
@@ -6609,29 +8516,68 @@ export interface components {
         PointsStats: {
             /**
              * Group By
+             * @description what the rows are per: grid, community or street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Items */
+            /**
+             * Items
+             * @description one row per place and month, by place then month
+             */
             items: components["schemas"]["PointsStatsRow"][];
         };
         /** PointsStatsRow */
         PointsStatsRow: {
-            /** Place Code */
+            /**
+             * Place Code
+             * @description the grid, community or street, as grouped
+             */
             place_code: string;
-            /** Month */
+            /**
+             * Month
+             * @description YYYY-MM, China time, by when points were credited
+             */
             month: string;
-            /** Points */
+            /**
+             * Points
+             * @description points credited
+             */
             points: number;
             /**
              * Earners
              * @description accounts credited
              */
             earners: number;
-            /** Credits */
+            /**
+             * Credits
+             * @description credits (ledger entries)
+             */
             credits: number;
         };
-        /** PostingCreate */
+        /**
+         * PostingCreate
+         * @example {
+         *       "address": "晴岚家园13号楼底商",
+         *       "category": "handicraft",
+         *       "description": "粽子装袋、封口、装箱，日结，适合弱劳动力、半劳动力就近就业",
+         *       "employer_id": "0888a8a2-386b-5053-9884-6618a8373991",
+         *       "grid_code": "110105001001002",
+         *       "headcount": 5,
+         *       "hours_per_day": 6,
+         *       "shifts": [
+         *         "day",
+         *         "flexible"
+         *       ],
+         *       "skills": [
+         *         "包装"
+         *       ],
+         *       "suits_weak_labour": true,
+         *       "title": "粽子包装工",
+         *       "wage_max": 12000,
+         *       "wage_min": 9000,
+         *       "wage_unit": "day"
+         *     }
+         */
         PostingCreate: {
             /**
              * Id
@@ -6643,15 +8589,20 @@ export interface components {
              * @description required for staff; an employer posts its own
              */
             employer_id?: string | null;
-            /** Title */
+            /**
+             * Title
+             * @description the job's title, e.g. 包粽子工
+             */
             title: string;
             /**
              * Description
+             * @description what the job is: duties, conditions; plain text
              * @default
              */
             description: string;
             /**
              * Category
+             * @description the trade (行业) of the job
              * @enum {string}
              */
             category: "manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other";
@@ -6671,9 +8622,15 @@ export interface components {
              * @enum {string}
              */
             wage_unit: "month" | "day" | "hour" | "piece";
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description working hours a day
+             */
             hours_per_day: number;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description the shifts (班次) it works; default day
+             */
             shifts?: ("day" | "evening" | "night" | "flexible")[];
             /**
              * Headcount
@@ -6696,7 +8653,10 @@ export interface components {
              * @description a grid of the employer's community
              */
             grid_code?: string | null;
-            /** Address */
+            /**
+             * Address
+             * @description where the work is done; null: not given
+             */
             address?: string | null;
             /**
              * Expires At
@@ -6709,10 +8669,17 @@ export interface components {
          * @description A posting for a seeker: its score (0-100) and every factor that made it.
          */
         PostingMatch: {
-            /** Score */
+            /**
+             * Score
+             * @description 0-100, the sum of the reasons' points; the page is ordered by it, best first
+             */
             score: number;
-            /** Reasons */
+            /**
+             * Reasons
+             * @description every factor, each with its points and why
+             */
             reasons: components["schemas"]["MatchReason"][];
+            /** @description the posting, open and with places left */
             posting: components["schemas"]["PostingSummary"];
         };
         /** PostingPublic */
@@ -6720,77 +8687,138 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the posting's id
              */
             id: string;
             /**
              * Employer Id
              * Format: uuid
+             * @description the employer (用工单位) offering the job
              */
             employer_id: string;
-            /** Employer Name */
+            /**
+             * Employer Name
+             * @description the employer's name, e.g. 粽叶扶贫车间
+             */
             employer_name: string;
-            /** Title */
+            /**
+             * Title
+             * @description the job's title, e.g. 包粽子工
+             */
             title: string;
             /**
              * Category
+             * @description the trade (行业) of the job
              * @enum {string}
              */
             category: "manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other";
-            /** Wage Min */
+            /**
+             * Wage Min
+             * @description lowest wage in fen (分) per wage_unit: 300000 a month is 3,000 yuan (元)
+             */
             wage_min: number;
-            /** Wage Max */
+            /**
+             * Wage Max
+             * @description highest wage in fen (分) per wage_unit
+             */
             wage_max: number;
             /**
              * Wage Unit
+             * @description what the wage is per: month 月薪, day 日薪, hour 时薪, or piece 计件
              * @enum {string}
              */
             wage_unit: "month" | "day" | "hour" | "piece";
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description working hours a day
+             */
             hours_per_day: number;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description the shifts (班次) it works
+             */
             shifts: ("day" | "evening" | "night" | "flexible")[];
-            /** Headcount */
+            /**
+             * Headcount
+             * @description people wanted; the posting closes (filled) when as many are hired
+             */
             headcount: number;
-            /** Hired */
+            /**
+             * Hired
+             * @description applicants hired so far
+             */
             hired: number;
-            /** Skills */
+            /**
+             * Skills
+             * @description skills wanted; empty when it asks for none
+             */
             skills: string[];
-            /** Suits Weak Labour */
+            /**
+             * Suits Weak Labour
+             * @description whether it suits weak or half labour (弱/半劳动力)
+             */
             suits_weak_labour: boolean;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the employer's community, 12-digit community code (社区代码)
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the employer's street, 9-digit street code (街道代码)
+             */
             street_code: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of the workplace, 15-digit grid code; null: not given
+             */
             grid_code: string | null;
             /**
              * State
+             * @description draft (not yet published), open (taking applications) or closed; open past expires_at is closed
              * @enum {string}
              */
             state: "draft" | "open" | "closed";
-            /** Expires At */
+            /**
+             * Expires At
+             * @description no applications after this; null: no expiry
+             */
             expires_at: string | null;
-            /** Opened At */
+            /**
+             * Opened At
+             * @description when staff last published it (审核发布); null: never published
+             */
             opened_at: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description when the draft was written
              */
             created_at: string;
-            /** Description */
+            /**
+             * Description
+             * @description what the job is: duties, conditions; may be empty
+             */
             description: string;
-            /** Address */
+            /**
+             * Address
+             * @description where the work is done; null: not given
+             */
             address: string | null;
             /**
              * Closed Reason
              * @description filled by hires, closed by hand, or past its expiry
              */
             closed_reason: ("filled" | "closed" | "expired") | null;
-            /** Closed At */
+            /**
+             * Closed At
+             * @description when it was filled or closed by hand; null while draft or open, and when only expired
+             */
             closed_at: string | null;
             /**
              * Updated At
              * Format: date-time
+             * @description when it last changed
              */
             updated_at: string;
         };
@@ -6799,93 +8827,189 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the posting's id
              */
             id: string;
             /**
              * Employer Id
              * Format: uuid
+             * @description the employer (用工单位) offering the job
              */
             employer_id: string;
-            /** Employer Name */
+            /**
+             * Employer Name
+             * @description the employer's name, e.g. 粽叶扶贫车间
+             */
             employer_name: string;
-            /** Title */
+            /**
+             * Title
+             * @description the job's title, e.g. 包粽子工
+             */
             title: string;
             /**
              * Category
+             * @description the trade (行业) of the job
              * @enum {string}
              */
             category: "manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other";
-            /** Wage Min */
+            /**
+             * Wage Min
+             * @description lowest wage in fen (分) per wage_unit: 300000 a month is 3,000 yuan (元)
+             */
             wage_min: number;
-            /** Wage Max */
+            /**
+             * Wage Max
+             * @description highest wage in fen (分) per wage_unit
+             */
             wage_max: number;
             /**
              * Wage Unit
+             * @description what the wage is per: month 月薪, day 日薪, hour 时薪, or piece 计件
              * @enum {string}
              */
             wage_unit: "month" | "day" | "hour" | "piece";
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description working hours a day
+             */
             hours_per_day: number;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description the shifts (班次) it works
+             */
             shifts: ("day" | "evening" | "night" | "flexible")[];
-            /** Headcount */
+            /**
+             * Headcount
+             * @description people wanted; the posting closes (filled) when as many are hired
+             */
             headcount: number;
-            /** Hired */
+            /**
+             * Hired
+             * @description applicants hired so far
+             */
             hired: number;
-            /** Skills */
+            /**
+             * Skills
+             * @description skills wanted; empty when it asks for none
+             */
             skills: string[];
-            /** Suits Weak Labour */
+            /**
+             * Suits Weak Labour
+             * @description whether it suits weak or half labour (弱/半劳动力)
+             */
             suits_weak_labour: boolean;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the employer's community, 12-digit community code (社区代码)
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the employer's street, 9-digit street code (街道代码)
+             */
             street_code: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of the workplace, 15-digit grid code; null: not given
+             */
             grid_code: string | null;
             /**
              * State
+             * @description draft (not yet published), open (taking applications) or closed; open past expires_at is closed
              * @enum {string}
              */
             state: "draft" | "open" | "closed";
-            /** Expires At */
+            /**
+             * Expires At
+             * @description no applications after this; null: no expiry
+             */
             expires_at: string | null;
-            /** Opened At */
+            /**
+             * Opened At
+             * @description when staff last published it (审核发布); null: never published
+             */
             opened_at: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description when the draft was written
              */
             created_at: string;
         };
-        /** PostingUpdate */
+        /**
+         * PostingUpdate
+         * @description The fields to change; those left out stay as they are.
+         */
         PostingUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description the job's title; not null
+             */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what the job is; not null ("" empties it)
+             */
             description?: string | null;
-            /** Category */
+            /**
+             * Category
+             * @description the trade (行业) of the job; not null
+             */
             category?: ("manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other") | null;
-            /** Wage Min */
+            /**
+             * Wage Min
+             * @description lowest wage in fen (分) per wage_unit; not null
+             */
             wage_min?: number | null;
-            /** Wage Max */
+            /**
+             * Wage Max
+             * @description highest wage in fen (分) per wage_unit; not null
+             */
             wage_max?: number | null;
-            /** Wage Unit */
+            /**
+             * Wage Unit
+             * @description per month 月薪, day 日薪, hour 时薪, or piece 计件; not null
+             */
             wage_unit?: ("month" | "day" | "hour" | "piece") | null;
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description working hours a day; not null
+             */
             hours_per_day?: number | null;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description the shifts (班次) it works, replacing them all; not null
+             */
             shifts?: ("day" | "evening" | "night" | "flexible")[] | null;
-            /** Headcount */
+            /**
+             * Headcount
+             * @description people wanted, at least those hired; down to them closes it (filled); not null
+             */
             headcount?: number | null;
-            /** Skills */
+            /**
+             * Skills
+             * @description skills wanted, replacing them all; not null
+             */
             skills?: string[] | null;
-            /** Suits Weak Labour */
+            /**
+             * Suits Weak Labour
+             * @description suits weak or half labour (弱/半劳动力); not null
+             */
             suits_weak_labour?: boolean | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description a grid of the employer's community; null clears it
+             */
             grid_code?: string | null;
-            /** Address */
+            /**
+             * Address
+             * @description where the work is done; null clears it
+             */
             address?: string | null;
-            /** Expires At */
+            /**
+             * Expires At
+             * @description no applications after this, ISO 8601 with time zone; null: no expiry
+             */
             expires_at?: string | null;
         };
         /**
@@ -6895,25 +9019,34 @@ export interface components {
         Problem: {
             /**
              * Type
-             * @description A URI naming the kind of problem
+             * @description a URI naming the kind of problem, e.g. https://grid-platform.example/problems/not-found
              */
             type: string;
-            /** Title */
+            /**
+             * Title
+             * @description a short summary of the kind of problem, the same for every problem of its type
+             */
             title: string;
-            /** Status */
+            /**
+             * Status
+             * @description the HTTP status code of the answer
+             */
             status: number;
             /**
              * Detail
+             * @description what went wrong this time, for a person to read; null when the title says it all
              * @default null
              */
             detail: string | null;
             /**
              * Errors
+             * @description the fields at fault, one entry each; left out when no field is
              * @default null
              */
             errors: components["schemas"]["FieldError"][] | null;
             /**
              * Request Id
+             * @description the request's id (X-Request-ID), to quote when reporting the problem
              * @default null
              */
             request_id: string | null;
@@ -6928,12 +9061,13 @@ export interface components {
             order_id: string;
             /**
              * Category
-             * @description leak 房屋漏水, facade 外墙脱落, fumes 油烟, pets 宠物, noise 噪声, parking 停车, e_bike 飞线充电, other
+             * @description leak 房屋漏水, facade 外墙脱落, fumes 油烟, pets 宠物, noise 噪声, parking 停车, e_bike 飞线充电, other 其他
              * @enum {string}
              */
             category: "leak" | "facade" | "fumes" | "pets" | "noise" | "parking" | "e_bike" | "other";
             /**
              * Summary
+             * @description the problem in a few words, e.g. 顶层住户房屋漏水
              * @default
              */
             summary: string;
@@ -6948,18 +9082,29 @@ export interface components {
             /**
              * Order Id
              * Format: uuid
+             * @description the issue order (问题) of the orders service it is
              */
             order_id: string;
             /**
              * Category
+             * @description leak 房屋漏水, facade 外墙脱落, fumes 油烟, pets 宠物, noise 噪声, parking 停车, e_bike 飞线充电, other 其他
              * @enum {string}
              */
             category: "leak" | "facade" | "fumes" | "pets" | "noise" | "parking" | "e_bike" | "other";
-            /** Summary */
+            /**
+             * Summary
+             * @description the problem in a few words; may be empty
+             */
             summary: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the order's grid (网格), 15-digit grid code; null if not known
+             */
             grid_code: string | null;
-            /** Solved On */
+            /**
+             * Solved On
+             * @description the day it was solved (YYYY-MM-DD); null: not solved yet
+             */
             solved_on: string | null;
         };
         /** ProblemUpdate */
@@ -6975,12 +9120,18 @@ export interface components {
          * @description The joint meetings' work per year, in the caller's scope.
          */
         PropertyStats: {
-            /** Years */
+            /**
+             * Years
+             * @description the years with any meeting or solved problem, oldest first
+             */
             years: components["schemas"]["PropertyYear"][];
         };
         /** PropertyYear */
         PropertyYear: {
-            /** Year */
+            /**
+             * Year
+             * @description the calendar year, in China time (UTC+8)
+             */
             year: number;
             /**
              * Meetings
@@ -6998,22 +9149,41 @@ export interface components {
              */
             solved: number;
         };
-        /** RateIn */
+        /**
+         * RateIn
+         * @example {
+         *       "comment": "师傅很耐心，修得又快又好",
+         *       "stars": 5
+         *     }
+         */
         RateIn: {
-            /** Stars */
+            /**
+             * Stars
+             * @description 1 to 5 stars (评单); 1 or 2 ask staff for a return visit (回访)
+             */
             stars: number;
-            /** Comment */
+            /**
+             * Comment
+             * @description the rater's words, if any
+             */
             comment?: string | null;
         };
         /** Rating */
         Rating: {
-            /** Stars */
+            /**
+             * Stars
+             * @description 1 to 5 stars
+             */
             stars: number;
-            /** Comment */
+            /**
+             * Comment
+             * @description the rater's words; null when none
+             */
             comment: string | null;
             /**
              * Rated At
              * Format: date-time
+             * @description when it was rated, ISO 8601 with time zone
              */
             rated_at: string;
         };
@@ -7022,32 +9192,56 @@ export interface components {
          * @description 换届: the next term of a committee.
          */
         ReElection: {
-            /** Name */
+            /**
+             * Name
+             * @description the new term's name, e.g. 江南小区第四届业主委员会
+             */
             name: string;
             /**
              * Term Starts On
              * Format: date
+             * @description the new term's first day (YYYY-MM-DD), after the current term's start, which ends that day
              */
             term_starts_on: string;
             /**
              * Term Ends On
              * Format: date
+             * @description the day the new term is due to end (YYYY-MM-DD), after its start
              */
             term_ends_on: string;
-            /** Members */
+            /**
+             * Members
+             * @description the new term's members, each person once (up to 30)
+             */
             members?: components["schemas"]["CommitteeMemberIn"][];
         };
-        /** ReasonIn */
+        /**
+         * ReasonIn
+         * @example {
+         *       "reason": "这几天在外地出差，赶不回来，请改派其他党员"
+         *     }
+         */
         ReasonIn: {
-            /** Reason */
+            /**
+             * Reason
+             * @description why: the taker's for giving it back, or staff's for turning it down (the resident sees it)
+             */
             reason: string;
         };
         /** RefreshRequest */
         RefreshRequest: {
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description the refresh token of the latest pair; refresh spends it, logout revokes its family
+             */
             refresh_token: string;
         };
-        /** Rejection */
+        /**
+         * Rejection
+         * @example {
+         *       "reason": "岗位需要上夜班，与可工作的班次不符"
+         *     }
+         */
         Rejection: {
             /**
              * Reason
@@ -7057,47 +9251,91 @@ export interface components {
         };
         /** ReplayAnswer */
         ReplayAnswer: {
-            /** Replayed */
+            /**
+             * Replayed
+             * @description how many were put back in line; events not of the caller's places are skipped
+             */
             replayed: number;
         };
         /** ReplayIn */
         ReplayIn: {
-            /** Event Ids */
+            /**
+             * Event Ids
+             * @description the set-aside events to put back
+             */
             event_ids: string[];
-            /** Streets */
+            /**
+             * Streets
+             * @description the gateway caller's street codes: events of these may be replayed
+             */
             streets?: string[];
-            /** Communities */
+            /**
+             * Communities
+             * @description the gateway caller's community codes: events of these may be replayed
+             */
             communities?: string[];
         };
         /** ReplayRequest */
         ReplayRequest: {
-            /** Service */
+            /**
+             * Service
+             * @description the service that set them aside
+             */
             service: string;
-            /** Event Ids */
+            /**
+             * Event Ids
+             * @description ids of that service's set-aside events, from GET /api/v1/events/dead
+             */
             event_ids: string[];
         };
         /** Replayed */
         Replayed: {
-            /** Replayed */
+            /**
+             * Replayed
+             * @description how many events were put back in line
+             */
             replayed: number;
         };
-        /** ResidentCreate */
+        /**
+         * ResidentCreate
+         * @example {
+         *       "employment": "retired",
+         *       "household_id": "5b8e3c1d-2f4a-4e6b-9c7d-0a1b2c3d4e5f",
+         *       "id_number": "110105195203150005",
+         *       "name": "张秀兰",
+         *       "phone": "13800000000",
+         *       "registered_residence": "北京市朝阳区",
+         *       "relation": "head",
+         *       "residence_type": "registered",
+         *       "skills": [
+         *         "缝纫"
+         *       ],
+         *       "tags": [
+         *         "elderly",
+         *         "empty_nest"
+         *       ]
+         *     }
+         */
         ResidentCreate: {
             /**
              * Household Id
              * Format: uuid
+             * @description the household (户) they live in, one the caller keeps
              */
             household_id: string;
-            /** Name */
+            /**
+             * Name
+             * @description full name as on the ID card
+             */
             name: string;
             /**
              * Id Number
-             * @description 居民身份证号, GB 11643
+             * @description 居民身份证号, GB 11643: stored encrypted, always answered masked unless revealed on purpose
              */
             id_number: string;
             /**
              * Phone
-             * @description mainland mobile: stored encrypted
+             * @description mainland mobile: stored encrypted, always answered masked unless revealed on purpose
              */
             phone?: string | null;
             /**
@@ -7122,9 +9360,15 @@ export interface components {
              * @description 迁出乡镇 of relocated families
              */
             origin_township?: string | null;
-            /** Employment */
+            /**
+             * Employment
+             * @description 就业状态; null when not known
+             */
             employment?: ("employed" | "unemployed" | "retired" | "student" | "none") | null;
-            /** Skills */
+            /**
+             * Skills
+             * @description what they can do, in plain words (电工, 护理), for the job board
+             */
             skills?: string[];
             /**
              * Tags
@@ -7139,9 +9383,15 @@ export interface components {
         };
         /** ResidentLookup */
         ResidentLookup: {
-            /** Phone */
+            /**
+             * Phone
+             * @description the full mobile number (or resident_id)
+             */
             phone?: string | null;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description the resident's id (or phone)
+             */
             resident_id?: string | null;
         };
         /**
@@ -7152,14 +9402,19 @@ export interface components {
             /**
              * Resident Id
              * Format: uuid
+             * @description the resident's id
              */
             resident_id: string;
             /**
              * Household Id
              * Format: uuid
+             * @description their household (户)
              */
             household_id: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of their household, 15-digit grid code
+             */
             grid_code: string;
             /**
              * Name
@@ -7172,42 +9427,51 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the resident's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the resident's full name
+             */
             name: string;
             /**
              * Gender
+             * @description from the ID number
              * @enum {string}
              */
             gender: "M" | "F";
             /**
              * Birth Date
              * Format: date
+             * @description from the ID number
              */
             birth_date: string;
             /**
              * Id Number
-             * @description masked: 110105********002X
+             * @description 身份证号, masked: 110105********002X; clear only by POST /api/v1/residents/{id}/reveal
              */
             id_number: string;
             /**
              * Phone
-             * @description masked: 138****1234
+             * @description mobile, masked: 138****1234, clear only by POST /api/v1/residents/{id}/reveal; null when none
              */
             phone: string | null;
             /**
              * Household Id
              * Format: uuid
+             * @description the household (户) they live in
              */
             household_id: string;
             /**
              * Relation
+             * @description 与户主关系: relation to the household's head
              * @enum {string}
              */
             relation: "head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "other";
             /**
              * Residence Type
+             * @description 居住类型: 户籍 / 常住 / 流动 / 易地搬迁安置
              * @enum {string}
              */
             residence_type: "registered" | "permanent" | "floating" | "relocated";
@@ -7216,30 +9480,56 @@ export interface components {
              * @description sensitive tags only for roles that need them
              */
             tags: string[];
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of their household, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description their community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description their street (街道), 9-digit street code
+             */
             street_code: string;
-            /** Registered Residence */
+            /**
+             * Registered Residence
+             * @description 户籍地: where their hukou is; null when not recorded
+             */
             registered_residence: string | null;
-            /** Origin Township */
+            /**
+             * Origin Township
+             * @description 迁出乡镇 of a relocated family; null otherwise
+             */
             origin_township: string | null;
-            /** Employment */
+            /**
+             * Employment
+             * @description 就业状态; null when not recorded
+             */
             employment: ("employed" | "unemployed" | "retired" | "student" | "none") | null;
-            /** Skills */
+            /**
+             * Skills
+             * @description what they can do, in plain words (电工, 护理)
+             */
             skills: string[];
-            /** Guardian Id */
+            /**
+             * Guardian Id
+             * @description the guardian (监护人) of a resident under 14; null otherwise
+             */
             guardian_id: string | null;
             /**
              * Created At
              * Format: date-time
+             * @description when they were registered, ISO 8601 with time zone
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when their record last changed, ISO 8601 with time zone
              */
             updated_at: string;
         };
@@ -7247,10 +9537,14 @@ export interface components {
         ResidentStats: {
             /**
              * Group By
+             * @description what the rows are per: grid, community or street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Items */
+            /**
+             * Items
+             * @description one row per place, by code
+             */
             items: components["schemas"]["PlaceResidents"][];
         };
         /** ResidentSummary */
@@ -7258,42 +9552,51 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the resident's id
              */
             id: string;
-            /** Name */
+            /**
+             * Name
+             * @description the resident's full name
+             */
             name: string;
             /**
              * Gender
+             * @description from the ID number
              * @enum {string}
              */
             gender: "M" | "F";
             /**
              * Birth Date
              * Format: date
+             * @description from the ID number
              */
             birth_date: string;
             /**
              * Id Number
-             * @description masked: 110105********002X
+             * @description 身份证号, masked: 110105********002X; clear only by POST /api/v1/residents/{id}/reveal
              */
             id_number: string;
             /**
              * Phone
-             * @description masked: 138****1234
+             * @description mobile, masked: 138****1234, clear only by POST /api/v1/residents/{id}/reveal; null when none
              */
             phone: string | null;
             /**
              * Household Id
              * Format: uuid
+             * @description the household (户) they live in
              */
             household_id: string;
             /**
              * Relation
+             * @description 与户主关系: relation to the household's head
              * @enum {string}
              */
             relation: "head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "other";
             /**
              * Residence Type
+             * @description 居住类型: 户籍 / 常住 / 流动 / 易地搬迁安置
              * @enum {string}
              */
             residence_type: "registered" | "permanent" | "floating" | "relocated";
@@ -7302,74 +9605,147 @@ export interface components {
              * @description sensitive tags only for roles that need them
              */
             tags: string[];
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) of their household, 15-digit grid code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description their community (社区), 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description their street (街道), 9-digit street code
+             */
             street_code: string;
         };
         /** ResidentUpdate */
         ResidentUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description full name; may not be null
+             */
             name?: string | null;
-            /** Phone */
+            /**
+             * Phone
+             * @description a new mainland mobile, stored encrypted and answered masked; null or empty removes it
+             */
             phone?: string | null;
             /**
              * Household Id
              * @description moving to another household
              */
             household_id?: string | null;
-            /** Relation */
+            /**
+             * Relation
+             * @description 与户主关系; may not be null
+             */
             relation?: ("head" | "spouse" | "child" | "parent" | "grandchild" | "grandparent" | "sibling" | "other") | null;
-            /** Residence Type */
+            /**
+             * Residence Type
+             * @description 居住类型; may not be null
+             */
             residence_type?: ("registered" | "permanent" | "floating" | "relocated") | null;
-            /** Registered Residence */
+            /**
+             * Registered Residence
+             * @description 户籍地; null clears it
+             */
             registered_residence?: string | null;
-            /** Origin Township */
+            /**
+             * Origin Township
+             * @description 迁出乡镇; required while residence_type is relocated
+             */
             origin_township?: string | null;
-            /** Employment */
+            /**
+             * Employment
+             * @description 就业状态; null clears it
+             */
             employment?: ("employed" | "unemployed" | "retired" | "student" | "none") | null;
-            /** Skills */
+            /**
+             * Skills
+             * @description the whole new list; null empties it
+             */
             skills?: string[] | null;
-            /** Tags */
+            /**
+             * Tags
+             * @description the whole new list of tag codes; null empties it
+             */
             tags?: string[] | null;
-            /** Guardian Id */
+            /**
+             * Guardian Id
+             * @description the guardian (监护人) of a resident under 14: an adult of the household
+             */
             guardian_id?: string | null;
         };
         /** ReturnVisitIn */
         ReturnVisitIn: {
-            /** Note */
+            /**
+             * Note
+             * @description what the return visit (回访) found and agreed
+             */
             note: string;
         };
         /** RevealRecord */
         RevealRecord: {
-            /** Id */
+            /**
+             * Id
+             * @description the audit record's id
+             */
             id: number;
             /**
              * At
              * Format: date-time
+             * @description when the data was revealed, ISO 8601 with time zone
              */
             at: string;
-            /** Account Id */
+            /**
+             * Account Id
+             * @description who revealed it: their account id
+             */
             account_id: string;
-            /** Role */
+            /**
+             * Role
+             * @description the role they revealed it in: community_staff or grid_worker
+             */
             role: string;
             /**
              * Resident Id
              * Format: uuid
+             * @description whose personal data was revealed
              */
             resident_id: string;
-            /** Fields */
+            /**
+             * Fields
+             * @description what was revealed: phone, id_number
+             */
             fields: string[];
-            /** Purpose */
+            /**
+             * Purpose
+             * @description the purpose they stated
+             */
             purpose: string;
-            /** Request Id */
+            /**
+             * Request Id
+             * @description the X-Request-ID of the request that revealed it, for tracing; null when unknown
+             */
             request_id: string | null;
         };
-        /** RevealRequest */
+        /**
+         * RevealRequest
+         * @example {
+         *       "fields": [
+         *         "phone"
+         *       ],
+         *       "purpose": "老人独居，连续两天未应门，需联系其本人确认安全"
+         *     }
+         */
         RevealRequest: {
-            /** Fields */
+            /**
+             * Fields
+             * @description which clear values: phone, id_number
+             */
             fields: ("phone" | "id_number")[];
             /**
              * Purpose
@@ -7379,30 +9755,65 @@ export interface components {
         };
         /** Revealed */
         Revealed: {
-            /** Phone */
+            /**
+             * Phone
+             * @description the clear mobile number, when asked for; null if not asked or none is recorded
+             */
             phone?: string | null;
-            /** Id Number */
+            /**
+             * Id Number
+             * @description the clear ID number (身份证号), when asked for; else null
+             */
             id_number?: string | null;
         };
         /**
          * SeekerIn
          * @description A seeker's whole profile (PUT): what they can do and what they look for.
+         * @example {
+         *       "active": true,
+         *       "desired_categories": [
+         *         "handicraft",
+         *         "retail"
+         *       ],
+         *       "hours_per_day": 6,
+         *       "labour_capacity": "half",
+         *       "preferred_places": [
+         *         "110105001001002",
+         *         "110105001"
+         *       ],
+         *       "shifts": [
+         *         "day"
+         *       ],
+         *       "skills": [
+         *         "缝纫",
+         *         "包粽子"
+         *       ]
+         *     }
          */
         SeekerIn: {
-            /** Skills */
+            /**
+             * Skills
+             * @description what they can do, e.g. 缝纫, 电工
+             */
             skills?: string[];
-            /** Desired Categories */
+            /**
+             * Desired Categories
+             * @description trades (行业) they want; empty: any
+             */
             desired_categories?: ("manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other")[];
             /**
              * Hours Per Day
              * @description hours a day they can work
              */
             hours_per_day: number;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description shifts (班次) they can work; default day
+             */
             shifts?: ("day" | "evening" | "night" | "flexible")[];
             /**
              * Labour Capacity
-             * @description full 全劳动力, half 半劳动力, weak 弱劳动力 (elderly, disabled, carers)
+             * @description how much work the seeker can do (劳动能力): full 全劳动力, half 半劳动力, weak 弱劳动力
              * @enum {string}
              */
             labour_capacity: "full" | "half" | "weak";
@@ -7418,12 +9829,22 @@ export interface components {
              */
             active: boolean;
         };
-        /** SeekerMatch */
+        /**
+         * SeekerMatch
+         * @description A seeker for a posting: their score (0-100) and every factor that made it.
+         */
         SeekerMatch: {
-            /** Score */
+            /**
+             * Score
+             * @description 0-100, the sum of the reasons' points; the page is ordered by it, best first
+             */
             score: number;
-            /** Reasons */
+            /**
+             * Reasons
+             * @description every factor, each with its points and why
+             */
             reasons: components["schemas"]["MatchReason"][];
+            /** @description the seeker's profile: active, with no live application to the posting */
             seeker: components["schemas"]["SeekerPublic"];
         };
         /** SeekerPublic */
@@ -7431,39 +9852,70 @@ export interface components {
             /**
              * Resident Id
              * Format: uuid
+             * @description the resident (居民) the profile is of; it keys the profile
              */
             resident_id: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) they live in, 15-digit grid code, as when last saved
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community they live in, 12-digit community code (社区代码)
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street they live in, 9-digit street code (街道代码)
+             */
             street_code: string;
-            /** Skills */
+            /**
+             * Skills
+             * @description what they can do; completed trainings (技能培训) add theirs
+             */
             skills: string[];
-            /** Desired Categories */
+            /**
+             * Desired Categories
+             * @description trades (行业) they want; empty: any
+             */
             desired_categories: ("manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other")[];
-            /** Hours Per Day */
+            /**
+             * Hours Per Day
+             * @description hours a day they can work
+             */
             hours_per_day: number;
-            /** Shifts */
+            /**
+             * Shifts
+             * @description shifts (班次) they can work
+             */
             shifts: ("day" | "evening" | "night" | "flexible")[];
             /**
              * Labour Capacity
+             * @description how much work the seeker can do (劳动能力): full 全劳动力, half 半劳动力, weak 弱劳动力
              * @enum {string}
              */
             labour_capacity: "full" | "half" | "weak";
-            /** Preferred Places */
+            /**
+             * Preferred Places
+             * @description grid, community or street codes they would work in
+             */
             preferred_places: string[];
-            /** Active */
+            /**
+             * Active
+             * @description looking for work now; only active seekers are matched to postings
+             */
             active: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when the profile was first saved (求职登记)
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when it last changed
              */
             updated_at: string;
         };
@@ -7480,34 +9932,70 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the event's id
              */
             id: string;
-            /** Type */
+            /**
+             * Type
+             * @description the event's type, e.g. order.dispatched
+             */
             type: string;
-            /** Aggregate Id */
+            /**
+             * Aggregate Id
+             * @description the id of what the event is about: the order, the household, ...
+             */
             aggregate_id: string;
             /**
              * Occurred At
              * Format: date-time
+             * @description when the change happened, ISO 8601 with time zone
              */
             occurred_at: string;
-            /** Attempts */
+            /**
+             * Attempts
+             * @description how many deliveries were tried before it was set aside
+             */
             attempts: number;
             /**
              * Dead At
              * Format: date-time
+             * @description when the relay set it aside, ISO 8601 with time zone
              */
             dead_at: string;
-            /** Last Error */
+            /**
+             * Last Error
+             * @description why the last delivery failed; null when not recorded
+             */
             last_error: string | null;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) in the event, 9-digit code; null when it names none
+             */
             street_code: string | null;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) in the event, 12-digit code; null when it names none
+             */
             community_code: string | null;
-            /** Service */
+            /**
+             * Service
+             * @description the service that set it aside: residents, grids, orders or jobs
+             */
             service: string;
         };
-        /** SignupCreate */
+        /**
+         * SignupCreate
+         * @example {
+         *       "role": "participant"
+         *     }
+         * @example {
+         *       "resident_id": "679f9a53-689a-496f-aaf1-5568239ad9e9",
+         *       "role": "participant"
+         *     }
+         * @example {
+         *       "role": "volunteer"
+         *     }
+         */
         SignupCreate: {
             /**
              * Role
@@ -7527,46 +10015,72 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the sign-up's id
              */
             id: string;
             /**
              * Activity Id
              * Format: uuid
+             * @description the activity signed up for
              */
             activity_id: string;
             /**
              * Role
+             * @description participant: takes part (a resident); volunteer: serves at it (志愿者)
              * @enum {string}
              */
             role: "participant" | "volunteer";
             /**
              * State
+             * @description confirmed: has a place; waiting: on the waiting list (候补); cancelled
              * @enum {string}
              */
             state: "confirmed" | "waiting" | "cancelled";
-            /** Account Id */
+            /**
+             * Account Id
+             * @description the account of the person signed up; null for a resident signed up by staff (代报名)
+             */
             account_id: string | null;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description the resident taking part, by the registry's id; null for volunteers
+             */
             resident_id: string | null;
             /**
              * Name
              * @description volunteers only: the name they serve under
              */
             name: string | null;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the grid (网格) the person lives in or serves, 15-digit grid code; null if not known
+             */
             grid_code: string | null;
             /**
              * Queued At
              * Format: date-time
+             * @description when they (last) signed up, ISO 8601 with time zone: their place in the queue
              */
             queued_at: string;
-            /** Confirmed At */
+            /**
+             * Confirmed At
+             * @description when they got a place; null if they have not had one
+             */
             confirmed_at: string | null;
-            /** Cancelled At */
+            /**
+             * Cancelled At
+             * @description when the sign-up was cancelled; null unless cancelled
+             */
             cancelled_at: string | null;
-            /** Checked In At */
+            /**
+             * Checked In At
+             * @description when they were checked in at the venue; null: not yet
+             */
             checked_in_at: string | null;
-            /** Check In Method */
+            /**
+             * Check In Method
+             * @description staff: checked in by staff; code: by themselves with the venue's code; null: not checked in
+             */
             check_in_method: ("staff" | "code") | null;
             /**
              * Position
@@ -7574,7 +10088,12 @@ export interface components {
              */
             position?: number | null;
         };
-        /** SmsCodeRequest */
+        /**
+         * SmsCodeRequest
+         * @example {
+         *       "phone": "13800000000"
+         *     }
+         */
         SmsCodeRequest: {
             /**
              * Phone
@@ -7582,9 +10101,18 @@ export interface components {
              */
             phone: string;
         };
-        /** SmsLoginRequest */
+        /**
+         * SmsLoginRequest
+         * @example {
+         *       "code": "123456",
+         *       "phone": "13800000000"
+         *     }
+         */
         SmsLoginRequest: {
-            /** Phone */
+            /**
+             * Phone
+             * @description the mainland mobile number the code was sent to
+             */
             phone: string;
             /**
              * Code
@@ -7609,25 +10137,49 @@ export interface components {
              * @description YYYY-MM, China time, by when orders were placed
              */
             month: string;
-            /** Placed */
+            /**
+             * Placed
+             * @description orders placed
+             */
             placed: number;
-            /** By State */
+            /**
+             * By State
+             * @description those orders by their current state
+             */
             by_state: {
                 [key: string]: number;
             };
-            /** By Kind */
+            /**
+             * By Kind
+             * @description those orders by kind
+             */
             by_kind: {
                 [key: string]: number;
             };
-            /** Median Minutes To Dispatch */
+            /**
+             * Median Minutes To Dispatch
+             * @description median minutes from placing to dispatch; null when none was dispatched
+             */
             median_minutes_to_dispatch: number | null;
-            /** Median Minutes To Accept */
+            /**
+             * Median Minutes To Accept
+             * @description median minutes from dispatch to acceptance; null when none was accepted
+             */
             median_minutes_to_accept: number | null;
-            /** Median Minutes To Finish */
+            /**
+             * Median Minutes To Finish
+             * @description median minutes from acceptance to completion; null when none was completed
+             */
             median_minutes_to_finish: number | null;
-            /** Average Rating */
+            /**
+             * Average Rating
+             * @description average stars of the rated ones; null when none was rated
+             */
             average_rating: number | null;
-            /** Rated */
+            /**
+             * Rated
+             * @description orders rated
+             */
             rated: number;
             /**
              * Overdue
@@ -7639,7 +10191,10 @@ export interface components {
              * @description open orders past their SLA now
              */
             open_overdue: number;
-            /** Return Visits Pending */
+            /**
+             * Return Visits Pending
+             * @description rated 1 or 2 stars, the return visit (回访) not yet recorded
+             */
             return_visits_pending: number;
             /**
              * Issues Found
@@ -7657,23 +10212,48 @@ export interface components {
             /**
              * At
              * Format: date-time
+             * @description when the step was taken, ISO 8601 with time zone
              */
             at: string;
-            /** Action */
+            /**
+             * Action
+             * @description place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, overdue or escalate
+             */
             action: string;
-            /** Actor Id */
+            /**
+             * Actor Id
+             * @description who took it: an account or client id, or system for the SLA clock
+             */
             actor_id: string;
-            /** Actor Role */
+            /**
+             * Actor Role
+             * @description the role they acted in, e.g. resident, grid_worker, party_member, system
+             */
             actor_role: string;
-            /** Actor Name */
+            /**
+             * Actor Name
+             * @description the actor's name when signed in with one; null for the system
+             */
             actor_name: string | null;
-            /** From State */
+            /**
+             * From State
+             * @description the order's state before; null for the first step (place)
+             */
             from_state: string | null;
-            /** To State */
+            /**
+             * To State
+             * @description the order's state after
+             */
             to_state: string;
-            /** Note */
+            /**
+             * Note
+             * @description a reason, the completion note or the rating's comment; null when none
+             */
             note: string | null;
-            /** Photo Ids */
+            /**
+             * Photo Ids
+             * @description photos named in this step (on completion); empty otherwise
+             */
             photo_ids: string[];
         };
         /**
@@ -7683,16 +10263,24 @@ export interface components {
         StreetStats: {
             /**
              * Group By
+             * @description the level the figures are given per: grid, community or street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Since */
+            /**
+             * Since
+             * @description the start of the period asked for; null: from the beginning
+             */
             since: string | null;
-            /** Until */
+            /**
+             * Until
+             * @description the end of the period asked for, exclusive; null: until now
+             */
             until: string | null;
             /**
              * Generated At
              * Format: date-time
+             * @description when the figures were gathered, ISO 8601 with time zone
              */
             generated_at: string;
             /**
@@ -7737,7 +10325,10 @@ export interface components {
             jobs: {
                 [key: string]: unknown;
             } | null;
-            /** Notes */
+            /**
+             * Notes
+             * @description the parts that could not be had just now, and why (`orders: ...`)
+             */
             notes: string[];
         };
         /**
@@ -7745,25 +10336,62 @@ export interface components {
          * @description 街道 → 社区 → 网格, limited to what the caller may see.
          */
         StreetTree: {
-            /** Code */
+            /**
+             * Code
+             * @description 9-digit street code (街道代码)
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the street's name (街道名称)
+             */
             name: string;
-            /** Communities */
+            /**
+             * Communities
+             * @description the communities with at least one grid the caller may see, by code
+             */
             communities: components["schemas"]["TreeCommunity"][];
         };
         /** TagPublic */
         TagPublic: {
-            /** Code */
+            /**
+             * Code
+             * @description the tag's code, as in a resident's tags
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description its Chinese name, e.g. 高龄老人
+             */
             name: string;
-            /** Sensitive */
+            /**
+             * Sensitive
+             * @description health, minors or hardship: seen only by community staff and grid workers
+             */
             sensitive: boolean;
-            /** Local */
+            /**
+             * Local
+             * @description a community's own tag (the X of 9+X), not one of the nine standard ones
+             */
             local: boolean;
         };
-        /** TeamCreate */
+        /**
+         * TeamCreate
+         * @example {
+         *       "community_code": "110105001001",
+         *       "description": "幸福里社区党员志愿者为主, 为独居老人代办、陪伴、上门探访",
+         *       "leader_member_id": "4cd4f985-2bf0-4d81-9459-41ec5f0ce0c5",
+         *       "menu_item_ids": [
+         *         "22be834b-2604-49d1-ac98-6b7d2dbf18e3"
+         *       ],
+         *       "name": "红马甲志愿服务队",
+         *       "services": [
+         *         "代办",
+         *         "陪伴",
+         *         "上门探访"
+         *       ]
+         *     }
+         */
         TeamCreate: {
             /**
              * Community Code
@@ -7777,6 +10405,7 @@ export interface components {
             name: string;
             /**
              * Description
+             * @description what the team is and does, free text
              * @default
              */
             description: string;
@@ -7814,16 +10443,24 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the team membership's id (to take the person out of the team)
              */
             id: string;
             /**
              * Team Id
              * Format: uuid
+             * @description the volunteer team
              */
             team_id: string;
-            /** Member Id */
+            /**
+             * Member Id
+             * @description someone of the roster (花名册), by id; null for a resident
+             */
             member_id: string | null;
-            /** Resident Id */
+            /**
+             * Resident Id
+             * @description a resident, by the registry's id; null for a roster member
+             */
             resident_id: string | null;
             /**
              * Name
@@ -7833,6 +10470,7 @@ export interface components {
             /**
              * Joined At
              * Format: date-time
+             * @description when they joined the team, ISO 8601 with time zone
              */
             joined_at: string;
         };
@@ -7869,23 +10507,48 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the volunteer team's id
              */
             id: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community (社区) of the team, 12-digit community code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street (街道) of that community, 9-digit street code
+             */
             street_code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the team's name, e.g. 红马甲志愿服务队
+             */
             name: string;
-            /** Description */
+            /**
+             * Description
+             * @description what the team is and does; may be empty
+             */
             description: string;
-            /** Services */
+            /**
+             * Services
+             * @description what it offers, e.g. 义剪, 上门探访
+             */
             services: string[];
-            /** Leader Member Id */
+            /**
+             * Leader Member Id
+             * @description the leader (队长), a member of the roster; null: none
+             */
             leader_member_id: string | null;
-            /** Leader Name */
+            /**
+             * Leader Name
+             * @description the leader's name on the roster; null when there is no leader
+             */
             leader_name: string | null;
-            /** Menu Items */
+            /**
+             * Menu Items
+             * @description the menu items it takes on, by name (dispatch offers the team)
+             */
             menu_items: components["schemas"]["MenuLink"][];
             /**
              * Members
@@ -7895,6 +10558,7 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when the team was set up, ISO 8601 with time zone
              */
             created_at: string;
         };
@@ -7903,22 +10567,41 @@ export interface components {
             /**
              * Team Id
              * Format: uuid
+             * @description the volunteer team
              */
             team_id: string;
-            /** Year */
+            /**
+             * Year
+             * @description the calendar year reported, months in China time (UTC+8)
+             */
             year: number;
-            /** Months */
+            /**
+             * Months
+             * @description the twelve months of the year, January first
+             */
             months: components["schemas"]["TeamMonth"][];
         };
         /** TeamUpdate */
         TeamUpdate: {
-            /** Name */
+            /**
+             * Name
+             * @description the team's new name, unique in its community
+             */
             name?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what the team is and does
+             */
             description?: string | null;
-            /** Services */
+            /**
+             * Services
+             * @description what it offers, the whole list after the change
+             */
             services?: string[] | null;
-            /** Leader Member Id */
+            /**
+             * Leader Member Id
+             * @description the new leader, a member of the roster (joins the team); null: no leader
+             */
             leader_member_id?: string | null;
             /**
              * Menu Item Ids
@@ -7946,18 +10629,33 @@ export interface components {
              * @description the Chinese label (what the import also accepts in a cell)
              */
             label: string;
-            /** Description */
+            /**
+             * Description
+             * @description what the value means, in English
+             */
             description: string;
         };
         /** TestSend */
         TestSend: {
-            /** Ok */
+            /**
+             * Ok
+             * @description true when the endpoint answered 2xx
+             */
             ok: boolean;
-            /** Status Code */
+            /**
+             * Status Code
+             * @description the HTTP status the endpoint answered; null when none came
+             */
             status_code: number | null;
-            /** Error */
+            /**
+             * Error
+             * @description why no answer came (refused, timeout, connection error); null if answered
+             */
             error: string | null;
-            /** Duration Ms */
+            /**
+             * Duration Ms
+             * @description how long the test took, milliseconds
+             */
             duration_ms: number;
         };
         /** Timeline */
@@ -7965,26 +10663,54 @@ export interface components {
             /**
              * Order Id
              * Format: uuid
+             * @description the order's id
              */
             order_id: string;
-            /** Steps */
+            /**
+             * Steps
+             * @description every step of the order, oldest first
+             */
             steps: components["schemas"]["StepPublic"][];
         };
         /** TokenPair */
         TokenPair: {
-            /** Access Token */
+            /**
+             * Access Token
+             * @description ES256 JWT to send as `Authorization: Bearer`; valid expires_in seconds
+             */
             access_token: string;
-            /** Refresh Token */
+            /**
+             * Refresh Token
+             * @description opaque and single use: trade it for a new pair at POST /api/v1/auth/refresh
+             */
             refresh_token: string;
             /**
              * Token Type
+             * @description always bearer
              * @default bearer
              */
             token_type: string;
-            /** Expires In */
+            /**
+             * Expires In
+             * @description seconds until the access token expires
+             */
             expires_in: number;
         };
-        /** TrainingCreate */
+        /**
+         * TrainingCreate
+         * @example {
+         *       "capacity": 30,
+         *       "community_code": "110105001001",
+         *       "description": "婴幼儿喂养、护理和早教，结业后推荐家政岗位",
+         *       "ends_on": "2027-03-25",
+         *       "schedule": "每周二、四 14:00-16:30",
+         *       "sessions": 8,
+         *       "skill": "育婴",
+         *       "starts_on": "2027-03-02",
+         *       "title": "育婴员培训",
+         *       "venue": "江南社区党群服务中心二楼活动室"
+         *     }
+         */
         TrainingCreate: {
             /**
              * Id
@@ -8003,10 +10729,14 @@ export interface components {
             skill: string;
             /**
              * Description
+             * @description what it teaches and for whom; plain text
              * @default
              */
             description: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held, e.g. 幸福里社区活动室
+             */
             venue: string;
             /**
              * Schedule
@@ -8017,18 +10747,29 @@ export interface components {
             /**
              * Starts On
              * Format: date
+             * @description its first day, YYYY-MM-DD
              */
             starts_on: string;
             /**
              * Ends On
              * Format: date
+             * @description its last day, YYYY-MM-DD, on or after starts_on
              */
             ends_on: string;
-            /** Sessions */
+            /**
+             * Sessions
+             * @description how many sessions (课次) it has
+             */
             sessions: number;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description places; more enrolments wait in turn
+             */
             capacity: number;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community running it, 12 digits; one the caller keeps
+             */
             community_code: string;
         };
         /** TrainingPublic */
@@ -8036,66 +10777,121 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the training's id
              */
             id: string;
-            /** Title */
+            /**
+             * Title
+             * @description the course, e.g. 育婴员培训
+             */
             title: string;
-            /** Skill */
+            /**
+             * Skill
+             * @description the skill completing it adds to the seeker profile, e.g. 育婴
+             */
             skill: string;
-            /** Description */
+            /**
+             * Description
+             * @description what it teaches and for whom; may be empty
+             */
             description: string;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held
+             */
             venue: string;
-            /** Schedule */
+            /**
+             * Schedule
+             * @description when its sessions are, e.g. 每周二、四 14:00-16:30; may be empty
+             */
             schedule: string;
             /**
              * Starts On
              * Format: date
+             * @description its first day
              */
             starts_on: string;
             /**
              * Ends On
              * Format: date
+             * @description its last day
              */
             ends_on: string;
-            /** Sessions */
+            /**
+             * Sessions
+             * @description how many sessions (课次) it has
+             */
             sessions: number;
-            /** Capacity */
+            /**
+             * Capacity
+             * @description places on it; enrolments beyond them wait
+             */
             capacity: number;
             /**
              * Enrolled
              * @description places taken (enrolled or completed)
              */
             enrolled: number;
-            /** Waiting */
+            /**
+             * Waiting
+             * @description residents on the waiting list
+             */
             waiting: number;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the community running it, 12-digit community code (社区代码)
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the street of that community, 9-digit street code (街道代码)
+             */
             street_code: string;
             /** @description the calling resident's own, if any */
             my_enrolment: components["schemas"]["EnrolmentPublic"] | null;
             /**
              * Created At
              * Format: date-time
+             * @description when it was announced
              */
             created_at: string;
         };
         /** TrainingUpdate */
         TrainingUpdate: {
-            /** Title */
+            /**
+             * Title
+             * @description the course; not null
+             */
             title?: string | null;
-            /** Description */
+            /**
+             * Description
+             * @description what it teaches and for whom; null empties it
+             */
             description?: string | null;
-            /** Venue */
+            /**
+             * Venue
+             * @description where it is held; not null
+             */
             venue?: string | null;
-            /** Schedule */
+            /**
+             * Schedule
+             * @description when its sessions are; null empties it
+             */
             schedule?: string | null;
-            /** Starts On */
+            /**
+             * Starts On
+             * @description its first day, YYYY-MM-DD; not null
+             */
             starts_on?: string | null;
-            /** Ends On */
+            /**
+             * Ends On
+             * @description its last day, YYYY-MM-DD, not before starts_on; not null
+             */
             ends_on?: string | null;
-            /** Sessions */
+            /**
+             * Sessions
+             * @description how many sessions; not null
+             */
             sessions?: number | null;
             /**
              * Capacity
@@ -8105,21 +10901,48 @@ export interface components {
         };
         /** TreeCommunity */
         TreeCommunity: {
-            /** Code */
+            /**
+             * Code
+             * @description 12-digit community code (社区代码)
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the community's name (社区名称)
+             */
             name: string;
-            /** Grids */
+            /**
+             * Grids
+             * @description the community's grids the caller may see, by code
+             */
             grids: components["schemas"]["TreeGrid"][];
         };
         /** TreeGrid */
         TreeGrid: {
-            /** Code */
+            /**
+             * Code
+             * @description 15-digit grid code (网格代码)
+             */
             code: string;
-            /** Name */
+            /**
+             * Name
+             * @description the grid's name (网格名称)
+             */
             name: string;
         };
-        /** VisitIn */
+        /**
+         * VisitIn
+         * @example {
+         *       "follow_up": true,
+         *       "household_id": "5e2d7a90-3c1b-4e8f-a6d2-9b0c4f7e3a12",
+         *       "id": "0b6f3c2e-8d4a-4f1b-9c7e-2a5d6e8f1a01",
+         *       "kind": "illness",
+         *       "lat": 39.9253,
+         *       "lng": 116.4751,
+         *       "notes": "户主术后在家休养，行动不便，需要社区医生上门随访",
+         *       "visited_at": "2024-05-20T10:30:00+08:00"
+         *     }
+         */
         VisitIn: {
             /**
              * Id
@@ -8130,6 +10953,7 @@ export interface components {
             /**
              * Household Id
              * Format: uuid
+             * @description the household visited: of the caller's grids (grid worker) or linked to them (party member)
              */
             household_id: string;
             /**
@@ -8141,14 +10965,22 @@ export interface components {
             /**
              * Visited At
              * Format: date-time
+             * @description when the visit took place, ISO 8601 with time zone; at most an hour ahead of the server
              */
             visited_at: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description latitude (WGS 84) where it was recorded; with lng, or neither
+             */
             lat?: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description longitude (WGS 84) where it was recorded; with lat, or neither
+             */
             lng?: number | null;
             /**
              * Notes
+             * @description what the visitor noted (走访记录)
              * @default
              */
             notes: string;
@@ -8164,53 +10996,83 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the visit's id, made by the app that recorded it
              */
             id: string;
             /**
              * Member Id
              * Format: uuid
+             * @description the member who recorded the visit (grid worker or party member)
              */
             member_id: string;
             /**
              * Household Id
              * Format: uuid
+             * @description the household visited (the residents service's id)
              */
             household_id: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the household's grid (网格) when the visit was recorded, 15-digit code
+             */
             grid_code: string;
-            /** Community Code */
+            /**
+             * Community Code
+             * @description the household's community (社区) then, 12-digit code
+             */
             community_code: string;
-            /** Street Code */
+            /**
+             * Street Code
+             * @description the household's street (街道) then, 9-digit code
+             */
             street_code: string;
             /**
              * Kind
+             * @description routine, or one of the five must-visits 五必访
              * @enum {string}
              */
             kind: "routine" | "wedding_funeral" | "illness" | "family_change" | "dispute" | "accident";
             /**
              * Visited At
              * Format: date-time
+             * @description when the visit took place, as the app recorded it
              */
             visited_at: string;
-            /** Lat */
+            /**
+             * Lat
+             * @description latitude (WGS 84) where it was recorded; null without GPS
+             */
             lat: number | null;
-            /** Lng */
+            /**
+             * Lng
+             * @description longitude (WGS 84) where it was recorded; null without GPS
+             */
             lng: number | null;
             /**
              * Outside Grid
              * @description true when the GPS point lies outside the grid's boundary
              */
             outside_grid: boolean | null;
-            /** Notes */
+            /**
+             * Notes
+             * @description what the visitor noted (走访记录); empty when nothing
+             */
             notes: string;
-            /** Follow Up */
+            /**
+             * Follow Up
+             * @description a problem handed on: the orders service makes an issue order of it
+             */
             follow_up: boolean;
             /**
              * Created At
              * Format: date-time
+             * @description when the service received the visit, ISO 8601 with time zone
              */
             created_at: string;
-            /** Photos */
+            /**
+             * Photos
+             * @description the visit's photos (at most 9), in the order they came
+             */
             photos?: components["schemas"]["PhotoPublic"][];
         };
         /** VisitResult */
@@ -8218,41 +11080,71 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the visit's id, as sent
              */
             id: string;
             /**
              * Status
+             * @description created now, exists (recorded before by the caller) or rejected
              * @enum {string}
              */
             status: "created" | "exists" | "rejected";
-            /** Reason */
+            /**
+             * Reason
+             * @description why the visit was rejected; null when it was not
+             */
             reason?: string | null;
         };
         /** VisitStats */
         VisitStats: {
             /**
              * Group By
+             * @description what each row's place is: a grid, a community or a street
              * @enum {string}
              */
             group_by: "grid" | "community" | "street";
-            /** Items */
+            /**
+             * Items
+             * @description one row per place and month with visits, by place and month
+             */
             items: components["schemas"]["VisitStatsRow"][];
         };
         /** VisitStatsRow */
         VisitStatsRow: {
-            /** Place Code */
+            /**
+             * Place Code
+             * @description the grid, community or street code, as group_by says
+             */
             place_code: string;
-            /** Month */
+            /**
+             * Month
+             * @description the month, YYYY-MM in China's time (UTC+8)
+             */
             month: string;
-            /** Visits */
+            /**
+             * Visits
+             * @description visits in the place and month
+             */
             visits: number;
-            /** Must Visits */
+            /**
+             * Must Visits
+             * @description of them, visits of the five must-visit kinds (五必访)
+             */
             must_visits: number;
-            /** Follow Ups */
+            /**
+             * Follow Ups
+             * @description of them, visits with a problem handed on
+             */
             follow_ups: number;
-            /** Households */
+            /**
+             * Households
+             * @description distinct households visited
+             */
             households: number;
-            /** Visitors */
+            /**
+             * Visitors
+             * @description distinct members who recorded visits
+             */
             visitors: number;
         };
         /** VisitSummary */
@@ -8260,60 +11152,127 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the visit's id, made by the app that recorded it
              */
             id: string;
             /**
              * Member Id
              * Format: uuid
+             * @description the member who recorded the visit (grid worker or party member)
              */
             member_id: string;
             /**
              * Household Id
              * Format: uuid
+             * @description the household visited (the residents service's id)
              */
             household_id: string;
-            /** Grid Code */
+            /**
+             * Grid Code
+             * @description the household's grid (网格) when the visit was recorded, 15-digit code
+             */
             grid_code: string;
             /**
              * Kind
+             * @description routine, or one of the five must-visits 五必访
              * @enum {string}
              */
             kind: "routine" | "wedding_funeral" | "illness" | "family_change" | "dispute" | "accident";
             /**
              * Visited At
              * Format: date-time
+             * @description when the visit took place, as the app recorded it
              */
             visited_at: string;
-            /** Outside Grid */
+            /**
+             * Outside Grid
+             * @description true when the GPS point lies outside the grid's boundary; null: no GPS or no boundary
+             */
             outside_grid: boolean | null;
-            /** Follow Up */
+            /**
+             * Follow Up
+             * @description a problem handed on: the orders service makes an issue order of it
+             */
             follow_up: boolean;
         };
-        /** VisitSync */
+        /**
+         * VisitSync
+         * @example {
+         *       "visits": [
+         *         {
+         *           "follow_up": true,
+         *           "household_id": "5e2d7a90-3c1b-4e8f-a6d2-9b0c4f7e3a12",
+         *           "id": "0b6f3c2e-8d4a-4f1b-9c7e-2a5d6e8f1a01",
+         *           "kind": "illness",
+         *           "lat": 39.9253,
+         *           "lng": 116.4751,
+         *           "notes": "户主术后在家休养，行动不便，需要社区医生上门随访",
+         *           "visited_at": "2024-05-20T10:30:00+08:00"
+         *         },
+         *         {
+         *           "household_id": "7c4e1b28-6a3d-4f90-b2e5-1d8a9c0f4b63",
+         *           "id": "0b6f3c2e-8d4a-4f1b-9c7e-2a5d6e8f1a02",
+         *           "kind": "routine",
+         *           "lat": 39.9261,
+         *           "lng": 116.4738,
+         *           "notes": "家中一切正常，提醒注意燃气安全",
+         *           "visited_at": "2024-05-20T11:05:00+08:00"
+         *         }
+         *       ]
+         *     }
+         */
         VisitSync: {
-            /** Visits */
+            /**
+             * Visits
+             * @description the visits made offline, each with the app's own id
+             */
             visits: components["schemas"]["VisitIn"][];
         };
         /** VisitSyncResult */
         VisitSyncResult: {
-            /** Results */
+            /**
+             * Results
+             * @description one result per visit sent, in the order sent
+             */
             results: components["schemas"]["VisitResult"][];
         };
         /** Vocabularies */
         Vocabularies: {
-            /** Items */
+            /**
+             * Items
+             * @description the vocabularies asked for: all of them, or the one `field` names
+             */
             items: components["schemas"]["Vocabulary"][];
         };
         /** Vocabulary */
         Vocabulary: {
-            /** Field */
+            /**
+             * Field
+             * @description the vocabulary's name, as `?field=` takes it (e.g. relation, order_state)
+             */
             field: string;
-            /** Used In */
+            /**
+             * Used In
+             * @description the service and the fields that take these values
+             */
             used_in: string;
-            /** Terms */
+            /**
+             * Terms
+             * @description every value the fields take, in the API's order
+             */
             terms: components["schemas"]["Term"][];
         };
-        /** WebhookCreate */
+        /**
+         * WebhookCreate
+         * @example {
+         *       "description": "街道指挥中心工单系统",
+         *       "event_types": [
+         *         "order.*",
+         *         "notice.published"
+         *       ],
+         *       "url": "https://ops.street-office.example/hooks/grid-platform"
+         *     }
+         */
         WebhookCreate: {
             /**
              * Url
@@ -8325,7 +11284,10 @@ export interface components {
              * @description `order.rated`, `order.*` or `*`
              */
             event_types: string[];
-            /** Description */
+            /**
+             * Description
+             * @description the client's own note on the endpoint
+             */
             description?: string | null;
         };
         /** WebhookCreated */
@@ -8333,19 +11295,38 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the webhook endpoint's id
              */
             id: string;
-            /** Url */
+            /**
+             * Url
+             * @description where deliveries are POSTed; empty once the endpoint is deleted
+             */
             url: string;
-            /** Event Types */
+            /**
+             * Event Types
+             * @description the event types it receives: `order.rated`, `order.*` or `*`
+             */
             event_types: string[];
-            /** Description */
+            /**
+             * Description
+             * @description the client's own note on the endpoint; null when none
+             */
             description: string | null;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false while disabled: nothing is delivered to it
+             */
             enabled: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description why it was disabled: 410 Gone, failures in a row, by the client, deleted; null while enabled
+             */
             disabled_reason: string | null;
-            /** Failure Streak */
+            /**
+             * Failure Streak
+             * @description failed attempts in a row; at 50 the endpoint is disabled
+             */
             failure_streak: number;
             /**
              * Previous Secret Expires At
@@ -8355,11 +11336,13 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was registered, ISO 8601 with time zone
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when it was last changed, ISO 8601 with time zone
              */
             updated_at: string;
             /**
@@ -8370,7 +11353,10 @@ export interface components {
         };
         /** WebhookList */
         WebhookList: {
-            /** Items */
+            /**
+             * Items
+             * @description the client's endpoints, oldest first, deleted ones too
+             */
             items: components["schemas"]["WebhookPublic"][];
         };
         /** WebhookPublic */
@@ -8378,19 +11364,38 @@ export interface components {
             /**
              * Id
              * Format: uuid
+             * @description the webhook endpoint's id
              */
             id: string;
-            /** Url */
+            /**
+             * Url
+             * @description where deliveries are POSTed; empty once the endpoint is deleted
+             */
             url: string;
-            /** Event Types */
+            /**
+             * Event Types
+             * @description the event types it receives: `order.rated`, `order.*` or `*`
+             */
             event_types: string[];
-            /** Description */
+            /**
+             * Description
+             * @description the client's own note on the endpoint; null when none
+             */
             description: string | null;
-            /** Enabled */
+            /**
+             * Enabled
+             * @description false while disabled: nothing is delivered to it
+             */
             enabled: boolean;
-            /** Disabled Reason */
+            /**
+             * Disabled Reason
+             * @description why it was disabled: 410 Gone, failures in a row, by the client, deleted; null while enabled
+             */
             disabled_reason: string | null;
-            /** Failure Streak */
+            /**
+             * Failure Streak
+             * @description failed attempts in a row; at 50 the endpoint is disabled
+             */
             failure_streak: number;
             /**
              * Previous Secret Expires At
@@ -8400,21 +11405,32 @@ export interface components {
             /**
              * Created At
              * Format: date-time
+             * @description when it was registered, ISO 8601 with time zone
              */
             created_at: string;
             /**
              * Updated At
              * Format: date-time
+             * @description when it was last changed, ISO 8601 with time zone
              */
             updated_at: string;
         };
         /** WebhookUpdate */
         WebhookUpdate: {
-            /** Url */
+            /**
+             * Url
+             * @description a new URL: https, resolving to public addresses
+             */
             url?: string | null;
-            /** Event Types */
+            /**
+             * Event Types
+             * @description the types to receive instead: `order.*`, `*`, ...
+             */
             event_types?: string[] | null;
-            /** Description */
+            /**
+             * Description
+             * @description a new note; null clears it
+             */
             description?: string | null;
             /**
              * Enabled
@@ -8490,6 +11506,7 @@ export interface operations {
                 q?: string | null;
                 /** @description bound in this role */
                 role?: string | null;
+                /** @description true: only enabled accounts; false: only disabled ones */
                 enabled?: boolean | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -8670,6 +11687,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the account's id */
                 account_id: string;
             };
             cookie?: never;
@@ -8728,6 +11746,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the account's id */
                 account_id: string;
             };
             cookie?: never;
@@ -8799,6 +11818,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the account's id */
                 account_id: string;
             };
             cookie?: never;
@@ -8866,6 +11886,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the account's id */
                 account_id: string;
             };
             cookie?: never;
@@ -8933,6 +11954,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the account's id */
                 account_id: string;
             };
             cookie?: never;
@@ -9000,10 +12022,13 @@ export interface operations {
             query?: {
                 /** @description starting in this month, e.g. 2026-11 */
                 month?: string | null;
+                /** @description only this kind of activity */
                 kind?: ("volunteer_service" | "culture_sports" | "festival_care" | "haircut" | "clinic" | "night_school" | "after_school" | "red_culture" | "other") | null;
+                /** @description only published or only cancelled ones */
                 state?: ("published" | "cancelled") | null;
                 /** @description only those not cancelled and not over yet */
                 open?: boolean;
+                /** @description only this community (社区), 12-digit community code */
                 community_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -9119,6 +12144,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9177,6 +12203,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9248,6 +12275,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9315,6 +12343,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9386,6 +12415,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9442,7 +12472,9 @@ export interface operations {
     list_signups_api_v1_activities__activity_id__signups_get: {
         parameters: {
             query?: {
+                /** @description only participants or only volunteers */
                 role?: ("participant" | "volunteer") | null;
+                /** @description only sign-ups in this state */
                 state?: ("confirmed" | "waiting" | "cancelled") | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -9451,6 +12483,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9509,6 +12542,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
             };
             cookie?: never;
@@ -9589,7 +12623,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
+                /** @description the sign-up's id, of that activity */
                 signup_id: string;
             };
             cookie?: never;
@@ -9657,7 +12693,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the activity's id */
                 activity_id: string;
+                /** @description the sign-up's id, of that activity */
                 signup_id: string;
             };
             cookie?: never;
@@ -9723,8 +12761,11 @@ export interface operations {
     list_applications_api_v1_applications_get: {
         parameters: {
             query?: {
+                /** @description only the applications to this posting */
                 posting_id?: string | null;
+                /** @description only those in this state */
                 state?: ("applied" | "shortlisted" | "interviewed" | "hired" | "rejected" | "withdrawn") | null;
+                /** @description only this resident's (居民) applications */
                 resident_id?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -9849,6 +12890,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -9907,6 +12949,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -9974,6 +13017,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -10041,6 +13085,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -10112,6 +13157,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -10179,6 +13225,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the application's id */
                 application_id: string;
             };
             cookie?: never;
@@ -10639,7 +13686,9 @@ export interface operations {
     list_buildings_api_v1_buildings_get: {
         parameters: {
             query?: {
+                /** @description only buildings of this compound (小区) */
                 compound_id?: string | null;
+                /** @description only buildings in this grid (15-digit grid code) */
                 grid_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -10876,6 +13925,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the integration client's id (c_...) */
                 client_id: string;
             };
             cookie?: never;
@@ -10934,6 +13984,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the integration client's id (c_...) */
                 client_id: string;
             };
             cookie?: never;
@@ -10990,6 +14041,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the integration client's id (c_...) */
                 client_id: string;
             };
             cookie?: never;
@@ -11048,6 +14100,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the integration client's id (c_...) */
                 client_id: string;
             };
             cookie?: never;
@@ -11106,6 +14159,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the integration client's id (c_...) */
                 client_id: string;
             };
             cookie?: never;
@@ -11162,6 +14216,7 @@ export interface operations {
     list_communities_api_v1_communities_get: {
         parameters: {
             query?: {
+                /** @description only the communities of this street, 9-digit code */
                 street_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -11397,6 +14452,7 @@ export interface operations {
     list_compounds_api_v1_compounds_get: {
         parameters: {
             query?: {
+                /** @description only compounds of this community (12-digit community code) */
                 community_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -11521,6 +14577,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the compound's id */
                 compound_id: string;
             };
             cookie?: never;
@@ -11579,7 +14636,9 @@ export interface operations {
             query?: {
                 /** @description part of the name */
                 q?: string | null;
+                /** @description only employers of this kind */
                 kind?: ("workshop" | "factory" | "hotel" | "hospital" | "supermarket" | "other") | null;
+                /** @description only this community's employers, 12 digits */
                 community_code?: string | null;
                 /** @description the contact's full mobile */
                 phone?: string | null;
@@ -11753,6 +14812,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
             };
             cookie?: never;
@@ -11811,6 +14871,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
             };
             cookie?: never;
@@ -11882,6 +14943,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
             };
             cookie?: never;
@@ -11940,7 +15002,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
+                /** @description the gateway account's id (an account of role employer) */
                 account_id: string;
             };
             cookie?: never;
@@ -12013,7 +15077,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
+                /** @description the gateway account's id (an account of role employer) */
                 account_id: string;
             };
             cookie?: never;
@@ -12070,6 +15136,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the employer's id */
                 employer_id: string;
             };
             cookie?: never;
@@ -12239,7 +15306,9 @@ export interface operations {
             query?: {
                 /** @description only fairs not over yet (default) */
                 upcoming?: boolean;
+                /** @description only those held by this community, 12 digits */
                 community_code?: string | null;
+                /** @description only fairs of this street, its communities' too, 9 digits */
                 street_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -12364,6 +15433,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the fair's id */
                 fair_id: string;
             };
             cookie?: never;
@@ -12422,7 +15492,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the fair's id */
                 fair_id: string;
+                /** @description the employer's (用工单位) id: one of the fair's street */
                 employer_id: string;
             };
             cookie?: never;
@@ -12486,7 +15558,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the fair's id */
                 fair_id: string;
+                /** @description the employer's (用工单位) id: one of the fair's street */
                 employer_id: string;
             };
             cookie?: never;
@@ -12543,6 +15617,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the fair's id */
                 fair_id: string;
             };
             cookie?: never;
@@ -12619,6 +15694,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the fair's id */
                 fair_id: string;
             };
             cookie?: never;
@@ -12673,7 +15749,9 @@ export interface operations {
     list_grids_api_v1_grids_get: {
         parameters: {
             query?: {
+                /** @description only the grids of this community, 12-digit code */
                 community_code?: string | null;
+                /** @description only the grids of this street, 9-digit code */
                 street_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -12970,7 +16048,9 @@ export interface operations {
     list_households_api_v1_households_get: {
         parameters: {
             query?: {
+                /** @description only households of this building (楼栋) */
                 building_id?: string | null;
+                /** @description only households of this grid (15-digit grid code) */
                 grid_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -13095,6 +16175,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the household's id */
                 household_id: string;
             };
             cookie?: never;
@@ -13153,6 +16234,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the household's id */
                 household_id: string;
             };
             cookie?: never;
@@ -13218,6 +16300,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the household's id */
                 household_id: string;
             };
             cookie?: never;
@@ -13436,6 +16519,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description the id of the last notification received (EventSource resends it): resume after it */
                 "last-event-id"?: string | null;
             };
             path?: never;
@@ -13495,6 +16579,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notification's id */
                 notification_id: string;
             };
             cookie?: never;
@@ -13609,8 +16694,11 @@ export interface operations {
     list_members_api_v1_members_get: {
         parameters: {
             query?: {
+                /** @description only members bound in this role (角色) */
                 role?: ("street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer") | null;
+                /** @description only members bound to this grid (with role: in that role), 15 digits */
                 grid_code?: string | null;
+                /** @description only members of this party organisation (党组织) */
                 party_org_id?: string | null;
                 /** @description the member signing in with this account */
                 account_id?: string | null;
@@ -13838,6 +16926,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
             };
             cookie?: never;
@@ -13896,6 +16985,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
             };
             cookie?: never;
@@ -13976,6 +17066,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
             };
             cookie?: never;
@@ -14043,6 +17134,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
             };
             cookie?: never;
@@ -14101,7 +17193,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
+                /** @description the household's id (the residents service's) */
                 household_id: string;
             };
             cookie?: never;
@@ -14167,7 +17261,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the member's id */
                 member_id: string;
+                /** @description the household's id (the residents service's) */
                 household_id: string;
             };
             cookie?: never;
@@ -14222,6 +17318,7 @@ export interface operations {
     read_menu_api_v1_menu_get: {
         parameters: {
             query?: {
+                /** @description only this community's menu (12-digit code); default: every menu the caller reads */
                 community_code?: string | null;
                 /** @description staff: also items taken off the menu */
                 include_inactive?: boolean;
@@ -14344,6 +17441,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the menu item's id */
                 item_id: string;
             };
             cookie?: never;
@@ -14404,6 +17502,7 @@ export interface operations {
     list_notices_api_v1_notices_get: {
         parameters: {
             query?: {
+                /** @description only notices of this category (类别) */
                 category?: ("policy" | "outage" | "job_fair" | "anti_fraud" | "safety" | "other") | null;
                 /** @description only those the caller has not read */
                 unread?: boolean;
@@ -14532,6 +17631,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notice's id */
                 notice_id: string;
             };
             cookie?: never;
@@ -14590,6 +17690,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notice's id */
                 notice_id: string;
             };
             cookie?: never;
@@ -14652,6 +17753,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notice's id */
                 notice_id: string;
             };
             cookie?: never;
@@ -14710,6 +17812,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the notice's id */
                 notice_id: string;
             };
             cookie?: never;
@@ -14768,15 +17871,21 @@ export interface operations {
             query?: {
                 /** @description one or more states */
                 state?: ("placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected")[] | null;
+                /** @description only orders of this kind */
                 kind?: ("service" | "wish" | "issue") | null;
                 /** @description one or more menu items */
                 menu_item_id?: string[] | null;
+                /** @description only orders of this grid (15-digit grid code) */
                 grid_code?: string | null;
+                /** @description only orders of this community (12-digit community code) */
                 community_code?: string | null;
+                /** @description only orders assigned to or taken by this account */
                 assignee_id?: string | null;
+                /** @description only orders for this resident */
                 resident_id?: string | null;
                 /** @description open orders past their SLA (true), or never so (false) */
                 overdue?: boolean | null;
+                /** @description only orders at this escalation level (超时督办); grid when not escalated */
                 escalation_level?: ("grid" | "community" | "street") | null;
                 /** @description assigned to me / taken by me */
                 mine?: boolean;
@@ -14918,12 +18027,15 @@ export interface operations {
     order_stats_api_v1_orders_stats_get: {
         parameters: {
             query?: {
+                /** @description one row per grid, community or street (and month) */
                 group_by?: "grid" | "community" | "street";
                 /** @description placed at or after */
                 since?: string | null;
                 /** @description placed before */
                 until?: string | null;
+                /** @description only orders of this community (12-digit community code) */
                 community_code?: string | null;
+                /** @description only orders of this grid (15-digit grid code) */
                 grid_code?: string | null;
             };
             header?: never;
@@ -14975,6 +18087,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15033,6 +18146,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15100,6 +18214,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15171,6 +18286,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15242,6 +18358,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15313,6 +18430,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15384,6 +18502,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15473,7 +18592,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
+                /** @description the photo's id, as its upload answered */
                 photo_id: string;
             };
             cookie?: never;
@@ -15534,6 +18655,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15605,6 +18727,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15676,6 +18799,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15747,6 +18871,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the order's id */
                 order_id: string;
             };
             cookie?: never;
@@ -15901,11 +19026,13 @@ export interface operations {
     leaderboard_api_v1_points_leaderboard_get: {
         parameters: {
             query?: {
+                /** @description a grid's or a community's board */
                 level?: "grid" | "community";
                 /** @description default: the caller's */
                 code?: string | null;
                 /** @description 2026-11 or 2026 */
                 period?: string | null;
+                /** @description how many earners, 1-100 */
                 limit?: number;
             };
             header?: never;
@@ -15993,9 +19120,13 @@ export interface operations {
     pioneers_api_v1_points_pioneers_get: {
         parameters: {
             query?: {
+                /** @description default: this year, China time */
                 year?: number | null;
+                /** @description only orders of this community (12-digit community code) */
                 community_code?: string | null;
+                /** @description only orders of this grid (15-digit grid code) */
                 grid_code?: string | null;
+                /** @description only this taker (account id) */
                 account_id?: string | null;
             };
             header?: never;
@@ -16045,6 +19176,7 @@ export interface operations {
     points_stats_api_v1_points_stats_get: {
         parameters: {
             query?: {
+                /** @description one row per grid, community or street (and month) */
                 group_by?: "grid" | "community" | "street";
                 /** @description earned at or after */
                 since?: string | null;
@@ -16102,16 +19234,23 @@ export interface operations {
                 q?: string | null;
                 /** @description open (default), closed, or draft (those one keeps) */
                 state?: "draft" | "open" | "closed";
+                /** @description only jobs of this trade (行业) */
                 category?: ("manufacturing" | "handicraft" | "hospitality" | "catering" | "healthcare" | "retail" | "cleaning" | "security" | "logistics" | "agriculture" | "domestic" | "other") | null;
                 /** @description only those that suit weak or half labour */
                 suits_weak_labour?: boolean | null;
+                /** @description only those asking for this skill (exact text) */
                 skill?: string | null;
+                /** @description only postings of this community, 12 digits */
                 community_code?: string | null;
+                /** @description only postings of this street, 9 digits */
                 street_code?: string | null;
+                /** @description only postings in this grid, 15 digits */
                 grid_code?: string | null;
+                /** @description only this employer's (用工单位) postings */
                 employer_id?: string | null;
                 /** @description fen: wage_max at least this */
                 min_wage?: number | null;
+                /** @description only postings paid per this unit; required with min_wage, the unit it is in */
                 wage_unit?: ("month" | "day" | "hour" | "piece") | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -16243,11 +19382,13 @@ export interface operations {
     posting_stats_api_v1_postings_stats_get: {
         parameters: {
             query?: {
+                /** @description a row per grid, community or street, and month */
                 group_by?: "grid" | "community" | "street";
                 /** @description from (included) */
                 since?: string | null;
                 /** @description until (excluded) */
                 until?: string | null;
+                /** @description only this community's figures, 12 digits */
                 community_code?: string | null;
             };
             header?: never;
@@ -16299,6 +19440,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the posting's id */
                 posting_id: string;
             };
             cookie?: never;
@@ -16357,6 +19499,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the posting's id */
                 posting_id: string;
             };
             cookie?: never;
@@ -16428,6 +19571,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the posting's id */
                 posting_id: string;
             };
             cookie?: never;
@@ -16500,6 +19644,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the posting's id */
                 posting_id: string;
             };
             cookie?: never;
@@ -16558,6 +19703,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the posting's id */
                 posting_id: string;
             };
             cookie?: never;
@@ -16623,7 +19769,9 @@ export interface operations {
     list_committees_api_v1_property_committees_get: {
         parameters: {
             query?: {
+                /** @description only the committees of this compound (小区) */
                 compound_id?: string | null;
+                /** @description only this kind: owners_committee 业主委员会, management_committee 物业管理委员会 */
                 kind?: ("owners_committee" | "management_committee") | null;
                 /** @description only the terms running now */
                 in_office?: boolean;
@@ -16759,6 +19907,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the id of a committee's term */
                 committee_id: string;
             };
             cookie?: never;
@@ -16817,6 +19966,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the id of a committee's term */
                 committee_id: string;
             };
             cookie?: never;
@@ -17027,6 +20177,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the property company's id */
                 company_id: string;
             };
             cookie?: never;
@@ -17085,6 +20236,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the property company's id */
                 company_id: string;
             };
             cookie?: never;
@@ -17165,6 +20317,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the compound's id (小区), as the residents service knows it */
                 compound_id: string;
             };
             cookie?: never;
@@ -17223,6 +20376,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the compound's id (小区), as the residents service knows it */
                 compound_id: string;
             };
             cookie?: never;
@@ -17301,9 +20455,11 @@ export interface operations {
     list_meetings_api_v1_property_meetings_get: {
         parameters: {
             query?: {
+                /** @description only the meetings about this compound (小区) */
                 compound_id?: string | null;
                 /** @description meetings that dealt with this order */
                 order_id?: string | null;
+                /** @description only those held in this year (China time) */
                 year?: number | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -17437,6 +20593,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the joint meeting's id */
                 meeting_id: string;
             };
             cookie?: never;
@@ -17495,6 +20652,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the joint meeting's id */
                 meeting_id: string;
             };
             cookie?: never;
@@ -17584,7 +20742,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the joint meeting's id */
                 meeting_id: string;
+                /** @description the issue order (问题) among the meeting's problems */
                 order_id: string;
             };
             cookie?: never;
@@ -17663,6 +20823,7 @@ export interface operations {
     property_stats_api_v1_property_stats_get: {
         parameters: {
             query?: {
+                /** @description only this community (社区), 12-digit community code */
                 community_code?: string | null;
             };
             header?: never;
@@ -17712,15 +20873,21 @@ export interface operations {
     list_residents_api_v1_residents_get: {
         parameters: {
             query?: {
+                /** @description only residents of this grid (15-digit grid code) */
                 grid_code?: string | null;
+                /** @description only residents of this compound's (小区) buildings */
                 compound_id?: string | null;
+                /** @description only residents of this building (楼栋) */
                 building_id?: string | null;
+                /** @description only residents of this household (户) */
                 household_id?: string | null;
                 /** @description tag codes; all must match */
                 tag?: string[] | null;
                 /** @description e.g. 80 for 高龄 visits */
                 min_age?: number | null;
+                /** @description aged at most this many full years */
                 max_age?: number | null;
+                /** @description only residents of this residence type (居住类型) */
                 residence_type?: ("registered" | "permanent" | "floating" | "relocated") | null;
                 /** @description a name or its start, full pinyin or initials, a full phone or ID */
                 q?: string | null;
@@ -17845,6 +21012,7 @@ export interface operations {
     export_register_api_v1_residents_export_get: {
         parameters: {
             query?: {
+                /** @description only residents of this grid (15-digit grid code) */
                 grid_code?: string | null;
             };
             header?: never;
@@ -17896,6 +21064,7 @@ export interface operations {
             query?: {
                 /** @description check every row and report, writing nothing */
                 dry_run?: boolean;
+                /** @description the community to import into, 12-digit code; needed when the caller staffs several */
                 community_code?: string | null;
             };
             header?: never;
@@ -17967,6 +21136,7 @@ export interface operations {
     list_reveals_api_v1_residents_reveals_get: {
         parameters: {
             query?: {
+                /** @description only reveals of this resident's data */
                 resident_id?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -18020,6 +21190,7 @@ export interface operations {
     stats_api_v1_residents_stats_get: {
         parameters: {
             query?: {
+                /** @description one row per grid, community or street */
                 group_by?: "grid" | "community" | "street";
             };
             header?: never;
@@ -18071,6 +21242,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the resident's id */
                 resident_id: string;
             };
             cookie?: never;
@@ -18129,6 +21301,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the resident's id */
                 resident_id: string;
             };
             cookie?: never;
@@ -18200,6 +21373,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the resident whose data to reveal */
                 resident_id: string;
             };
             cookie?: never;
@@ -18260,9 +21434,13 @@ export interface operations {
     list_seekers_api_v1_seekers_get: {
         parameters: {
             query?: {
+                /** @description only those with this skill (exact text) */
                 skill?: string | null;
+                /** @description only those of this labour capacity (劳动力) */
                 labour_capacity?: ("full" | "half" | "weak") | null;
+                /** @description only those looking for work now (true), or not (false) */
                 active?: boolean | null;
+                /** @description only those living in this grid, 15 digits */
                 grid_code?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -18443,6 +21621,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the seeker's resident id (居民) */
                 resident_id: string;
             };
             cookie?: never;
@@ -18501,6 +21680,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the seeker's resident id (居民) */
                 resident_id: string;
             };
             cookie?: never;
@@ -18586,6 +21766,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the seeker's resident id (居民) */
                 resident_id: string;
             };
             cookie?: never;
@@ -18642,6 +21823,7 @@ export interface operations {
     street_stats_api_v1_stats_get: {
         parameters: {
             query?: {
+                /** @description figures per grid, community or street */
                 group_by?: "grid" | "community" | "street";
                 /** @description from (orders placed, visits made, points earned) */
                 since?: string | null;
@@ -18930,6 +22112,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
             };
             cookie?: never;
@@ -18988,6 +22171,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
             };
             cookie?: never;
@@ -19073,6 +22257,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
             };
             cookie?: never;
@@ -19131,6 +22316,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
             };
             cookie?: never;
@@ -19220,7 +22406,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
+                /** @description the team membership's id (TeamMemberPublic.id) */
                 team_member_id: string;
             };
             cookie?: never;
@@ -19289,6 +22477,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the volunteer team's id */
                 team_id: string;
             };
             cookie?: never;
@@ -19347,7 +22536,9 @@ export interface operations {
             query?: {
                 /** @description only trainings not over yet (default) */
                 upcoming?: boolean;
+                /** @description only those run by this community, 12 digits */
                 community_code?: string | null;
+                /** @description only those teaching this skill (exact text) */
                 skill?: string | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -19472,6 +22663,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
             };
             cookie?: never;
@@ -19530,6 +22722,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
             };
             cookie?: never;
@@ -19592,6 +22785,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
             };
             cookie?: never;
@@ -19652,6 +22846,7 @@ export interface operations {
     list_enrolments_api_v1_trainings__training_id__enrolments_get: {
         parameters: {
             query?: {
+                /** @description only enrolments in this state */
                 state?: ("enrolled" | "waiting" | "withdrawn" | "completed") | null;
                 /** @description Page size, 1-100 */
                 limit?: number;
@@ -19660,6 +22855,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
             };
             cookie?: never;
@@ -19718,6 +22914,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
             };
             cookie?: never;
@@ -19798,7 +22995,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
+                /** @description the enrolment's id, on this training */
                 enrolment_id: string;
             };
             cookie?: never;
@@ -19866,7 +23065,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the training's id */
                 training_id: string;
+                /** @description the enrolment's id, on this training */
                 enrolment_id: string;
             };
             cookie?: never;
@@ -19932,8 +23133,11 @@ export interface operations {
     list_visits_api_v1_visits_get: {
         parameters: {
             query?: {
+                /** @description only visits to households of this grid, 15 digits */
                 grid_code?: string | null;
+                /** @description only the visits this member recorded */
                 member_id?: string | null;
+                /** @description only the visits to this household */
                 household_id?: string | null;
                 /** @description visited at or after */
                 since?: string | null;
@@ -20069,6 +23273,7 @@ export interface operations {
     coverage_api_v1_visits_coverage_get: {
         parameters: {
             query?: {
+                /** @description only the grids of this community, 12 digits */
                 community_code?: string | null;
             };
             header?: never;
@@ -20118,6 +23323,7 @@ export interface operations {
     stats_api_v1_visits_stats_get: {
         parameters: {
             query?: {
+                /** @description count per grid, community or street */
                 group_by?: "grid" | "community" | "street";
                 /** @description visited at or after */
                 since?: string | null;
@@ -20233,6 +23439,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the visit's id */
                 visit_id: string;
             };
             cookie?: never;
@@ -20291,6 +23498,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the visit's id */
                 visit_id: string;
             };
             cookie?: never;
@@ -20380,7 +23588,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the visit's id */
                 visit_id: string;
+                /** @description the photo's id */
                 photo_id: string;
             };
             cookie?: never;
@@ -20580,6 +23790,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -20638,6 +23849,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -20694,6 +23906,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -20761,6 +23974,7 @@ export interface operations {
             };
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -20819,7 +24033,9 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
+                /** @description the delivery's id, from the endpoint's delivery log */
                 delivery_id: number;
             };
             cookie?: never;
@@ -20887,6 +24103,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
@@ -20945,6 +24162,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description the webhook endpoint's id */
                 endpoint_id: string;
             };
             cookie?: never;
