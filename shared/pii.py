@@ -38,6 +38,21 @@ def clear_numbers(text: str | None) -> str | None:
     return _IN_TEXT.sub(CLEARED, text) if text else text
 
 
+# A home inside a building: 2单元401(室), 401室, 3-2-401 (building-unit-room) and what follows.
+_BELOW_BUILDING = re.compile(r"\s*(?:\d+\s*单元.*|[\d\-]*\d+\s*(?:室|户|房间).*|(?<=[号楼栋幢座])\s*\d{3,4}(?!\d).*)$")
+_BUILDING_UNIT_ROOM = re.compile(r"(?<!\d)(\d{1,3})-\d{1,2}-\d{2,4}(?!\d)")
+
+
+def building_level(address: str | None) -> str | None:
+    """An address shown to the public: cut to its building (幸福里小区3号楼2单元401室 → 幸福里小区3号楼,
+    12-3-402 → 12号楼), with everything shaped like a phone or ID number cleared."""
+    if not address:
+        return address
+    cut = _BUILDING_UNIT_ROOM.sub(r"\1号楼", address)
+    cut = _BELOW_BUILDING.sub("", cut).strip()
+    return clear_numbers(cut) or None
+
+
 def mask_phone(phone: str) -> str:
     """``13812341234`` → ``138****1234``."""
     return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) >= 7 else "*" * len(phone)

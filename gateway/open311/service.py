@@ -27,7 +27,7 @@ from gateway.context import GatewayContext, client_ip
 from gateway.models import IntegrationClient
 from gateway.open311.schemas import Open311Error
 from shared.errors import DomainError
-from shared.pii import clear_numbers
+from shared.pii import building_level, clear_numbers
 from shared.places import STREET_PATTERN, lies_in
 
 OPEN_STATES = ("placed", "dispatched", "accepted")
@@ -144,7 +144,7 @@ def as_request(order: dict[str, Any]) -> dict[str, Any]:
         "requested_datetime": order["placed_at"],
         "updated_datetime": order.get("updated_at"),
         "expected_datetime": order["due_at"] if order["state"] in OPEN_STATES else None,
-        "address": None,
+        "address": order.get("address"),
         "address_id": order["grid_code"],
         "zipcode": None,
         "lat": None,
@@ -168,6 +168,8 @@ async def place_request(caller: Caller, context: GatewayContext, values: dict[st
         if code != ISSUE_CODE:
             title = (await service_named(caller, code))["service_name"]
         body.update(kind="issue", title=title, grid_code=grid)
+        if address := values.get("address_string", "").strip()[:200]:
+            body["address"] = address
     status, answer = await caller.post("orders", "/api/v1/orders", body)
     if status not in (200, 201):
         detail = "; ".join(e["message"] for e in answer.get("errors") or []) or answer.get("detail") or "refused"
@@ -232,8 +234,10 @@ async def find_requests(
 
 def as_public_request(order: dict[str, Any]) -> dict[str, Any]:
     """A problem report as anyone may see it: no resident, no names, the description and the notes as
-    filed with everything shaped like a phone or ID number cleared, the place at grid level."""
+    filed with everything shaped like a phone or ID number cleared, the address cut to its building
+    (``shared.pii.building_level``) and the grid as ``address_id``."""
     request = as_request(order)
+    request["address"] = building_level(order.get("address"))
     request["service_name"] = clear_numbers(order["title"])
     request["description"] = clear_numbers(order.get("description"))
     request["status_notes"] = clear_numbers(order.get("close_reason"))

@@ -196,6 +196,7 @@ class _History:
             description=description if kind == "service" else title,
             resident_id=None if kind == "issue" else resident_id,
             household_id=home.id,
+            address=f"{home.compound}{home.building}号楼" if kind == "issue" else None,
             grid_code=grid,
             community_code=COMMUNITY,
             street_code=STREET,

@@ -100,6 +100,8 @@ class ServiceOrder(OrdersModel, table=True):
     description: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     resident_id: uuid.UUID | None = None
     household_id: uuid.UUID | None = None
+    # Where an issue is, at building level (小区, 楼栋, a road's corner): never a home's unit or room.
+    address: str | None = Field(default=None, max_length=200)
     grid_code: str = Field(max_length=15)
     community_code: str = Field(max_length=12)
     street_code: str = Field(max_length=9)

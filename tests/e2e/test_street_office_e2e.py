@@ -136,6 +136,7 @@ async def test_an_open311_client_lists_services_and_reports_a_problem(gateway: h
         "lat": "39.925",
         "long": "116.475",
         "description": "3号楼楼道有人飞线给电动车充电",
+        "address_string": "江南小区3号楼",
     }
     posted = await gateway.post("/open311/v2/requests.json", data=report)
     assert posted.status_code == 201, posted.text
@@ -143,8 +144,10 @@ async def test_an_open311_client_lists_services_and_reports_a_problem(gateway: h
     staff = await as_user(gateway, "staff")
     order = (await gateway.get(f"/api/v1/orders/{request_id}", headers=staff)).json()
     assert order["kind"] == "issue" and order["channel"] == "open311" and order["grid_code"] == GRIDS[0]
+    assert order["address"] == "江南小区3号楼"
     one = await gateway.get(f"/open311/v2/requests/{request_id}.json", params={"api_key": api_key})
     assert one.json()[0]["status"] == "open" and one.json()[0]["service_code"] == "issue"
+    assert one.json()[0]["address"] == "江南小区3号楼"
     listed = await gateway.get("/open311/v2/requests.json", params={"api_key": api_key, "status": "open"})
     assert request_id in [r["service_request_id"] for r in listed.json()]
     assert all(r["status"] == "open" for r in listed.json())
@@ -172,6 +175,7 @@ async def test_anyone_lists_the_streets_public_problem_reports_with_an_open311_c
         "grid_code": GRIDS[0],
         "title": "楼道堆物",
         "description": f"5号楼2单元楼道堆满杂物，报告人电话{phone}，身份证{id_number}",
+        "address": "江南小区5号楼2单元401室",
     }
     placed = await gateway.post("/api/v1/orders", json=issue, headers=worker)
     assert placed.status_code == 201, placed.text
@@ -184,8 +188,9 @@ async def test_anyone_lists_the_streets_public_problem_reports_with_an_open311_c
     assert issue_id in by_id and service_order["id"] not in by_id
     assert {request["service_code"] for request in listed} == {"issue"}
     assert by_id[issue_id]["description"] == "5号楼2单元楼道堆满杂物，报告人电话***，身份证***"
+    assert by_id[issue_id]["address"] == "江南小区5号楼" and by_id[issue_id]["address_id"] == GRIDS[0]
     shown = json.dumps(listed, ensure_ascii=False)
-    assert phone not in shown and id_number not in shown and "13900000001" not in shown
+    assert phone not in shown and id_number not in shown and "13900000001" not in shown and "401" not in shown
     one = await asyncio.to_thread(client.get_service_request, issue_id)  # the answer's first request
     assert one["service_request_id"] == issue_id and phone not in json.dumps(one, ensure_ascii=False)
     hidden = await gateway.get(f"/open311/v2/requests/{service_order['id']}.json", params={"jurisdiction_id": STREET})

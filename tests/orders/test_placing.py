@@ -48,10 +48,17 @@ async def test_a_grid_worker_orders_for_a_resident_of_their_grid(orders: httpx.A
 
 @pytest.mark.usefixtures("registry")
 async def test_an_issue_found_in_a_grid(orders: httpx.AsyncClient, keys: TestKeys) -> None:
-    issue = {"kind": "issue", "title": "楼道飞线充电", "grid_code": GRIDS[0], "household_id": str(ELDER.id)}
+    issue = {
+        "kind": "issue",
+        "title": "楼道飞线充电",
+        "grid_code": GRIDS[0],
+        "household_id": str(ELDER.id),
+        "address": "幸福里小区3号楼",
+    }
     answer = await orders.post("/api/v1/orders", json=issue, headers=grid_worker(keys, 1))
     assert answer.status_code == 201, answer.text
     assert answer.json()["kind"] == "issue" and answer.json()["resident_id"] is None
+    assert answer.json()["address"] == "幸福里小区3号楼"
     wrong_grid = await orders.post("/api/v1/orders", json=issue | {"grid_code": GRIDS[1]}, headers=grid_worker(keys, 1))
     assert wrong_grid.status_code == 422 and wrong_grid.json()["errors"][0]["field"] == "household_id"
     not_mine = await orders.post(
@@ -63,7 +70,10 @@ async def test_an_issue_found_in_a_grid(orders: httpx.AsyncClient, keys: TestKey
     )
     assert wish_without_resident.status_code == 422
     listed = (await orders.get("/api/v1/orders", headers=staff(keys))).json()["items"]
-    assert [o["title"] for o in listed] == ["楼道飞线充电"]
+    assert [(o["title"], o["address"]) for o in listed] == [("楼道飞线充电", "幸福里小区3号楼")]
+    addressed_wish = {"kind": "wish", "title": "想要一台收音机", "address": "幸福里小区3号楼"}
+    refused = await orders.post("/api/v1/orders", json=addressed_wish, headers=resident(keys))
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "address"
 
 
 async def test_a_wish_and_bad_input_name_the_field(orders: httpx.AsyncClient, keys: TestKeys) -> None:

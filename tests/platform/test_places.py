@@ -7,6 +7,7 @@ import uuid
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
+from shared.pii import building_level
 from shared.places import (
     CommunityCode,
     GridCode,
@@ -74,3 +75,20 @@ def test_account_id_is_the_person_behind_the_token() -> None:
     machine = Principal(sub="client:street-demo", roles=frozenset(), machine=True, street_code="320102001")
     assert machine.account_id is None
     assert Principal(sub="not-a-uuid", roles=frozenset()).account_id is None
+
+
+@pytest.mark.parametrize(
+    ("address", "shown"),
+    [
+        ("幸福里小区3号楼2单元401室", "幸福里小区3号楼"),
+        ("幸福里小区3号楼东侧", "幸福里小区3号楼东侧"),
+        ("幸福里小区12-3-402", "幸福里小区12号楼"),
+        ("5栋1203室", "5栋"),
+        ("3号楼401", "3号楼"),
+        ("江南小区东门 电话13812345678", "江南小区东门 电话***"),
+        ("302室", None),
+        (None, None),
+    ],
+)
+def test_an_address_shown_to_the_public_stops_at_the_building(address: str | None, shown: str | None) -> None:
+    assert building_level(address) == shown

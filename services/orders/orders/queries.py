@@ -32,6 +32,7 @@ _SUMMARY = (
     col(Order.channel),
     col(Order.title),
     col(Order.description),
+    col(Order.address),
     col(Order.state),
     col(Order.menu_item_id),
     col(Order.resident_id),

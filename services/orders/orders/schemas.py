@@ -57,6 +57,14 @@ class OrderCreate(Input):
     )
     grid_code: str | None = Field(default=None, pattern=GRID_PATTERN, description="an issue's grid (grid workers)")
     household_id: uuid.UUID | None = Field(default=None, description="an issue's household, if any")
+    address: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=TEXT,
+        description="where an issue is, at building level (幸福里小区3号楼东侧); the public Open311 listing shows "
+        "it without unit, room or anything shaped like a phone or ID number. Issues only",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> OrderCreate:
@@ -153,6 +161,7 @@ class OrderSummary(BaseModel):
     channel: Channel = Field(description="how it was placed: the resident's app, 代办, a call, a visit or the hotline")
     title: str = Field(description="as given, else the menu item's name or the start of the description")
     description: str = Field(description="what is wanted or was found, in the placer's words; may be empty")
+    address: str | None = Field(description="where an issue is, at building level, as filed; null when not given")
     state: State = Field(description="where the order is in the loop (点单, 派单, 接单, 评单), or closed")
     menu_item_id: uuid.UUID | None = Field(
         description="the menu item (服务清单) of a service; null for wishes and issues"

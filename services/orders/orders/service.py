@@ -65,6 +65,8 @@ async def place(
                 raise Conflict("an order with this id exists")
             return existing, False
 
+    if order_in.address is not None and order_in.kind != "issue":
+        raise ValidationFailed.on("address", "only an issue carries an address (a service or wish goes to the home)")
     resident_id: uuid.UUID | None
     household_id: uuid.UUID | None
     if home is not None:
@@ -109,6 +111,7 @@ async def place(
         description=order_in.description,
         resident_id=resident_id,
         household_id=household_id,
+        address=order_in.address,
         grid_code=grid_code,
         community_code=community,
         street_code=street_of(grid_code),
