@@ -215,6 +215,8 @@ class WebhookEndpoint(GatewayModel, table=True):
     failure_streak: int = 0
     created_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
     updated_at: datetime = Field(default_factory=_now, sa_column=_timestamp())
+    # Deleted by its client: kept (its deliveries name it), never listed, read, changed or sent to again.
+    deleted_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
 
 
 class WebhookDelivery(GatewayModel, table=True):

@@ -74,7 +74,8 @@ async def update_endpoint(
     "/{endpoint_id}", status_code=204, response_class=Response, responses=problem_responses(401, 403, 404, 422)
 )
 async def delete_endpoint(endpoint_id: EndpointId, principal: Client, session: SessionDep) -> Response:
-    """Stop deliveries to an endpoint for good."""
+    """Delete an endpoint: no delivery reaches it again, and it is no longer listed, read or changed
+    (404), nor counted among the client's 20."""
     await service.delete(session=session, principal=principal, endpoint_id=endpoint_id)
     return Response(status_code=204)
 

@@ -65,7 +65,7 @@ class WebhookCreated(WebhookPublic):
 
 
 class WebhookList(BaseModel):
-    items: list[WebhookPublic] = Field(description="the client's endpoints, oldest first, deleted ones too")
+    items: list[WebhookPublic] = Field(description="the client's endpoints, oldest first (deleted ones are gone)")
 
 
 class AttemptPublic(BaseModel):

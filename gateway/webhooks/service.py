@@ -165,7 +165,9 @@ async def _own(
     session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, lock: bool = False
 ) -> WebhookEndpoint:
     statement = select(WebhookEndpoint).where(
-        col(WebhookEndpoint.id) == endpoint_id, col(WebhookEndpoint.client_id) == _client_of(principal)
+        col(WebhookEndpoint.id) == endpoint_id,
+        col(WebhookEndpoint.client_id) == _client_of(principal),
+        col(WebhookEndpoint.deleted_at).is_(None),
     )
     endpoint = await session.scalar(statement.with_for_update() if lock else statement)
     if endpoint is None:
@@ -186,7 +188,9 @@ async def register(
     except UnsafeTarget as exc:
         raise ValidationFailed.on("url", exc.args[0]) from exc
     count = await session.scalar(
-        select(func.count()).select_from(WebhookEndpoint).where(col(WebhookEndpoint.client_id) == _client_of(principal))
+        select(func.count())
+        .select_from(WebhookEndpoint)
+        .where(col(WebhookEndpoint.client_id) == _client_of(principal), col(WebhookEndpoint.deleted_at).is_(None))
     )
     if (count or 0) >= 20:
         raise Conflict("a client keeps at most 20 webhook endpoints")
@@ -245,7 +249,7 @@ async def rotate(
 async def list_endpoints(*, session: AsyncSession, principal: Principal) -> list[WebhookPublic]:
     rows = await session.scalars(
         select(WebhookEndpoint)
-        .where(col(WebhookEndpoint.client_id) == _client_of(principal))
+        .where(col(WebhookEndpoint.client_id) == _client_of(principal), col(WebhookEndpoint.deleted_at).is_(None))
         .order_by(col(WebhookEndpoint.created_at))
     )
     return [public(e) for e in rows.all()]
@@ -259,7 +263,7 @@ async def delete(*, session: AsyncSession, principal: Principal, endpoint_id: uu
     endpoint = await _own(session, principal, endpoint_id, lock=True)
     endpoint.enabled, endpoint.disabled_reason = False, "deleted by the client"
     endpoint.url = ""
-    endpoint.updated_at = datetime.now(UTC)
+    endpoint.updated_at = endpoint.deleted_at = datetime.now(UTC)
     await session.flush()
 
 

@@ -200,6 +200,36 @@ async def test_rotation_signs_with_both_secrets_and_410_disables(
     assert now["enabled"] is False and "410" in now["disabled_reason"]
 
 
+async def test_a_deleted_endpoint_is_gone_for_good(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys, receiver: Receiver
+) -> None:
+    gateway = await client_for("gateway")
+    made = [
+        await gateway.post(
+            "/api/v1/webhooks", json={"url": receiver.url, "event_types": ["*"]}, headers=client_token(keys)
+        )
+        for _ in range(20)
+    ]
+    assert [answer.status_code for answer in made] == [201] * 20
+    full = await gateway.post(
+        "/api/v1/webhooks", json={"url": receiver.url, "event_types": ["*"]}, headers=client_token(keys)
+    )
+    assert full.status_code == 409
+    gone = made[0].json()["id"]
+    assert (await gateway.delete(f"/api/v1/webhooks/{gone}", headers=client_token(keys))).status_code == 204
+    url = f"/api/v1/webhooks/{gone}"
+    assert (await gateway.get(url, headers=client_token(keys))).status_code == 404
+    revived = await gateway.patch(url, json={"enabled": True}, headers=client_token(keys))
+    assert revived.status_code == 404
+    assert (await gateway.delete(url, headers=client_token(keys))).status_code == 404
+    listed = (await gateway.get("/api/v1/webhooks", headers=client_token(keys))).json()
+    assert gone not in [endpoint["id"] for endpoint in listed["items"]] and len(listed["items"]) == 19
+    again = await gateway.post(
+        "/api/v1/webhooks", json={"url": receiver.url, "event_types": ["*"]}, headers=client_token(keys)
+    )
+    assert again.status_code == 201  # a deleted endpoint no longer counts among the 20
+
+
 @pytest.mark.parametrize(
     "url, why",
     [

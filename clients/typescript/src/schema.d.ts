@@ -3222,7 +3222,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Endpoint
-         * @description Stop deliveries to an endpoint for good.
+         * @description Delete an endpoint: no delivery reaches it again, and it is no longer listed, read or changed
+         *     (404), nor counted among the client's 20.
          */
         delete: operations["delete_endpoint_api_v1_webhooks__endpoint_id__delete"];
         options?: never;
@@ -7587,6 +7588,11 @@ export interface components {
              * @description an issue's household, if any
              */
             household_id?: string | null;
+            /**
+             * Address
+             * @description where an issue is, at building level (幸福里小区3号楼东侧); the public Open311 listing shows it without unit, room or anything shaped like a phone or ID number. Issues only
+             */
+            address?: string | null;
         };
         /** OrderPublic */
         OrderPublic: {
@@ -7618,6 +7624,11 @@ export interface components {
              * @description what is wanted or was found, in the placer's words; may be empty
              */
             description: string;
+            /**
+             * Address
+             * @description where an issue is, at building level, as filed; null when not given
+             */
+            address: string | null;
             /**
              * State
              * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
@@ -7809,6 +7820,11 @@ export interface components {
              * @description what is wanted or was found, in the placer's words; may be empty
              */
             description: string;
+            /**
+             * Address
+             * @description where an issue is, at building level, as filed; null when not given
+             */
+            address: string | null;
             /**
              * State
              * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
@@ -11355,7 +11371,7 @@ export interface components {
         WebhookList: {
             /**
              * Items
-             * @description the client's endpoints, oldest first, deleted ones too
+             * @description the client's endpoints, oldest first (deleted ones are gone)
              */
             items: components["schemas"]["WebhookPublic"][];
         };
