@@ -31,6 +31,7 @@ import copy
 import importlib
 import json
 import logging
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -372,9 +373,13 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
 # -- descriptions ------------------------------------------------------------------------------------
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
 def undescribed(document: dict[str, Any]) -> list[str]:
-    """Every schema field and parameter of ``document`` without a description, and every enum without
-    the Chinese labels of its values (``x-enumDescriptions``), one line each."""
+    """Every operation whose summary has no Chinese (the app teams read the list of operations in
+    Chinese), every schema field and parameter of ``document`` without a description, and every enum
+    without the Chinese labels of its values (``x-enumDescriptions``), one line each."""
     found = []
     for name, schema in document.get("components", {}).get("schemas", {}).items():
         for field, shape in schema.get("properties", {}).items():
@@ -384,6 +389,8 @@ def undescribed(document: dict[str, Any]) -> list[str]:
         for method, operation in item.items():
             if method not in METHODS:
                 continue
+            if not _CHINESE.search(operation.get("summary", "")):
+                found.append(f"operation {method.upper()} {path}: no Chinese in its summary")
             for param in operation.get("parameters", []):
                 if not str(param.get("description", "")).strip():
                     found.append(f"parameter {method.upper()} {path} {param['name']} ({param['in']})")
