@@ -42,7 +42,9 @@ ActivityId = Annotated[uuid.UUID, Path(description="the activity's id")]
 SignupId = Annotated[uuid.UUID, Path(description="the sign-up's id, of that activity")]
 
 
-@router.get("", response_model=ActivityPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=ActivityPage, responses=problem_responses(401, 403, 422), summary="活动列表 (List Activities)"
+)
 async def list_activities(
     principal: Reader,
     lane: FastLaneDep,
@@ -73,19 +75,32 @@ async def list_activities(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.post("", status_code=201, response_model=ActivityPublic, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ActivityPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="发布活动 (Create Activity)",
+)
 async def create_activity(activity_in: ActivityCreate, principal: Manager, session: SessionDep) -> ActivityPublic:
     """Publish an activity of the caller's community, with its capacity and organiser."""
     return await activities.create(session=session, principal=principal, activity_in=activity_in)
 
 
-@router.get("/{activity_id}", response_model=ActivityDetail, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{activity_id}",
+    response_model=ActivityDetail,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="活动详情 (Get Activity)",
+)
 async def get_activity(activity_id: ActivityId, principal: Reader, lane: FastLaneDep) -> Response:
     """One activity, its places taken and waiting, and the caller's own sign-up."""
     return json_response(await activities.get(lane=lane, principal=principal, activity_id=activity_id))
 
 
-@router.patch("/{activity_id}", response_model=ActivityPublic, responses=STEP_ERRORS)
+@router.patch(
+    "/{activity_id}", response_model=ActivityPublic, responses=STEP_ERRORS, summary="修改活动 (Update Activity)"
+)
 async def update_activity(
     activity_id: ActivityId, changes: ActivityUpdate, principal: Manager, session: SessionDep
 ) -> ActivityPublic:
@@ -93,13 +108,20 @@ async def update_activity(
     return await activities.update(session=session, principal=principal, activity_id=activity_id, changes=changes)
 
 
-@router.post("/{activity_id}/cancel", response_model=ActivityPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{activity_id}/cancel", response_model=ActivityPublic, responses=STEP_ERRORS, summary="取消活动 (Cancel Activity)"
+)
 async def cancel_activity(activity_id: ActivityId, principal: Manager, session: SessionDep) -> ActivityPublic:
     """Call an activity off (before anyone was checked in)."""
     return await activities.cancel(session=session, principal=principal, activity_id=activity_id)
 
 
-@router.get("/{activity_id}/check-in-code", response_model=CheckInCode, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{activity_id}/check-in-code",
+    response_model=CheckInCode,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="活动签到码 (Check In Code)",
+)
 async def check_in_code(activity_id: ActivityId, principal: Manager, session: SessionDep) -> CheckInCode:
     """The code to show at the venue, for the staff who run the activity."""
     return CheckInCode(
@@ -112,6 +134,7 @@ async def check_in_code(activity_id: ActivityId, principal: Manager, session: Se
     status_code=201,
     response_model=SignupPublic,
     responses={200: {"model": SignupPublic, "description": "signed up already"}, **STEP_ERRORS},
+    summary="活动报名 (Sign Up)",
 )
 async def sign_up(
     activity_id: ActivityId,
@@ -138,7 +161,12 @@ async def sign_up(
     return signup
 
 
-@router.get("/{activity_id}/signups", response_model=SignupPage, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{activity_id}/signups",
+    response_model=SignupPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="报名签到名单 (List Signups)",
+)
 async def list_signups(
     activity_id: ActivityId,
     principal: Manager,
@@ -161,7 +189,12 @@ async def list_signups(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.post("/{activity_id}/signups/{signup_id}/cancel", response_model=SignupPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{activity_id}/signups/{signup_id}/cancel",
+    response_model=SignupPublic,
+    responses=STEP_ERRORS,
+    summary="取消报名 (Cancel Signup)",
+)
 async def cancel_signup(
     activity_id: ActivityId, signup_id: SignupId, principal: Signer, session: SessionDep
 ) -> SignupPublic:
@@ -171,7 +204,12 @@ async def cancel_signup(
     )
 
 
-@router.post("/{activity_id}/signups/{signup_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{activity_id}/signups/{signup_id}/check-in",
+    response_model=SignupPublic,
+    responses=STEP_ERRORS,
+    summary="签到登记 (Check In)",
+)
 async def check_in(
     activity_id: ActivityId, signup_id: SignupId, principal: Manager, session: SessionDep
 ) -> SignupPublic:
@@ -179,7 +217,12 @@ async def check_in(
     return await checkins.check_in(session=session, principal=principal, activity_id=activity_id, signup_id=signup_id)
 
 
-@router.post("/{activity_id}/check-in", response_model=SignupPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{activity_id}/check-in",
+    response_model=SignupPublic,
+    responses=STEP_ERRORS,
+    summary="凭签到码签到 (Check In With Code)",
+)
 async def check_in_with_code(
     activity_id: ActivityId, body: SelfCheckIn, principal: Attendee, session: SessionDep
 ) -> SignupPublic:

@@ -28,7 +28,9 @@ router = APIRouter(prefix="/api/v1/notices", tags=["notices"])
 NoticeIdPath = Annotated[uuid.UUID, Path(description="the notice's id")]
 
 
-@router.get("", response_model=NoticePage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=NoticePage, responses=problem_responses(401, 403, 422), summary="公告列表 (List Notices)"
+)
 async def list_notices(
     principal: Reader,
     lane: FastLaneDep,
@@ -51,7 +53,13 @@ async def list_notices(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.post("", status_code=201, response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422, 503))
+@router.post(
+    "",
+    status_code=201,
+    response_model=NoticePublic,
+    responses=problem_responses(401, 403, 404, 422, 503),
+    summary="发布公告 (Publish Notice)",
+)
 async def publish_notice(
     notice_in: NoticeCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> NoticePublic:
@@ -62,13 +70,23 @@ async def publish_notice(
     return await notices.publish(session=session, principal=principal, notice_in=notice_in, compound=compound)
 
 
-@router.get("/{notice_id}", response_model=NoticeDetail, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{notice_id}",
+    response_model=NoticeDetail,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="公告详情 (Get Notice)",
+)
 async def get_notice(notice_id: NoticeIdPath, principal: Reader, lane: FastLaneDep) -> Response:
     """One notice for the caller's places, with their read state (and, for staff, how many read it)."""
     return json_response(await notices.get(lane=lane, principal=principal, notice_id=notice_id))
 
 
-@router.post("/{notice_id}/read", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{notice_id}/read",
+    response_model=NoticePublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="公告标记已读 (Mark Read)",
+)
 async def mark_read(notice_id: NoticeIdPath, principal: Person, session: SessionDep) -> NoticePublic:
     """The caller has read the notice."""
     return await notices.mark_read(
@@ -78,7 +96,12 @@ async def mark_read(notice_id: NoticeIdPath, principal: Person, session: Session
     )
 
 
-@router.patch("/{notice_id}", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/{notice_id}",
+    response_model=NoticePublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="修改公告 (Update Notice)",
+)
 async def update_notice(
     notice_id: NoticeIdPath, changes: NoticeUpdate, principal: Manager, session: SessionDep
 ) -> NoticePublic:
@@ -86,7 +109,12 @@ async def update_notice(
     return await notices.update(session=session, principal=principal, notice_id=notice_id, changes=changes)
 
 
-@router.post("/{notice_id}/withdraw", response_model=NoticePublic, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{notice_id}/withdraw",
+    response_model=NoticePublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="撤下公告 (Withdraw Notice)",
+)
 async def withdraw_notice(notice_id: NoticeIdPath, principal: Manager, session: SessionDep) -> NoticePublic:
     """Take a notice down."""
     return await notices.withdraw(session=session, principal=principal, notice_id=notice_id)

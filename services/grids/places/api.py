@@ -32,7 +32,7 @@ GridCodePath = Annotated[
 ]
 
 
-@router.get("", response_model=GridPage, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=GridPage, responses=problem_responses(401, 403, 422), summary="网格列表 (List Grids)")
 async def list_grids(
     principal: Reader,
     lane: FastLaneDep,
@@ -57,7 +57,12 @@ async def list_grids(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/locate", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/locate",
+    response_model=GridPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="定位所在网格 (Locate Grid)",
+)
 async def locate_grid(
     principal: Locator,
     session: SessionDep,
@@ -68,20 +73,36 @@ async def locate_grid(
     return await service.locate(session=session, principal=principal, lng=lng, lat=lat)
 
 
-@router.get("/{grid_code}", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{grid_code}",
+    response_model=GridPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="网格详情 (Get Grid)",
+)
 async def get_grid(grid_code: GridCodePath, principal: Reader, lane: FastLaneDep) -> GridPublic:
     """One grid, when it is in the caller's scope."""
     return await service.get(lane=lane, principal=principal, grid_code=grid_code)
 
 
-@router.post("", status_code=201, response_model=GridPublic, responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=GridPublic,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="新建网格 (Create Grid)",
+)
 async def create_grid(grid_in: GridCreate, principal: Manager, session: SessionDep) -> GridPublic:
     """Create a grid in the caller's community (community staff) or street (street admin)."""
     grid = await service.create(session=session, principal=principal, grid_in=grid_in)
     return service.public_of(grid)
 
 
-@router.put("/{grid_code}/boundary", response_model=GridPublic, responses=problem_responses(401, 403, 404, 422))
+@router.put(
+    "/{grid_code}/boundary",
+    response_model=GridPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="设置网格边界 (Set Boundary)",
+)
 async def set_boundary(
     grid_code: GridCodePath, body: BoundaryUpdate, principal: Manager, session: SessionDep
 ) -> GridPublic:
@@ -93,7 +114,12 @@ async def set_boundary(
 streets = APIRouter(prefix="/api/v1/streets", tags=["grids"])
 
 
-@streets.get("/{street_code}/tree", response_model=StreetTree, responses=problem_responses(401, 403, 404, 422))
+@streets.get(
+    "/{street_code}/tree",
+    response_model=StreetTree,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="街道社区网格树 (Street Tree)",
+)
 async def street_tree(
     street_code: Annotated[str, Path(pattern=STREET_PATTERN, description="9-digit street code")],
     principal: Reader,
@@ -110,7 +136,9 @@ CommunityCodePath = Annotated[
 ]
 
 
-@communities.get("", response_model=CommunityPage, responses=problem_responses(401, 403, 422))
+@communities.get(
+    "", response_model=CommunityPage, responses=problem_responses(401, 403, 422), summary="社区列表 (List Communities)"
+)
 async def list_communities(
     principal: Reader,
     session: SessionDep,
@@ -127,13 +155,24 @@ async def list_communities(
     return CommunityPage(items=items, next_cursor=next_cursor)
 
 
-@communities.get("/{community_code}", response_model=CommunityPublic, responses=problem_responses(401, 403, 404, 422))
+@communities.get(
+    "/{community_code}",
+    response_model=CommunityPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="社区详情 (Get Community)",
+)
 async def get_community(community_code: CommunityCodePath, principal: Reader, session: SessionDep) -> CommunityPublic:
     """One community, when it is in the caller's scope."""
     return await service.get_community(session=session, principal=principal, community_code=community_code)
 
 
-@communities.post("", status_code=201, response_model=CommunityPublic, responses=problem_responses(401, 403, 409, 422))
+@communities.post(
+    "",
+    status_code=201,
+    response_model=CommunityPublic,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="新建社区 (Create Community)",
+)
 async def create_community(
     community_in: CommunityCreate, principal: StreetAdmin, session: SessionDep
 ) -> CommunityPublic:
@@ -141,7 +180,12 @@ async def create_community(
     return await service.create_community(session=session, principal=principal, community_in=community_in)
 
 
-@communities.patch("/{community_code}", response_model=CommunityPublic, responses=problem_responses(401, 403, 404, 422))
+@communities.patch(
+    "/{community_code}",
+    response_model=CommunityPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="修改社区名称 (Rename Community)",
+)
 async def rename_community(
     community_code: CommunityCodePath, changes: CommunityUpdate, principal: StreetAdmin, session: SessionDep
 ) -> CommunityPublic:

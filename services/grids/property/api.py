@@ -70,7 +70,12 @@ async def _orders(others: OtherServicesDep, problems: list[ProblemIn]) -> dict[u
 # -- companies -------------------------------------------------------------------------------
 
 
-@router.get("/companies", response_model=CompanyPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/companies",
+    response_model=CompanyPage,
+    responses=problem_responses(401, 403, 422),
+    summary="物业企业列表 (List Companies)",
+)
 async def list_companies(
     principal: Reader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> CompanyPage:
@@ -79,19 +84,32 @@ async def list_companies(
     return CompanyPage(items=items, next_cursor=next_cursor)
 
 
-@router.post("/companies", status_code=201, response_model=CompanyPublic, responses=WRITE_ERRORS)
+@router.post(
+    "/companies",
+    status_code=201,
+    response_model=CompanyPublic,
+    responses=WRITE_ERRORS,
+    summary="登记物业企业 (Create Company)",
+)
 async def create_company(company_in: CompanyCreate, principal: Manager, session: SessionDep) -> CompanyPublic:
     """Record a property company of the community (with its party branch, 物业党支部, if it has one)."""
     return await red.create_company(session=session, principal=principal, company_in=company_in)
 
 
-@router.get("/companies/{company_id}", response_model=CompanyPublic, responses=READ_ERRORS)
+@router.get(
+    "/companies/{company_id}", response_model=CompanyPublic, responses=READ_ERRORS, summary="物业企业详情 (Get Company)"
+)
 async def get_company(company_id: CompanyId, principal: Reader, session: SessionDep) -> CompanyPublic:
     """One property company."""
     return await red.get_company(session=session, principal=principal, company_id=company_id)
 
 
-@router.patch("/companies/{company_id}", response_model=CompanyPublic, responses=WRITE_ERRORS)
+@router.patch(
+    "/companies/{company_id}",
+    response_model=CompanyPublic,
+    responses=WRITE_ERRORS,
+    summary="修改物业企业 (Update Company)",
+)
 async def update_company(
     company_id: CompanyId, changes: CompanyUpdate, principal: Manager, session: SessionDep
 ) -> CompanyPublic:
@@ -102,14 +120,23 @@ async def update_company(
 # -- compounds -------------------------------------------------------------------------------
 
 
-@router.get("/compounds/{compound_id}", response_model=CompoundProperty, responses=READ_ERRORS)
+@router.get(
+    "/compounds/{compound_id}",
+    response_model=CompoundProperty,
+    responses=READ_ERRORS,
+    summary="小区物业详情 (Get Compound)",
+)
 async def get_compound(compound_id: CompoundId, principal: Reader, session: SessionDep) -> CompoundProperty:
     """Who manages a compound now and who did before, and its committees in office."""
     return await red.compound(session=session, principal=principal, compound_id=compound_id)
 
 
 @router.post(
-    "/compounds/{compound_id}/management", status_code=201, response_model=ManagementPublic, responses=WRITE_ERRORS
+    "/compounds/{compound_id}/management",
+    status_code=201,
+    response_model=ManagementPublic,
+    responses=WRITE_ERRORS,
+    summary="物业交接 (Hand Over)",
 )
 async def hand_over(
     compound_id: CompoundId,
@@ -126,7 +153,12 @@ async def hand_over(
 # -- committees ------------------------------------------------------------------------------
 
 
-@router.get("/committees", response_model=CommitteePage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/committees",
+    response_model=CommitteePage,
+    responses=problem_responses(401, 403, 422),
+    summary="业委会物管会列表 (List Committees)",
+)
 async def list_committees(
     principal: Reader,
     session: SessionDep,
@@ -152,7 +184,13 @@ async def list_committees(
     return CommitteePage(items=items, next_cursor=next_cursor)
 
 
-@router.post("/committees", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS)
+@router.post(
+    "/committees",
+    status_code=201,
+    response_model=CommitteePublic,
+    responses=WRITE_ERRORS,
+    summary="登记业委会物管会 (Create Committee)",
+)
 async def create_committee(
     committee_in: CommitteeCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> CommitteePublic:
@@ -167,14 +205,23 @@ async def create_committee(
     )
 
 
-@router.get("/committees/{committee_id}", response_model=CommitteePublic, responses=READ_ERRORS)
+@router.get(
+    "/committees/{committee_id}",
+    response_model=CommitteePublic,
+    responses=READ_ERRORS,
+    summary="业委会物管会详情 (Get Committee)",
+)
 async def get_committee(committee_id: CommitteeId, principal: Reader, session: SessionDep) -> CommitteePublic:
     """One committee's term and its members."""
     return await red.get_committee(session=session, principal=principal, committee_id=committee_id)
 
 
 @router.post(
-    "/committees/{committee_id}/re-elect", status_code=201, response_model=CommitteePublic, responses=WRITE_ERRORS
+    "/committees/{committee_id}/re-elect",
+    status_code=201,
+    response_model=CommitteePublic,
+    responses=WRITE_ERRORS,
+    summary="业委会物管会换届 (Re Elect)",
 )
 async def re_elect(
     committee_id: CommitteeId, election: ReElection, principal: Manager, session: SessionDep, others: OtherServicesDep
@@ -192,7 +239,12 @@ async def re_elect(
 # -- joint meetings --------------------------------------------------------------------------
 
 
-@router.get("/meetings", response_model=MeetingPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/meetings",
+    response_model=MeetingPage,
+    responses=problem_responses(401, 403, 422),
+    summary="联席会议列表 (List Meetings)",
+)
 async def list_meetings(
     principal: Reader,
     session: SessionDep,
@@ -217,7 +269,13 @@ async def list_meetings(
     return MeetingPage(items=items, next_cursor=next_cursor)
 
 
-@router.post("/meetings", status_code=201, response_model=MeetingPublic, responses=WRITE_ERRORS)
+@router.post(
+    "/meetings",
+    status_code=201,
+    response_model=MeetingPublic,
+    responses=WRITE_ERRORS,
+    summary="登记联席会议 (Create Meeting)",
+)
 async def create_meeting(
     meeting_in: MeetingCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> MeetingPublic:
@@ -232,7 +290,9 @@ async def create_meeting(
     )
 
 
-@router.get("/meetings/{meeting_id}", response_model=MeetingPublic, responses=READ_ERRORS)
+@router.get(
+    "/meetings/{meeting_id}", response_model=MeetingPublic, responses=READ_ERRORS, summary="联席会议详情 (Get Meeting)"
+)
 async def get_meeting(meeting_id: MeetingId, principal: Reader, session: SessionDep) -> MeetingPublic:
     """One joint meeting and the issue orders it dealt with."""
     return await meetings.get(session=session, principal=principal, meeting_id=meeting_id)
@@ -243,6 +303,7 @@ async def get_meeting(meeting_id: MeetingId, principal: Reader, session: Session
     status_code=201,
     response_model=ProblemPublic,
     responses={200: {"model": ProblemPublic, "description": "linked already"}, **WRITE_ERRORS},
+    summary="会议关联问题 (Add Problem)",
 )
 async def add_problem(
     meeting_id: MeetingId,
@@ -265,7 +326,12 @@ async def add_problem(
     return linked
 
 
-@router.patch("/meetings/{meeting_id}/problems/{order_id}", response_model=ProblemPublic, responses=WRITE_ERRORS)
+@router.patch(
+    "/meetings/{meeting_id}/problems/{order_id}",
+    response_model=ProblemPublic,
+    responses=WRITE_ERRORS,
+    summary="更新问题解决情况 (Update Problem)",
+)
 async def update_problem(
     meeting_id: MeetingId,
     order_id: Annotated[uuid.UUID, Path(description="the issue order (问题) among the meeting's problems")],
@@ -279,7 +345,12 @@ async def update_problem(
     )
 
 
-@router.get("/stats", response_model=PropertyStats, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/stats",
+    response_model=PropertyStats,
+    responses=problem_responses(401, 403, 422),
+    summary="红色物业统计 (Property Stats)",
+)
 async def property_stats(
     principal: Reader,
     session: SessionDep,

@@ -37,7 +37,9 @@ MemberIdPath = Annotated[uuid.UUID, Path(description="the member's id")]
 HouseholdIdPath = Annotated[uuid.UUID, Path(description="the household's id (the residents service's)")]
 
 
-@router.get("", response_model=MemberPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=MemberPage, responses=problem_responses(401, 403, 422), summary="花名册列表 (List Members)"
+)
 async def list_members(
     principal: Viewer,
     lane: FastLaneDep,
@@ -69,13 +71,20 @@ async def list_members(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/me", response_model=MemberPublic, responses=problem_responses(401, 403))
+@router.get(
+    "/me", response_model=MemberPublic, responses=problem_responses(401, 403), summary="我的花名册信息 (My Member)"
+)
 async def my_member(principal: Anyone, lane: FastLaneDep) -> Response:
     """The caller's own roster entry and bindings."""
     return json_response(await roster.my_member(lane=lane, principal=principal))
 
 
-@router.get("/me/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/me/households",
+    response_model=LinkedHouseholdPage,
+    responses=problem_responses(401, 403, 422),
+    summary="我的联系户 (My Households)",
+)
 async def my_households(
     principal: PartyMember, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> Response:
@@ -86,14 +95,23 @@ async def my_households(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{member_id}",
+    response_model=MemberPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="人员详情 (Get Member)",
+)
 async def get_member(member_id: MemberIdPath, principal: Viewer, lane: FastLaneDep) -> Response:
     """A member in the caller's scope, with their bindings."""
     return json_response(await roster.get_member(lane=lane, principal=principal, member_id=member_id))
 
 
 @router.post(
-    "", status_code=201, response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422, 503)
+    "",
+    status_code=201,
+    response_model=MemberPublic,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="登记花名册人员 (Create Member)",
 )
 async def create_member(
     member_in: MemberCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
@@ -103,7 +121,12 @@ async def create_member(
     return await roster.public_member(session, member)
 
 
-@router.patch("/{member_id}", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
+@router.patch(
+    "/{member_id}",
+    response_model=MemberPublic,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="修改人员信息 (Update Member)",
+)
 async def update_member(
     member_id: MemberIdPath, changes: MemberUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> MemberPublic:
@@ -114,7 +137,12 @@ async def update_member(
     return await roster.public_member(session, member)
 
 
-@router.put("/{member_id}/bindings", response_model=MemberPublic, responses=problem_responses(401, 403, 404, 422))
+@router.put(
+    "/{member_id}/bindings",
+    response_model=MemberPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="设置人员角色与辖区 (Replace Bindings)",
+)
 async def replace_bindings(
     member_id: MemberIdPath, body: BindingsUpdate, principal: Manager, session: SessionDep
 ) -> MemberPublic:
@@ -127,7 +155,10 @@ async def replace_bindings(
 
 
 @router.get(
-    "/{member_id}/households", response_model=LinkedHouseholdPage, responses=problem_responses(401, 403, 404, 422)
+    "/{member_id}/households",
+    response_model=LinkedHouseholdPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="党员联系户列表 (Member Households)",
 )
 async def member_households(
     member_id: MemberIdPath, principal: Viewer, lane: FastLaneDep, limit: LimitQuery = 20, cursor: CursorQuery = None
@@ -143,6 +174,7 @@ async def member_households(
     "/{member_id}/households/{household_id}",
     status_code=201,
     responses={204: {"description": "already linked"}, **problem_responses(401, 403, 404, 422)},
+    summary="绑定联系户 (Link Household)",
 )
 async def link_household(
     member_id: MemberIdPath, household_id: HouseholdIdPath, principal: Manager, session: SessionDep
@@ -155,7 +187,10 @@ async def link_household(
 
 
 @router.delete(
-    "/{member_id}/households/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 422)
+    "/{member_id}/households/{household_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="解除联系户 (Unlink Household)",
 )
 async def unlink_household(
     member_id: MemberIdPath, household_id: HouseholdIdPath, principal: Manager, session: SessionDep
@@ -165,13 +200,21 @@ async def unlink_household(
     return Response(status_code=204)
 
 
-@party_orgs.get("", response_model=list[PartyOrgNode], responses=problem_responses(401, 403))
+@party_orgs.get(
+    "", response_model=list[PartyOrgNode], responses=problem_responses(401, 403), summary="党组织架构 (Party Tree)"
+)
 async def party_tree(principal: Anyone, session: SessionDep) -> list[PartyOrgNode]:
     """The party organisation as far as the caller may see: 县委 → 街道党工委 → 社区党组织 → 小区党支部 → 楼栋党小组."""
     return await roster.party_tree(session=session, principal=principal)
 
 
-@party_orgs.post("", status_code=201, response_model=PartyOrgNode, responses=problem_responses(401, 403, 404, 422))
+@party_orgs.post(
+    "",
+    status_code=201,
+    response_model=PartyOrgNode,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="新建党组织 (Create Party Org)",
+)
 async def create_party_org(org_in: PartyOrgCreate, principal: Manager, session: SessionDep) -> PartyOrgNode:
     """Add an organisation one level below its parent (a compound branch, a building group ...)."""
     org = await roster.create_party_org(session=session, principal=principal, org_in=org_in)

@@ -42,7 +42,9 @@ async def _menu(
     return await others.menu(community) if community else {}
 
 
-@router.get("", response_model=TeamPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=TeamPage, responses=problem_responses(401, 403, 422), summary="志愿服务队列表 (List Teams)"
+)
 async def list_teams(
     principal: Reader,
     lane: FastLaneDep,
@@ -57,7 +59,13 @@ async def list_teams(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.post("", status_code=201, response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
+@router.post(
+    "",
+    status_code=201,
+    response_model=TeamPublic,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="新建志愿服务队 (Create Team)",
+)
 async def create_team(
     team_in: TeamCreate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> TeamPublic:
@@ -66,13 +74,23 @@ async def create_team(
     return await teams.create(session=session, principal=principal, team_in=team_in, menu=menu)
 
 
-@router.get("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{team_id}",
+    response_model=TeamPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="志愿服务队详情 (Get Team)",
+)
 async def get_team(team_id: TeamId, principal: Reader, lane: FastLaneDep) -> Response:
     """One volunteer team."""
     return json_response(await teams.get_team(lane=lane, principal=principal, team_id=team_id))
 
 
-@router.patch("/{team_id}", response_model=TeamPublic, responses=problem_responses(401, 403, 404, 409, 422, 503))
+@router.patch(
+    "/{team_id}",
+    response_model=TeamPublic,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="修改志愿服务队 (Update Team)",
+)
 async def update_team(
     team_id: TeamId, changes: TeamUpdate, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> TeamPublic:
@@ -82,7 +100,12 @@ async def update_team(
     return await teams.update(session=session, principal=principal, team_id=team_id, changes=changes, menu=menu)
 
 
-@router.get("/{team_id}/members", response_model=TeamMemberPage, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{team_id}/members",
+    response_model=TeamMemberPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="队员列表 (List Members)",
+)
 async def list_members(
     team_id: TeamId, principal: RosterReader, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> TeamMemberPage:
@@ -101,6 +124,7 @@ async def list_members(
         200: {"model": TeamMemberPublic, "description": "in the team already"},
         **problem_responses(401, 403, 404, 409, 422, 503),
     },
+    summary="添加队员 (Add Member)",
 )
 async def add_member(
     team_id: TeamId,
@@ -125,7 +149,10 @@ async def add_member(
 
 
 @router.delete(
-    "/{team_id}/members/{team_member_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{team_id}/members/{team_member_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="移除队员 (Remove Member)",
 )
 async def remove_member(
     team_id: TeamId,
@@ -138,7 +165,12 @@ async def remove_member(
     return Response(status_code=204)
 
 
-@router.get("/{team_id}/report", response_model=TeamReport, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{team_id}/report",
+    response_model=TeamReport,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="服务队月度统计 (Team Report)",
+)
 async def team_report(
     team_id: TeamId,
     principal: Reader,

@@ -33,7 +33,12 @@ router = APIRouter(prefix="/api/v1/visits", tags=["visits"])
 VisitIdPath = Annotated[uuid.UUID, Path(description="the visit's id")]
 
 
-@router.post("/sync", response_model=VisitSyncResult, responses=problem_responses(401, 403, 413, 422))
+@router.post(
+    "/sync",
+    response_model=VisitSyncResult,
+    responses=problem_responses(401, 403, 413, 422),
+    summary="同步离线走访 (Sync Visits)",
+)
 async def sync_visits(body: VisitSync, principal: Visitor, session: SessionDep) -> VisitSyncResult:
     """Up to 200 visits made offline, each with the app's own id; a result per visit (created,
     exists, rejected with the reason). Sending the same batch again creates nothing twice."""
@@ -48,6 +53,7 @@ async def sync_visits(body: VisitSync, principal: Visitor, session: SessionDep) 
         200: {"model": VisitPublic, "description": "already there"},
         **problem_responses(401, 403, 404, 409, 422),
     },
+    summary="登记走访 (Record Visit)",
 )
 async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDep, response: Response) -> VisitPublic:
     """Record one visit (201), or answer the one already recorded with this id (200)."""
@@ -57,7 +63,9 @@ async def record_visit(visit_in: VisitIn, principal: Visitor, session: SessionDe
     return visit
 
 
-@router.get("", response_model=VisitPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=VisitPage, responses=problem_responses(401, 403, 422), summary="走访记录列表 (List Visits)"
+)
 async def list_visits(
     principal: Reader,
     lane: FastLaneDep,
@@ -85,7 +93,12 @@ async def list_visits(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/coverage", response_model=CoverageReport, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/coverage",
+    response_model=CoverageReport,
+    responses=problem_responses(401, 403, 422),
+    summary="走访覆盖率 (Coverage)",
+)
 async def coverage(
     principal: Overseer,
     session: SessionDep,
@@ -97,7 +110,7 @@ async def coverage(
     return await visits.coverage(session=session, principal=principal, community_code=community_code)
 
 
-@router.get("/stats", response_model=VisitStats, responses=problem_responses(401, 403, 422))
+@router.get("/stats", response_model=VisitStats, responses=problem_responses(401, 403, 422), summary="走访统计 (Stats)")
 async def stats(
     principal: Analyst,
     session: SessionDep,
@@ -109,7 +122,12 @@ async def stats(
     return await visit_stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
 
 
-@router.get("/{visit_id}", response_model=VisitPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{visit_id}",
+    response_model=VisitPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="走访详情 (Get Visit)",
+)
 async def get_visit(visit_id: VisitIdPath, principal: Reader, lane: FastLaneDep) -> Response:
     """A visit in the caller's scope, with its photos."""
     return json_response(await visits.get(lane=lane, principal=principal, visit_id=visit_id))
@@ -123,6 +141,7 @@ async def get_visit(visit_id: VisitIdPath, principal: Reader, lane: FastLaneDep)
         200: {"model": PhotoPublic, "description": "the same photo, stored before"},
         **problem_responses(401, 403, 404, 409, 413, 422),
     },
+    summary="上传走访照片 (Add Photo)",
 )
 async def add_photo(
     visit_id: VisitIdPath,
@@ -149,6 +168,7 @@ async def add_photo(
         200: {"content": PHOTO_CONTENT, "description": "the photo"},
         **problem_responses(401, 403, 404, 422),
     },
+    summary="查看走访照片 (Get Photo)",
 )
 async def get_photo(
     visit_id: VisitIdPath,
