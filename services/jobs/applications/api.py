@@ -31,7 +31,12 @@ ApplicationId = Annotated[uuid.UUID, Path(description="the application's id")]
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
-@router.get("", response_model=ApplicationPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "",
+    response_model=ApplicationPage,
+    responses=problem_responses(401, 403, 422),
+    summary="岗位报名列表 (List Applications)",
+)
 async def list_applications(
     principal: Viewer,
     lane: FastLaneDep,
@@ -54,14 +59,23 @@ async def list_applications(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/{application_id}", response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{application_id}",
+    response_model=ApplicationPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="岗位报名详情 (Get Application)",
+)
 async def get_application(application_id: ApplicationId, principal: Viewer, lane: FastLaneDep) -> Response:
     """One application in the caller's scope."""
     return json_response(await applications.public_row(lane=lane, principal=principal, application_id=application_id))
 
 
 @router.post(
-    "", status_code=201, response_model=ApplicationPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "",
+    status_code=201,
+    response_model=ApplicationPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="岗位报名 (Apply)",
 )
 async def apply(body: ApplicationCreate, principal: Applicant, session: SessionDep) -> ApplicationPublic:
     """Apply to an open posting (a resident for themselves, staff for a seeker of theirs); 409 while one is live."""
@@ -69,7 +83,12 @@ async def apply(body: ApplicationCreate, principal: Applicant, session: SessionD
     return applications.public_of(principal, application, title, seeker)
 
 
-@router.post("/{application_id}/withdraw", response_model=ApplicationPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{application_id}/withdraw",
+    response_model=ApplicationPublic,
+    responses=STEP_ERRORS,
+    summary="撤回岗位报名 (Withdraw)",
+)
 async def withdraw(application_id: ApplicationId, principal: Resident, session: SessionDep) -> ApplicationPublic:
     """Withdraw one's own application while it is in progress."""
     return applications.public_of(
@@ -80,7 +99,12 @@ async def withdraw(application_id: ApplicationId, principal: Resident, session: 
     )
 
 
-@router.post("/{application_id}/shortlist", response_model=ApplicationPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{application_id}/shortlist",
+    response_model=ApplicationPublic,
+    responses=STEP_ERRORS,
+    summary="标记入围 (Shortlist)",
+)
 async def shortlist(
     application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep
 ) -> ApplicationPublic:
@@ -93,7 +117,12 @@ async def shortlist(
     )
 
 
-@router.post("/{application_id}/interview", response_model=ApplicationPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{application_id}/interview",
+    response_model=ApplicationPublic,
+    responses=STEP_ERRORS,
+    summary="标记已面试 (Interview)",
+)
 async def interview(
     application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep
 ) -> ApplicationPublic:
@@ -106,7 +135,7 @@ async def interview(
     )
 
 
-@router.post("/{application_id}/hire", response_model=ApplicationPublic, responses=STEP_ERRORS)
+@router.post("/{application_id}/hire", response_model=ApplicationPublic, responses=STEP_ERRORS, summary="录用 (Hire)")
 async def hire(application_id: ApplicationId, principal: ManagerOrEmployer, session: SessionDep) -> ApplicationPublic:
     """Hire a shortlisted or interviewed applicant (录用); the posting closes when its headcount is filled."""
     return applications.public_of(
@@ -115,7 +144,9 @@ async def hire(application_id: ApplicationId, principal: ManagerOrEmployer, sess
     )
 
 
-@router.post("/{application_id}/reject", response_model=ApplicationPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{application_id}/reject", response_model=ApplicationPublic, responses=STEP_ERRORS, summary="不予录用 (Reject)"
+)
 async def reject(
     application_id: ApplicationId, body: Rejection, principal: ManagerOrEmployer, session: SessionDep
 ) -> ApplicationPublic:

@@ -41,7 +41,9 @@ def _pii(request: Request) -> PiiCipher:
 PiiDep = Annotated[PiiCipher, Depends(_pii)]
 
 
-@router.get("", response_model=EmployerPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=EmployerPage, responses=problem_responses(401, 403, 422), summary="用工单位列表 (List Employers)"
+)
 async def list_employers(
     principal: Overseer,
     session: SessionDep,
@@ -70,14 +72,24 @@ async def list_employers(
     return EmployerPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/me", response_model=EmployerPublic, responses=problem_responses(401, 403, 404))
+@router.get(
+    "/me",
+    response_model=EmployerPublic,
+    responses=problem_responses(401, 403, 404),
+    summary="我的用工单位 (My Employer)",
+)
 async def my_employer(principal: Employer, session: SessionDep) -> EmployerPublic:
     """The employer the calling employer account acts for."""
     employer = await employers.mine(session=session, principal=principal)
     return await employers.public_of(session, principal, employer)
 
 
-@router.get("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{employer_id}",
+    response_model=EmployerPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="用工单位详情 (Get Employer)",
+)
 async def get_employer(employer_id: EmployerId, principal: Reader, session: SessionDep) -> EmployerPublic:
     """One employer; its contact in full only for its community's staff and its own accounts."""
     employer = await employers.visible(session, principal, employer_id)
@@ -89,6 +101,7 @@ async def get_employer(employer_id: EmployerId, principal: Reader, session: Sess
     status_code=201,
     response_model=EmployerPublic,
     responses={200: {"model": EmployerPublic, "description": "made before"}, **problem_responses(401, 403, 409, 422)},
+    summary="登记用工单位 (Create Employer)",
 )
 async def create_employer(
     employer_in: EmployerCreate, principal: Manager, session: SessionDep, pii: PiiDep, response: Response
@@ -100,7 +113,12 @@ async def create_employer(
     return await employers.public_of(session, principal, employer)
 
 
-@router.patch("/{employer_id}", response_model=EmployerPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.patch(
+    "/{employer_id}",
+    response_model=EmployerPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="修改用工单位 (Update Employer)",
+)
 async def update_employer(
     employer_id: EmployerId, changes: EmployerUpdate, principal: ManagerOrEmployer, session: SessionDep, pii: PiiDep
 ) -> EmployerPublic:
@@ -111,7 +129,12 @@ async def update_employer(
     return await employers.public_of(session, principal, employer)
 
 
-@router.post("/{employer_id}/reveal", response_model=ContactRevealed, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{employer_id}/reveal",
+    response_model=ContactRevealed,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="查看联系人电话 (Reveal Contact)",
+)
 async def reveal_contact(
     employer_id: EmployerId, body: ContactRevealRequest, principal: Manager, session: SessionDep, pii: PiiDep
 ) -> ContactRevealed:
@@ -126,6 +149,7 @@ async def reveal_contact(
     "/{employer_id}/accounts",
     response_model=list[EmployerAccountPublic],
     responses=problem_responses(401, 403, 404, 422),
+    summary="用工单位账号列表 (List Accounts)",
 )
 async def list_accounts(
     employer_id: EmployerId, principal: Manager, session: SessionDep
@@ -143,6 +167,7 @@ async def list_accounts(
         204: {"description": "already linked"},
         **problem_responses(401, 403, 404, 409, 422),
     },
+    summary="绑定用工单位账号 (Link Account)",
 )
 async def link_account(
     employer_id: EmployerId, account_id: AccountId, principal: Manager, session: SessionDep
@@ -154,7 +179,12 @@ async def link_account(
     return Response(status_code=201 if created else 204)
 
 
-@router.delete("/{employer_id}/accounts/{account_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+@router.delete(
+    "/{employer_id}/accounts/{account_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="解绑用工单位账号 (Unlink Account)",
+)
 async def unlink_account(
     employer_id: EmployerId, account_id: AccountId, principal: Manager, session: SessionDep
 ) -> Response:

@@ -21,7 +21,7 @@ FairId = Annotated[uuid.UUID, Path(description="the fair's id")]
 EmployerId = Annotated[uuid.UUID, Path(description="the employer's (用工单位) id: one of the fair's street")]
 
 
-@router.get("", response_model=FairPage, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=FairPage, responses=problem_responses(401, 403, 422), summary="招聘会列表 (List Fairs)")
 async def list_fairs(
     principal: Reader,
     session: SessionDep,
@@ -49,7 +49,12 @@ async def list_fairs(
     return FairPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{fair_id}", response_model=FairDetail, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{fair_id}",
+    response_model=FairDetail,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="招聘会详情 (Get Fair)",
+)
 async def get_fair(fair_id: FairId, principal: Reader, session: SessionDep) -> FairDetail:
     """A fair's page: everything on offer, employer by employer, with their open postings."""
     return await fairs.detail(session=session, principal=principal, fair_id=fair_id)
@@ -60,6 +65,7 @@ async def get_fair(fair_id: FairId, principal: Reader, session: SessionDep) -> F
     status_code=201,
     response_model=FairPublic,
     responses={200: {"model": FairPublic, "description": "made before"}, **problem_responses(401, 403, 409, 422)},
+    summary="发布招聘会 (Create Fair)",
 )
 async def create_fair(fair_in: FairCreate, principal: Manager, session: SessionDep, response: Response) -> FairPublic:
     """Announce a fair of the caller's community (or street); 200 with a client id sent before."""
@@ -78,6 +84,7 @@ async def create_fair(fair_in: FairCreate, principal: Manager, session: SessionD
         204: {"description": "taking part already"},
         **problem_responses(401, 403, 404, 422),
     },
+    summary="添加参会单位 (Add Employer)",
 )
 async def add_employer(fair_id: FairId, employer_id: EmployerId, principal: Manager, session: SessionDep) -> Response:
     """An employer of the fair's street takes part (201 new, 204 already)."""
@@ -85,7 +92,12 @@ async def add_employer(fair_id: FairId, employer_id: EmployerId, principal: Mana
     return Response(status_code=201 if added else 204)
 
 
-@router.delete("/{fair_id}/employers/{employer_id}", status_code=204, responses=problem_responses(401, 403, 404, 422))
+@router.delete(
+    "/{fair_id}/employers/{employer_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="移除参会单位 (Remove Employer)",
+)
 async def remove_employer(
     fair_id: FairId, employer_id: EmployerId, principal: Manager, session: SessionDep
 ) -> Response:
@@ -102,6 +114,7 @@ async def remove_employer(
         200: {"model": FairSignupPublic, "description": "signed up already"},
         **problem_responses(401, 403, 404, 409, 422),
     },
+    summary="招聘会报名 (Sign Up)",
 )
 async def sign_up(fair_id: FairId, principal: Resident, session: SessionDep, response: Response) -> FairSignupPublic:
     """Sign up for a fair (201), or answer the signup already there (200)."""
@@ -111,7 +124,12 @@ async def sign_up(fair_id: FairId, principal: Resident, session: SessionDep, res
     return signup
 
 
-@router.delete("/{fair_id}/signups/me", status_code=204, responses=problem_responses(401, 403, 404, 422))
+@router.delete(
+    "/{fair_id}/signups/me",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="取消招聘会报名 (Cancel Signup)",
+)
 async def cancel_signup(fair_id: FairId, principal: Resident, session: SessionDep) -> Response:
     """Cancel one's signup."""
     await fairs.cancel_signup(session=session, principal=principal, fair_id=fair_id)

@@ -23,7 +23,10 @@ ResidentId = Annotated[uuid.UUID, Path(description="the seeker's resident id (�
 
 
 @postings_router.get(
-    "/{posting_id}/matches", response_model=SeekerMatchPage, responses=problem_responses(401, 403, 404, 422)
+    "/{posting_id}/matches",
+    response_model=SeekerMatchPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="为岗位推荐求职者 (Posting Matches)",
 )
 async def posting_matches(
     posting_id: PostingId, principal: Manager, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
@@ -36,7 +39,10 @@ async def posting_matches(
 
 
 @seekers_router.get(
-    "/{resident_id}/matches", response_model=PostingMatchPage, responses=problem_responses(401, 403, 404, 422)
+    "/{resident_id}/matches",
+    response_model=PostingMatchPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="为求职者推荐岗位 (Seeker Matches)",
 )
 async def seeker_matches(
     resident_id: ResidentId,

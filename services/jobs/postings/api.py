@@ -33,7 +33,9 @@ router = APIRouter(prefix="/api/v1/postings", tags=["postings"])
 PostingId = Annotated[uuid.UUID, Path(description="the posting's id")]
 
 
-@router.get("", response_model=PostingPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=PostingPage, responses=problem_responses(401, 403, 422), summary="岗位列表 (List Postings)"
+)
 async def list_postings(
     principal: Reader,
     lane: FastLaneDep,
@@ -83,7 +85,9 @@ async def list_postings(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/stats", response_model=JobStats, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/stats", response_model=JobStats, responses=problem_responses(401, 403, 422), summary="就业统计 (Posting Stats)"
+)
 async def posting_stats(
     principal: StatsReader,
     session: SessionDep,
@@ -105,7 +109,12 @@ async def posting_stats(
     )
 
 
-@router.get("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{posting_id}",
+    response_model=PostingPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="岗位详情 (Get Posting)",
+)
 async def get_posting(posting_id: PostingId, principal: Reader, lane: FastLaneDep) -> Response:
     """One posting: published ones for everyone, drafts for those who keep them."""
     return json_response(await postings.public_row(lane=lane, principal=principal, posting_id=posting_id))
@@ -119,6 +128,7 @@ async def get_posting(posting_id: PostingId, principal: Reader, lane: FastLaneDe
         200: {"model": PostingPublic, "description": "made before"},
         **problem_responses(401, 403, 404, 409, 422),
     },
+    summary="新建岗位 (Create Posting)",
 )
 async def create_posting(
     posting_in: PostingCreate, principal: ManagerOrEmployer, session: SessionDep, response: Response
@@ -130,7 +140,12 @@ async def create_posting(
     return await postings.get(session=session, principal=principal, posting_id=posting.id)
 
 
-@router.patch("/{posting_id}", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.patch(
+    "/{posting_id}",
+    response_model=PostingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="修改岗位 (Update Posting)",
+)
 async def update_posting(
     posting_id: PostingId, changes: PostingUpdate, principal: ManagerOrEmployer, session: SessionDep
 ) -> PostingPublic:
@@ -140,7 +155,10 @@ async def update_posting(
 
 
 @router.post(
-    "/{posting_id}/publish", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{posting_id}/publish",
+    response_model=PostingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="审核发布岗位 (Publish Posting)",
 )
 async def publish_posting(posting_id: PostingId, principal: Manager, session: SessionDep) -> PostingPublic:
     """Publish a posting (审核发布, community staff): it takes applications from now."""
@@ -148,7 +166,12 @@ async def publish_posting(posting_id: PostingId, principal: Manager, session: Se
     return await postings.get(session=session, principal=principal, posting_id=posting.id)
 
 
-@router.post("/{posting_id}/close", response_model=PostingPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.post(
+    "/{posting_id}/close",
+    response_model=PostingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="关闭岗位 (Close Posting)",
+)
 async def close_posting(posting_id: PostingId, principal: ManagerOrEmployer, session: SessionDep) -> PostingPublic:
     """Close a posting; applications still in progress are rejected with the reason."""
     posting = await postings.close(session=session, principal=principal, posting_id=posting_id)

@@ -28,7 +28,9 @@ SAVED = {
 }
 
 
-@router.get("", response_model=SeekerPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=SeekerPage, responses=problem_responses(401, 403, 422), summary="求职者列表 (List Seekers)"
+)
 async def list_seekers(
     principal: Helper,
     session: SessionDep,
@@ -59,7 +61,9 @@ async def list_seekers(
     return SeekerPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/me", response_model=SeekerPublic, responses=problem_responses(401, 403, 404))
+@router.get(
+    "/me", response_model=SeekerPublic, responses=problem_responses(401, 403, 404), summary="我的求职登记 (My Profile)"
+)
 async def my_profile(principal: Resident, session: SessionDep) -> SeekerPublic:
     """The calling resident's own seeker profile."""
     me = access.own_resident(principal)
@@ -69,7 +73,7 @@ async def my_profile(principal: Resident, session: SessionDep) -> SeekerPublic:
     return SeekerPublic.model_validate(seeker, from_attributes=True)
 
 
-@router.put("/me", response_model=SeekerPublic, responses=SAVED)
+@router.put("/me", response_model=SeekerPublic, responses=SAVED, summary="求职登记 (Put My Profile)")
 async def put_my_profile(
     profile: SeekerIn, principal: Resident, session: SessionDep, request: Request, response: Response
 ) -> SeekerPublic:
@@ -80,14 +84,19 @@ async def put_my_profile(
     return SeekerPublic.model_validate(seeker, from_attributes=True)
 
 
-@router.get("/{resident_id}", response_model=SeekerPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{resident_id}",
+    response_model=SeekerPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="求职者详情 (Get Profile)",
+)
 async def get_profile(resident_id: ResidentId, principal: ResidentOrHelper, session: SessionDep) -> SeekerPublic:
     """A resident's seeker profile: their own, or one of the caller's community, street or grids."""
     seeker = await seekers.get(session=session, principal=principal, resident_id=resident_id)
     return SeekerPublic.model_validate(seeker, from_attributes=True)
 
 
-@router.put("/{resident_id}", response_model=SeekerPublic, responses=SAVED)
+@router.put("/{resident_id}", response_model=SeekerPublic, responses=SAVED, summary="代填求职登记 (Put Profile)")
 async def put_profile(
     resident_id: ResidentId,
     profile: SeekerIn,

@@ -33,7 +33,9 @@ TrainingId = Annotated[uuid.UUID, Path(description="the training's id")]
 EnrolmentId = Annotated[uuid.UUID, Path(description="the enrolment's id, on this training")]
 
 
-@router.get("", response_model=TrainingPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=TrainingPage, responses=problem_responses(401, 403, 422), summary="技能培训列表 (List Trainings)"
+)
 async def list_trainings(
     principal: Reader,
     session: SessionDep,
@@ -60,7 +62,12 @@ async def list_trainings(
     return TrainingPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{training_id}", response_model=TrainingPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{training_id}",
+    response_model=TrainingPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="技能培训详情 (Get Training)",
+)
 async def get_training(training_id: TrainingId, principal: Reader, session: SessionDep) -> TrainingPublic:
     """One training, with places taken and waiting, and the calling resident's own enrolment."""
     return await trainings.get(session=session, principal=principal, training_id=training_id)
@@ -71,6 +78,7 @@ async def get_training(training_id: TrainingId, principal: Reader, session: Sess
     status_code=201,
     response_model=TrainingPublic,
     responses={200: {"model": TrainingPublic, "description": "made before"}, **problem_responses(401, 403, 409, 422)},
+    summary="发布技能培训 (Create Training)",
 )
 async def create_training(
     training_in: TrainingCreate, principal: Manager, session: SessionDep, response: Response
@@ -82,7 +90,12 @@ async def create_training(
     return await trainings.get(session=session, principal=principal, training_id=training.id)
 
 
-@router.patch("/{training_id}", response_model=TrainingPublic, responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/{training_id}",
+    response_model=TrainingPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="修改技能培训 (Update Training)",
+)
 async def update_training(
     training_id: TrainingId, changes: TrainingUpdate, principal: Manager, session: SessionDep
 ) -> TrainingPublic:
@@ -91,7 +104,12 @@ async def update_training(
     return await trainings.get(session=session, principal=principal, training_id=training_id)
 
 
-@router.get("/{training_id}/enrolments", response_model=EnrolmentPage, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{training_id}/enrolments",
+    response_model=EnrolmentPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="培训报名列表 (List Enrolments)",
+)
 async def list_enrolments(
     training_id: TrainingId,
     principal: ResidentOrHelper,
@@ -112,6 +130,7 @@ async def list_enrolments(
     status_code=201,
     response_model=EnrolmentPublic,
     responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="培训报名 (Enrol)",
 )
 async def enrol(
     training_id: TrainingId, body: EnrolmentCreate, principal: ResidentOrHelper, session: SessionDep, request: Request
@@ -126,6 +145,7 @@ async def enrol(
     "/{training_id}/enrolments/{enrolment_id}/withdraw",
     response_model=EnrolmentPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
+    summary="退出培训 (Withdraw)",
 )
 async def withdraw(
     training_id: TrainingId, enrolment_id: EnrolmentId, principal: ResidentOrHelper, session: SessionDep
@@ -141,6 +161,7 @@ async def withdraw(
     "/{training_id}/enrolments/{enrolment_id}/complete",
     response_model=EnrolmentPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
+    summary="培训结业 (Complete)",
 )
 async def complete(
     training_id: TrainingId, enrolment_id: EnrolmentId, principal: Manager, session: SessionDep
@@ -153,7 +174,10 @@ async def complete(
 
 
 @router.post(
-    "/{training_id}/attendance", response_model=AttendanceResult, responses=problem_responses(401, 403, 404, 422)
+    "/{training_id}/attendance",
+    response_model=AttendanceResult,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="登记培训考勤 (Record Attendance)",
 )
 async def record_attendance(
     training_id: TrainingId, body: AttendanceIn, principal: Manager, session: SessionDep
