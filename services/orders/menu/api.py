@@ -18,7 +18,7 @@ from shared.places import COMMUNITY_PATTERN
 router = APIRouter(prefix="/api/v1/menu", tags=["menu"])
 
 
-@router.get("", response_model=MenuPage, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=MenuPage, responses=problem_responses(401, 403, 422), summary="查看服务清单 (Read Menu)")
 async def read_menu(
     principal: Anyone,
     lane: FastLaneDep,
@@ -38,14 +38,25 @@ async def read_menu(
     return json_response({"items": items})
 
 
-@router.post("", status_code=201, response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=MenuItemPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="新增服务项目 (Add Menu Item)",
+)
 async def add_menu_item(item_in: MenuItemCreate, principal: Keeper, session: SessionDep) -> MenuItemPublic:
     """Add an item to a community's menu (staff)."""
     item = await menu.create(session=session, principal=principal, item_in=item_in)
     return MenuItemPublic.model_validate(item, from_attributes=True)
 
 
-@router.patch("/{item_id}", response_model=MenuItemPublic, responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/{item_id}",
+    response_model=MenuItemPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="修改服务项目 (Update Menu Item)",
+)
 async def update_menu_item(
     item_id: Annotated[uuid.UUID, Path(description="the menu item's id")],
     item_in: MenuItemUpdate,

@@ -56,6 +56,7 @@ STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
     status_code=201,
     response_model=OrderPublic,
     responses={200: {"model": OrderPublic, "description": "placed before with this id"}, **STEP_ERRORS},
+    summary="点单 (Place Order)",
 )
 async def place_order(
     order_in: OrderCreate,
@@ -90,7 +91,7 @@ async def place_order(
     return queries.public(order)
 
 
-@router.get("", response_model=OrderPage, responses=problem_responses(401, 403, 422))
+@router.get("", response_model=OrderPage, responses=problem_responses(401, 403, 422), summary="订单列表 (List Orders)")
 async def list_orders(
     principal: Reader,
     lane: FastLaneDep,
@@ -143,7 +144,9 @@ async def list_orders(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/stats", response_model=OrderStats, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/stats", response_model=OrderStats, responses=problem_responses(401, 403, 422), summary="订单统计 (Order Stats)"
+)
 async def order_stats(
     principal: Analyst,
     session: SessionDep,
@@ -171,19 +174,29 @@ async def order_stats(
     )
 
 
-@router.get("/{order_id}", response_model=OrderPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{order_id}",
+    response_model=OrderPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="订单详情 (Get Order)",
+)
 async def get_order(order_id: OrderId, principal: Reader, lane: FastLaneDep) -> Response:
     """One order: its state, kind, assignee and rating."""
     return json_response(await queries.get(lane=lane, principal=principal, order_id=order_id))
 
 
-@router.get("/{order_id}/timeline", response_model=Timeline, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{order_id}/timeline",
+    response_model=Timeline,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="订单流转记录 (Order Timeline)",
+)
 async def order_timeline(order_id: OrderId, principal: Reader, lane: FastLaneDep) -> Response:
     """Every step of the order: who, in which role, when, from which state to which, with notes."""
     return json_response(await queries.timeline(lane=lane, principal=principal, order_id=order_id))
 
 
-@router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post("/{order_id}/dispatch", response_model=OrderPublic, responses=STEP_ERRORS, summary="派单 (Dispatch Order)")
 async def dispatch_order(
     order_id: OrderId, dispatch_in: DispatchIn, principal: Manager, session: SessionDep, others: OtherServicesDep
 ) -> OrderPublic:
@@ -199,20 +212,24 @@ async def dispatch_order(
     return queries.public(order)
 
 
-@router.post("/{order_id}/accept", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post("/{order_id}/accept", response_model=OrderPublic, responses=STEP_ERRORS, summary="接单 (Accept Order)")
 async def accept_order(order_id: OrderId, principal: Taker, session: SessionDep) -> OrderPublic:
     """接单: take the order (the assignee; in grab mode the first taker of the grid)."""
     return queries.public(await service.accept(session=session, principal=principal, order_id=order_id))
 
 
-@router.post("/{order_id}/decline", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{order_id}/decline", response_model=OrderPublic, responses=STEP_ERRORS, summary="退回订单 (Decline Order)"
+)
 async def decline_order(order_id: OrderId, body: ReasonIn, principal: Taker, session: SessionDep) -> OrderPublic:
     """Give a dispatched order back, with the reason; staff dispatch it again."""
     order = await service.decline(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
 
 
-@router.post("/{order_id}/complete", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{order_id}/complete", response_model=OrderPublic, responses=STEP_ERRORS, summary="办结订单 (Complete Order)"
+)
 async def complete_order(
     order_id: OrderId, complete_in: CompleteIn, principal: Taker, session: SessionDep
 ) -> OrderPublic:
@@ -221,27 +238,32 @@ async def complete_order(
     return queries.public(order)
 
 
-@router.post("/{order_id}/rate", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post("/{order_id}/rate", response_model=OrderPublic, responses=STEP_ERRORS, summary="评单 (Rate Order)")
 async def rate_order(order_id: OrderId, rate_in: RateIn, principal: Rater, session: SessionDep) -> OrderPublic:
     """评单: rate the finished order 1-5 stars, once; the taker's points are credited."""
     return queries.public(await service.rate(session=session, principal=principal, order_id=order_id, rate_in=rate_in))
 
 
-@router.post("/{order_id}/cancel", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post("/{order_id}/cancel", response_model=OrderPublic, responses=STEP_ERRORS, summary="取消订单 (Cancel Order)")
 async def cancel_order(order_id: OrderId, body: CancelIn, principal: Withdrawer, session: SessionDep) -> OrderPublic:
     """Withdraw the order before anyone has taken it."""
     order = await service.cancel(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
 
 
-@router.post("/{order_id}/reject", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post("/{order_id}/reject", response_model=OrderPublic, responses=STEP_ERRORS, summary="驳回订单 (Reject Order)")
 async def reject_order(order_id: OrderId, body: ReasonIn, principal: Manager, session: SessionDep) -> OrderPublic:
     """Turn the order down, with the reason."""
     order = await service.reject(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
 
 
-@router.post("/{order_id}/return-visit", response_model=OrderPublic, responses=STEP_ERRORS)
+@router.post(
+    "/{order_id}/return-visit",
+    response_model=OrderPublic,
+    responses=STEP_ERRORS,
+    summary="登记回访 (Record Return Visit)",
+)
 async def record_return_visit(
     order_id: OrderId, body: ReturnVisitIn, principal: Manager, session: SessionDep
 ) -> OrderPublic:
@@ -258,6 +280,7 @@ async def record_return_visit(
         200: {"model": PhotoPublic, "description": "the same photo, stored before"},
         **problem_responses(401, 403, 404, 409, 413, 422),
     },
+    summary="上传订单照片 (Add Photo)",
 )
 async def add_photo(
     order_id: OrderId,
@@ -284,6 +307,7 @@ async def add_photo(
         200: {"content": PHOTO_CONTENT, "description": "the photo"},
         **problem_responses(401, 403, 404, 422),
     },
+    summary="查看订单照片 (Get Photo)",
 )
 async def get_photo(
     order_id: OrderId,

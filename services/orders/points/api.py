@@ -18,7 +18,9 @@ from shared.places import COMMUNITY_OR_GRID_PATTERN, COMMUNITY_PATTERN, GRID_PAT
 router = APIRouter(prefix="/api/v1/points", tags=["points"])
 
 
-@router.get("/leaderboard", response_model=Board, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/leaderboard", response_model=Board, responses=problem_responses(401, 403, 422), summary="积分榜 (Leaderboard)"
+)
 async def leaderboard(
     principal: Anyone,
     lane: FastLaneDep,
@@ -32,7 +34,9 @@ async def leaderboard(
     return json_response(board)
 
 
-@router.get("/stats", response_model=PointsStats, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/stats", response_model=PointsStats, responses=problem_responses(401, 403, 422), summary="积分统计 (Points Stats)"
+)
 async def points_stats(
     principal: Analyst,
     session: SessionDep,
@@ -44,13 +48,18 @@ async def points_stats(
     return await points.stats(session=session, principal=principal, group_by=group_by, since=since, until=until)
 
 
-@router.get("/me", response_model=MyPoints, responses=problem_responses(401, 403))
+@router.get("/me", response_model=MyPoints, responses=problem_responses(401, 403), summary="我的积分 (My Points)")
 async def my_points(principal: Earner, lane: FastLaneDep) -> Response:
     """The caller's points: total, this month, this year, and the latest credits."""
     return json_response(await points.mine(lane=lane, principal=principal))
 
 
-@router.get("/pioneers", response_model=PioneerPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/pioneers",
+    response_model=PioneerPage,
+    responses=problem_responses(401, 403, 422),
+    summary="党员先锋系数 (Pioneers)",
+)
 async def pioneers(
     principal: Overseer,
     lane: FastLaneDep,

@@ -19,7 +19,12 @@ router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post("/import", response_model=ImportReport, responses=problem_responses(401, 403, 413, 422, 503))
+@router.post(
+    "/import",
+    response_model=ImportReport,
+    responses=problem_responses(401, 403, 413, 422, 503),
+    summary="导入居民台账 (Import Register)",
+)
 async def import_register(
     principal: Staff,
     session: SessionDep,
@@ -54,6 +59,7 @@ async def import_register(
     "/export",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}, "description": "an xlsx, PII masked"}, **problem_responses(401, 403, 422)},
+    summary="导出居民台账 (Export Register)",
 )
 async def export_register(
     principal: Registrar,

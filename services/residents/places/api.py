@@ -39,7 +39,11 @@ CompoundId = Annotated[uuid.UUID, Path(description="the compound's id")]
 
 
 @households.post(
-    "", status_code=201, response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "",
+    status_code=201,
+    response_model=HouseholdPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="登记住户 (Create Household)",
 )
 async def create_household(body: HouseholdCreate, principal: Registrar, session: SessionDep) -> HouseholdPublic:
     """A flat of a building the caller keeps becomes a household (its residents are added next)."""
@@ -48,7 +52,11 @@ async def create_household(body: HouseholdCreate, principal: Registrar, session:
 
 
 @compounds.post(
-    "", status_code=201, response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "",
+    status_code=201,
+    response_model=CompoundPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="新建小区 (Create Compound)",
 )
 async def create_compound(body: CompoundCreate, principal: Staff, session: SessionDep) -> CompoundPublic:
     """A compound (小区) of a community the caller is staff of; its name is unique in the community."""
@@ -56,14 +64,23 @@ async def create_compound(body: CompoundCreate, principal: Staff, session: Sessi
     return CompoundPublic.model_validate(compound, from_attributes=True)
 
 
-@compounds.get("/{compound_id}", response_model=CompoundPublic, responses=problem_responses(401, 403, 404, 422))
+@compounds.get(
+    "/{compound_id}",
+    response_model=CompoundPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="小区详情 (Get Compound)",
+)
 async def get_compound(compound_id: CompoundId, principal: Reader, lane: FastLaneDep) -> Response:
     """A compound (小区) of the caller's places: its name, community and street."""
     return json_response(await queries.get_compound(lane=lane, principal=principal, compound_id=compound_id))
 
 
 @buildings.post(
-    "", status_code=201, response_model=BuildingPublic, responses=problem_responses(401, 403, 404, 409, 422, 503)
+    "",
+    status_code=201,
+    response_model=BuildingPublic,
+    responses=problem_responses(401, 403, 404, 409, 422, 503),
+    summary="新建楼栋 (Create Building)",
 )
 async def create_building(
     body: BuildingCreate, principal: Staff, session: SessionDep, others: OtherServicesDep
@@ -73,7 +90,12 @@ async def create_building(
     return BuildingPublic.model_validate(building, from_attributes=True)
 
 
-@households.get("/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 422))
+@households.get(
+    "/{household_id}",
+    response_model=HouseholdPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="住户详情 (Get Household)",
+)
 async def get_household(household_id: HouseholdId, principal: Reader, lane: FastLaneDep) -> Response:
     """A household and its residents (a resident sees their own)."""
     return json_response(await queries.get_household(lane=lane, principal=principal, household_id=household_id))
@@ -90,7 +112,10 @@ async def compound_households(compound_id: CompoundId, principal: Gateway, sessi
 
 
 @households.patch(
-    "/{household_id}", response_model=HouseholdPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{household_id}",
+    response_model=HouseholdPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="修改住户地址 (Update Household)",
 )
 async def update_household(
     household_id: HouseholdId, changes: HouseholdUpdate, principal: Staff, session: SessionDep
@@ -102,14 +127,21 @@ async def update_household(
     return await service.household_with_residents(session=session, principal=principal, household_id=household.id)
 
 
-@households.delete("/{household_id}", status_code=204, responses=problem_responses(401, 403, 404, 409, 422))
+@households.delete(
+    "/{household_id}",
+    status_code=204,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="删除住户 (Remove Household)",
+)
 async def remove_household(household_id: HouseholdId, principal: Staff, session: SessionDep) -> Response:
     """Remove a household nobody lives in any more (409 while residents live there)."""
     await service.remove_household(session=session, principal=principal, household_id=household_id)
     return Response(status_code=204)
 
 
-@households.get("", response_model=HouseholdPage, responses=problem_responses(401, 403, 422))
+@households.get(
+    "", response_model=HouseholdPage, responses=problem_responses(401, 403, 422), summary="住户列表 (List Households)"
+)
 async def list_households(
     principal: Reader,
     lane: FastLaneDep,
@@ -127,7 +159,9 @@ async def list_households(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@compounds.get("", response_model=CompoundPage, responses=problem_responses(401, 403, 422))
+@compounds.get(
+    "", response_model=CompoundPage, responses=problem_responses(401, 403, 422), summary="小区列表 (List Compounds)"
+)
 async def list_compounds(
     principal: Reader,
     lane: FastLaneDep,
@@ -145,7 +179,9 @@ async def list_compounds(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@buildings.get("", response_model=BuildingPage, responses=problem_responses(401, 403, 422))
+@buildings.get(
+    "", response_model=BuildingPage, responses=problem_responses(401, 403, 422), summary="楼栋列表 (List Buildings)"
+)
 async def list_buildings(
     principal: Reader,
     lane: FastLaneDep,

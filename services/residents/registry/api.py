@@ -34,7 +34,9 @@ internal = APIRouter(prefix="/internal", tags=["internal"])
 ResidentId = Annotated[uuid.UUID, Path(description="the resident's id")]
 
 
-@statistics.get("", response_model=ResidentStats, responses=problem_responses(401, 403, 422))
+@statistics.get(
+    "", response_model=ResidentStats, responses=problem_responses(401, 403, 422), summary="居民统计 (Stats)"
+)
 async def stats(
     principal: Analyst,
     session: SessionDep,
@@ -44,7 +46,9 @@ async def stats(
     return await service.resident_stats(session=session, principal=principal, group_by=group_by)
 
 
-@router.get("", response_model=ResidentPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=ResidentPage, responses=problem_responses(401, 403, 422), summary="居民列表 (List Residents)"
+)
 async def list_residents(
     principal: Reader,
     lane: FastLaneDep,
@@ -90,13 +94,24 @@ async def list_residents(
     return json_response({"items": items, "next_cursor": next_cursor})
 
 
-@router.get("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{resident_id}",
+    response_model=ResidentPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="居民详情 (Get Resident)",
+)
 async def get_resident(resident_id: ResidentId, principal: Reader, lane: FastLaneDep) -> Response:
     """A resident of the caller's scope; ID number and phone masked, sensitive tags only for those who need them."""
     return json_response(await queries.get(lane=lane, principal=principal, resident_id=resident_id))
 
 
-@router.post("", status_code=201, response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ResidentPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="登记居民 (Create Resident)",
+)
 async def create_resident(
     body: ResidentCreate, principal: Registrar, session: SessionDep, pii: PiiDep
 ) -> ResidentPublic:
@@ -105,7 +120,12 @@ async def create_resident(
     return service.public_of(resident, principal)
 
 
-@router.patch("/{resident_id}", response_model=ResidentPublic, responses=problem_responses(401, 403, 404, 409, 422))
+@router.patch(
+    "/{resident_id}",
+    response_model=ResidentPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="修改居民信息 (Update Resident)",
+)
 async def update_resident(
     resident_id: ResidentId, changes: ResidentUpdate, principal: Registrar, session: SessionDep, pii: PiiDep
 ) -> ResidentPublic:
@@ -116,7 +136,9 @@ async def update_resident(
     return service.public_of(resident, principal)
 
 
-@catalogue.get("", response_model=list[TagPublic], responses=problem_responses(401, 403))
+@catalogue.get(
+    "", response_model=list[TagPublic], responses=problem_responses(401, 403), summary="居民标签列表 (List Tags)"
+)
 async def list_tags(principal: Registrar, session: SessionDep) -> list[TagPublic]:
     """The tag catalogue: the nine standard groups (GB/T 31000 "9+X") and the community's own."""
     return await service.tags(session=session, principal=principal)

@@ -18,7 +18,12 @@ from shared.pagination import CursorQuery, LimitQuery
 router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
 
 
-@router.get("/reveals", response_model=RevealPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "/reveals",
+    response_model=RevealPage,
+    responses=problem_responses(401, 403, 422),
+    summary="敏感信息查看记录 (List Reveals)",
+)
 async def list_reveals(
     principal: Auditor,
     session: SessionDep,
@@ -33,7 +38,12 @@ async def list_reveals(
     return RevealPage(items=items, next_cursor=next_cursor)
 
 
-@router.post("/{resident_id}/reveal", response_model=Revealed, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{resident_id}/reveal",
+    response_model=Revealed,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="查看敏感信息 (Reveal)",
+)
 async def reveal(
     resident_id: Annotated[uuid.UUID, Path(description="the resident whose data to reveal")],
     body: RevealRequest,
