@@ -50,7 +50,9 @@ def _pair(issued: IssuedPair) -> TokenPair:
     return TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in)
 
 
-@router.post("/login", response_model=TokenPair, responses=problem_responses(401, 422, 429))
+@router.post(
+    "/login", response_model=TokenPair, responses=problem_responses(401, 422, 429), summary="密码登录 (Password Login)"
+)
 async def password_login(body: LoginRequest, request: Request, session: SessionDep, context: GatewayDep) -> TokenPair:
     """Sign in with username (or phone) and password."""
     issued = await service.password_login(
@@ -59,14 +61,25 @@ async def password_login(body: LoginRequest, request: Request, session: SessionD
     return _pair(issued)
 
 
-@router.post("/sms-code", status_code=202, response_model=Accepted, responses=problem_responses(422, 429, 503))
+@router.post(
+    "/sms-code",
+    status_code=202,
+    response_model=Accepted,
+    responses=problem_responses(422, 429, 503),
+    summary="发送短信验证码 (Sms Code)",
+)
 async def sms_code(body: SmsCodeRequest, request: Request, session: SessionDep, context: GatewayDep) -> Accepted:
     """Send a 6-digit sign-in code by SMS (valid 5 minutes)."""
     await service.send_sms_code(session=session, context=context, phone=body.phone, ip=client_ip(request))
     return Accepted()
 
 
-@router.post("/sms-login", response_model=TokenPair, responses=problem_responses(401, 422, 429))
+@router.post(
+    "/sms-login",
+    response_model=TokenPair,
+    responses=problem_responses(401, 422, 429),
+    summary="短信验证码登录 (Sms Login)",
+)
 async def sms_login(body: SmsLoginRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
     """Sign in with the SMS code; with a ``bind_ticket``, also bind that WeChat user to the account."""
     issued = await service.sms_login(
@@ -75,7 +88,13 @@ async def sms_login(body: SmsLoginRequest, session: SessionDep, context: Gateway
     return _pair(issued)
 
 
-@router.post("/password-reset", status_code=204, response_class=Response, responses=problem_responses(401, 422, 429))
+@router.post(
+    "/password-reset",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 422, 429),
+    summary="找回密码 (Password Reset)",
+)
 async def password_reset(body: PasswordReset, request: Request, session: SessionDep, context: GatewayDep) -> Response:
     """Set a forgotten password (or an invited account's first one) with a code from ``POST /sms-code``.
     Every session of the account ends."""
@@ -85,26 +104,38 @@ async def password_reset(body: PasswordReset, request: Request, session: Session
     return Response(status_code=204)
 
 
-@router.post("/wechat-login", response_model=TokenPair, responses=problem_responses(401, 404, 422, 429, 503))
+@router.post(
+    "/wechat-login",
+    response_model=TokenPair,
+    responses=problem_responses(401, 404, 422, 429, 503),
+    summary="微信小程序登录 (Wechat Login)",
+)
 async def wechat_login(body: WechatLoginRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
     """Sign in from the mini-program with a ``wx.login`` code; 404 with a bind ticket when unbound."""
     return _pair(await service.wechat_login(session=session, context=context, code=body.code))
 
 
-@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
+@router.post("/refresh", response_model=TokenPair, responses=problem_responses(401, 422), summary="刷新令牌 (Refresh)")
 async def refresh(body: RefreshRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
     """Trade a refresh token for a new pair (the old refresh token is spent)."""
     return _pair(await service.refresh(session=session, context=context, refresh_token=body.refresh_token))
 
 
-@router.post("/logout", status_code=204, response_class=Response, responses=problem_responses(422))
+@router.post(
+    "/logout", status_code=204, response_class=Response, responses=problem_responses(422), summary="退出登录 (Logout)"
+)
 async def logout(body: RefreshRequest, session: SessionDep, context: GatewayDep) -> Response:
     """Sign out: the refresh token's whole family is revoked."""
     await service.logout(session=session, context=context, refresh_token=body.refresh_token)
     return Response(status_code=204)
 
 
-@router.post("/token", response_model=ClientToken, responses=problem_responses(401, 422, 429))
+@router.post(
+    "/token",
+    response_model=ClientToken,
+    responses=problem_responses(401, 422, 429),
+    summary="集成客户端获取令牌 (Client Credentials)",
+)
 async def client_credentials(
     request: Request,
     session: SessionDep,
@@ -132,7 +163,7 @@ async def client_credentials(
     return ClientToken(access_token=token, expires_in=context.issuer.access_ttl, scope=" ".join(scopes))
 
 
-@me_router.get("", response_model=MePublic, responses=problem_responses(401, 403))
+@me_router.get("", response_model=MePublic, responses=problem_responses(401, 403), summary="当前用户信息 (Me)")
 async def me(principal: Anyone) -> Response:
     """The caller: account, roles, the places each role is bound to, and for a resident their household."""
     return json_response(
@@ -151,7 +182,13 @@ async def me(principal: Anyone) -> Response:
     )
 
 
-@me_router.post("/password", status_code=204, response_class=Response, responses=problem_responses(401, 403, 422, 429))
+@me_router.post(
+    "/password",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 422, 429),
+    summary="修改密码 (Change Password)",
+)
 async def change_password(
     body: PasswordChange, principal: Myself, request: Request, session: SessionDep, context: GatewayDep
 ) -> Response:
@@ -168,7 +205,7 @@ async def change_password(
     return Response(status_code=204)
 
 
-@well_known.get("/.well-known/jwks.json", response_model=dict[str, Any])
+@well_known.get("/.well-known/jwks.json", response_model=dict[str, Any], summary="令牌验签公钥 (Jwks)")
 async def jwks(context: GatewayDep) -> Response:
     """The public keys that verify the gateway's tokens (JWKS; more than one while rotating)."""
     return Response(
@@ -176,14 +213,18 @@ async def jwks(context: GatewayDep) -> Response:
     )
 
 
-@well_known.get("/.well-known/revocations.json", response_model=dict[str, Any])
+@well_known.get("/.well-known/revocations.json", response_model=dict[str, Any], summary="令牌吊销名单 (Revocations)")
 async def revocations(context: GatewayDep) -> dict[str, Any]:
     """Accounts disabled within the last token lifetime, for the services to refuse their tokens."""
     return context.disabled.document()
 
 
 @accounts_router.post(
-    "", status_code=201, response_model=AccountCreated, responses=problem_responses(401, 403, 409, 422, 429)
+    "",
+    status_code=201,
+    response_model=AccountCreated,
+    responses=problem_responses(401, 403, 409, 422, 429),
+    summary="新建账号 (Create Account)",
 )
 async def create_account(
     body: AccountCreate, principal: Manager, session: SessionDep, context: GatewayDep
@@ -193,7 +234,9 @@ async def create_account(
     return await accounts.create(session=session, context=context, principal=principal, account_in=body)
 
 
-@accounts_router.get("", response_model=AccountPage, responses=problem_responses(401, 403, 422))
+@accounts_router.get(
+    "", response_model=AccountPage, responses=problem_responses(401, 403, 422), summary="账号列表 (List Accounts)"
+)
 async def list_accounts(
     principal: Manager,
     session: SessionDep,
@@ -218,7 +261,12 @@ async def list_accounts(
     return AccountPage(items=items, next_cursor=next_cursor)
 
 
-@accounts_router.get("/audit", response_model=AuditPage, responses=problem_responses(401, 403, 422))
+@accounts_router.get(
+    "/audit",
+    response_model=AuditPage,
+    responses=problem_responses(401, 403, 422),
+    summary="管理审计日志 (Account Audit)",
+)
 async def account_audit(
     principal: StreetAdmin,
     session: SessionDep,
@@ -235,7 +283,12 @@ async def account_audit(
     return AuditPage(items=items, next_cursor=next_cursor)
 
 
-@accounts_router.get("/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 422))
+@accounts_router.get(
+    "/{account_id}",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="账号详情 (Get Account)",
+)
 async def get_account(
     account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
 ) -> AccountPublic:
@@ -245,7 +298,10 @@ async def get_account(
 
 
 @accounts_router.post(
-    "/{account_id}/disable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{account_id}/disable",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="停用账号 (Disable Account)",
 )
 async def disable_account(
     account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
@@ -258,7 +314,10 @@ async def disable_account(
 
 
 @accounts_router.post(
-    "/{account_id}/enable", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{account_id}/enable",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="启用账号 (Enable Account)",
 )
 async def enable_account(
     account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
@@ -271,7 +330,10 @@ async def enable_account(
 
 
 @accounts_router.patch(
-    "/{account_id}", response_model=AccountPublic, responses=problem_responses(401, 403, 404, 409, 422)
+    "/{account_id}",
+    response_model=AccountPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="修改账号 (Update Account)",
 )
 async def update_account(
     account_id: AccountId, body: AccountUpdate, principal: Manager, session: SessionDep, context: GatewayDep
@@ -287,6 +349,7 @@ async def update_account(
     "/{account_id}/password-reset",
     response_model=TemporaryPassword,
     responses=problem_responses(401, 403, 404, 409, 422),
+    summary="重置账号密码 (Reset Account Password)",
 )
 async def reset_account_password(
     account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep

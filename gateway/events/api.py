@@ -41,13 +41,23 @@ def _bulk(request: Request) -> BulkHandler:
 router = inbox_router(inbox_event, _handler, _bulk)
 
 
-@dead.get("/dead", response_model=DeadEventList, responses=problem_responses(401, 403))
+@dead.get(
+    "/dead",
+    response_model=DeadEventList,
+    responses=problem_responses(401, 403),
+    summary="投递失败事件列表 (Dead Events)",
+)
 async def dead_events(principal: Staff, clients: InternalClientsDep) -> DeadEventList:
     """Events of the caller's places that could not be delivered after repeated tries, per service."""
     return await deadletters.dead_events(clients=clients, principal=principal)
 
 
-@dead.post("/dead/replay", response_model=ReplayAnswer, responses=problem_responses(401, 403, 404, 422, 503))
+@dead.post(
+    "/dead/replay",
+    response_model=ReplayAnswer,
+    responses=problem_responses(401, 403, 404, 422, 503),
+    summary="重新投递失败事件 (Replay)",
+)
 async def replay(body: ReplayRequest, principal: Staff, clients: InternalClientsDep) -> ReplayAnswer:
     """Put set-aside events of the caller's places back in line; the relay delivers them again."""
     return await deadletters.replay(

@@ -20,13 +20,21 @@ router = APIRouter(prefix="/api/v1/clients", tags=["integration clients"])
 ClientId = Annotated[str, Path(max_length=64, description="the integration client's id (c_...)")]
 
 
-@router.post("", status_code=201, response_model=ClientCreated, responses=problem_responses(401, 403, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=ClientCreated,
+    responses=problem_responses(401, 403, 422),
+    summary="新建集成客户端 (Create Client)",
+)
 async def create_client(body: ClientCreate, principal: StreetAdmin, session: SessionDep) -> ClientCreated:
     """Create a client for one of the caller's streets; the answer holds its secret, once."""
     return await service.create(session=session, principal=principal, client_in=body)
 
 
-@router.get("", response_model=ClientPage, responses=problem_responses(401, 403, 422))
+@router.get(
+    "", response_model=ClientPage, responses=problem_responses(401, 403, 422), summary="集成客户端列表 (List Clients)"
+)
 async def list_clients(
     principal: StreetAdmin, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> ClientPage:
@@ -34,19 +42,34 @@ async def list_clients(
     return await service.list_clients(session=session, principal=principal, limit=limit, cursor=cursor)
 
 
-@router.get("/{client_id}", response_model=ClientPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{client_id}",
+    response_model=ClientPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="集成客户端详情 (Get Client)",
+)
 async def get_client(client_id: ClientId, principal: StreetAdmin, session: SessionDep) -> ClientPublic:
     """One client of the caller's streets."""
     return service.public(await service.get(session=session, principal=principal, client_id=client_id))
 
 
-@router.post("/{client_id}/rotate", response_model=ClientCreated, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{client_id}/rotate",
+    response_model=ClientCreated,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="轮换客户端密钥 (Rotate Secret)",
+)
 async def rotate_secret(client_id: ClientId, principal: StreetAdmin, session: SessionDep) -> ClientCreated:
     """A new secret, answered once; the previous one keeps working for 24 hours."""
     return await service.rotate(session=session, principal=principal, client_id=client_id)
 
 
-@router.post("/{client_id}/disable", response_model=ClientPublic, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{client_id}/disable",
+    response_model=ClientPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="停用集成客户端 (Disable Client)",
+)
 async def disable_client(
     client_id: ClientId, principal: StreetAdmin, session: SessionDep, context: GatewayDep
 ) -> ClientPublic:
@@ -57,7 +80,12 @@ async def disable_client(
     return service.public(client)
 
 
-@router.post("/{client_id}/enable", response_model=ClientPublic, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{client_id}/enable",
+    response_model=ClientPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="启用集成客户端 (Enable Client)",
+)
 async def enable_client(
     client_id: ClientId, principal: StreetAdmin, session: SessionDep, context: GatewayDep
 ) -> ClientPublic:
@@ -69,7 +97,11 @@ async def enable_client(
 
 
 @router.delete(
-    "/{client_id}", status_code=204, response_class=Response, responses=problem_responses(401, 403, 404, 422)
+    "/{client_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="删除集成客户端 (Delete Client)",
 )
 async def delete_client(
     client_id: ClientId, principal: StreetAdmin, session: SessionDep, context: GatewayDep

@@ -19,7 +19,12 @@ from shared.pagination import CursorQuery, LimitQuery
 router = APIRouter(prefix="/api/v1/me/notifications", tags=["me"])
 
 
-@router.get("", response_model=NotificationPage, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "",
+    response_model=NotificationPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="我的通知列表 (My Notifications)",
+)
 async def my_notifications(
     principal: Reader,
     lane: FastLaneDep,
@@ -39,6 +44,7 @@ async def my_notifications(
         200: {"content": {"text/event-stream": {}}, "description": "server-sent events"},
         **problem_responses(401, 403, 404),
     },
+    summary="通知实时推送 (Notification Stream)",
 )
 async def notification_stream(
     principal: Reader,
@@ -67,14 +73,22 @@ async def notification_stream(
     )
 
 
-@router.post("/read-all", response_model=MarkedRead, responses=problem_responses(401, 403, 404))
+@router.post(
+    "/read-all",
+    response_model=MarkedRead,
+    responses=problem_responses(401, 403, 404),
+    summary="全部通知标为已读 (Read All)",
+)
 async def read_all(principal: Reader, session: SessionDep) -> MarkedRead:
     """Mark every notification of the caller read."""
     return MarkedRead(marked=await service.mark_all_read(session=session, principal=principal))
 
 
 @router.post(
-    "/{notification_id}/read", response_model=NotificationPublic, responses=problem_responses(401, 403, 404, 422)
+    "/{notification_id}/read",
+    response_model=NotificationPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="通知标为已读 (Read One)",
 )
 async def read_one(
     notification_id: Annotated[uuid.UUID, Path(description="the notification's id")],

@@ -28,6 +28,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         },
         **problem_responses(401, 403, 422),
     },
+    summary="街道统计 (Street Stats)",
 )
 async def street_stats(
     principal: Analyst,

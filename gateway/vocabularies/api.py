@@ -28,7 +28,7 @@ _ANSWERS = {None: Vocabularies(items=_ALL).model_dump_json()} | {
 }
 
 
-@router.get("", response_model=Vocabularies, responses=problem_responses(404, 422))
+@router.get("", response_model=Vocabularies, responses=problem_responses(404, 422), summary="词表 (Vocabularies)")
 async def vocabularies(
     field: Annotated[str | None, Query(max_length=40, description="only this field's, e.g. relation")] = None,
 ) -> Response:

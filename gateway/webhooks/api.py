@@ -37,7 +37,13 @@ def _hooks(request: Request) -> service.Dispatcher:
 Hooks = Annotated[service.Dispatcher, Depends(_hooks)]
 
 
-@router.post("", status_code=201, response_model=WebhookCreated, responses=problem_responses(401, 403, 409, 422))
+@router.post(
+    "",
+    status_code=201,
+    response_model=WebhookCreated,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="登记回调地址 (Register)",
+)
 async def register(body: WebhookCreate, principal: Client, session: SessionDep, hooks: Hooks) -> WebhookCreated:
     """Register an endpoint for event types of the client's street; the answer holds its secret, once."""
     return await service.register(
@@ -46,19 +52,31 @@ async def register(body: WebhookCreate, principal: Client, session: SessionDep, 
     )  # fmt: skip
 
 
-@router.get("", response_model=WebhookList, responses=problem_responses(401, 403))
+@router.get(
+    "", response_model=WebhookList, responses=problem_responses(401, 403), summary="回调地址列表 (List Endpoints)"
+)
 async def list_endpoints(principal: Client, session: SessionDep) -> WebhookList:
     """The client's endpoints."""
     return WebhookList(items=await service.list_endpoints(session=session, principal=principal))
 
 
-@router.get("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{endpoint_id}",
+    response_model=WebhookPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="回调地址详情 (Get Endpoint)",
+)
 async def get_endpoint(endpoint_id: EndpointId, principal: Client, session: SessionDep) -> WebhookPublic:
     """One endpoint: its types, whether it is enabled, and why not."""
     return service.public(await service.get(session=session, principal=principal, endpoint_id=endpoint_id))
 
 
-@router.patch("/{endpoint_id}", response_model=WebhookPublic, responses=problem_responses(401, 403, 404, 422))
+@router.patch(
+    "/{endpoint_id}",
+    response_model=WebhookPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="修改回调地址 (Update Endpoint)",
+)
 async def update_endpoint(
     endpoint_id: EndpointId, body: WebhookUpdate, principal: Client, session: SessionDep, hooks: Hooks
 ) -> WebhookPublic:
@@ -71,7 +89,11 @@ async def update_endpoint(
 
 
 @router.delete(
-    "/{endpoint_id}", status_code=204, response_class=Response, responses=problem_responses(401, 403, 404, 422)
+    "/{endpoint_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="删除回调地址 (Delete Endpoint)",
 )
 async def delete_endpoint(endpoint_id: EndpointId, principal: Client, session: SessionDep) -> Response:
     """Delete an endpoint: no delivery reaches it again, and it is no longer listed, read or changed
@@ -81,7 +103,10 @@ async def delete_endpoint(endpoint_id: EndpointId, principal: Client, session: S
 
 
 @router.post(
-    "/{endpoint_id}/rotate-secret", response_model=WebhookCreated, responses=problem_responses(401, 403, 404, 422)
+    "/{endpoint_id}/rotate-secret",
+    response_model=WebhookCreated,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="轮换回调密钥 (Rotate Secret)",
 )
 async def rotate_secret(
     endpoint_id: EndpointId, principal: Client, session: SessionDep, hooks: Hooks
@@ -90,7 +115,12 @@ async def rotate_secret(
     return await service.rotate(session=session, principal=principal, endpoint_id=endpoint_id, keys=hooks.keys)
 
 
-@router.post("/{endpoint_id}/test", response_model=TestSend, responses=problem_responses(401, 403, 404, 422))
+@router.post(
+    "/{endpoint_id}/test",
+    response_model=TestSend,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="发送测试回调 (Send Test)",
+)
 async def send_test(endpoint_id: EndpointId, principal: Client, session: SessionDep, hooks: Hooks) -> TestSend:
     """Send a signed `webhook.test` message now and say what the endpoint answered."""
     endpoint = await service.get(session=session, principal=principal, endpoint_id=endpoint_id)
@@ -98,7 +128,12 @@ async def send_test(endpoint_id: EndpointId, principal: Client, session: Session
     return TestSend(ok=status is not None and 200 <= status < 300, status_code=status, error=error, duration_ms=took)
 
 
-@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=problem_responses(401, 403, 404, 422))
+@router.get(
+    "/{endpoint_id}/deliveries",
+    response_model=DeliveryPage,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="回调投递记录 (Delivery Log)",
+)
 async def delivery_log(
     endpoint_id: EndpointId, principal: Client, session: SessionDep, limit: LimitQuery = 20, cursor: CursorQuery = None
 ) -> DeliveryPage:
@@ -112,6 +147,7 @@ async def delivery_log(
     "/{endpoint_id}/deliveries/{delivery_id}/redeliver",
     response_model=DeliveryPublic,
     responses=problem_responses(401, 403, 404, 409, 422),
+    summary="重新投递回调 (Redeliver)",
 )
 async def redeliver(
     endpoint_id: EndpointId, delivery_id: DeliveryId, principal: Client, session: SessionDep
