@@ -94,9 +94,10 @@ def test_the_committed_document_is_the_live_one(merged: dict[str, Any]) -> None:
 
 @pytest.mark.no_db
 def test_every_field_and_parameter_is_described_and_every_enum_labelled(merged: dict[str, Any]) -> None:
-    """A public schema field or parameter without a description, or an enum value without its Chinese
-    label, fails here (`python -m gateway.contract gaps` lists them)."""
+    """An operation without a Chinese summary, a public schema field or parameter without a description,
+    or an enum value without its Chinese label fails here (`python -m gateway.contract gaps` lists them)."""
     assert contract.undescribed(merged) == []
+    assert operations(merged)[("post", "/api/v1/orders/{order_id}/dispatch")]["summary"] == "派单 (Dispatch Order)"
     order = merged["components"]["schemas"]["OrderPublic"]["properties"]
     assert order["state"]["x-enumDescriptions"]["accepted"] == "已接单"
     assert "grid" in order["grid_code"]["description"]

@@ -12,7 +12,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Jwks
+         * 令牌验签公钥 (Jwks)
          * @description The public keys that verify the gateway's tokens (JWKS; more than one while rotating).
          */
         get: operations["jwks__well_known_jwks_json_get"];
@@ -32,7 +32,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Revocations
+         * 令牌吊销名单 (Revocations)
          * @description Accounts disabled within the last token lifetime, for the services to refuse their tokens.
          */
         get: operations["revocations__well_known_revocations_json_get"];
@@ -52,13 +52,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Accounts
+         * 账号列表 (List Accounts)
          * @description The accounts of the caller's places, by name (phones masked).
          */
         get: operations["list_accounts_api_v1_accounts_get"];
         put?: never;
         /**
-         * Create Account
+         * 新建账号 (Create Account)
          * @description Create an account in the caller's community or street (bind it on the roster to give it roles).
          *     With a ``password`` the person must change it at first sign-in; without, an SMS invite goes out.
          */
@@ -77,7 +77,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Account Audit
+         * 管理审计日志 (Account Audit)
          * @description The administrative acts in the caller's streets, newest first: accounts created, changed,
          *     disabled, passwords reset, integration clients created, rotated, disabled.
          */
@@ -98,7 +98,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Account
+         * 账号详情 (Get Account)
          * @description An account bound to a place in the caller's community or street (phone masked).
          */
         get: operations["get_account_api_v1_accounts__account_id__get"];
@@ -108,7 +108,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Account
+         * 修改账号 (Update Account)
          * @description Change an account's name, username or phone.
          */
         patch: operations["update_account_api_v1_accounts__account_id__patch"];
@@ -124,7 +124,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Disable Account
+         * 停用账号 (Disable Account)
          * @description Disable an account: its live tokens stop working at once at the gateway.
          */
         post: operations["disable_account_api_v1_accounts__account_id__disable_post"];
@@ -144,7 +144,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Enable Account
+         * 启用账号 (Enable Account)
          * @description Enable a disabled account again.
          */
         post: operations["enable_account_api_v1_accounts__account_id__enable_post"];
@@ -164,7 +164,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reset Account Password
+         * 重置账号密码 (Reset Account Password)
          * @description A temporary password, shown once: the person must change it at their next sign-in. Every
          *     session of the account ends at once.
          */
@@ -183,13 +183,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Activities
+         * 活动列表 (List Activities)
          * @description Activities of the caller's communities (residents: their own), by start time.
          */
         get: operations["list_activities_api_v1_activities_get"];
         put?: never;
         /**
-         * Create Activity
+         * 发布活动 (Create Activity)
          * @description Publish an activity of the caller's community, with its capacity and organiser.
          */
         post: operations["create_activity_api_v1_activities_post"];
@@ -207,7 +207,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Activity
+         * 活动详情 (Get Activity)
          * @description One activity, its places taken and waiting, and the caller's own sign-up.
          */
         get: operations["get_activity_api_v1_activities__activity_id__get"];
@@ -217,7 +217,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Activity
+         * 修改活动 (Update Activity)
          * @description Change an activity; more places let the first people waiting in.
          */
         patch: operations["update_activity_api_v1_activities__activity_id__patch"];
@@ -233,7 +233,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel Activity
+         * 取消活动 (Cancel Activity)
          * @description Call an activity off (before anyone was checked in).
          */
         post: operations["cancel_activity_api_v1_activities__activity_id__cancel_post"];
@@ -253,7 +253,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check In With Code
+         * 凭签到码签到 (Check In With Code)
          * @description Check oneself in with the code shown at the venue.
          */
         post: operations["check_in_with_code_api_v1_activities__activity_id__check_in_post"];
@@ -271,7 +271,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Check In Code
+         * 活动签到码 (Check In Code)
          * @description The code to show at the venue, for the staff who run the activity.
          */
         get: operations["check_in_code_api_v1_activities__activity_id__check_in_code_get"];
@@ -291,13 +291,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Signups
+         * 报名签到名单 (List Signups)
          * @description Attendance: every sign-up in the order it came, with waiting-list places and check-ins.
          */
         get: operations["list_signups_api_v1_activities__activity_id__signups_get"];
         put?: never;
         /**
-         * Sign Up
+         * 活动报名 (Sign Up)
          * @description Sign up: a place (201, ``confirmed``) or a place on the waiting list (201, ``waiting``, with its
          *     position); 200 with the sign-up when already signed up.
          */
@@ -318,7 +318,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel Signup
+         * 取消报名 (Cancel Signup)
          * @description Cancel a sign-up (one's own, or as staff); a freed place goes to the first person waiting.
          */
         post: operations["cancel_signup_api_v1_activities__activity_id__signups__signup_id__cancel_post"];
@@ -338,7 +338,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Check In
+         * 签到登记 (Check In)
          * @description Staff check a participant or a volunteer in; a volunteer's points follow.
          */
         post: operations["check_in_api_v1_activities__activity_id__signups__signup_id__check_in_post"];
@@ -356,13 +356,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Applications
+         * 岗位报名列表 (List Applications)
          * @description Applications in the caller's scope, newest first: one's own, a community's, an employer's (masked).
          */
         get: operations["list_applications_api_v1_applications_get"];
         put?: never;
         /**
-         * Apply
+         * 岗位报名 (Apply)
          * @description Apply to an open posting (a resident for themselves, staff for a seeker of theirs); 409 while one is live.
          */
         post: operations["apply_api_v1_applications_post"];
@@ -380,7 +380,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Application
+         * 岗位报名详情 (Get Application)
          * @description One application in the caller's scope.
          */
         get: operations["get_application_api_v1_applications__application_id__get"];
@@ -402,7 +402,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hire
+         * 录用 (Hire)
          * @description Hire a shortlisted or interviewed applicant (录用); the posting closes when its headcount is filled.
          */
         post: operations["hire_api_v1_applications__application_id__hire_post"];
@@ -422,7 +422,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Interview
+         * 标记已面试 (Interview)
          * @description Mark a shortlisted applicant interviewed (已面试).
          */
         post: operations["interview_api_v1_applications__application_id__interview_post"];
@@ -442,7 +442,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject
+         * 不予录用 (Reject)
          * @description Reject an application in progress, with the reason the seeker is told (未录用).
          */
         post: operations["reject_api_v1_applications__application_id__reject_post"];
@@ -462,7 +462,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Shortlist
+         * 标记入围 (Shortlist)
          * @description Shortlist an applicant (入围), from applied.
          */
         post: operations["shortlist_api_v1_applications__application_id__shortlist_post"];
@@ -482,7 +482,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Withdraw
+         * 撤回岗位报名 (Withdraw)
          * @description Withdraw one's own application while it is in progress.
          */
         post: operations["withdraw_api_v1_applications__application_id__withdraw_post"];
@@ -502,7 +502,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Password Login
+         * 密码登录 (Password Login)
          * @description Sign in with username (or phone) and password.
          */
         post: operations["password_login_api_v1_auth_login_post"];
@@ -522,7 +522,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Logout
+         * 退出登录 (Logout)
          * @description Sign out: the refresh token's whole family is revoked.
          */
         post: operations["logout_api_v1_auth_logout_post"];
@@ -542,7 +542,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Password Reset
+         * 找回密码 (Password Reset)
          * @description Set a forgotten password (or an invited account's first one) with a code from ``POST /sms-code``.
          *     Every session of the account ends.
          */
@@ -563,7 +563,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Refresh
+         * 刷新令牌 (Refresh)
          * @description Trade a refresh token for a new pair (the old refresh token is spent).
          */
         post: operations["refresh_api_v1_auth_refresh_post"];
@@ -583,7 +583,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sms Code
+         * 发送短信验证码 (Sms Code)
          * @description Send a 6-digit sign-in code by SMS (valid 5 minutes).
          */
         post: operations["sms_code_api_v1_auth_sms_code_post"];
@@ -603,7 +603,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sms Login
+         * 短信验证码登录 (Sms Login)
          * @description Sign in with the SMS code; with a ``bind_ticket``, also bind that WeChat user to the account.
          */
         post: operations["sms_login_api_v1_auth_sms_login_post"];
@@ -623,7 +623,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Client Credentials
+         * 集成客户端获取令牌 (Client Credentials)
          * @description OAuth2 client credentials for integration clients (street-office systems).
          */
         post: operations["client_credentials_api_v1_auth_token_post"];
@@ -643,7 +643,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Wechat Login
+         * 微信小程序登录 (Wechat Login)
          * @description Sign in from the mini-program with a ``wx.login`` code; 404 with a bind ticket when unbound.
          */
         post: operations["wechat_login_api_v1_auth_wechat_login_post"];
@@ -661,13 +661,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Buildings
+         * 楼栋列表 (List Buildings)
          * @description Buildings (楼栋) of the caller's places, by name.
          */
         get: operations["list_buildings_api_v1_buildings_get"];
         put?: never;
         /**
-         * Create Building
+         * 新建楼栋 (Create Building)
          * @description A building of a compound, in one grid of the community (the grids service must know the grid).
          */
         post: operations["create_building_api_v1_buildings_post"];
@@ -685,13 +685,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Clients
+         * 集成客户端列表 (List Clients)
          * @description The clients of the caller's streets, newest first (never a secret).
          */
         get: operations["list_clients_api_v1_clients_get"];
         put?: never;
         /**
-         * Create Client
+         * 新建集成客户端 (Create Client)
          * @description Create a client for one of the caller's streets; the answer holds its secret, once.
          */
         post: operations["create_client_api_v1_clients_post"];
@@ -709,14 +709,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Client
+         * 集成客户端详情 (Get Client)
          * @description One client of the caller's streets.
          */
         get: operations["get_client_api_v1_clients__client_id__get"];
         put?: never;
         post?: never;
         /**
-         * Delete Client
+         * 删除集成客户端 (Delete Client)
          * @description Delete the client for good: it never signs in again, and its webhook endpoints are disabled.
          */
         delete: operations["delete_client_api_v1_clients__client_id__delete"];
@@ -735,7 +735,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Disable Client
+         * 停用集成客户端 (Disable Client)
          * @description The client gets no token any more, and its live tokens stop.
          */
         post: operations["disable_client_api_v1_clients__client_id__disable_post"];
@@ -755,7 +755,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Enable Client
+         * 启用集成客户端 (Enable Client)
          * @description A disabled client may get tokens again.
          */
         post: operations["enable_client_api_v1_clients__client_id__enable_post"];
@@ -775,7 +775,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate Secret
+         * 轮换客户端密钥 (Rotate Secret)
          * @description A new secret, answered once; the previous one keeps working for 24 hours.
          */
         post: operations["rotate_secret_api_v1_clients__client_id__rotate_post"];
@@ -793,13 +793,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Communities
+         * 社区列表 (List Communities)
          * @description List the communities in the caller's scope (社区列表), by code.
          */
         get: operations["list_communities_api_v1_communities_get"];
         put?: never;
         /**
-         * Create Community
+         * 新建社区 (Create Community)
          * @description Create a community in one of the calling street admin's streets.
          */
         post: operations["create_community_api_v1_communities_post"];
@@ -817,7 +817,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Community
+         * 社区详情 (Get Community)
          * @description One community, when it is in the caller's scope.
          */
         get: operations["get_community_api_v1_communities__community_code__get"];
@@ -827,7 +827,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Rename Community
+         * 修改社区名称 (Rename Community)
          * @description Rename a community (its street's admins only).
          */
         patch: operations["rename_community_api_v1_communities__community_code__patch"];
@@ -841,13 +841,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Compounds
+         * 小区列表 (List Compounds)
          * @description Compounds (小区) of the caller's places, by name.
          */
         get: operations["list_compounds_api_v1_compounds_get"];
         put?: never;
         /**
-         * Create Compound
+         * 新建小区 (Create Compound)
          * @description A compound (小区) of a community the caller is staff of; its name is unique in the community.
          */
         post: operations["create_compound_api_v1_compounds_post"];
@@ -865,7 +865,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Compound
+         * 小区详情 (Get Compound)
          * @description A compound (小区) of the caller's places: its name, community and street.
          */
         get: operations["get_compound_api_v1_compounds__compound_id__get"];
@@ -885,13 +885,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Employers
+         * 用工单位列表 (List Employers)
          * @description Employers the caller keeps (staff: their community, street admins: their street), by name.
          */
         get: operations["list_employers_api_v1_employers_get"];
         put?: never;
         /**
-         * Create Employer
+         * 登记用工单位 (Create Employer)
          * @description Register an employer of the caller's community (201), or answer the one made with this id (200).
          */
         post: operations["create_employer_api_v1_employers_post"];
@@ -909,7 +909,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Employer
+         * 我的用工单位 (My Employer)
          * @description The employer the calling employer account acts for.
          */
         get: operations["my_employer_api_v1_employers_me_get"];
@@ -929,7 +929,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Employer
+         * 用工单位详情 (Get Employer)
          * @description One employer; its contact in full only for its community's staff and its own accounts.
          */
         get: operations["get_employer_api_v1_employers__employer_id__get"];
@@ -939,7 +939,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Employer
+         * 修改用工单位 (Update Employer)
          * @description Change an employer (its community's staff, or its own accounts).
          */
         patch: operations["update_employer_api_v1_employers__employer_id__patch"];
@@ -953,7 +953,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Accounts
+         * 用工单位账号列表 (List Accounts)
          * @description The accounts acting for an employer.
          */
         get: operations["list_accounts_api_v1_employers__employer_id__accounts_get"];
@@ -974,13 +974,13 @@ export interface paths {
         };
         get?: never;
         /**
-         * Link Account
+         * 绑定用工单位账号 (Link Account)
          * @description Let an account (role employer on the roster) act for this employer (201 new, 204 already).
          */
         put: operations["link_account_api_v1_employers__employer_id__accounts__account_id__put"];
         post?: never;
         /**
-         * Unlink Account
+         * 解绑用工单位账号 (Unlink Account)
          * @description Stop an account acting for this employer.
          */
         delete: operations["unlink_account_api_v1_employers__employer_id__accounts__account_id__delete"];
@@ -999,7 +999,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reveal Contact
+         * 查看联系人电话 (Reveal Contact)
          * @description The contact's clear phone, for the staff who keep the employer, with the purpose audited.
          */
         post: operations["reveal_contact_api_v1_employers__employer_id__reveal_post"];
@@ -1017,7 +1017,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Dead Events
+         * 投递失败事件列表 (Dead Events)
          * @description Events of the caller's places that could not be delivered after repeated tries, per service.
          */
         get: operations["dead_events_api_v1_events_dead_get"];
@@ -1039,7 +1039,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Replay
+         * 重新投递失败事件 (Replay)
          * @description Put set-aside events of the caller's places back in line; the relay delivers them again.
          */
         post: operations["replay_api_v1_events_dead_replay_post"];
@@ -1057,13 +1057,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Fairs
+         * 招聘会列表 (List Fairs)
          * @description Job fairs, soonest first.
          */
         get: operations["list_fairs_api_v1_fairs_get"];
         put?: never;
         /**
-         * Create Fair
+         * 发布招聘会 (Create Fair)
          * @description Announce a fair of the caller's community (or street); 200 with a client id sent before.
          */
         post: operations["create_fair_api_v1_fairs_post"];
@@ -1081,7 +1081,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Fair
+         * 招聘会详情 (Get Fair)
          * @description A fair's page: everything on offer, employer by employer, with their open postings.
          */
         get: operations["get_fair_api_v1_fairs__fair_id__get"];
@@ -1102,13 +1102,13 @@ export interface paths {
         };
         get?: never;
         /**
-         * Add Employer
+         * 添加参会单位 (Add Employer)
          * @description An employer of the fair's street takes part (201 new, 204 already).
          */
         put: operations["add_employer_api_v1_fairs__fair_id__employers__employer_id__put"];
         post?: never;
         /**
-         * Remove Employer
+         * 移除参会单位 (Remove Employer)
          * @description An employer no longer takes part.
          */
         delete: operations["remove_employer_api_v1_fairs__fair_id__employers__employer_id__delete"];
@@ -1127,7 +1127,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sign Up
+         * 招聘会报名 (Sign Up)
          * @description Sign up for a fair (201), or answer the signup already there (200).
          */
         post: operations["sign_up_api_v1_fairs__fair_id__signups_post"];
@@ -1148,7 +1148,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Cancel Signup
+         * 取消招聘会报名 (Cancel Signup)
          * @description Cancel one's signup.
          */
         delete: operations["cancel_signup_api_v1_fairs__fair_id__signups_me_delete"];
@@ -1165,13 +1165,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Grids
+         * 网格列表 (List Grids)
          * @description List the grids in the caller's scope (网格列表), by code.
          */
         get: operations["list_grids_api_v1_grids_get"];
         put?: never;
         /**
-         * Create Grid
+         * 新建网格 (Create Grid)
          * @description Create a grid in the caller's community (community staff) or street (street admin).
          */
         post: operations["create_grid_api_v1_grids_post"];
@@ -1189,7 +1189,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Locate Grid
+         * 定位所在网格 (Locate Grid)
          * @description Which of the caller's grids contains this GPS point (404 when none).
          */
         get: operations["locate_grid_api_v1_grids_locate_get"];
@@ -1209,7 +1209,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Grid
+         * 网格详情 (Get Grid)
          * @description One grid, when it is in the caller's scope.
          */
         get: operations["get_grid_api_v1_grids__grid_code__get"];
@@ -1230,7 +1230,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Set Boundary
+         * 设置网格边界 (Set Boundary)
          * @description Set (or clear) a grid's boundary, a GeoJSON Polygon.
          */
         put: operations["set_boundary_api_v1_grids__grid_code__boundary_put"];
@@ -1249,13 +1249,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Households
+         * 住户列表 (List Households)
          * @description Households of the caller's scope by address, their head's name and phone masked.
          */
         get: operations["list_households_api_v1_households_get"];
         put?: never;
         /**
-         * Create Household
+         * 登记住户 (Create Household)
          * @description A flat of a building the caller keeps becomes a household (its residents are added next).
          */
         post: operations["create_household_api_v1_households_post"];
@@ -1273,21 +1273,21 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Household
+         * 住户详情 (Get Household)
          * @description A household and its residents (a resident sees their own).
          */
         get: operations["get_household_api_v1_households__household_id__get"];
         put?: never;
         post?: never;
         /**
-         * Remove Household
+         * 删除住户 (Remove Household)
          * @description Remove a household nobody lives in any more (409 while residents live there).
          */
         delete: operations["remove_household_api_v1_households__household_id__delete"];
         options?: never;
         head?: never;
         /**
-         * Update Household
+         * 修改住户地址 (Update Household)
          * @description Another flat or building of the community's; a building in another grid moves the household there.
          */
         patch: operations["update_household_api_v1_households__household_id__patch"];
@@ -1301,7 +1301,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Me
+         * 当前用户信息 (Me)
          * @description The caller: account, roles, the places each role is bound to, and for a resident their household.
          */
         get: operations["me_api_v1_me_get"];
@@ -1321,7 +1321,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Notifications
+         * 我的通知列表 (My Notifications)
          * @description The caller's notifications, newest first, with the unread count.
          */
         get: operations["my_notifications_api_v1_me_notifications_get"];
@@ -1343,7 +1343,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Read All
+         * 全部通知标为已读 (Read All)
          * @description Mark every notification of the caller read.
          */
         post: operations["read_all_api_v1_me_notifications_read_all_post"];
@@ -1361,7 +1361,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Notification Stream
+         * 通知实时推送 (Notification Stream)
          * @description Server-sent events: `unread` (the count) at once, then each new `notification` as it comes.
          */
         get: operations["notification_stream_api_v1_me_notifications_stream_get"];
@@ -1383,7 +1383,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Read One
+         * 通知标为已读 (Read One)
          * @description Mark one notification read.
          */
         post: operations["read_one_api_v1_me_notifications__notification_id__read_post"];
@@ -1403,7 +1403,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Change Password
+         * 修改密码 (Change Password)
          * @description Change one's own password (also the one someone else set, which must be changed first). Every
          *     session of the account ends: sign in again with the new password.
          */
@@ -1422,13 +1422,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Members
+         * 花名册列表 (List Members)
          * @description Members in the caller's scope (花名册), by name; filter by role, grid, party organisation, account.
          */
         get: operations["list_members_api_v1_members_get"];
         put?: never;
         /**
-         * Create Member
+         * 登记花名册人员 (Create Member)
          * @description Add a member to the community's roster, with their bindings (an account checked with the gateway).
          */
         post: operations["create_member_api_v1_members_post"];
@@ -1446,7 +1446,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Member
+         * 我的花名册信息 (My Member)
          * @description The caller's own roster entry and bindings.
          */
         get: operations["my_member_api_v1_members_me_get"];
@@ -1466,7 +1466,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Households
+         * 我的联系户 (My Households)
          * @description The households linked to the calling party member (十联户), contact data masked.
          */
         get: operations["my_households_api_v1_members_me_households_get"];
@@ -1486,7 +1486,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Member
+         * 人员详情 (Get Member)
          * @description A member in the caller's scope, with their bindings.
          */
         get: operations["get_member_api_v1_members__member_id__get"];
@@ -1496,7 +1496,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Member
+         * 修改人员信息 (Update Member)
          * @description Change a member's name, account, party membership, work unit or full-time status.
          */
         patch: operations["update_member_api_v1_members__member_id__patch"];
@@ -1511,7 +1511,7 @@ export interface paths {
         };
         get?: never;
         /**
-         * Replace Bindings
+         * 设置人员角色与辖区 (Replace Bindings)
          * @description Set the member's whole set of bindings (moving a party member to another grid is one call).
          *     Their tokens show it from their next refresh.
          */
@@ -1531,7 +1531,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Member Households
+         * 党员联系户列表 (Member Households)
          * @description The households linked to a party member (十联户).
          */
         get: operations["member_households_api_v1_members__member_id__households_get"];
@@ -1552,13 +1552,13 @@ export interface paths {
         };
         get?: never;
         /**
-         * Link Household
+         * 绑定联系户 (Link Household)
          * @description Link a party member to a household of their community (201 new, 204 already linked).
          */
         put: operations["link_household_api_v1_members__member_id__households__household_id__put"];
         post?: never;
         /**
-         * Unlink Household
+         * 解除联系户 (Unlink Household)
          * @description Unlink a party member from a household (十联户).
          */
         delete: operations["unlink_household_api_v1_members__member_id__households__household_id__delete"];
@@ -1575,13 +1575,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Read Menu
+         * 查看服务清单 (Read Menu)
          * @description The menu of the caller's community: what may be ordered, and what the community must not do.
          */
         get: operations["read_menu_api_v1_menu_get"];
         put?: never;
         /**
-         * Add Menu Item
+         * 新增服务项目 (Add Menu Item)
          * @description Add an item to a community's menu (staff).
          */
         post: operations["add_menu_item_api_v1_menu_post"];
@@ -1605,7 +1605,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Menu Item
+         * 修改服务项目 (Update Menu Item)
          * @description Change an item's description, takers, SLA or points, or take it off the menu (staff).
          */
         patch: operations["update_menu_item_api_v1_menu__item_id__patch"];
@@ -1619,13 +1619,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Notices
+         * 公告列表 (List Notices)
          * @description Notices for the caller's places (community, grid, compound), newest first, pinned above.
          */
         get: operations["list_notices_api_v1_notices_get"];
         put?: never;
         /**
-         * Publish Notice
+         * 发布公告 (Publish Notice)
          * @description Publish a notice to a community, one of its grids or one of its compounds.
          */
         post: operations["publish_notice_api_v1_notices_post"];
@@ -1643,7 +1643,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Notice
+         * 公告详情 (Get Notice)
          * @description One notice for the caller's places, with their read state (and, for staff, how many read it).
          */
         get: operations["get_notice_api_v1_notices__notice_id__get"];
@@ -1653,7 +1653,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Notice
+         * 修改公告 (Update Notice)
          * @description Change a notice's text, pin it or unpin it, or set its expiry.
          */
         patch: operations["update_notice_api_v1_notices__notice_id__patch"];
@@ -1669,7 +1669,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Mark Read
+         * 公告标记已读 (Mark Read)
          * @description The caller has read the notice.
          */
         post: operations["mark_read_api_v1_notices__notice_id__read_post"];
@@ -1689,7 +1689,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Withdraw Notice
+         * 撤下公告 (Withdraw Notice)
          * @description Take a notice down.
          */
         post: operations["withdraw_notice_api_v1_notices__notice_id__withdraw_post"];
@@ -1707,13 +1707,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Orders
+         * 订单列表 (List Orders)
          * @description Orders in the caller's scope, newest first, with filters.
          */
         get: operations["list_orders_api_v1_orders_get"];
         put?: never;
         /**
-         * Place Order
+         * 点单 (Place Order)
          * @description 点单: place an order: a resident for themselves, a grid worker for a resident (代办), staff
          *     taking a call; an issue (问题) in a grid.
          */
@@ -1732,7 +1732,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Order Stats
+         * 订单统计 (Order Stats)
          * @description Counts by state and kind, median minutes to dispatch / accept / finish, ratings, overdue
          *     orders, per grid, community or street and month (China time).
          */
@@ -1753,7 +1753,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Order
+         * 订单详情 (Get Order)
          * @description One order: its state, kind, assignee and rating.
          */
         get: operations["get_order_api_v1_orders__order_id__get"];
@@ -1775,7 +1775,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Accept Order
+         * 接单 (Accept Order)
          * @description 接单: take the order (the assignee; in grab mode the first taker of the grid).
          */
         post: operations["accept_order_api_v1_orders__order_id__accept_post"];
@@ -1795,7 +1795,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Cancel Order
+         * 取消订单 (Cancel Order)
          * @description Withdraw the order before anyone has taken it.
          */
         post: operations["cancel_order_api_v1_orders__order_id__cancel_post"];
@@ -1815,7 +1815,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete Order
+         * 办结订单 (Complete Order)
          * @description Finish the order, with a note and the photos added to it.
          */
         post: operations["complete_order_api_v1_orders__order_id__complete_post"];
@@ -1835,7 +1835,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Decline Order
+         * 退回订单 (Decline Order)
          * @description Give a dispatched order back, with the reason; staff dispatch it again.
          */
         post: operations["decline_order_api_v1_orders__order_id__decline_post"];
@@ -1855,7 +1855,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Dispatch Order
+         * 派单 (Dispatch Order)
          * @description 派单: assign the order to a party member or volunteer of its grid, or open it for grabbing.
          */
         post: operations["dispatch_order_api_v1_orders__order_id__dispatch_post"];
@@ -1875,7 +1875,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add Photo
+         * 上传订单照片 (Add Photo)
          * @description Add a photo of the work to an order one has taken (before completing it).
          */
         post: operations["add_photo_api_v1_orders__order_id__photos_post"];
@@ -1893,7 +1893,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Photo
+         * 查看订单照片 (Get Photo)
          * @description A photo of an order, for those who may see the order.
          */
         get: operations["get_photo_api_v1_orders__order_id__photos__photo_id__get"];
@@ -1915,7 +1915,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rate Order
+         * 评单 (Rate Order)
          * @description 评单: rate the finished order 1-5 stars, once; the taker's points are credited.
          */
         post: operations["rate_order_api_v1_orders__order_id__rate_post"];
@@ -1935,7 +1935,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reject Order
+         * 驳回订单 (Reject Order)
          * @description Turn the order down, with the reason.
          */
         post: operations["reject_order_api_v1_orders__order_id__reject_post"];
@@ -1955,7 +1955,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record Return Visit
+         * 登记回访 (Record Return Visit)
          * @description 回访: record the return visit a poorly rated order asked for.
          */
         post: operations["record_return_visit_api_v1_orders__order_id__return_visit_post"];
@@ -1973,7 +1973,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Order Timeline
+         * 订单流转记录 (Order Timeline)
          * @description Every step of the order: who, in which role, when, from which state to which, with notes.
          */
         get: operations["order_timeline_api_v1_orders__order_id__timeline_get"];
@@ -1993,13 +1993,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Party Tree
+         * 党组织架构 (Party Tree)
          * @description The party organisation as far as the caller may see: 县委 → 街道党工委 → 社区党组织 → 小区党支部 → 楼栋党小组.
          */
         get: operations["party_tree_api_v1_party_orgs_get"];
         put?: never;
         /**
-         * Create Party Org
+         * 新建党组织 (Create Party Org)
          * @description Add an organisation one level below its parent (a compound branch, a building group ...).
          */
         post: operations["create_party_org_api_v1_party_orgs_post"];
@@ -2017,7 +2017,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Leaderboard
+         * 积分榜 (Leaderboard)
          * @description 积分榜: points earned in a month or a year in a grid or a community, highest first.
          */
         get: operations["leaderboard_api_v1_points_leaderboard_get"];
@@ -2037,7 +2037,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Points
+         * 我的积分 (My Points)
          * @description The caller's points: total, this month, this year, and the latest credits.
          */
         get: operations["my_points_api_v1_points_me_get"];
@@ -2057,7 +2057,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Pioneers
+         * 党员先锋系数 (Pioneers)
          * @description 党员先锋系数: per taker, orders taken, average stars, on-time share, points and the index.
          */
         get: operations["pioneers_api_v1_points_pioneers_get"];
@@ -2077,7 +2077,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Points Stats
+         * 积分统计 (Points Stats)
          * @description Points credited (orders, activities) per grid, community or street and month.
          */
         get: operations["points_stats_api_v1_points_stats_get"];
@@ -2097,13 +2097,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Postings
+         * 岗位列表 (List Postings)
          * @description Search postings (岗位), newest first: open ones for everyone, drafts for those who keep them.
          */
         get: operations["list_postings_api_v1_postings_get"];
         put?: never;
         /**
-         * Create Posting
+         * 新建岗位 (Create Posting)
          * @description Write a draft posting (staff for an employer of theirs, an employer for its own); 200: sent before.
          */
         post: operations["create_posting_api_v1_postings_post"];
@@ -2121,7 +2121,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Posting Stats
+         * 就业统计 (Posting Stats)
          * @description Postings opened, applications, hires and trainees per place and month, in the caller's scope.
          */
         get: operations["posting_stats_api_v1_postings_stats_get"];
@@ -2141,7 +2141,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Posting
+         * 岗位详情 (Get Posting)
          * @description One posting: published ones for everyone, drafts for those who keep them.
          */
         get: operations["get_posting_api_v1_postings__posting_id__get"];
@@ -2151,7 +2151,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Posting
+         * 修改岗位 (Update Posting)
          * @description Change a draft or open posting.
          */
         patch: operations["update_posting_api_v1_postings__posting_id__patch"];
@@ -2167,7 +2167,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Close Posting
+         * 关闭岗位 (Close Posting)
          * @description Close a posting; applications still in progress are rejected with the reason.
          */
         post: operations["close_posting_api_v1_postings__posting_id__close_post"];
@@ -2185,7 +2185,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Posting Matches
+         * 为岗位推荐求职者 (Posting Matches)
          * @description The seekers of the caller's communities ranked for this posting, each with the reasons (人岗对接).
          */
         get: operations["posting_matches_api_v1_postings__posting_id__matches_get"];
@@ -2207,7 +2207,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Publish Posting
+         * 审核发布岗位 (Publish Posting)
          * @description Publish a posting (审核发布, community staff): it takes applications from now.
          */
         post: operations["publish_posting_api_v1_postings__posting_id__publish_post"];
@@ -2225,13 +2225,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Committees
+         * 业委会物管会列表 (List Committees)
          * @description Owners' committees and property management committees, the latest terms first.
          */
         get: operations["list_committees_api_v1_property_committees_get"];
         put?: never;
         /**
-         * Create Committee
+         * 登记业委会物管会 (Create Committee)
          * @description Record a compound's owners' committee (业主委员会) or property management committee, for a term.
          */
         post: operations["create_committee_api_v1_property_committees_post"];
@@ -2249,7 +2249,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Committee
+         * 业委会物管会详情 (Get Committee)
          * @description One committee's term and its members.
          */
         get: operations["get_committee_api_v1_property_committees__committee_id__get"];
@@ -2271,7 +2271,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Re Elect
+         * 业委会物管会换届 (Re Elect)
          * @description 换届: the committee's next term, with its members; the current term ends as it starts.
          */
         post: operations["re_elect_api_v1_property_committees__committee_id__re_elect_post"];
@@ -2289,13 +2289,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Companies
+         * 物业企业列表 (List Companies)
          * @description Property companies of the caller's communities, with their party branches and compounds.
          */
         get: operations["list_companies_api_v1_property_companies_get"];
         put?: never;
         /**
-         * Create Company
+         * 登记物业企业 (Create Company)
          * @description Record a property company of the community (with its party branch, 物业党支部, if it has one).
          */
         post: operations["create_company_api_v1_property_companies_post"];
@@ -2313,7 +2313,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Company
+         * 物业企业详情 (Get Company)
          * @description One property company.
          */
         get: operations["get_company_api_v1_property_companies__company_id__get"];
@@ -2323,7 +2323,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Company
+         * 修改物业企业 (Update Company)
          * @description Rename a company, or record that it set up (or lost) its party branch.
          */
         patch: operations["update_company_api_v1_property_companies__company_id__patch"];
@@ -2337,7 +2337,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Compound
+         * 小区物业详情 (Get Compound)
          * @description Who manages a compound now and who did before, and its committees in office.
          */
         get: operations["get_compound_api_v1_property_compounds__compound_id__get"];
@@ -2359,7 +2359,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Hand Over
+         * 物业交接 (Hand Over)
          * @description A compound passes to a company or to its owners (新老物业交接, 业主自治自管).
          */
         post: operations["hand_over_api_v1_property_compounds__compound_id__management_post"];
@@ -2377,13 +2377,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Meetings
+         * 联席会议列表 (List Meetings)
          * @description Joint meetings (联席会议), the newest first, with the problems they dealt with.
          */
         get: operations["list_meetings_api_v1_property_meetings_get"];
         put?: never;
         /**
-         * Create Meeting
+         * 登记联席会议 (Create Meeting)
          * @description Record a joint meeting: who sat at the table, the issue orders it dealt with, what it decided.
          */
         post: operations["create_meeting_api_v1_property_meetings_post"];
@@ -2401,7 +2401,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Meeting
+         * 联席会议详情 (Get Meeting)
          * @description One joint meeting and the issue orders it dealt with.
          */
         get: operations["get_meeting_api_v1_property_meetings__meeting_id__get"];
@@ -2423,7 +2423,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add Problem
+         * 会议关联问题 (Add Problem)
          * @description Link one more issue order to a meeting.
          */
         post: operations["add_problem_api_v1_property_meetings__meeting_id__problems_post"];
@@ -2447,7 +2447,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Problem
+         * 更新问题解决情况 (Update Problem)
          * @description Record that a problem was solved (or was not after all).
          */
         patch: operations["update_problem_api_v1_property_meetings__meeting_id__problems__order_id__patch"];
@@ -2461,7 +2461,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Property Stats
+         * 红色物业统计 (Property Stats)
          * @description Per year: joint meetings held, problems they dealt with, problems solved.
          */
         get: operations["property_stats_api_v1_property_stats_get"];
@@ -2481,13 +2481,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Residents
+         * 居民列表 (List Residents)
          * @description Residents in the caller's scope, by name; ID numbers and phones masked.
          */
         get: operations["list_residents_api_v1_residents_get"];
         put?: never;
         /**
-         * Create Resident
+         * 登记居民 (Create Resident)
          * @description Register a resident in a household the caller keeps.
          */
         post: operations["create_resident_api_v1_residents_post"];
@@ -2505,7 +2505,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Export Register
+         * 导出居民台账 (Export Register)
          * @description The residents in the caller's scope as an xlsx, ID numbers and phones masked.
          */
         get: operations["export_register_api_v1_residents_export_get"];
@@ -2527,7 +2527,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import Register
+         * 导入居民台账 (Import Register)
          * @description Import a register into the community: every bad row is reported with its row number, column
          *     and reason (a new building's grid unknown to the grids service too); with any error, or on a dry run,
          *     nothing is written (all or nothing).
@@ -2547,7 +2547,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Reveals
+         * 敏感信息查看记录 (List Reveals)
          * @description The access audit: who revealed whose personal data, when, why (newest first).
          */
         get: operations["list_reveals_api_v1_residents_reveals_get"];
@@ -2567,7 +2567,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stats
+         * 居民统计 (Stats)
          * @description Residents per grid, community or street, by residence type and by tag.
          */
         get: operations["stats_api_v1_residents_stats_get"];
@@ -2587,7 +2587,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Resident
+         * 居民详情 (Get Resident)
          * @description A resident of the caller's scope; ID number and phone masked, sensitive tags only for those who need them.
          */
         get: operations["get_resident_api_v1_residents__resident_id__get"];
@@ -2597,7 +2597,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Resident
+         * 修改居民信息 (Update Resident)
          * @description Change a resident's record the caller keeps; a new household_id moves them there.
          */
         patch: operations["update_resident_api_v1_residents__resident_id__patch"];
@@ -2613,7 +2613,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Reveal
+         * 查看敏感信息 (Reveal)
          * @description The clear ID number and/or phone, for a stated purpose; every reveal is audited.
          */
         post: operations["reveal_api_v1_residents__resident_id__reveal_post"];
@@ -2631,7 +2631,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Seekers
+         * 求职者列表 (List Seekers)
          * @description Seeker profiles of the caller's communities, street or grids, newest first.
          */
         get: operations["list_seekers_api_v1_seekers_get"];
@@ -2651,12 +2651,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * My Profile
+         * 我的求职登记 (My Profile)
          * @description The calling resident's own seeker profile.
          */
         get: operations["my_profile_api_v1_seekers_me_get"];
         /**
-         * Put My Profile
+         * 求职登记 (Put My Profile)
          * @description Fill in or change one's own seeker profile (求职登记): 201 the first time, then 200.
          */
         put: operations["put_my_profile_api_v1_seekers_me_put"];
@@ -2675,12 +2675,12 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Profile
+         * 求职者详情 (Get Profile)
          * @description A resident's seeker profile: their own, or one of the caller's community, street or grids.
          */
         get: operations["get_profile_api_v1_seekers__resident_id__get"];
         /**
-         * Put Profile
+         * 代填求职登记 (Put Profile)
          * @description Fill in a resident's profile for them (staff, the grid's worker), or one's own: 201 new, 200 changed.
          */
         put: operations["put_profile_api_v1_seekers__resident_id__put"];
@@ -2699,7 +2699,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Seeker Matches
+         * 为求职者推荐岗位 (Seeker Matches)
          * @description Open postings ranked for the seeker, best first, each with the reasons it matched (人岗对接).
          */
         get: operations["seeker_matches_api_v1_seekers__resident_id__matches_get"];
@@ -2719,7 +2719,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Street Stats
+         * 街道统计 (Street Stats)
          * @description The street's figures from every service, per grid, community or street and month.
          */
         get: operations["street_stats_api_v1_stats_get"];
@@ -2739,7 +2739,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Street Tree
+         * 街道社区网格树 (Street Tree)
          * @description The street's communities and grids (街道 → 社区 → 网格), as far as the caller may see.
          */
         get: operations["street_tree_api_v1_streets__street_code__tree_get"];
@@ -2759,7 +2759,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Tags
+         * 居民标签列表 (List Tags)
          * @description The tag catalogue: the nine standard groups (GB/T 31000 "9+X") and the community's own.
          */
         get: operations["list_tags_api_v1_tags_get"];
@@ -2779,13 +2779,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Teams
+         * 志愿服务队列表 (List Teams)
          * @description Volunteer teams of the caller's communities, by name (dispatch: those offering a menu item).
          */
         get: operations["list_teams_api_v1_teams_get"];
         put?: never;
         /**
-         * Create Team
+         * 新建志愿服务队 (Create Team)
          * @description Set up a volunteer team of the community, with its leader, services and menu items.
          */
         post: operations["create_team_api_v1_teams_post"];
@@ -2803,7 +2803,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Team
+         * 志愿服务队详情 (Get Team)
          * @description One volunteer team.
          */
         get: operations["get_team_api_v1_teams__team_id__get"];
@@ -2813,7 +2813,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Team
+         * 修改志愿服务队 (Update Team)
          * @description Change a team: name, description, services, leader, menu items (the whole set).
          */
         patch: operations["update_team_api_v1_teams__team_id__patch"];
@@ -2827,13 +2827,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Members
+         * 队员列表 (List Members)
          * @description The team's members, in the order they joined.
          */
         get: operations["list_members_api_v1_teams__team_id__members_get"];
         put?: never;
         /**
-         * Add Member
+         * 添加队员 (Add Member)
          * @description Add someone of the roster or a resident of the community to the team.
          */
         post: operations["add_member_api_v1_teams__team_id__members_post"];
@@ -2854,7 +2854,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove Member
+         * 移除队员 (Remove Member)
          * @description Take someone out of the team.
          */
         delete: operations["remove_member_api_v1_teams__team_id__members__team_member_id__delete"];
@@ -2871,7 +2871,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Team Report
+         * 服务队月度统计 (Team Report)
          * @description The team's activities, volunteer hours and points per month of a year.
          */
         get: operations["team_report_api_v1_teams__team_id__report_get"];
@@ -2891,13 +2891,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Trainings
+         * 技能培训列表 (List Trainings)
          * @description Trainings, soonest first, with places taken and waiting, and the calling resident's own enrolment.
          */
         get: operations["list_trainings_api_v1_trainings_get"];
         put?: never;
         /**
-         * Create Training
+         * 发布技能培训 (Create Training)
          * @description Announce a training of the caller's community; 200 with a client id sent before.
          */
         post: operations["create_training_api_v1_trainings_post"];
@@ -2915,7 +2915,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Training
+         * 技能培训详情 (Get Training)
          * @description One training, with places taken and waiting, and the calling resident's own enrolment.
          */
         get: operations["get_training_api_v1_trainings__training_id__get"];
@@ -2925,7 +2925,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Training
+         * 修改技能培训 (Update Training)
          * @description Change a training; added places go to the first waiting.
          */
         patch: operations["update_training_api_v1_trainings__training_id__patch"];
@@ -2941,7 +2941,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Record Attendance
+         * 登记培训考勤 (Record Attendance)
          * @description Record who attended one session (考勤).
          */
         post: operations["record_attendance_api_v1_trainings__training_id__attendance_post"];
@@ -2959,13 +2959,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Enrolments
+         * 培训报名列表 (List Enrolments)
          * @description A training's enrolments the caller may see, in the order they came (the waiting list's order).
          */
         get: operations["list_enrolments_api_v1_trainings__training_id__enrolments_get"];
         put?: never;
         /**
-         * Enrol
+         * 培训报名 (Enrol)
          * @description Enrol (oneself, or staff a resident of theirs): a place while there is one, else the waiting list.
          */
         post: operations["enrol_api_v1_trainings__training_id__enrolments_post"];
@@ -2985,7 +2985,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Complete
+         * 培训结业 (Complete)
          * @description Mark a resident's training complete: its skill goes onto their seeker profile.
          */
         post: operations["complete_api_v1_trainings__training_id__enrolments__enrolment_id__complete_post"];
@@ -3005,7 +3005,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Withdraw
+         * 退出培训 (Withdraw)
          * @description Leave a training or its waiting list; a place freed goes to the first waiting.
          */
         post: operations["withdraw_api_v1_trainings__training_id__enrolments__enrolment_id__withdraw_post"];
@@ -3023,13 +3023,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Visits
+         * 走访记录列表 (List Visits)
          * @description Visits in the caller's scope, newest first; by grid, member, household, date.
          */
         get: operations["list_visits_api_v1_visits_get"];
         put?: never;
         /**
-         * Record Visit
+         * 登记走访 (Record Visit)
          * @description Record one visit (201), or answer the one already recorded with this id (200).
          */
         post: operations["record_visit_api_v1_visits_post"];
@@ -3047,7 +3047,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Coverage
+         * 走访覆盖率 (Coverage)
          * @description Per grid in scope: households visited in the last 30 days out of all (走访覆盖率).
          */
         get: operations["coverage_api_v1_visits_coverage_get"];
@@ -3067,7 +3067,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Stats
+         * 走访统计 (Stats)
          * @description Visits, must-visits, follow-ups, households reached and visitors per place and month.
          */
         get: operations["stats_api_v1_visits_stats_get"];
@@ -3089,7 +3089,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Sync Visits
+         * 同步离线走访 (Sync Visits)
          * @description Up to 200 visits made offline, each with the app's own id; a result per visit (created,
          *     exists, rejected with the reason). Sending the same batch again creates nothing twice.
          */
@@ -3108,7 +3108,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Visit
+         * 走访详情 (Get Visit)
          * @description A visit in the caller's scope, with its photos.
          */
         get: operations["get_visit_api_v1_visits__visit_id__get"];
@@ -3130,7 +3130,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Add Photo
+         * 上传走访照片 (Add Photo)
          * @description Add a photo to one's own visit.
          */
         post: operations["add_photo_api_v1_visits__visit_id__photos_post"];
@@ -3148,7 +3148,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Photo
+         * 查看走访照片 (Get Photo)
          * @description A visit's photo, for those who may see the visit.
          */
         get: operations["get_photo_api_v1_visits__visit_id__photos__photo_id__get"];
@@ -3168,7 +3168,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Vocabularies
+         * 词表 (Vocabularies)
          * @description Every enumerated field of the API with its values, Chinese labels and meanings: the registry's
          *     居住类型, 与户主关系, 就业状态 and standard tags, the orders' kinds, states and channels, the accounts'
          *     roles, the visits', notices', activities', property's and job board's kinds and states.
@@ -3190,13 +3190,13 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * List Endpoints
+         * 回调地址列表 (List Endpoints)
          * @description The client's endpoints.
          */
         get: operations["list_endpoints_api_v1_webhooks_get"];
         put?: never;
         /**
-         * Register
+         * 登记回调地址 (Register)
          * @description Register an endpoint for event types of the client's street; the answer holds its secret, once.
          */
         post: operations["register_api_v1_webhooks_post"];
@@ -3214,14 +3214,14 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Get Endpoint
+         * 回调地址详情 (Get Endpoint)
          * @description One endpoint: its types, whether it is enabled, and why not.
          */
         get: operations["get_endpoint_api_v1_webhooks__endpoint_id__get"];
         put?: never;
         post?: never;
         /**
-         * Delete Endpoint
+         * 删除回调地址 (Delete Endpoint)
          * @description Delete an endpoint: no delivery reaches it again, and it is no longer listed, read or changed
          *     (404), nor counted among the client's 20.
          */
@@ -3229,7 +3229,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update Endpoint
+         * 修改回调地址 (Update Endpoint)
          * @description Change the URL, the types or the description, or enable a disabled endpoint again.
          */
         patch: operations["update_endpoint_api_v1_webhooks__endpoint_id__patch"];
@@ -3243,7 +3243,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Delivery Log
+         * 回调投递记录 (Delivery Log)
          * @description The delivery log, newest first: every event sent, its attempts and what the endpoint answered.
          */
         get: operations["delivery_log_api_v1_webhooks__endpoint_id__deliveries_get"];
@@ -3265,7 +3265,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Redeliver
+         * 重新投递回调 (Redeliver)
          * @description Put a failed or set-aside delivery back in line.
          */
         post: operations["redeliver_api_v1_webhooks__endpoint_id__deliveries__delivery_id__redeliver_post"];
@@ -3285,7 +3285,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Rotate Secret
+         * 轮换回调密钥 (Rotate Secret)
          * @description A new secret; for a day deliveries carry signatures by both the old and the new one.
          */
         post: operations["rotate_secret_api_v1_webhooks__endpoint_id__rotate_secret_post"];
@@ -3305,7 +3305,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Send Test
+         * 发送测试回调 (Send Test)
          * @description Send a signed `webhook.test` message now and say what the endpoint answered.
          */
         post: operations["send_test_api_v1_webhooks__endpoint_id__test_post"];
