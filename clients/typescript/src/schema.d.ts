@@ -6073,7 +6073,7 @@ export interface components {
             /**
              * Compound Id
              * Format: uuid
-             * @description the compound (小区) of the household's building
+             * @description the compound (小区) of its building
              */
             compound_id: string;
             /**

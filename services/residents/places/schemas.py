@@ -88,16 +88,21 @@ class HouseholdUpdate(BaseModel):
     )
 
 
-class HouseholdPublic(BaseModel):
+class HouseholdPlace(BaseModel):
+    """Where a household lives: what its list entry and its page share."""
+
     id: uuid.UUID = Field(description="the household's id")
     building_id: uuid.UUID = Field(description="the building (楼栋) of its flat")
-    compound_id: uuid.UUID = Field(description="the compound (小区) of the household's building")
+    compound_id: uuid.UUID = Field(description="the compound (小区) of its building")
     unit: str = Field(description="its unit (单元), e.g. 2单元")
     room: str = Field(description="its room number, e.g. 501")
     address: str = Field(description="compound, building, unit and room together, e.g. 幸福里小区3号楼2单元501")
     grid_code: str = Field(description="the grid (网格) of its building, 15-digit grid code")
     community_code: str = Field(description="its community (社区), 12-digit community code")
     street_code: str = Field(description="its street (街道), 9-digit street code")
+
+
+class HouseholdPublic(HouseholdPlace):
     residents: list[ResidentSummary] = Field(
         default_factory=list,
         description="its residents the caller may see: the head first, then oldest first (ID numbers, phones masked)",
@@ -109,18 +114,9 @@ class CompoundHouseholds(BaseModel):
     household_ids: list[uuid.UUID] = Field(description="every household of the compound's buildings")
 
 
-class HouseholdSummary(BaseModel):
+class HouseholdSummary(HouseholdPlace):
     """A household in a list: its place and its head's contact, masked."""
 
-    id: uuid.UUID = Field(description="the household's id")
-    building_id: uuid.UUID = Field(description="the building (楼栋) of its flat")
-    compound_id: uuid.UUID = Field(description="the compound (小区) of its building")
-    unit: str = Field(description="its unit (单元), e.g. 2单元")
-    room: str = Field(description="its room number, e.g. 501")
-    address: str = Field(description="compound, building, unit and room together, e.g. 幸福里小区3号楼2单元501")
-    grid_code: str = Field(description="the grid (网格) of its building, 15-digit grid code")
-    community_code: str = Field(description="its community (社区), 12-digit community code")
-    street_code: str = Field(description="its street (街道), 9-digit street code")
     contact_name: str | None = Field(description="the head's (户主) name, masked: 张*; null when it has no head")
     contact_phone: str | None = Field(
         description="the head's phone, masked: 138****1234; null when no head or no phone"
