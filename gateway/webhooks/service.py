@@ -71,11 +71,34 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# The ports a webhook may use when the private lane is closed (production); with it open (development,
+# GATEWAY_WEBHOOK_ALLOW_PRIVATE_TARGETS) any port, so that a receiver on the developer's machine works.
+ALLOWED_PORTS = frozenset({443, 8443})
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052's well-known prefix: the last 32 bits are IPv4
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")  # the deprecated ::a.b.c.d form
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries and that a router may deliver to: 6to4 (2002::/16),
+    Teredo (2001::/32: server and client), NAT64 (64:ff9b::/96) and IPv4-compatible (::/96)."""
+    found = [ip.sixtofour] if ip.sixtofour is not None else []
+    found += list(ip.teredo or ())
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        found.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return found
+
+
+def _global(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local or ip.is_loopback)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return _global(ip.ipv4_mapped)
+        return _global(ip) and all(_global(inner) for inner in _embedded_ipv4(ip))
+    return _global(ip)
 
 
 @dataclass(frozen=True)
@@ -95,7 +118,12 @@ async def vet(url: str, *, allow_private: bool, resolver: Resolver = system_reso
         raise UnsafeTarget("must use https")
     if parts.username or parts.password:
         raise UnsafeTarget("must not carry credentials")
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise UnsafeTarget("its port is not a number from 1 to 65535") from exc
+    if not allow_private and port not in ALLOWED_PORTS:
+        raise UnsafeTarget(f"its port must be one of {', '.join(map(str, sorted(ALLOWED_PORTS)))}")
     try:
         addresses = [parts.hostname] if _is_ip(parts.hostname) else await resolver(parts.hostname, port)
     except (OSError, UnicodeError) as exc:

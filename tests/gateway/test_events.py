@@ -253,6 +253,45 @@ async def test_unsafe_webhook_targets_are_refused(
     assert answer.json()["errors"][0]["field"] == "url" and url not in answer.text
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a01:203::",  # 6to4 of 10.1.2.3
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo
+        "::7f00:1",  # IPv4-compatible 127.0.0.1
+        "::ffff:7f00:1",  # IPv4-mapped 127.0.0.1
+    ],
+)
+@pytest.mark.no_db
+async def test_addresses_that_embed_a_private_ipv4_are_refused(address: str) -> None:
+    async def resolves(host: str, port: int) -> list[str]:
+        return [address]
+
+    with pytest.raises(webhooks.UnsafeTarget, match="private"):
+        await webhooks.vet(f"https://[{address}]/in", allow_private=False)
+    with pytest.raises(webhooks.UnsafeTarget, match="private"):
+        await webhooks.vet("https://hooks.example.org/in", allow_private=False, resolver=resolves)
+
+
+@pytest.mark.no_db
+async def test_webhook_ports_are_443_or_8443_unless_the_private_lane_is_open() -> None:
+    async def public(host: str, port: int) -> list[str]:
+        return ["93.184.216.34"]
+
+    for url in ("https://hooks.example.org:8080/in", "https://hooks.example.org:22/in", "https://[2002:808:808::]:25/"):
+        with pytest.raises(webhooks.UnsafeTarget, match="port must be one of 443, 8443"):
+            await webhooks.vet(url, allow_private=False, resolver=public)
+    with pytest.raises(webhooks.UnsafeTarget, match="port"):
+        await webhooks.vet("https://hooks.example.org:99999/in", allow_private=False, resolver=public)
+    assert (await webhooks.vet("https://hooks.example.org:8443/in", allow_private=False, resolver=public)).port == 8443
+    assert (await webhooks.vet("https://[2002:808:808::]/in", allow_private=False)).address == "2002:808:808::"
+    local = await webhooks.vet("http://127.0.0.1:9999/in", allow_private=True)  # a developer's receiver
+    assert (local.address, local.port) == ("127.0.0.1", 9999)
+
+
 async def test_a_name_that_rebinds_to_a_private_address_is_refused_at_delivery() -> None:
     answers = [["93.184.216.34"], ["10.0.0.7"]]
 
