@@ -8,6 +8,8 @@ verifies a given token once: the result is cached, keyed by the whole token, unt
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 import time
 import uuid
@@ -226,6 +228,8 @@ class TokenVerifier:
             raise Unauthorized("the token is malformed") from exc
         if header.get("alg") != ALGORITHM:
             raise Unauthorized("the token's algorithm is not accepted")
+        if not is_low_s(token):
+            raise Unauthorized("the token's signature is not in canonical (low-S) form")
         kid = header.get("kid")
         if not isinstance(kid, str):
             raise Unauthorized("the token names no key")
@@ -249,6 +253,41 @@ class TokenVerifier:
         if claims.get("typ") != ACCESS_TYPE:
             raise Unauthorized("not an access token")
         return Principal.from_claims(claims)
+
+
+# ES256 signatures in canonical form: an ECDSA signature (r, s) is also valid as (r, n - s), so of the
+# two only the one with s <= n/2 is accepted (as Bitcoin's BIP 62 and RFC 6979 practice have it), and
+# the gateway signs in that form (``low_s``). n: the order of the P-256 group.
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_HALF_ORDER = P256_ORDER // 2
+
+
+def _signature(token: str) -> tuple[str, bytes] | None:
+    signed, _, encoded = token.rpartition(".")
+    try:
+        raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    except (binascii.Error, ValueError):
+        return None
+    return (signed, raw) if len(raw) == 64 else None
+
+
+def is_low_s(token: str) -> bool:
+    """Whether a compact ES256 token's signature has the canonical low S (false for any other shape)."""
+    found = _signature(token)
+    return found is not None and int.from_bytes(found[1][32:], "big") <= _HALF_ORDER
+
+
+def low_s(token: str) -> str:
+    """The token with its ES256 signature in the canonical low-S form (the same signature otherwise)."""
+    found = _signature(token)
+    if found is None:
+        return token
+    signed, raw = found
+    s = int.from_bytes(raw[32:], "big")
+    if s <= _HALF_ORDER:
+        return token
+    canonical = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{signed}.{base64.urlsafe_b64encode(canonical).rstrip(b'=').decode()}"
 
 
 def bearer_token(request: Request) -> str | None:

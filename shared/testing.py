@@ -27,6 +27,7 @@ from shared.security import (
     JwksCache,
     TokenVerifier,
     jwks_static,
+    low_s,
 )
 
 TEST_ISSUER = "grid-platform-test"
@@ -48,7 +49,8 @@ class TestKeys:
         return TokenVerifier(JwksCache(jwks_static(self.jwks)), issuer=TEST_ISSUER)
 
     def sign(self, claims: dict[str, Any], *, headers: dict[str, Any] | None = None) -> str:
-        return jwt.encode(claims, self.private_key, algorithm=ALGORITHM, headers={"kid": self.kid, **(headers or {})})
+        token = jwt.encode(claims, self.private_key, algorithm=ALGORITHM, headers={"kid": self.kid, **(headers or {})})
+        return low_s(token)
 
     def token(
         self,

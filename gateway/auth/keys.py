@@ -31,7 +31,7 @@ from sqlmodel import col
 from gateway.config import Settings
 from gateway.models import SigningKey
 from shared.pii import PiiCipher
-from shared.security import ALGORITHM
+from shared.security import ALGORITHM, low_s
 
 _SEAL_FIELD = "signing-key"
 
@@ -87,7 +87,7 @@ class KeyRing:
 
     def sign(self, claims: dict[str, Any]) -> str:
         assert self._private is not None and self.signing_kid is not None, "key ring not loaded"
-        return jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.signing_kid})
+        return low_s(jwt.encode(claims, self._private, algorithm=ALGORITHM, headers={"kid": self.signing_kid}))
 
 
 async def ensure_signing_key(session: AsyncSession, sealer: PiiCipher) -> None:

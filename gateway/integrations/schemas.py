@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from gateway.clients import INTERNAL_SCOPE
 from gateway.integrations.scopes import GRANTABLE_SCOPES
@@ -30,7 +31,9 @@ class ClientCreate(BaseModel):
     )
 
     name: str = Field(min_length=1, max_length=100, description="对接系统名称: what the system is")
-    scopes: list[str] = Field(min_length=1, max_length=len(GRANTABLE_SCOPES), description=SCOPES_HELP)
+    scopes: list[Annotated[str, StringConstraints(max_length=40)]] = Field(
+        min_length=1, max_length=len(GRANTABLE_SCOPES), description=SCOPES_HELP
+    )
     street_code: StreetCode | None = Field(
         default=None, description="one of the caller's streets; may be left out when they administer only one"
     )

@@ -103,6 +103,56 @@ def test_every_field_and_parameter_is_described_and_every_enum_labelled(merged: 
     assert "grid" in order["grid_code"]["description"]
 
 
+def _request_schemas(document: dict[str, Any]) -> set[str]:
+    """The components a request body takes, with those they contain."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and (name := ref.rsplit("/", 1)[1]) not in found:
+                found.add(name)
+                walk(document["components"]["schemas"][name])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for operation in operations(document).values():
+        walk(operation.get("requestBody"))
+    return found
+
+
+def _unbounded(schema: dict[str, Any]) -> bool:
+    """A string (or a list of strings) with no maximum length, enum, pattern or fixed format. Uploaded
+    files (photos, the register's import) have their own limits, checked by content."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        if option.get("type") == "array" and isinstance(option.get("items"), dict) and _unbounded(option["items"]):
+            return True
+        limits = {"maxLength", "enum", "const", "pattern", "contentMediaType"}
+        bounded = limits & set(option) or option.get("format") in ("uuid", "date", "date-time", "binary")
+        if option.get("type") == "string" and not bounded:
+            return True
+    return False
+
+
+@pytest.mark.no_db
+def test_every_text_a_request_takes_has_a_maximum_length(merged: dict[str, Any]) -> None:
+    """A free-text field with no maximum lets one request store megabytes (a 5 MB resident update was)."""
+    schemas = merged["components"]["schemas"]
+    requests = _request_schemas(merged)
+    assert {"OrderCreate", "ResidentUpdate", "ClientCreate"} <= requests
+    unbounded = [
+        f"{name}.{field}"
+        for name in sorted(requests)
+        for field, shape in schemas[name].get("properties", {}).items()
+        if _unbounded(shape)
+    ]
+    assert unbounded == []
+    assert _unbounded({"type": "array", "items": {"type": "string"}})
+
+
 # The requests an app team writes first: each has an example that its schema takes.
 MAIN_REQUESTS = [
     ("post", "/api/v1/auth/login"),

@@ -13,7 +13,7 @@ import orjson
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from shared.security import ACCESS_TYPE, MACHINE_AUDIENCE, USER_AUDIENCE
+from shared.security import ACCESS_TYPE, MACHINE_AUDIENCE, P256_ORDER, USER_AUDIENCE, is_low_s, low_s
 from shared.testing import TEST_ISSUER, TestKeys
 from tests.support.places import COMMUNITY, STREET
 
@@ -59,13 +59,24 @@ def forged_tokens(keys: TestKeys) -> dict[str, str]:
         "tampered payload": f"{header}.{tampered}.{signature}",
         "signed by another key": stranger.sign(claims()),
         "garbage": "not.a.token",
+        "high S": high_s(good),
     }
+
+
+def high_s(token: str) -> str:
+    """The same signature in its other, non-canonical form (r, n - s): valid ECDSA all the same."""
+    signed, _, encoded = token.rpartition(".")
+    raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    s = int.from_bytes(raw[32:], "big")
+    other = raw[:32] + (P256_ORDER - s).to_bytes(32, "big")
+    return f"{signed}.{base64.urlsafe_b64encode(other).rstrip(b'=').decode()}"
 
 
 @pytest.mark.parametrize(
     "case",
     ["alg none", "HS256 with the public key", "wrong iss", "wrong aud", "expired", "no exp",
-     "refresh token as access", "unknown kid", "tampered payload", "signed by another key", "garbage"],
+     "refresh token as access", "unknown kid", "tampered payload", "signed by another key", "garbage",
+     "high S"],
 )  # fmt: skip
 async def test_forged_tokens_are_refused(grids: httpx.AsyncClient, keys: TestKeys, case: str) -> None:
     token = forged_tokens(keys)[case]
@@ -73,6 +84,20 @@ async def test_forged_tokens_are_refused(grids: httpx.AsyncClient, keys: TestKey
     assert response.status_code == 401, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.no_db
+def test_only_low_s_signatures_are_canonical_and_the_high_s_twin_is_valid_ecdsa(keys: TestKeys) -> None:
+    """pyjwt takes either form of a signature; the platform signs and accepts only the low-S one."""
+    public = keys.private_key.public_key()
+    raw = [jwt.encode(claims(), keys.private_key, algorithm="ES256", headers={"kid": keys.kid}) for _ in range(40)]
+    assert any(not is_low_s(token) for token in raw)  # half of OpenSSL's signatures are high-S
+    for token in raw:
+        canonical = low_s(token)
+        assert is_low_s(canonical) and not is_low_s(high_s(canonical))
+        for form in (canonical, high_s(canonical)):
+            assert jwt.decode(form, public, algorithms=["ES256"], audience=USER_AUDIENCE)["iss"] == TEST_ISSUER
+    assert not is_low_s("not.a.token")
 
 
 async def test_the_genuine_token_is_accepted(grids: httpx.AsyncClient, keys: TestKeys) -> None:

@@ -106,6 +106,9 @@ async def test_bad_input_names_the_field_without_echoing_it(
     bad_phone = await register(residents, keys, phone="12345678901")
     assert bad_phone.status_code == 422 and bad_phone.json()["errors"][0]["field"] == "phone"
     assert "12345678901" not in bad_phone.text
+    for field, value in (("skills", ["电工" * 26]), ("tags", ["x" * 41]), ("skills", [""])):
+        too_long = await register(residents, keys, **{field: value})
+        assert too_long.status_code == 422 and too_long.json()["errors"][0]["field"] == f"{field}.0"
     assert (await register(residents, keys)).status_code == 201
     assert (await register(residents, keys, phone=None)).status_code == 409  # the same ID number again
     child = await register(residents, keys, id_number=id_number("20200601", "246"), phone=None, relation="child")

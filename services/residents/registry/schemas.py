@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.residents.vocab import Employment, Gender, Relation, ResidenceType
 from shared.pagination import Page
 from shared.places import GroupBy
+
+# The lengths the registry keeps (resident.skills, resident.tags).
+Skill = Annotated[str, StringConstraints(min_length=1, max_length=50)]
+TagCode = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 
 
 class ResidentCreate(BaseModel):
@@ -50,12 +55,12 @@ class ResidentCreate(BaseModel):
     registered_residence: str | None = Field(default=None, max_length=200, description="户籍地")
     origin_township: str | None = Field(default=None, max_length=100, description="迁出乡镇 of relocated families")
     employment: Employment | None = Field(default=None, description="就业状态; null when not known")
-    skills: list[str] = Field(
+    skills: list[Skill] = Field(
         default_factory=list,
         max_length=20,
         description="what they can do, in plain words (电工, 护理), for the job board",
     )
-    tags: list[str] = Field(default_factory=list, max_length=20, description="tag codes from GET /api/v1/tags")
+    tags: list[TagCode] = Field(default_factory=list, max_length=20, description="tag codes from GET /api/v1/tags")
     guardian_id: uuid.UUID | None = Field(default=None, description="required under 14: an adult of the household")
 
 
@@ -76,8 +81,8 @@ class ResidentUpdate(BaseModel):
         default=None, max_length=100, description="迁出乡镇; required while residence_type is relocated"
     )
     employment: Employment | None = Field(default=None, description="就业状态; null clears it")
-    skills: list[str] | None = Field(default=None, max_length=20, description="the whole new list; null empties it")
-    tags: list[str] | None = Field(
+    skills: list[Skill] | None = Field(default=None, max_length=20, description="the whole new list; null empties it")
+    tags: list[TagCode] | None = Field(
         default=None, max_length=20, description="the whole new list of tag codes; null empties it"
     )
     guardian_id: uuid.UUID | None = Field(
