@@ -62,7 +62,7 @@ def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Pop
     command = [
         sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
         "--host", host, "--port", str(spec.port + offset),
-        "--timeout-graceful-shutdown", "10", "--no-access-log",
+        "--timeout-graceful-shutdown", "10", "--no-access-log", "--no-proxy-headers",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
 

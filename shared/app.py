@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Route
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from shared import apidocs, deadletters, leanroutes, speedups
 from shared.db import Database
@@ -154,6 +155,9 @@ def create_process_app(
             allow_headers=["*"],
         )
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    if proxies := [proxy.strip() for proxy in settings.trusted_proxies.split(",") if proxy.strip()]:
+        # outermost, so that everything within sees the client's address (uvicorn runs with --no-proxy-headers)
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     apidocs.install(app)
     app.openapi = lambda: process_openapi(app)  # type: ignore[method-assign]
     return app

@@ -39,6 +39,10 @@ class ProcessSettings(BaseSettings):
     # How long a request waits for a pooled connection before answering 503 with Retry-After.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated):
+    # the client's address (per-address limits, logs) is then the last one they forwarded. None by
+    # default: a caller's own X-Forwarded-For changes nothing (docs/OPERATIONS.md, "Behind a proxy").
+    trusted_proxies: str = ""
     log_level: str = "INFO"
     shutdown_grace_seconds: float = 10.0
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
