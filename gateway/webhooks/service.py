@@ -189,14 +189,15 @@ def _client_of(principal: Principal) -> str:
     return principal.client_id
 
 
+def _kept_by(principal: Principal) -> tuple[Any, Any]:
+    """The caller's endpoints that it has not deleted: all it may list, read, change or count."""
+    return col(WebhookEndpoint.client_id) == _client_of(principal), col(WebhookEndpoint.deleted_at).is_(None)
+
+
 async def _own(
     session: AsyncSession, principal: Principal, endpoint_id: uuid.UUID, lock: bool = False
 ) -> WebhookEndpoint:
-    statement = select(WebhookEndpoint).where(
-        col(WebhookEndpoint.id) == endpoint_id,
-        col(WebhookEndpoint.client_id) == _client_of(principal),
-        col(WebhookEndpoint.deleted_at).is_(None),
-    )
+    statement = select(WebhookEndpoint).where(col(WebhookEndpoint.id) == endpoint_id, *_kept_by(principal))
     endpoint = await session.scalar(statement.with_for_update() if lock else statement)
     if endpoint is None:
         raise NotFound(f"no webhook endpoint {endpoint_id} of yours")
@@ -215,11 +216,7 @@ async def register(
         await vet(str(body.url), allow_private=allow_private, resolver=resolver)
     except UnsafeTarget as exc:
         raise ValidationFailed.on("url", exc.args[0]) from exc
-    count = await session.scalar(
-        select(func.count())
-        .select_from(WebhookEndpoint)
-        .where(col(WebhookEndpoint.client_id) == _client_of(principal), col(WebhookEndpoint.deleted_at).is_(None))
-    )
+    count = await session.scalar(select(func.count()).select_from(WebhookEndpoint).where(*_kept_by(principal)))
     if (count or 0) >= 20:
         raise Conflict("a client keeps at most 20 webhook endpoints")
     secret = new_secret()
@@ -276,9 +273,7 @@ async def rotate(
 
 async def list_endpoints(*, session: AsyncSession, principal: Principal) -> list[WebhookPublic]:
     rows = await session.scalars(
-        select(WebhookEndpoint)
-        .where(col(WebhookEndpoint.client_id) == _client_of(principal), col(WebhookEndpoint.deleted_at).is_(None))
-        .order_by(col(WebhookEndpoint.created_at))
+        select(WebhookEndpoint).where(*_kept_by(principal)).order_by(col(WebhookEndpoint.created_at))
     )
     return [public(e) for e in rows.all()]
 
