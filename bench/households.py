@@ -9,9 +9,8 @@ copy. From the import's answer on, the harness reads both databases until the co
 the residents service has: the convergence time, target < 60 s. Then ``deploy.resync households --check``
 compares the two copies field by field (it must find no difference) and the seconds it took are printed.
 
-For the run, the gateway takes the sheet's size and waits for the import's answer
-(``GATEWAY_MAX_BODY_BYTES``, ``GATEWAY_PROXY_TOTAL_TIMEOUT``): the defaults (6 MiB, 10 s) would be
-what is measured.
+The import route takes sheets of up to 32 MiB, at the gateway too, and the gateway waits up to 300 s for
+its answer (``GATEWAY_PROXY_SLOW_PATHS``).
 """
 
 from __future__ import annotations

@@ -230,6 +230,7 @@ def create_app(
         on_shutdown=[shutdown],
         middleware=[(ProxyMiddleware, {"proxy": proxy, "before_forward": before_forward})],
         dead_letters=False,  # it asks the services about theirs (/api/v1/events/dead)
+        large_bodies=settings.proxy_large_bodies,
     )
     app.add_exception_handler(Open311Error, on_error)
     # The whole public API, the services' operations included, as clients call it here (gateway.contract).

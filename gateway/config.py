@@ -3,9 +3,18 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.middleware import IMPORT_BODY_BYTES, PHOTO_BODY_BYTES, SYNC_BODY_BYTES
 from shared.settings import ProcessSettings
 
 # Which service owns which resource: the first path segment after /api/v1/ (docs/API.md).
+# The services' routes that take more than the 1 MiB of JSON (their ``x-max-body-bytes`` in the API
+# document; tests/gateway/test_body_limits.py keeps the two equal): "METHOD path" → bytes.
+LARGE_BODIES: dict[str, int] = {
+    "POST /api/v1/orders/{order_id}/photos": PHOTO_BODY_BYTES,
+    "POST /api/v1/visits/{visit_id}/photos": PHOTO_BODY_BYTES,
+    "POST /api/v1/visits/sync": SYNC_BODY_BYTES,
+    "POST /api/v1/residents/import": IMPORT_BODY_BYTES,
+}
 DEFAULT_ROUTES: dict[str, str] = {
     **dict.fromkeys(["residents", "households", "compounds", "buildings", "tags"], "residents"),
     **dict.fromkeys(
@@ -47,9 +56,8 @@ class Settings(ProcessSettings):
 
     # Upstreams (``service_urls``, from the base settings) and the route table.
     routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
-    # Bodies pass through to the services: as large as the largest a service takes (a register to
-    # import, 32 MB; each service keeps its own limit for the rest, e.g. 5 MB photos).
-    max_body_bytes: int = Field(default=32 * 1024 * 1024, ge=1024)
+    # Bodies of up to max_body_bytes (1 MiB) pass through to the services; these routes take more.
+    proxy_large_bodies: dict[str, int] = Field(default_factory=lambda: dict(LARGE_BODIES))
     proxy_connect_timeout: float = Field(default=2.0, gt=0)
     proxy_total_timeout: float = Field(default=10.0, gt=0)
     # Paths that may take longer (importing 100,000 residents takes tens of seconds): seconds each.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,7 +21,7 @@ from shared.health import livez, readyz
 from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
 from shared.metrics import Metrics, metrics_endpoint
-from shared.middleware import RequestContextMiddleware
+from shared.middleware import BodyLimits, RequestContextMiddleware
 from shared.peers import Peers
 from shared.relay import Relay
 from shared.routing import RouteIndex
@@ -51,9 +51,11 @@ def create_process_app(
     middleware: Sequence[tuple[Any, dict[str, Any]]] = (),
     peers: Peers | None = None,
     dead_letters: bool = True,
+    large_bodies: Mapping[str, int] | None = None,
 ) -> FastAPI:
     """Build a process: its routers, problem+json errors, health, metrics, request ids, body limit,
-    idempotency, and a lifespan that opens and closes its database."""
+    idempotency, and a lifespan that opens and closes its database. ``large_bodies``: "METHOD path"
+    of routes served by middleware (the gateway's proxy) that take more than ``max_body_bytes``."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -154,7 +156,8 @@ def create_process_app(
             allow_methods=["*"],
             allow_headers=["*"],
         )
-    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.max_body_bytes)
+    body_limits = BodyLimits.of_routes(settings.max_body_bytes, served, also=large_bodies)
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, body_limits=body_limits)
     if proxies := [proxy.strip() for proxy in settings.trusted_proxies.split(",") if proxy.strip()]:
         # outermost, so that everything within sees the client's address (uvicorn runs with --no-proxy-headers)
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)

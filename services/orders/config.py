@@ -8,8 +8,6 @@ class Settings(ProcessSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
 
     service_name: str = "orders"
-    # Completion photos of up to 5 MB arrive as multipart bodies.
-    max_body_bytes: int = Field(default=6 * 1024 * 1024, ge=1024)
     photo_dir: str = Field(default="var/order-photos", description="where the local photo storage keeps its files")
     # SLA of wishes and issues (no menu item): minutes to dispatch, to accept, to finish; their base points.
     default_sla_minutes: tuple[int, int, int] = (240, 240, 4320)

@@ -12,5 +12,3 @@ class Settings(ProcessSettings):
     # the blind index (base64, 32+ bytes). Development derives fixed keys; production must set both.
     pii_keys: str | None = None
     blind_index_key: str | None = None
-    # Spreadsheets of 100,000 rows are a few MB.
-    max_body_bytes: int = 32 * 1024 * 1024

@@ -20,10 +20,11 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response, Strea
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from gateway.config import LARGE_BODIES
 from gateway.routing.circuit import CircuitBreaker, CircuitState
 from gateway.routing.proxy import BeforeForward, ProxyMiddleware, ServiceProxy
 from shared.metrics import Metrics
-from shared.middleware import RequestContextMiddleware
+from shared.middleware import JSON_BODY_BYTES, PHOTO_BODY_BYTES, BodyLimits, RequestContextMiddleware
 from tests.support.live import free_port
 
 pytestmark = [pytest.mark.no_db]
@@ -241,7 +242,7 @@ async def gateway(
     app = RequestContextMiddleware(
         ProxyMiddleware(fallback, proxy=proxy, before_forward=before_forward),
         metrics=metrics,
-        max_body_bytes=1_048_576,
+        body_limits=BodyLimits(JSON_BODY_BYTES, LARGE_BODIES),
     )
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://gateway.test") as client:
@@ -331,6 +332,20 @@ async def test_a_service_problem_passes_through_byte_for_byte() -> None:
     assert response.headers["content-type"] == PROBLEM
     assert response.content == CONFLICT_BODY
     assert response.headers["content-length"] == str(len(CONFLICT_BODY))
+
+
+async def test_bodies_over_a_routes_limit_are_refused_before_they_are_passed_on() -> None:
+    """1 MiB of JSON on every route; the services' photo routes (LARGE_BODIES) take 6 MiB."""
+    async with Upstream("orders") as orders, gateway({"orders": orders.url}) as gw:
+        json_body = b'{"note": "' + b"x" * JSON_BODY_BYTES + b'"}'
+        refused = await gw.client.post("/api/v1/orders/o-1/cancel", content=json_body)
+        assert refused.status_code == 413 and refused.headers["content-type"] == "application/problem+json"
+        photo = b"\x89PNG" + b"\0" * (2 * 1024 * 1024)
+        passed = await gw.client.post("/api/v1/orders/o-1/photos", content=photo)
+        assert passed.status_code == 200 and bytes.fromhex(passed.json()["body"]) == photo
+        too_big = await gw.client.post("/api/v1/orders/o-1/photos", content=b"\0" * (PHOTO_BODY_BYTES + 1))
+        assert too_big.status_code == 413
+    assert gw.fallback_hits == []
 
 
 @pytest.mark.parametrize("path", ["/api/v1/grids/big-sized", "/api/v1/grids/big-chunked"])

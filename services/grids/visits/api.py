@@ -23,6 +23,7 @@ from services.grids.visits.stats import visit_stats
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
 from shared.fastlane import json_response
+from shared.middleware import PHOTO_BODY_BYTES, SYNC_BODY_BYTES, body_limit
 from shared.pagination import CursorQuery, LimitQuery
 from shared.periods import Moment
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
@@ -38,6 +39,7 @@ VisitIdPath = Annotated[uuid.UUID, Path(description="the visit's id")]
     response_model=VisitSyncResult,
     responses=problem_responses(401, 403, 413, 422),
     summary="同步离线走访 (Sync Visits)",
+    openapi_extra=body_limit(SYNC_BODY_BYTES),
 )
 async def sync_visits(body: VisitSync, principal: Visitor, session: SessionDep) -> VisitSyncResult:
     """Up to 200 visits made offline, each with the app's own id; a result per visit (created,
@@ -142,6 +144,7 @@ async def get_visit(visit_id: VisitIdPath, principal: Reader, lane: FastLaneDep)
         **problem_responses(401, 403, 404, 409, 413, 422),
     },
     summary="上传走访照片 (Add Photo)",
+    openapi_extra=body_limit(PHOTO_BODY_BYTES),
 )
 async def add_photo(
     visit_id: VisitIdPath,

@@ -32,6 +32,7 @@ from services.orders.orders.schemas import (
 from shared.db import FastLaneDep, SessionDep
 from shared.errors import NotFound, ValidationFailed, problem_responses
 from shared.fastlane import json_response
+from shared.middleware import PHOTO_BODY_BYTES, body_limit
 from shared.pagination import CursorQuery, LimitQuery
 from shared.peers import resident_home
 from shared.periods import Moment
@@ -281,6 +282,7 @@ async def record_return_visit(
         **problem_responses(401, 403, 404, 409, 413, 422),
     },
     summary="上传订单照片 (Add Photo)",
+    openapi_extra=body_limit(PHOTO_BODY_BYTES),
 )
 async def add_photo(
     order_id: OrderId,

@@ -13,6 +13,7 @@ from services.residents.imports.schemas import ImportReport
 from services.residents.pii import PiiDep
 from shared.db import SessionDep
 from shared.errors import problem_responses
+from shared.middleware import IMPORT_BODY_BYTES, body_limit
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN
 
 router = APIRouter(prefix="/api/v1/residents", tags=["residents"])
@@ -24,6 +25,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response_model=ImportReport,
     responses=problem_responses(401, 403, 413, 422, 503),
     summary="导入居民台账 (Import Register)",
+    openapi_extra=body_limit(IMPORT_BODY_BYTES),
 )
 async def import_register(
     principal: Staff,
