@@ -59,12 +59,18 @@ def spawn(spec: ProcessSpec, url: str, host: str, offset: int) -> subprocess.Pop
     }
     env.setdefault(f"{spec.env_prefix}SERVICE_URLS", json.dumps(upstreams))
     env.setdefault(f"{spec.env_prefix}GATEWAY_URL", gateway)
+    env.setdefault(f"{spec.env_prefix}METRICS_PORT", str(metrics_port(spec, offset)))  # on loopback only
     command = [
         sys.executable, "-m", "uvicorn", "--factory", spec.app_factory,
         "--host", host, "--port", str(spec.port + offset),
         "--timeout-graceful-shutdown", "10", "--no-access-log", "--no-proxy-headers",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env, cwd=ROOT, start_new_session=True, preexec_fn=_die_with_parent)
+
+
+def metrics_port(spec: ProcessSpec, offset: int) -> int:
+    """Each process's Prometheus metrics, on a port of their own: its API port + 1000."""
+    return spec.port + 1000 + offset
 
 
 def _die_with_parent() -> None:
@@ -110,7 +116,8 @@ def banner(offset: int, *, with_demo: bool = True, pgdata: Path = DEFAULT_PGDATA
     lines = ["", "The grid-governance platform is running:"]
     for spec in sorted(PROCESSES, key=lambda s: s.port):
         url = f"http://127.0.0.1:{spec.port + offset}"
-        lines.append(f"  {spec.name:<10} {url}   docs {url}/docs")
+        metrics = f"http://127.0.0.1:{metrics_port(spec, offset)}/metrics"
+        lines.append(f"  {spec.name:<10} {url}   docs {url}/docs   metrics {metrics}")
     lines += ["", f"Clients use the gateway: http://127.0.0.1:{8000 + offset}/api/v1/...", ""]
     lines += [demo.ACCOUNTS_TABLE if with_demo else bootstrap_hint(pgdata), ""]
     lines.append("Ctrl-C stops every process and the database.")
@@ -138,7 +145,12 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     offset = args.port_offset
-    busy = [f"{spec.name} :{spec.port + offset}" for spec in PROCESSES if not port_free(spec.port + offset)]
+    busy = [
+        f"{spec.name} :{port}"
+        for spec in PROCESSES
+        for port in (spec.port + offset, metrics_port(spec, offset))
+        if not port_free(port)
+    ]
     if busy:
         raise SystemExit(f"ports already in use: {', '.join(busy)} (is the platform already running?)")
 

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "docs" / "openapi.json"
 TITLE = "网格化社区治理平台 API (grid-governance platform)"
 HIDDEN_PREFIXES = ("/internal/",)
-HIDDEN_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+HIDDEN_PATHS = frozenset({"/livez", "/readyz"})
 TOKEN_URL = "/api/v1/auth/token"
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 

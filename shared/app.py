@@ -20,7 +20,7 @@ from shared.events import signer
 from shared.health import livez, readyz
 from shared.idempotency import IdempotencyMiddleware
 from shared.logging import configure_logging
-from shared.metrics import Metrics, metrics_endpoint
+from shared.metrics import Metrics
 from shared.middleware import BodyLimits, RequestContextMiddleware
 from shared.peers import Peers
 from shared.relay import Relay
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Routes outside the API that need no token; every other route declares an AccessPolicy.
 PUBLIC_PLATFORM_PATHS = frozenset(
-    {"/livez", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs/assets"}
+    {"/livez", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/docs/assets"}
 )
 
 Hook = Callable[[FastAPI], Awaitable[None]]
@@ -70,6 +70,8 @@ def create_process_app(
         )
         app.state.shutting_down = False
         metrics.add_pool_probe_list(db.pool_stats)
+        # On a port of its own, which the gateway never routes to (shared.metrics).
+        stop_metrics = metrics.serve(settings.metrics_host, settings.metrics_port) if settings.metrics_port else None
         for hook in on_startup:
             await hook(app)
         if revocations is not None:
@@ -97,6 +99,8 @@ def create_process_app(
                 await hook(app)
             await app.state.peers.close()
             await db.stop()
+            if stop_metrics is not None:
+                stop_metrics()
             log.info("stopped", extra={"event": "shutdown"})
 
     speedups.install()
@@ -138,7 +142,6 @@ def create_process_app(
         [
             Route("/livez", livez, methods=["GET"], include_in_schema=False),
             Route("/readyz", readyz, methods=["GET"], include_in_schema=False),
-            Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False),
         ]
     )
 

@@ -1,20 +1,42 @@
-"""Prometheus metrics: requests by route and status, latency, database pool use."""
+"""Prometheus metrics: requests by route and status, latency, database pool use.
+
+They are served on a port of their own (``<PREFIX>METRICS_PORT``), never on the API's: the gateway
+routes its clients to the API port only, so no client of the platform can read them; Prometheus
+scrapes the metrics port (the Kubernetes manifests' annotations, docs/OPERATIONS.md).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Gauge,
-    Histogram,
-    generate_latest,
-)
-from starlette.requests import Request
-from starlette.responses import Response
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger(__name__)
+PoolProbe = Callable[[], list[tuple[str, int, int]]]
+
+
+class _Pools(Collector):
+    """The database pools' connections, read when scraped."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.probes: list[PoolProbe] = []
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        size = GaugeMetricFamily("db_pool_connections", "Database connections open", labels=["service", "pool"])
+        in_use = GaugeMetricFamily(
+            "db_pool_connections_in_use", "Database connections checked out", labels=["service", "pool"]
+        )
+        for probe in self.probes:
+            for name, opened, used in probe():
+                size.add_metric([self.service, name], opened)
+                in_use.add_metric([self.service, name], used)
+        yield size
+        yield in_use
 
 
 class Metrics:
@@ -35,17 +57,9 @@ class Metrics:
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
             registry=self.registry,
         )
-        self.pool_in_use = Gauge(
-            "db_pool_connections_in_use",
-            "Database connections checked out",
-            ["service", "pool"],
-            registry=self.registry,
-        )
-        self.pool_size = Gauge(
-            "db_pool_connections", "Database connections open", ["service", "pool"], registry=self.registry
-        )
+        self._pools = _Pools(service)
+        self.registry.register(self._pools)
         self.service = service
-        self._pool_probes: list[Callable[[], list[tuple[str, int, int]]]] = []
         # The children of each (method, route, status): prometheus_client's labels() checks and joins
         # the label values on every call; a route has few of them, so they are looked up once.
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
@@ -62,18 +76,22 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
-    def add_pool_probe_list(self, probe: Callable[[], list[tuple[str, int, int]]]) -> None:
+    def add_pool_probe_list(self, probe: PoolProbe) -> None:
         """``probe()`` returns (pool name, connections open, connections in use) per pool."""
-        self._pool_probes.append(probe)
+        self._pools.probes.append(probe)
 
     def render(self) -> bytes:
-        for probe in self._pool_probes:
-            for name, size, in_use in probe():
-                self.pool_size.labels(self.service, name).set(size)
-                self.pool_in_use.labels(self.service, name).set(in_use)
         return generate_latest(self.registry)
 
+    def serve(self, host: str, port: int) -> Callable[[], None]:
+        """Serve ``GET /metrics`` on ``host:port`` (prometheus_client's server, in a thread of its own);
+        the function that stops it."""
+        server, thread = start_http_server(port, addr=host, registry=self.registry)
+        log.info("metrics served", extra={"event": "metrics", "port": server.server_port})
 
-async def metrics_endpoint(request: Request) -> Response:
-    metrics: Metrics = request.app.state.metrics
-    return Response(metrics.render(), media_type=CONTENT_TYPE_LATEST)
+        def stop() -> None:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)
+
+        return stop

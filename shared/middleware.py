@@ -27,7 +27,7 @@ from shared.logging import log_access
 from shared.metrics import Metrics
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-QUIET_PATHS = frozenset({"/livez", "/readyz", "/metrics"})
+QUIET_PATHS = frozenset({"/livez", "/readyz"})
 JSON_BODY_BYTES = 1024 * 1024
 PHOTO_BODY_BYTES = 6 * 1024 * 1024  # a photo of up to 5 MB (shared.photos) and its multipart frame
 IMPORT_BODY_BYTES = 32 * 1024 * 1024  # a register of 100,000 rows is a few MB

@@ -43,6 +43,9 @@ class ProcessSettings(BaseSettings):
     # the client's address (per-address limits, logs) is then the last one they forwarded. None by
     # default: a caller's own X-Forwarded-For changes nothing (docs/OPERATIONS.md, "Behind a proxy").
     trusted_proxies: str = ""
+    # Prometheus metrics on a port of their own (none: not served); the host they listen on.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
     log_level: str = "INFO"
     shutdown_grace_seconds: float = 10.0
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"

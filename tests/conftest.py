@@ -22,6 +22,7 @@ from services.residents.demo import load as load_registry
 from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
 from tests.support.fakes import FakeGateway
+from tests.support.live import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -134,7 +135,7 @@ async def start_app(
             if name not in apps:
                 spec = BY_NAME[name]
                 config = importlib.import_module(f"{spec.package}.config")
-                settings = config.Settings(database_url=database_urls[name], profile="test")
+                settings = config.Settings(database_url=database_urls[name], profile="test", metrics_port=free_port())
                 if "photo_dir" in config.Settings.model_fields:
                     settings.photo_dir = str(tmp_path_factory.mktemp(f"{name}-photos"))
                 app_module = importlib.import_module(f"{spec.package}.app")

@@ -35,6 +35,7 @@ BOOTSTRAP_ARGS = ["--street-code", "--street-name", "--admin-username", "--admin
 KUBERNETES_VERSION = kubernetes_validate.latest_version()
 NAMESPACE = "grid-platform"
 IMAGE = "grid-platform"
+METRICS_PORT = 9100
 
 Doc = dict[str, Any]
 
@@ -201,6 +202,13 @@ def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
     assert [str(port) for port in services["gateway"]["ports"]] == ["8000:8000"]
 
 
+@process_params
+def test_compose_serves_each_process_metrics_on_the_network_only(services: dict[str, Doc], spec: ProcessSpec) -> None:
+    env = as_env(services[spec.name].get("environment"))
+    assert env[f"{spec.env_prefix}METRICS_PORT"] == str(METRICS_PORT)
+    assert env[f"{spec.env_prefix}METRICS_HOST"] == "0.0.0.0"
+
+
 def test_dockerfile_runs_as_non_root() -> None:
     lines = [line.strip() for line in DOCKERFILE.read_text().splitlines()]
     instructions = [line for line in lines if line and not line.startswith("#")]
@@ -354,7 +362,14 @@ def test_process_has_deployment_service_hpa_and_pdb(spec: ProcessSpec) -> None:
     assert selector.items() <= pod_labels.items()
     (container,) = pod_spec(deployment)["containers"]
     uvicorn_checks(as_argv(container.get("command", []) + container.get("args", [])), spec)
-    assert [int(item["containerPort"]) for item in container["ports"]] == [spec.port]
+    assert [int(item["containerPort"]) for item in container["ports"]] == [spec.port, METRICS_PORT]
+    # Metrics: scraped on a port of their own, which the Service (and so the Ingress) does not expose.
+    annotations = deployment["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert container_port(container, "metrics") == int(annotations["prometheus.io/port"]) == METRICS_PORT
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert env[f"{spec.env_prefix}METRICS_PORT"] == str(METRICS_PORT)
+    assert env[f"{spec.env_prefix}METRICS_HOST"] == "0.0.0.0"
 
     assert service["spec"].get("type", "ClusterIP") == "ClusterIP"
     assert service["spec"]["selector"].items() <= pod_labels.items()

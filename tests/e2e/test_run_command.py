@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from deploy.local import port_free
+from deploy.local import metrics_port, port_free
 from deploy.processes import PROCESSES, connection_budget
 from tests.support import db
 
@@ -82,6 +82,13 @@ async def test_run_command_brings_up_every_process_and_stops_cleanly(tmp_path: P
                 assert (await client.get(f"{base}/docs")).status_code == 200
                 schema = (await client.get(f"{base}/openapi.json")).json()
                 assert schema["info"]["title"]
+                # Metrics on a port of their own, never on the API's nor through the gateway.
+                assert (await client.get(f"{base}/metrics")).status_code == 404
+                metrics = (await client.get(f"http://127.0.0.1:{metrics_port(spec, OFFSET)}/metrics")).text
+                assert (
+                    f'http_requests_total{{method="GET",route="unmatched",service="{spec.name}",status="404"}}'
+                    in metrics
+                )
             grid_paths = (await client.get(f"http://127.0.0.1:{8102 + OFFSET}/openapi.json")).json()["paths"]
             assert "/api/v1/grids" in grid_paths and "/api/v1/grids/{grid_code}" in grid_paths
         assert await count_grids(pgdata) == 4
@@ -90,7 +97,7 @@ async def test_run_command_brings_up_every_process_and_stops_cleanly(tmp_path: P
         assert allowed >= connection_budget() > 100
     finally:
         assert stop(proc) == 0
-    assert all(port_free(spec.port + OFFSET) for spec in PROCESSES)
+    assert all(port_free(spec.port + OFFSET) and port_free(metrics_port(spec, OFFSET)) for spec in PROCESSES)
     await asyncio.sleep(0.5)
     assert not (pgdata / "postmaster.pid").exists(), "the embedded PostgreSQL was left running"
 

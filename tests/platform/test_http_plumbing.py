@@ -10,7 +10,7 @@ import pytest
 
 from deploy.processes import PROCESSES
 from shared.testing import TestKeys
-from tests.conftest import ClientFactory
+from tests.conftest import AppFactory, ClientFactory
 from tests.support import db
 from tests.support.factories import COMMUNITY, make_places
 from tests.support.outbox import outbox
@@ -20,15 +20,21 @@ PROCESS_NAMES = [spec.name for spec in PROCESSES]
 
 
 @pytest.mark.parametrize("name", PROCESS_NAMES)
-async def test_every_process_is_live_ready_and_has_metrics(client_for: ClientFactory, name: str) -> None:
+async def test_every_process_is_live_ready_and_has_metrics_on_a_port_of_their_own(
+    client_for: ClientFactory, start_app: AppFactory, name: str
+) -> None:
     client = await client_for(name)
     assert (await client.get("/livez")).json()["status"] == "ok"
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
     await client.get("/nowhere")
-    metrics = (await client.get("/metrics")).text
+    assert (await client.get("/metrics")).status_code == 404  # not on the API's port
+    port = (await start_app(name)).state.settings.metrics_port
+    async with httpx.AsyncClient() as scraper:
+        metrics = (await scraper.get(f"http://127.0.0.1:{port}/metrics")).text
     assert f'http_requests_total{{method="GET",route="unmatched",service="{name}",status="404"}}' in metrics
-    assert "db_pool_connections" in metrics
+    assert f'db_pool_connections{{pool="orm",service="{name}"}}' in metrics
+    assert f'db_pool_connections_in_use{{pool="orm",service="{name}"}}' in metrics
 
 
 @pytest.mark.parametrize("name", PROCESS_NAMES)
