@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from bench import calibrate, fastlane, gateway_hop, households, jobs, orders, reads, residents
+from bench import calibrate, fastlane, gateway_hop, households, jobs, orders, reads, residents, soak
 from bench.harness import Options, environment, say, write_result
 from bench.loadgen import DEFAULT_WARMUP
 
@@ -27,7 +27,10 @@ BENCHMARKS: dict[str, tuple[Benchmark, bool]] = {
     households.NAME: (households.run, False),
     reads.NAME: (reads.run, False),
     reads.SCALE_NAME: (reads.run_scale, False),
+    soak.NAME: (soak.run, False),
 }
+DURATION = 10.0  # --duration when not given, unless the benchmark has its own default here
+DEFAULT_DURATIONS = {soak.NAME: soak.DEFAULT_DURATION}
 ROWS = 200_000  # --rows when not given, unless the benchmark has its own default here
 DEFAULT_ROWS = {
     residents.NAME: residents.DEFAULT_ROWS,
@@ -38,7 +41,11 @@ DEFAULT_ROWS = {
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Throughput benchmarks of the platform.")
-    parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per server (default 10)")
+    parser.add_argument(
+        "--duration",
+        type=float,
+        help=f"measured seconds per server (default {DURATION:g}; soak: {soak.DEFAULT_DURATION:g})",
+    )
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default 32)")
     parser.add_argument(
         "--rows",
@@ -54,14 +61,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         choices=sorted(BENCHMARKS),
-        help="run this benchmark only (loadgen, residents, jobs, households, reads, reads-scale: only with --only)",
+        help="run this benchmark only (loadgen, residents, jobs, households, reads, reads-scale and soak:"
+        " only with --only)",
     )
     parser.add_argument("--strict", action="store_true", help="exit 1 when a benchmark misses its target")
     args = parser.parse_args(argv)
-    if args.duration <= 0 or args.connections < 1 or args.warmup < 0:
+    if (args.duration is not None and args.duration <= 0) or args.connections < 1 or args.warmup < 0:
         parser.error("--duration and --connections must be positive, --warmup not negative")
     options = Options(
-        duration=args.duration,
+        duration=args.duration or DURATION,
         connections=args.connections,
         rows=args.rows if args.rows is not None else ROWS,
         warmup=args.warmup,
@@ -78,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
             if (args.only or name) != name or (not args.only and not by_default):
                 continue
             rows = args.rows if args.rows is not None else DEFAULT_ROWS.get(name, ROWS)
-            report = benchmark(dataclasses.replace(options, rows=rows))
+            duration = args.duration or DEFAULT_DURATIONS.get(name, DURATION)
+            report = benchmark(dataclasses.replace(options, rows=rows, duration=duration))
             report["options"] = vars(args)
             report["environment"] = environment()
             path = write_result(name, report)
