@@ -12,11 +12,41 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from shared import periodic
 
 log = logging.getLogger(__name__)
 PoolProbe = Callable[[], list[tuple[str, int, int]]]
+
+
+class _Loops(Collector):
+    """Each background loop's last success and failures (shared.periodic), read when scraped."""
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        labels = ["service", "loop"]
+        success = GaugeMetricFamily(
+            "background_loop_last_success_timestamp_seconds",
+            "When the loop last ran without failing (Unix time; its start while it never has)",
+            labels=labels,
+        )
+        failures = CounterMetricFamily(
+            "background_loop_failures", "Runs of the loop that failed since the process started", labels=labels
+        )
+        in_a_row = GaugeMetricFamily(
+            "background_loop_failures_in_a_row", "Runs of the loop that failed since its last success", labels=labels
+        )
+        for loop in sorted(periodic.RUNNING, key=lambda loop: loop.name):
+            success.add_metric([self.service, loop.name], loop.last_success or loop.started_at or 0.0)
+            failures.add_metric([self.service, loop.name], loop.failures)
+            in_a_row.add_metric([self.service, loop.name], loop.failures_in_a_row)
+        yield success
+        yield failures
+        yield in_a_row
 
 
 class _Pools(Collector):
@@ -59,6 +89,7 @@ class Metrics:
         )
         self._pools = _Pools(service)
         self.registry.register(self._pools)
+        self.registry.register(_Loops(service))
         self.service = service
         # The children of each (method, route, status): prometheus_client's labels() checks and joins
         # the label values on every call; a route has few of them, so they are looked up once.

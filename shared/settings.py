@@ -46,6 +46,8 @@ class ProcessSettings(BaseSettings):
     # Prometheus metrics on a port of their own (none: not served); the host they listen on.
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     metrics_host: str = "127.0.0.1"
+    # /readyz names a background loop that has failed, with no success since, for longer than this.
+    loop_failing_seconds: float = Field(default=300.0, gt=0)
     log_level: str = "INFO"
     shutdown_grace_seconds: float = 10.0
     jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
