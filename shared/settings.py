@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, Literal
+import binascii
+from typing import Any, ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Profile = Literal["development", "test", "production"]
 
 # Secret fields get these placeholders only in the development and test profiles.
 DEVELOPMENT_SECRET = "development-only-secret-do-not-use-in-production"
+
+
+class SettingsError(ValueError):
+    """Settings that cannot start a process: each wrong one named by its environment variable, and
+    never its value (pydantic's own error quotes the input, secrets included)."""
+
+    @classmethod
+    def of(cls, settings: type[ProcessSettings], error: ValidationError) -> SettingsError:
+        lines = []
+        for item in error.errors(include_url=False, include_input=False, include_context=False):
+            message = str(item["msg"]).removeprefix("Value error, ")
+            if item["loc"]:
+                lines.append(f"{settings.env_name(str(item['loc'][0]))}: {message}")
+            else:
+                lines.append(message)
+        return cls(f"{settings.__module__}: the settings cannot start the process:\n  " + "\n  ".join(lines))
 
 
 class ProcessSettings(BaseSettings):
@@ -23,6 +40,17 @@ class ProcessSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", env_file=None)
 
     secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as error:
+            raise SettingsError.of(type(self), error) from None
+
+    @classmethod
+    def env_name(cls, field: str) -> str:
+        """The environment variable a field is read from."""
+        return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
     profile: Profile = "development"
     service_name: str = "process"
@@ -85,11 +113,26 @@ class ProcessSettings(BaseSettings):
             value = getattr(self, name)
             if value in (None, ""):
                 if self.profile == "production":
-                    raise ValueError(f"{name} must be set when profile is production")
+                    raise ValueError(f"{self.env_name(name)} must be set when the profile is production")
                 object.__setattr__(self, name, DEVELOPMENT_SECRET)
             elif self.profile == "production" and value == DEVELOPMENT_SECRET:
-                raise ValueError(f"{name} must not use the development placeholder in production")
+                raise ValueError(f"{self.env_name(name)} must not be the development placeholder in production")
+        if "pii_keys" in self.secret_fields:
+            self._pii_keys_well_formed()
         return self
+
+    def _pii_keys_well_formed(self) -> None:
+        from shared.pii import PiiCipher, parse_keys
+
+        for name in ("pii_keys", "blind_index_key"):
+            try:
+                if name == "pii_keys":
+                    parse_keys(getattr(self, name))
+                else:
+                    PiiCipher.from_settings(DEVELOPMENT_SECRET, getattr(self, name))
+            except (ValueError, binascii.Error) as error:
+                shape = "'kid:<base64 of 32 bytes>', comma-separated" if name == "pii_keys" else "base64 of 32 bytes"
+                raise ValueError(f"{self.env_name(name)} is not {shape} ({type(error).__name__})") from None
 
     @property
     def asyncpg_dsn(self) -> str:
