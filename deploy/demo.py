@@ -83,8 +83,10 @@ async def align_household_copy(urls: dict[str, str]) -> int:
 
 
 def main() -> None:
+    from deploy.databases import require_profiles
     from deploy.migrate import database_url_of
 
+    require_profiles(PROCESSES)  # the loaders seal phones and ID numbers with the processes' own keys
     urls = {spec.name: database_url_of(spec) for spec in PROCESSES}
     loaded = asyncio.run(load_all(urls))
     print("demo data loaded for: " + ", ".join(loaded))

@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     if busy:
         raise SystemExit(f"ports already in use: {', '.join(busy)} (is the platform already running?)")
 
-    urls, server = resolve_urls(args.pgdata.resolve(), say=say)
+    urls, server = resolve_urls(args.pgdata.resolve(), say=say, operator=False)
     for spec in PROCESSES:
         upgrade(spec.migrations, urls[spec.name])
     say("migrated: " + ", ".join(spec.name for spec in PROCESSES))

@@ -13,6 +13,7 @@ import sys
 
 from alembic import command
 
+from deploy.databases import require_profiles
 from deploy.processes import BY_NAME, PROCESSES, ProcessSpec
 from shared.migrate import alembic_config, upgrade
 
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--autogenerate", metavar="MESSAGE")
     args = parser.parse_args(argv)
     specs = [BY_NAME[name] for name in args.processes] or list(PROCESSES)
+    require_profiles(specs)
     for spec in specs:
         url = database_url_of(spec)
         if args.autogenerate:

@@ -1,12 +1,17 @@
 """ES256 signing keys: kept in the gateway's database (private halves sealed), published as JWKS.
 
-Rotation, as an operator runs it:
+Rotation, as an operator runs it, with the gateway's own environment (GATEWAY_DATABASE_URL,
+GATEWAY_PROFILE, GATEWAY_KEY_ENCRYPTION_SECRET; without GATEWAY_DATABASE_URL, make run's embedded server):
 
     python -m gateway.auth.keys list
     python -m gateway.auth.keys rotate        # a new key signs from now on; the old one stays published
     python -m gateway.auth.keys retire KID    # once tokens of KID have expired (15 min): unpublish it
 
 Every replica reloads the ring once a minute, so a rotation reaches all of them within that time.
+``rotate`` first opens the published keys with the configured secret and writes nothing when none
+opens (the secret is not the gateway's); it reads the new key back and opens it before committing.
+A gateway that meets a key it cannot open logs an ERROR naming it and signs with the newest key it
+can open; it refuses to start only when it can open none.
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import os
+import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import jwt
 import orjson
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
@@ -32,8 +38,42 @@ from gateway.config import Settings
 from gateway.models import SigningKey
 from shared.pii import PiiCipher
 from shared.security import ALGORITHM, low_s
+from shared.settings import to_sqlalchemy_url
 
+log = logging.getLogger(__name__)
 _SEAL_FIELD = "signing-key"
+COMMAND = "python -m gateway.auth.keys"
+
+
+class UnopenableKeys(RuntimeError):
+    """No published signing key opens with the configured key-encryption secret."""
+
+
+def _open(sealer: PiiCipher, key: SigningKey) -> Any:
+    """The private key, or the reason it cannot be opened (a wrong secret, a damaged row)."""
+    pem = sealer.decrypt(key.private_key_encrypted, field=_SEAL_FIELD)
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def _why(error: Exception) -> str:
+    if isinstance(error, InvalidTag):
+        return "sealed with another GATEWAY_KEY_ENCRYPTION_SECRET"
+    return f"{type(error).__name__}: unreadable"
+
+
+def open_published(sealer: PiiCipher, rows: list[SigningKey]) -> tuple[SigningKey, Any, dict[str, str]]:
+    """The newest published key that opens, its private half, and why each newer one does not."""
+    unopenable: dict[str, str] = {}
+    for row in rows:  # newest first
+        try:
+            return row, _open(sealer, row), unopenable
+        except (InvalidTag, ValueError, TypeError) as error:
+            unopenable[row.kid] = _why(error)
+    listed = ", ".join(f"{kid} ({why})" for kid, why in unopenable.items())
+    raise UnopenableKeys(
+        f"no published signing key opens with GATEWAY_KEY_ENCRYPTION_SECRET: {listed}. Set the secret they were"
+        f" sealed with; if it is lost, `{COMMAND} rotate --force` then `{COMMAND} retire KID` for each of them"
+    )
 
 
 def key_sealer(settings: Settings) -> PiiCipher:
@@ -74,11 +114,16 @@ class KeyRing:
             )
         ).all()
         if not rows:
-            raise RuntimeError("no signing key: run `python -m gateway.auth.keys rotate`")
-        newest = rows[0]
-        pem = self._sealer.decrypt(newest.private_key_encrypted, field=_SEAL_FIELD)
-        self._private = serialization.load_pem_private_key(pem.encode(), password=None)
-        self.signing_kid = newest.kid
+            raise RuntimeError(f"no signing key: run `{COMMAND} rotate`")
+        signing, private, unopenable = open_published(self._sealer, list(rows))
+        for kid, why in unopenable.items():
+            log.error(
+                "signing key %s cannot be opened (%s): signing with %s; retire it with `%s retire %s`",
+                kid, why, signing.kid, COMMAND, kid,
+                extra={"event": "signing_key_unopenable", "kid": kid},
+            )  # fmt: skip
+        self._private = private
+        self.signing_kid = signing.kid
         self.document = {"keys": [row.public_jwk for row in rows]}
         self.document_bytes = orjson.dumps(self.document)
 
@@ -99,10 +144,25 @@ async def ensure_signing_key(session: AsyncSession, sealer: PiiCipher) -> None:
         await session.flush()
 
 
-async def rotate(session: AsyncSession, sealer: PiiCipher) -> str:
+async def _published(session: AsyncSession) -> list[SigningKey]:
+    query = select(SigningKey).where(col(SigningKey.retired_at).is_(None)).order_by(col(SigningKey.created_at).desc())
+    return list((await session.scalars(query)).all())
+
+
+async def rotate(session: AsyncSession, sealer: PiiCipher, *, force: bool = False) -> str:
+    """A new signing key, sealed with ``sealer``'s secret. Unless ``force`` (the old secret is lost),
+    refused when no published key opens with that secret: it would be another secret than the
+    gateway's. The new key is read back and opened before the caller commits."""
+    published = await _published(session)
+    if published and not force:
+        open_published(sealer, published)
     key = new_signing_key(sealer)
     session.add(key)
     await session.flush()
+    session.expunge(key)
+    stored = await session.scalar(select(SigningKey).where(col(SigningKey.kid) == key.kid))
+    assert stored is not None
+    _open(sealer, stored)  # raises, and the caller's transaction rolls back, when it does not open
     return key.kid
 
 
@@ -115,14 +175,18 @@ async def retire(session: AsyncSession, kid: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def _cli(args: argparse.Namespace) -> None:
+async def _cli(args: argparse.Namespace, database_url: str) -> None:
     settings = Settings()
-    engine = create_async_engine(settings.sqlalchemy_url)
+    engine = create_async_engine(to_sqlalchemy_url(database_url))
     sealer = key_sealer(settings)
     try:
         async with async_sessionmaker(engine)() as session, session.begin():
             if args.command == "rotate":
-                print(f"new signing key {await rotate(session, sealer)}; the previous one stays published")
+                try:
+                    kid = await rotate(session, sealer, force=args.force)
+                except UnopenableKeys as error:
+                    raise SystemExit(f"nothing written: {error}") from None
+                print(f"new signing key {kid} (opened after writing); the previous one stays published")
             elif args.command == "retire":
                 if not await retire(session, args.kid):
                     raise SystemExit(f"no published key {args.kid}")
@@ -143,12 +207,25 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
-    sub.add_parser("rotate")
+    rotate_parser = sub.add_parser("rotate")
+    rotate_parser.add_argument(
+        "--force", action="store_true", help="write a key even though no published key opens (the old secret is lost)"
+    )
     retire_parser = sub.add_parser("retire")
     retire_parser.add_argument("kid")
     args = parser.parse_args(argv)
-    os.environ.setdefault("GATEWAY_PROFILE", "development")
-    asyncio.run(_cli(args))
+    from deploy.databases import require_profiles, resolve_urls
+    from deploy.local import DEFAULT_PGDATA
+    from deploy.processes import BY_NAME
+
+    spec = BY_NAME["gateway"]
+    require_profiles([spec])  # never the development placeholder for a production database (resolve_urls too)
+    try:
+        Settings()
+    except ValueError as error:  # shared.settings.SettingsError: names the variables, never their values
+        raise SystemExit(str(error)) from None
+    urls, _server = resolve_urls(DEFAULT_PGDATA, [spec], say=lambda message: None)
+    asyncio.run(_cli(args, urls["gateway"]))
 
 
 if __name__ == "__main__":

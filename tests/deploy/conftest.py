@@ -33,4 +33,7 @@ async def env(urls: dict[str, str], truncator: Truncator, monkeypatch: pytest.Mo
     await truncator.truncate()
     monkeypatch.setenv("GATEWAY_DATABASE_URL", urls["gateway"])
     monkeypatch.setenv("GRIDS_DATABASE_URL", urls["grids"])
+    # Servers' databases: the commands take the profile from the environment, as the processes do.
+    monkeypatch.setenv("GATEWAY_PROFILE", "development")
+    monkeypatch.setenv("GRIDS_PROFILE", "development")
     return urls

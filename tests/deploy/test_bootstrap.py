@@ -214,7 +214,13 @@ async def test_as_a_command_it_migrates_empty_databases_first(admin_url: str) ->
     prefix = database_prefix("bootstrap_fresh")
     await ensure_databases(admin_url, [f"{prefix}gateway", f"{prefix}grids"], fresh=True)
     urls = {name: replace_database(admin_url, f"{prefix}{name}") for name in ("gateway", "grids")}
-    environment = {**os.environ, "GATEWAY_DATABASE_URL": urls["gateway"], "GRIDS_DATABASE_URL": urls["grids"]}
+    environment = {
+        **os.environ,
+        "GATEWAY_DATABASE_URL": urls["gateway"],
+        "GRIDS_DATABASE_URL": urls["grids"],
+        "GATEWAY_PROFILE": "development",
+        "GRIDS_PROFILE": "development",
+    }
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "deploy.bootstrap", *args(), "--password-stdin"],

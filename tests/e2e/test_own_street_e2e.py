@@ -67,6 +67,7 @@ async def gateway(platform: GatewayPlatform) -> AsyncIterator[httpx.AsyncClient]
 def bootstrap(urls: dict[str, str], *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     env.update(GATEWAY_DATABASE_URL=urls["gateway"], GRIDS_DATABASE_URL=urls["grids"])
+    env.update(GATEWAY_PROFILE="development", GRIDS_PROFILE="development")  # as the live platform's
     return subprocess.run(
         [sys.executable, "-m", "deploy.bootstrap", *args, *(["--password-stdin"] if password else [])],
         input=password,
@@ -415,5 +416,6 @@ async def registry_reaches_grids(
 def resync_check(urls: dict[str, str], residents_url: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_DATABASE_URL")}
     env.update(GATEWAY_DATABASE_URL=urls["gateway"], GRIDS_DATABASE_URL=urls["grids"])
+    env.update(GATEWAY_PROFILE="development", GRIDS_PROFILE="development")  # as the live platform's
     command = [sys.executable, "-m", "deploy.resync", "households", "--check", "--residents-url", residents_url]
     return subprocess.run(command, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
