@@ -103,3 +103,16 @@ class Settings(ProcessSettings):
     sms_per_ip: tuple[int, int] = (20, 3600)
     writes_per_account: tuple[int, int] = (120, 60)
     writes_per_ip: tuple[int, int] = (600, 60)
+
+    @property
+    def longest_throttle_window(self) -> int:
+        """Seconds after which every counter kept in PostgreSQL is spent."""
+        limits = (
+            self.login_failures_per_source,
+            self.login_failures_per_ip,
+            self.login_failures_per_account,
+            self.sms_per_phone,
+            self.sms_per_phone_daily,
+            self.sms_per_ip,
+        )
+        return max(seconds for _, seconds in limits) + self.login_delay_max_seconds

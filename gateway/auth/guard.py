@@ -31,6 +31,7 @@ from shared.errors import TooManyRequests
 
 PAIR_LIMITED = "too many failed sign-ins with this username from this address: try again later"
 SOURCE_LIMITED = "too many failed sign-ins from this address: try again later"
+_NOBODY = uuid.UUID(int=0)
 SLOWED = "this username is being guessed: try again after Retry-After seconds, or sign in with an SMS code"
 
 
@@ -81,18 +82,40 @@ def _pair_key(kind: str, identifier_digest: str, source_digest: str) -> str:
     return f"{kind}-pair:{identifier_digest}:{source_digest}"
 
 
+def _ip_key(context: GatewayContext, ip: str, kind: str = "login") -> str:
+    return f"{kind}-ip:{digest(context, source_of(ip))}"
+
+
 def locks(context: GatewayContext, kind: str, identifier: str, ip: str, *, ip_kind: str = "login") -> Locks:
     """Rules 1 and 2 for one way of proving who one is (``kind``: login, reset, client ...)."""
     settings = context.settings
     pair = _pair_key(kind, digest(context, identifier), digest(context, source_of(ip)))
-    by_ip = f"{ip_kind}-ip:{digest(context, source_of(ip))}"
     return Locks(
         context.throttle,
         [
             (pair, settings.login_failures_per_source, PAIR_LIMITED),
-            (by_ip, settings.login_failures_per_ip, SOURCE_LIMITED),
+            (_ip_key(context, ip, ip_kind), settings.login_failures_per_ip, SOURCE_LIMITED),
         ],
         cleared=(pair,),
+    )
+
+
+def _current_password_key(account_id: uuid.UUID) -> str:
+    return f"password-change:{account_id}"
+
+
+def current_password_locks(context: GatewayContext, account_id: uuid.UUID, ip: str) -> Locks:
+    """Wrong current passwords (``POST /me/password``): per account from every address, since only the
+    account's own token gets there (it locks nobody else out, and a stolen token guesses no faster from
+    many addresses), and per address like sign-ins."""
+    settings, key = context.settings, _current_password_key(account_id)
+    return Locks(
+        context.throttle,
+        [
+            (key, settings.login_failures_per_source, "too many wrong current passwords: try again later"),
+            (_ip_key(context, ip), settings.login_failures_per_ip, SOURCE_LIMITED),
+        ],
+        cleared=(key,),
     )
 
 
@@ -117,7 +140,8 @@ class PasswordGuard:
         slowdown = await throttle.slowdown(
             self.identifier_key, settings.login_failures_per_account, settings.login_delay_max_seconds
         )
-        if slowdown is None or (account is not None and await self._known(session, account)):
+        # Asked for unknown identifiers too: a slowed answer takes as long either way.
+        if slowdown is None or await self._known(session, account.id if account else _NOBODY):
             return
         if slowdown.retry_after > 0:
             raise TooManyRequests(SLOWED, retry_after=slowdown.retry_after)
@@ -135,21 +159,21 @@ class PasswordGuard:
         await self.context.throttle.reset(self.identifier_key, *self.locks.cleared)
         await remember_source(session, self.context, account, self.source)
 
-    async def _known(self, session: AsyncSession, account: Account) -> bool:
+    async def _known(self, session: AsyncSession, account_id: uuid.UUID) -> bool:
         since = datetime.now(UTC) - timedelta(days=self.context.settings.login_known_source_days)
         found = await session.scalar(
             select(col(SignInSource.account_id)).where(
-                col(SignInSource.account_id) == account.id,
-                col(SignInSource.source_hash) == _source_hash(self.context, account, self.source),
+                col(SignInSource.account_id) == account_id,
+                col(SignInSource.source_hash) == _source_hash(self.context, account_id, self.source),
                 col(SignInSource.last_signed_in_at) > since,
             )
         )
         return found is not None
 
 
-def _source_hash(context: GatewayContext, account: Account, source: str) -> bytes:
+def _source_hash(context: GatewayContext, account_id: uuid.UUID, source: str) -> bytes:
     # Keyed per account: the same address signing in to two accounts is not linkable from the table.
-    return context.pii.blind_index(f"{account.id} {source}", field="sign-in-source")
+    return context.pii.blind_index(f"{account_id} {source}", field="sign-in-source")
 
 
 async def remember_source(session: AsyncSession, context: GatewayContext, account: Account, source: str) -> None:
@@ -164,7 +188,7 @@ async def remember_source(session: AsyncSession, context: GatewayContext, accoun
     )
     await session.execute(
         insert(SignInSource)
-        .values(account_id=account.id, source_hash=_source_hash(context, account, source), last_signed_in_at=now)
+        .values(account_id=account.id, source_hash=_source_hash(context, account.id, source), last_signed_in_at=now)
         .on_conflict_do_update(index_elements=["account_id", "source_hash"], set_={"last_signed_in_at": now})
     )
 
@@ -176,7 +200,7 @@ async def clear(
     address, and its wrong current passwords; in the caller's transaction, so together with its audit. The
     addresses' own counters stay: they are the addresses', not the account's."""
     key = col(Counter.key)
-    which = [key == f"password-change:{account_id}"]
+    which = [key == _current_password_key(account_id)]
     for identifier in filter(None, identifiers):
         which.append(key == f"login-id:{digest(context, identifier)}")
         which.append(key.startswith(_pair_key("login", digest(context, identifier), ""), autoescape=True))

@@ -139,20 +139,7 @@ async def change_password(
     account = await session.get(Account, principal.account_id, with_for_update=True) if principal.account_id else None
     if account is None or not account.enabled:
         raise Unauthorized("the account is disabled")
-    # Only the account's own token reaches here: its counter locks nobody else out.
-    key, settings = f"password-change:{account.id}", context.settings
-    wrong = guard.Locks(
-        context.throttle,
-        [
-            (key, settings.login_failures_per_source, "too many wrong current passwords: try again later"),
-            (
-                f"login-ip:{guard.digest(context, guard.source_of(ip))}",
-                settings.login_failures_per_ip,
-                guard.SOURCE_LIMITED,
-            ),
-        ],
-        cleared=(key,),
-    )
+    wrong = guard.current_password_locks(context, account.id, ip)
     await wrong.check()
     if not await passwords.verify_password(account.password_hash, current):
         await wrong.failed()

@@ -108,6 +108,13 @@ class Throttle:
         )
         return bool(taken)
 
+    async def prune(self, idle: timedelta) -> None:
+        """Forget the counters nothing has touched for ``idle`` (at least the longest window): spent, and
+        a guesser spread over many addresses leaves one per identifier and address."""
+        await self.pool.execute(
+            "DELETE FROM throttle WHERE greatest(window_started_at, last_hit_at) < $1", datetime.now(UTC) - idle
+        )
+
     async def enforce(self, key: str, limit: tuple[int, int], detail: str) -> None:
         retry_after = await self.hit(key, limit)
         if retry_after is not None:

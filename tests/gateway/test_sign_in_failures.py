@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from gateway.context import GatewayContext
 from shared.demo import PASSWORD
 from tests.support import db
 from tests.support.fakes import FakeOutsideWorld
@@ -204,3 +205,19 @@ async def test_a_slowed_turn_goes_to_one_attempt_of_many(
         *(sign_in(gateway_app, f"198.51.100.{200 + n}", "gw5", "wrong-guess") for n in range(6))
     )
     assert sorted(a.status_code for a in answers) == [401] + [429] * 5
+
+
+async def test_spent_counters_are_pruned_and_live_ones_kept(
+    gw: httpx.AsyncClient, gateway_app: FastAPI, database_urls: dict[str, str]
+) -> None:
+    context: GatewayContext = gateway_app.state.gateway
+    url = database_urls["gateway"]
+    await attack(gateway_app, database_urls, "gw6", failures=3)
+    await time_passes(database_urls, context.settings.longest_throttle_window + 1)
+    for _ in range(5):
+        assert (await sign_in(gateway_app, "198.51.100.9", "gw7", "wrong-guess")).status_code == 401
+    before = await db.value(url, "SELECT count(*) FROM throttle")
+    await context.throttle.prune(timedelta(seconds=context.settings.longest_throttle_window))
+    # The three addresses' pairs and own counts and the identifier's count of gw6 are gone; gw7's stay.
+    assert await db.value(url, "SELECT count(*) FROM throttle") == before - 7 == 3
+    assert retry_after(await sign_in(gateway_app, "198.51.100.9", "gw7", PASSWORD)) > 0
