@@ -3,6 +3,7 @@ Each request comes from the address the test names; time passing is the counters
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -197,8 +198,6 @@ async def test_only_who_administers_the_account_may_clear_it(
 async def test_a_slowed_turn_goes_to_one_attempt_of_many(
     gw: httpx.AsyncClient, gateway_app: FastAPI, database_urls: dict[str, str]
 ) -> None:
-    import asyncio
-
     await attack(gateway_app, database_urls, "gw5", failures=10)
     await time_passes(database_urls, 1)
     answers = await asyncio.gather(
