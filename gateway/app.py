@@ -4,6 +4,7 @@ routing layer that forwards ``/api/v1/<resource>`` to the owning service."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TypeVar
 
 import httpx
@@ -45,6 +46,7 @@ from shared.settings import to_asyncpg_dsn
 log = logging.getLogger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 KEY_RELOAD_SECONDS = 60.0
+THROTTLE_PRUNE_SECONDS = 600.0
 Client = TypeVar("Client", bound=InternalClient)
 
 
@@ -149,6 +151,7 @@ def create_app(
         )
         await proxy.start()
         app.state.key_reloader = _key_reloader(app)
+        app.state.throttle_pruner = _throttle_pruner(app.state.gateway)
         app.state.notification_hub = NotificationHub(
             to_asyncpg_dsn(settings.listen_database_url) if settings.listen_database_url else settings.asyncpg_dsn
         )
@@ -167,9 +170,10 @@ def create_app(
 
     async def shutdown(app: FastAPI) -> None:
         context: GatewayContext | None = getattr(app.state, "gateway", None)
-        reloader: Periodic | None = getattr(app.state, "key_reloader", None)
-        if reloader is not None:
-            await reloader.stop()
+        for name in ("key_reloader", "throttle_pruner"):
+            periodic: Periodic | None = getattr(app.state, name, None)
+            if periodic is not None:
+                await periodic.stop()
         for service in ("webhooks", "notification_hub"):
             if (running := getattr(app.state, service, None)) is not None:
                 await running.stop()
@@ -265,3 +269,14 @@ def _key_reloader(app: FastAPI) -> Periodic:
     reloader = Periodic(reload, interval=KEY_RELOAD_SECONDS, name="signing keys", first_delay=KEY_RELOAD_SECONDS)
     reloader.start()
     return reloader
+
+
+def _throttle_pruner(context: GatewayContext) -> Periodic:
+    idle = timedelta(seconds=context.settings.longest_throttle_window)
+
+    async def prune() -> None:
+        await context.throttle.prune(idle)
+
+    pruner = Periodic(prune, interval=THROTTLE_PRUNE_SECONDS, name="throttle prune", first_delay=THROTTLE_PRUNE_SECONDS)
+    pruner.start()
+    return pruner

@@ -25,6 +25,7 @@ ACTIONS = (
     "account.disabled",
     "account.enabled",
     "account.password_reset",
+    "account.sign_in_failures_cleared",
     "client.created",
     "client.rotated",
     "client.disabled",

@@ -97,10 +97,30 @@ class Settings(ProcessSettings):
         return self.profile == "development"
 
     # Rate limits: (requests, seconds).
-    login_failures_per_account: tuple[int, int] = (5, 900)
+    # Failed sign-ins (gateway/auth/guard.py): per username and address, then per address, failures in a
+    # window before 429 until it ends; per username from everywhere, failures (forgotten after that many
+    # seconds without one) before each attempt waits 1, 2, 4 ... seconds, at most login_delay_max_seconds,
+    # except from addresses the account signed in from within login_known_source_days.
+    login_failures_per_source: tuple[int, int] = (5, 900)
     login_failures_per_ip: tuple[int, int] = (30, 900)
+    login_failures_per_account: tuple[int, int] = (10, 900)
+    login_delay_max_seconds: int = Field(default=60, ge=1, le=3600)
+    login_known_source_days: int = Field(default=30, ge=0, le=365)
     sms_per_phone: tuple[int, int] = (1, 60)
     sms_per_phone_daily: tuple[int, int] = (10, 86400)
     sms_per_ip: tuple[int, int] = (20, 3600)
     writes_per_account: tuple[int, int] = (120, 60)
     writes_per_ip: tuple[int, int] = (600, 60)
+
+    @property
+    def longest_throttle_window(self) -> int:
+        """Seconds after which every counter kept in PostgreSQL is spent."""
+        limits = (
+            self.login_failures_per_source,
+            self.login_failures_per_ip,
+            self.login_failures_per_account,
+            self.sms_per_phone,
+            self.sms_per_phone_daily,
+            self.sms_per_ip,
+        )
+        return max(seconds for _, seconds in limits) + self.login_delay_max_seconds

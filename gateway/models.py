@@ -128,11 +128,23 @@ class SmsCode(GatewayModel, table=True):
 
 
 class Throttle(GatewayModel, table=True):
-    """Fixed-window counters shared by every gateway replica (login failures, SMS sends)."""
+    """Counters shared by every gateway replica (login failures, SMS sends): fixed windows, and the
+    failed sign-ins of an identifier, which slow it down (``last_hit_at``: its latest failure or
+    admitted attempt)."""
 
     key: str = Field(primary_key=True, max_length=200)
     window_started_at: datetime = Field(sa_column=_timestamp())
     count: int = 0
+    last_hit_at: datetime | None = Field(default=None, sa_column=_timestamp(nullable=True))
+
+
+class SignInSource(GatewayModel, table=True):
+    """An address an account has signed in from (a keyed hash of it, never the address): its password
+    sign-ins from there are not slowed by failures elsewhere (docs/services/gateway.md, "Brute force")."""
+
+    account_id: uuid.UUID = Field(foreign_key="account.id", primary_key=True)
+    source_hash: bytes = Field(sa_column=Column(LargeBinary, primary_key=True))
+    last_signed_in_at: datetime = Field(sa_column=_timestamp())
 
 
 class IntegrationClient(GatewayModel, table=True):

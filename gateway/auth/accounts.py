@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from gateway import audit
-from gateway.auth import passwords
+from gateway.auth import guard, passwords
 from gateway.auth.access import home_place_for, manageable
 from gateway.auth.codes import new_code
 from gateway.auth.policy import check_password
@@ -276,3 +276,13 @@ async def reset_password(
     await set_password(session, context, account, await passwords.hash_in_thread(temporary), must_change=True)
     await _audit(session, principal, "account.password_reset", account)
     return temporary
+
+
+async def clear_sign_in_failures(
+    *, session: AsyncSession, context: GatewayContext, principal: Principal, account_id: uuid.UUID
+) -> None:
+    """Forget the account's failed sign-ins (a slowed username, a locked address's tries at it): its next
+    right password signs in at once, from anywhere."""
+    account = await _load(session, principal, account_id)
+    await guard.clear(session, context, account.id, [account.username, phone_of(context, account)])
+    await _audit(session, principal, "account.sign_in_failures_cleared", account)

@@ -80,10 +80,15 @@ async def sms_code(body: SmsCodeRequest, request: Request, session: SessionDep, 
     responses=problem_responses(401, 422, 429),
     summary="短信验证码登录 (Sms Login)",
 )
-async def sms_login(body: SmsLoginRequest, session: SessionDep, context: GatewayDep) -> TokenPair:
+async def sms_login(body: SmsLoginRequest, request: Request, session: SessionDep, context: GatewayDep) -> TokenPair:
     """Sign in with the SMS code; with a ``bind_ticket``, also bind that WeChat user to the account."""
     issued = await service.sms_login(
-        session=session, context=context, phone=body.phone, code=body.code, bind_ticket=body.bind_ticket
+        session=session,
+        context=context,
+        phone=body.phone,
+        code=body.code,
+        bind_ticket=body.bind_ticket,
+        ip=client_ip(request),
     )
     return _pair(issued)
 
@@ -360,3 +365,19 @@ async def reset_account_password(
         session=session, context=context, principal=principal, account_id=account_id
     )
     return TemporaryPassword(temporary_password=temporary)
+
+
+@accounts_router.delete(
+    "/{account_id}/sign-in-failures",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="清除登录失败记录 (Clear Sign In Failures)",
+)
+async def clear_sign_in_failures(
+    account_id: AccountId, principal: Manager, session: SessionDep, context: GatewayDep
+) -> Response:
+    """Forget the account's failed password sign-ins: its next right password signs in at once, from any
+    address (failures of the addresses themselves, across usernames, stay)."""
+    await accounts.clear_sign_in_failures(session=session, context=context, principal=principal, account_id=account_id)
+    return Response(status_code=204)

@@ -3,7 +3,6 @@ client-credentials grant of integration clients. Rules only; the endpoints are i
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import uuid
@@ -14,47 +13,19 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from gateway.auth import accounts, codes, passwords
+from gateway.auth import accounts, codes, guard, passwords
 from gateway.auth.claims import claims_for
 from gateway.auth.policy import check_password
 from gateway.auth.tokens import IssuedPair, token_hash
 from gateway.clients import INTERNAL_SCOPE
 from gateway.context import GatewayContext
 from gateway.models import Account, IntegrationClient, WechatBindTicket, WechatIdentity
-from shared.errors import NotFound, ServiceUnavailable, TooManyRequests, Unauthorized, ValidationFailed
+from shared.errors import NotFound, ServiceUnavailable, Unauthorized, ValidationFailed
 from shared.pii import is_mainland_mobile, mask_phone
 from shared.security import Principal
 
 BIND_TICKET_TTL = timedelta(minutes=10)
 BAD_CREDENTIALS = "the username or password is wrong"
-
-
-def _throttle_id(kind: str, value: str) -> str:
-    return f"{kind}:{hashlib.sha256(value.strip().lower().encode()).hexdigest()[:32]}"
-
-
-class _FailureGuard:
-    """Failed sign-ins counted per identifier (whether or not it exists) and per IP; either one
-    over its limit answers 429 before credentials are even checked."""
-
-    def __init__(self, context: GatewayContext, id_key: str, ip: str) -> None:
-        limits = context.settings
-        self.throttle = context.throttle
-        self.id_key = id_key
-        self.keys = ((id_key, limits.login_failures_per_account), (f"login-ip:{ip}", limits.login_failures_per_ip))
-
-    async def check(self) -> None:
-        for key, limit in self.keys:
-            retry_after = await self.throttle.blocked(key, limit)
-            if retry_after is not None:
-                raise TooManyRequests("too many failed sign-ins, try again later", retry_after=retry_after)
-
-    async def failed(self) -> None:
-        for key, limit in self.keys:
-            await self.throttle.hit(key, limit)
-
-    async def succeeded(self) -> None:
-        await self.throttle.reset(self.id_key)
 
 
 async def _find_account(session: AsyncSession, context: GatewayContext, login: str) -> Account | None:
@@ -74,16 +45,18 @@ async def issue_pair(session: AsyncSession, context: GatewayContext, account: Ac
 async def password_login(
     *, session: AsyncSession, context: GatewayContext, login: str, password: str, ip: str
 ) -> IssuedPair:
-    """Brute force is bounded per identifier (whether or not it exists) and per IP; every failure
-    answers the same 401, so the answer never tells whether an account exists."""
-    guard = _FailureGuard(context, _throttle_id("login-id", login), ip)
-    await guard.check()
+    """Guessing is bounded per identifier and address, per address, and slowed per identifier (whether or
+    not it exists: ``auth.guard``); every failure answers the same 401, so the answer never tells whether an
+    account exists."""
+    failures = guard.PasswordGuard(context, login, ip)
+    await failures.check_source()
     account = await _find_account(session, context, login)
+    await failures.check_identifier(session, account)
     ok = await passwords.verify_password(account.password_hash if account else None, password)
     if not ok or account is None or not account.enabled:
-        await guard.failed()
+        await failures.failed()
         raise Unauthorized(BAD_CREDENTIALS)
-    await guard.succeeded()
+    await failures.succeeded(session, account)
     return await issue_pair(session, context, account)
 
 
@@ -110,8 +83,10 @@ async def send_sms_code(*, session: AsyncSession, context: GatewayContext, phone
 
 
 async def sms_login(
-    *, session: AsyncSession, context: GatewayContext, phone: str, code: str, bind_ticket: str | None
+    *, session: AsyncSession, context: GatewayContext, phone: str, code: str, bind_ticket: str | None, ip: str
 ) -> IssuedPair:
+    """Bounded by the code itself (five wrong tries spend it); never by failed password sign-ins, so that
+    a slowed account has a way in, from an address its password sign-ins are then not slowed at."""
     if not is_mainland_mobile(phone):
         raise ValidationFailed.on("phone", "not a mainland China mobile number")
     index = context.pii.blind_index(phone, field="phone")
@@ -123,6 +98,7 @@ async def sms_login(
         raise Unauthorized(codes.WRONG_CODE)
     if bind_ticket:
         await _bind_wechat(session, bind_ticket, account)
+    await guard.remember_source(session, context, account, guard.source_of(ip))
     return await issue_pair(session, context, account)
 
 
@@ -163,12 +139,12 @@ async def change_password(
     account = await session.get(Account, principal.account_id, with_for_update=True) if principal.account_id else None
     if account is None or not account.enabled:
         raise Unauthorized("the account is disabled")
-    guard = _FailureGuard(context, _throttle_id("password-change", str(account.id)), ip)
-    await guard.check()
+    wrong = guard.current_password_locks(context, account.id, ip)
+    await wrong.check()
     if not await passwords.verify_password(account.password_hash, current):
-        await guard.failed()
+        await wrong.failed()
         raise ValidationFailed.on("current_password", "the current password is wrong")
-    await guard.succeeded()
+    await wrong.succeeded()
     if hmac.compare_digest(current.encode(), new.encode()):
         raise ValidationFailed.on("new_password", "choose a password other than the current one")
     check_password(new, username=account.username, phone=accounts.phone_of(context, account))
@@ -178,24 +154,27 @@ async def change_password(
 async def reset_forgotten_password(
     *, session: AsyncSession, context: GatewayContext, phone: str, code: str, new: str, ip: str
 ) -> None:
-    """A forgotten password (or an invite's first one), set with the SMS code sent to the account's phone."""
+    """A forgotten password (or an invite's first one), set with the SMS code sent to the account's phone.
+    Its own counters (per number and address, per address), never those of password sign-ins; the code
+    itself is spent by five wrong tries. Setting it forgets the account's failed sign-ins."""
     if not is_mainland_mobile(phone):
         raise ValidationFailed.on("phone", "not a mainland China mobile number")
-    guard = _FailureGuard(context, _throttle_id("password-reset", phone), ip)
-    await guard.check()
+    failures = guard.locks(context, "reset", phone, ip, ip_kind="reset")
+    await failures.check()
     index = context.pii.blind_index(phone, field="phone")
     account = await session.scalar(select(Account).where(col(Account.phone_index) == index).with_for_update())
     if account is None or not account.enabled:
-        await guard.failed()
+        await failures.failed()
         raise Unauthorized(codes.WRONG_CODE)
     check_password(new, username=account.username, phone=phone)
     try:
         await codes.consume_code(session, context, index, code)
     except Unauthorized:
-        await guard.failed()
+        await failures.failed()
         raise
-    await guard.succeeded()
+    await failures.succeeded()
     await accounts.set_password(session, context, account, await passwords.hash_in_thread(new), must_change=False)
+    await guard.clear(session, context, account.id, [account.username, phone])
 
 
 async def _bind_wechat(session: AsyncSession, ticket: str, account: Account) -> None:
@@ -251,17 +230,18 @@ async def logout(*, session: AsyncSession, context: GatewayContext, refresh_toke
 async def client_credentials(
     *, session: AsyncSession, context: GatewayContext, client_id: str, client_secret: str, scope: str | None, ip: str
 ) -> tuple[str, list[str]]:
-    guard = _FailureGuard(context, _throttle_id("client", client_id), ip)
-    await guard.check()
+    # Client secrets are random (256 bits): nothing to slow per client, only per client and address.
+    failures = guard.locks(context, "client", client_id, ip)
+    await failures.check()
     from gateway.integrations import service as integrations  # the client's own rules: rotation, deletion
 
     client: IntegrationClient | None = await integrations.authenticate(
         session=session, client_id=client_id, client_secret=client_secret
     )
     if client is None:
-        await guard.failed()
+        await failures.failed()
         raise Unauthorized("invalid client credentials", extra={"error": "invalid_client"})
-    await guard.succeeded()
+    await failures.succeeded()
     # The internal scope is the gateway's own, towards the services: never a client's.
     allowed = [s for s in client.scopes.split() if s != INTERNAL_SCOPE]
     wanted = scope.split() if scope else allowed

@@ -57,7 +57,10 @@ async def test_wrong_password_and_unknown_user_answer_alike(gw: httpx.AsyncClien
 
 
 @pytest.mark.parametrize("username", ["gw2", "no-such-user"])
-async def test_repeated_failures_lock_the_identifier_with_retry_after(gw: httpx.AsyncClient, username: str) -> None:
+async def test_repeated_failures_from_one_address_refuse_it_with_retry_after(
+    gw: httpx.AsyncClient, username: str
+) -> None:
+    """Alike whether or not the account exists (tests/gateway/test_sign_in_failures.py: the other rules)."""
     for _ in range(5):
         assert (await gw.post("/api/v1/auth/login", json={"username": username, "password": "x"})).status_code == 401
     locked = await gw.post("/api/v1/auth/login", json={"username": username, "password": "demo12345"})
