@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 from pgserver._commands import POSTGRES_BIN_PATH
@@ -101,11 +101,11 @@ class Manifest(BaseModel):
 def without_password(url: str) -> str:
     """The URL as it may be shown and kept: no password (the rest as written)."""
     parts = urlsplit(url)
-    where = parts.hostname or ""
+    where = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
     if parts.port is not None:
         where += f":{parts.port}"
     user = f"{parts.username}@" if parts.username else ""
-    return urlunsplit(parts._replace(netloc=user + where))
+    return urlunsplit(parts._replace(netloc=user + where, query=unquote(parts.query)))
 
 
 def libpq(url: str) -> tuple[str, dict[str, str]]:

@@ -90,7 +90,8 @@ def known_revisions(name: str) -> tuple[set[str], set[str]]:
     return {revision.revision for revision in script.walk_revisions()}, set(script.get_heads())
 
 
-def check_dump(directory: Path, name: str, taken: DatabaseDump) -> None:
+def check_dump(directory: Path, manifest: Manifest, name: str) -> None:
+    taken = manifest.databases[name]
     path = directory / taken.file
     if not path.is_file():
         raise Refused(f"{name}: {shown(path)} is missing")
@@ -101,12 +102,9 @@ def check_dump(directory: Path, name: str, taken: DatabaseDump) -> None:
     if unknown:
         raise Refused(
             f"{name}: the dump is at Alembic revision {', '.join(unknown)}, which this code does not know: it was made"
-            f" by a newer version of the platform (the manifest says {taken_by(directory)}); restore it with that one"
+            f" by a newer version of the platform (platform {manifest.platform_version}, the manifest says): restore"
+            " it with that one"
         )
-
-
-def taken_by(directory: Path) -> str:
-    return f"platform {read_manifest(directory).platform_version}"
 
 
 async def objects_in(url: str) -> list[str]:
@@ -193,9 +191,8 @@ async def restore(
     replace: bool,
     say: Callable[[str], None] = print,
 ) -> list[Outcome]:
-    for name, taken in manifest.databases.items():
-        if name in urls:
-            check_dump(directory, name, taken)
+    for name in urls:
+        await asyncio.to_thread(check_dump, directory, manifest, name)
     for name, url in urls.items():
         await check_target(name, url, replace=replace)
     outcomes = []

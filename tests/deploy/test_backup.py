@@ -18,6 +18,7 @@ import asyncpg
 import httpx
 import pytest
 from cryptography.exceptions import InvalidTag
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy import backup, demo, restore
 from deploy.processes import BY_NAME, PROCESSES
@@ -90,7 +91,6 @@ async def outbox_events(url: str) -> list[EventIn]:
 
 async def household_event(url: str) -> uuid.UUID:
     """A ``household.updated`` in the residents outbox, written by the residents service's own code."""
-    from sqlalchemy.ext.asyncio import AsyncSession
 
     async def emit(session: AsyncSession) -> None:
         await residents_events.household_changed(session, "household.updated", HOUSEHOLD)
@@ -121,8 +121,6 @@ async def source(admin_url: str) -> dict[str, Any]:
 
 async def apply_in_grids(url: str, event: EventIn) -> str:
     """The event taken by the grids service's inbox, as its ``/internal/events`` takes it."""
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     status: list[str] = []
 
     async def take(session: AsyncSession) -> None:
@@ -289,6 +287,29 @@ async def test_a_damaged_dump_is_refused_and_nothing_is_restored(
     error = capsys.readouterr().err
     assert "orders.dump" in error and "sha256" in error
     assert await emptiness(target) == {name: [] for name in NAMES}
+
+
+@pytest.fixture
+def miscounted(backed_up: Path, backups: Path) -> Path:
+    """The backup, its manifest saying the jobs dump holds one employer more than it does."""
+    copy = backups / "miscounted"
+    shutil.copytree(backed_up, copy)
+    manifest = backup.read_manifest(copy)
+    manifest.databases["jobs"].tables["employer"] += 1
+    (copy / backup.MANIFEST).write_text(manifest.model_dump_json())
+    return copy
+
+
+async def test_a_restore_that_differs_from_the_manifest_says_so(
+    admin_url: str, miscounted: Path, command: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = await empty_databases(admin_url, "backup_miscounted", ["jobs"])
+    manifest = backup.read_manifest(miscounted)
+    capsys.readouterr()
+
+    assert await command(restore, target, str(miscounted), "jobs") == restore.DIFFERENT
+    employers = manifest.databases["jobs"].tables["employer"]
+    assert f"employer: {employers - 1} rows, the manifest says {employers}" in capsys.readouterr().out
 
 
 async def test_a_database_that_holds_something_is_refused_unless_replaced(
