@@ -142,6 +142,7 @@ def restore_one(path: Path, url: str, bin_dir: Path, *, replace: bool) -> None:
         subprocess.Popen([*script, str(path)], stdout=subprocess.PIPE, stderr=read_errors) as reader,
     ):
         assert runner.stdin is not None and reader.stdout is not None
+        psql_stopped = False
         try:
             runner.stdin.write(b"BEGIN;\n" + b"".join(f"{statement};\n".encode() for statement in REPLACE if replace))
             shutil.copyfileobj(reader.stdout, runner.stdin)
@@ -149,18 +150,18 @@ def restore_one(path: Path, url: str, bin_dir: Path, *, replace: bool) -> None:
                 runner.stdin.write(b"COMMIT;\n")
             runner.stdin.close()  # without COMMIT, psql's session ends and its transaction is rolled back
         except BrokenPipeError:
-            pass  # psql stopped at an error: said below
+            psql_stopped = True  # at an error of its own: said below
         reader.kill()
+        reader.wait()
         runner.wait()
         read_errors.seek(0)
         run_errors.seek(0)
-        if runner.returncode != 0:
-            raise Failed(
-                f"psql failed, nothing of it was restored: {run_errors.read().decode(errors='replace').strip()}"
-            )
-        if reader.returncode != 0:
+        if reader.returncode != 0 and not psql_stopped:
             message = read_errors.read().decode(errors="replace").strip()
             raise Failed(f"pg_restore could not read {shown(path)}, nothing of it was restored: {message}")
+        if runner.returncode != 0 or psql_stopped:
+            message = run_errors.read().decode(errors="replace").strip()
+            raise Failed(f"psql failed, nothing of it was restored: {message}")
 
 
 async def compare(name: str, url: str, taken: DatabaseDump) -> Outcome:

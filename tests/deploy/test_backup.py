@@ -290,6 +290,23 @@ async def test_a_damaged_dump_is_refused_and_nothing_is_restored(
 
 
 @pytest.fixture
+def truncated(backed_up: Path, backups: Path) -> Path:
+    """The grids dump cut off in the middle of its data, as a full disk or an interrupted copy leaves it."""
+    path = backups / "truncated-grids.dump"
+    data = (backed_up / "grids.dump").read_bytes()
+    path.write_bytes(data[: len(data) * 2 // 3])
+    return path
+
+
+async def test_a_dump_that_ends_too_soon_leaves_the_database_as_it_was(admin_url: str, truncated: Path) -> None:
+    target = await empty_databases(admin_url, "backup_truncated", ["grids"])
+
+    with pytest.raises(backup.Failed, match="pg_restore could not read"):
+        await asyncio.to_thread(restore.restore_one, truncated, target["grids"], backup.DEFAULT_BIN, replace=False)
+    assert await emptiness(target) == {"grids": []}
+
+
+@pytest.fixture
 def miscounted(backed_up: Path, backups: Path) -> Path:
     """The backup, its manifest saying the jobs dump holds one employer more than it does."""
     copy = backups / "miscounted"
