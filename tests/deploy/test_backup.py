@@ -28,12 +28,12 @@ from services.residents import events as residents_events
 from services.residents.app import create_app as create_residents_app
 from services.residents.config import Settings as ResidentsSettings
 from shared.demo import demo_uuid
-from shared.embedded import ensure_databases, replace_database
+from shared.embedded import database_url, ensure_databases, replace_database, start_embedded
 from shared.events import BATCH_PATH, EventIn, apply_once, event_body
 from shared.pii import PiiCipher
 from shared.relay import Relay
 from shared.testing import TestKeys, prepare_databases
-from tests.conftest import database_prefix
+from tests.conftest import ROOT, database_prefix
 from tests.support import db
 from tests.support.loopback import LoopbackServer, QuietHandler
 from tests.support.people import staff
@@ -357,6 +357,26 @@ async def test_a_database_not_migrated_is_not_backed_up(
     assert await command(backup, bare, "orders", "--out", str(out)) == backup.FAILED
     assert "not migrated" in capsys.readouterr().err
     assert not out.exists() and not out.with_name("bare.partial").exists()
+
+
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="one server only: the embedded one")
+async def test_a_dump_of_the_embedded_postgresql_16_restores_into_the_test_server(
+    admin_url: str, backups: Path, command: Callable[..., Any]
+) -> None:
+    """The PostgreSQL 16 of ``make run`` backed up, restored into the other server (CI's PostgreSQL 15)."""
+    server = await asyncio.to_thread(start_embedded, ROOT / "var" / "test-pg")
+    migrations = {spec.name: spec.migrations for spec in PROCESSES}
+    source = await prepare_databases(database_url(server, "postgres"), migrations, prefix=database_prefix("backup_v16"))
+    await demo.load_process(BY_NAME["jobs"], source["jobs"])
+    out = backups / "from-16"
+    assert await command(backup, source, "--out", str(out)) == 0
+    target = await empty_databases(admin_url, "backup_from_16")
+
+    assert await command(restore, target, str(out)) == 0
+    for name in NAMES:
+        assert await counts(target[name]) == await counts(source[name]), name
+    assert (await counts(target["jobs"]))["employer"] > 0
+    assert backup.read_manifest(out).databases["jobs"].server_version.startswith("16")
 
 
 @pytest.mark.no_db
