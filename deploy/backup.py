@@ -186,6 +186,8 @@ async def dump(name: str, url: str, into: Path, bin_dir: Path) -> DatabaseDump:
         raise Failed(f"{name}: cannot connect to {without_password(url)}: {error}") from error
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
+            # The transaction waits, idle, while pg_dump takes its snapshot, and counting a large table takes long.
+            await conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0; SET LOCAL statement_timeout = 0")
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
             heads = await alembic_heads(conn)
             if not heads:
