@@ -28,7 +28,7 @@ POSTGRES_INIT_DIR = ROOT / "deploy" / "postgres-init"
 K8S_DIR = ROOT / "deploy" / "k8s"
 KUSTOMIZATION = K8S_DIR / "kustomization.yaml"
 # Examples to copy and edit before applying them one by one: validated here, not in the kustomize base.
-EXAMPLES = {"bootstrap-job.yaml"}
+EXAMPLES = {"bootstrap-job.yaml", "backup-cronjob.yaml"}
 BOOTSTRAP_ARGS = ["--street-code", "--street-name", "--admin-username", "--admin-name", "--admin-phone"]
 
 # The newest Kubernetes release whose schemas the pinned kubernetes-validate ships.
@@ -194,6 +194,35 @@ def test_the_compose_bootstrap_step_takes_its_arguments_and_the_gateways_keys(se
     gateway = next(spec for spec in PROCESSES if spec.name == "gateway")
     for name in [*production_secrets(gateway), "GATEWAY_PROFILE"]:
         assert env.get(name) == gateway_env[name], name
+
+
+def secret_names() -> set[str]:
+    """Every process's secret settings (the keys, the events secret), by the names it reads them from."""
+    return {name for spec in PROCESSES for name in production_secrets(spec)} | {"GATEWAY_KEY_ENCRYPTION_SECRET"}
+
+
+def test_the_compose_backup_runs_on_a_schedule_into_a_volume_without_the_keys(
+    compose: Doc, services: dict[str, Doc]
+) -> None:
+    """The backup service dumps every database into a named volume again and again, keeping some, with the
+    database URLs the processes have and none of the keys that would reveal what the dumps hold."""
+    backup = services["backup"]
+    assert backup["image"] == services["migrate"]["image"]
+    assert backup.get("restart") == "unless-stopped"
+    assert backup["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    argv = as_argv(backup["command"])
+    assert argv[:2] == ["sh", "-c"] and argv[2].startswith("while :; do ") and "sleep " in argv[2]
+    step = shlex.split(argv[2].removeprefix("while :; do ").split(" || ")[0])
+    assert step[:3] == ["python", "-m", "deploy.backup"]
+    assert option(step, "--keep") is not None
+    mounts = dict(volume.split(":")[::-1] for volume in backup["volumes"])
+    assert mounts[option(step, "--under")] in compose["volumes"]
+    env = as_env(backup.get("environment"))
+    for spec in PROCESSES:
+        process_env = as_env(services[spec.name].get("environment"))
+        assert env[f"{spec.env_prefix}DATABASE_URL"] == process_env[f"{spec.env_prefix}DATABASE_URL"]
+    assert not secret_names() & set(env), "the backups and the keys are kept apart"
+    assert re.search(r"install -d -o 10001 -g 10001 .*/backups", DOCKERFILE.read_text()), "a volume there is the app's"
 
 
 def test_only_the_gateway_publishes_a_port(services: dict[str, Doc]) -> None:
@@ -490,3 +519,29 @@ def test_the_bootstrap_job_example_names_a_street_and_reads_the_gateways_secrets
     (gateway_container,) = pod_spec(objects("Deployment")["gateway"])["containers"]
     for name in production_secrets(gateway):
         assert secret_ref(container["env"], name) == secret_ref(gateway_container["env"], name), name
+
+
+def test_the_backup_cronjob_example_dumps_every_database_into_its_claim_without_the_keys() -> None:
+    """deploy/k8s/backup-cronjob.yaml, applied on its own: nightly, never two at once, hardened, writing into the
+    claim it defines, with every database URL from the Secret and none of the keys."""
+    cronjob = objects("CronJob")["grid-platform-backup"]
+    assert cronjob["metadata"]["namespace"] == NAMESPACE, "applied with kubectl apply -f: it names its namespace"
+    assert len(cronjob["spec"]["schedule"].split()) == 5 and cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+    job = cronjob["spec"]["jobTemplate"]
+    assert_hardened(job)
+    pod = pod_spec(job)
+    assert pod["restartPolicy"] in ("OnFailure", "Never")
+    (container,) = pod["containers"]
+    argv = as_argv(container.get("command", []) + container.get("args", []))
+    assert argv[:3] == ["python", "-m", "deploy.backup"] and option(argv, "--keep") is not None
+    (mount,) = [mount for mount in container["volumeMounts"] if mount["mountPath"] == option(argv, "--under")]
+    (volume,) = [volume for volume in pod["volumes"] if volume["name"] == mount["name"]]
+    claim = objects("PersistentVolumeClaim")[volume["persistentVolumeClaim"]["claimName"]]
+    assert claim["metadata"]["namespace"] == NAMESPACE
+    assert pod["securityContext"]["fsGroup"] == 10001, "the claim must be writable by the app's user"
+    (secret,) = objects("Secret").values()
+    for spec in PROCESSES:
+        ref = secret_ref(container["env"], f"{spec.env_prefix}DATABASE_URL")
+        assert database_name(secret["stringData"][ref["key"]]) == spec.database
+    assert not secret_names() & {item["name"] for item in container["env"]}, "the backups and the keys are kept apart"
+    assert "envFrom" not in container
