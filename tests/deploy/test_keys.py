@@ -98,7 +98,7 @@ async def test_rotate_with_the_gateways_secret_gives_a_key_every_gateway_signs_w
     printed = capsys.readouterr().out
     assert "new signing key" in printed and "opened after writing" in printed
     ring = await load_ring(env["gateway"], SECRET)  # what each replica does at its next reload, or start
-    assert ring.signing_kid != old and ring.signing_kid in printed
+    assert ring.signing_kid is not None and ring.signing_kid != old and ring.signing_kid in printed
     assert {key["kid"] for key in ring.document["keys"]} == {old, ring.signing_kid}
 
 
