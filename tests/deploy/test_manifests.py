@@ -544,4 +544,5 @@ def test_the_backup_cronjob_example_dumps_every_database_into_its_claim_without_
         ref = secret_ref(container["env"], f"{spec.env_prefix}DATABASE_URL")
         assert database_name(secret["stringData"][ref["key"]]) == spec.database
     assert not secret_names() & {item["name"] for item in container["env"]}, "the backups and the keys are kept apart"
-    assert "envFrom" not in container
+    (config_name,) = objects("ConfigMap")
+    assert container["envFrom"] == [{"configMapRef": {"name": config_name}}], "the profiles, no secret"
