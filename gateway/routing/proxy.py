@@ -6,15 +6,19 @@ objects, no JSON parsing, the request body read once, small answers read whole a
 message, large or unsized ones streamed.
 
 Failures are the gateway's own problem+json answers, naming the service and never its URL:
-unreachable → 502, too slow → 504, circuit open → 503 with ``Retry-After``. A service's own
-answers, problem+json included, pass through unchanged.
+unreachable → 502, too slow → 504, circuit open → 503 with ``Retry-After``. So is a 5xx that is not
+problem+json — a load balancer's or a server's own page (nginx's HTML 502 when a replica died): 503
+stays 503 (with the upstream's ``Retry-After``), 504 stays 504, any other becomes 502; it counts as a
+failure for the circuit. A service's own answers, problem+json included, pass through unchanged.
 
 Retries: a request is retried once only when repeating it is harmless — GET, HEAD and OPTIONS,
 or any method carrying an ``Idempotency-Key`` (the service deduplicates it) — and only after a
 connection error before any answer came back (refused, reset, a pooled keep-alive connection the
-service had already closed). Never after a timeout: the service may still be working on it, and
-a second wait would double the client's. A POST/PUT/PATCH/DELETE without a key is sent at most
-once, whatever happens (aiohttp's own retry of PUT/DELETE on a stale connection is switched off).
+service had already closed), or after a 502 or 503 that is not the service's own problem+json (the
+connection it came on is closed, not reused). Never after a timeout: the service may still be
+working on it, and a second wait would double the client's. A POST/PUT/PATCH/DELETE without a key is
+sent at most once, whatever happens (aiohttp's own retry of PUT/DELETE on a stale connection is
+switched off).
 """
 
 from __future__ import annotations
@@ -217,11 +221,19 @@ class ServiceProxy:
             try:
                 limits = self._slow.get(scope["path"])
                 response = await _send_request(session, method, url, headers, body, attempts, limits)
+                if attempts > 1 and response.status in (502, 503) and not _is_problem(response):
+                    response.close()  # once more, and not on that connection
+                    response = await _send_request(session, method, url, headers, body, 1, limits)
             except _Failed as failure:
                 breaker.record_failure()
                 settled = True
                 detail = upstream.too_slow if failure.status == 504 else upstream.unreachable
                 await _send_problem(send, failure.status, detail)
+                return
+            if response.status >= 500 and not _is_problem(response):
+                breaker.record_failure()
+                settled = True
+                await _upstream_page(response, send, upstream)
                 return
             breaker.record_success()  # the service answered: it is up, whatever the status
             settled = True
@@ -272,6 +284,23 @@ class ServiceProxy:
             raise
         response.release()
         await send({"type": "http.response.body", "body": b""})
+
+
+def _is_problem(response: aiohttp.ClientResponse) -> bool:
+    return response.content_type == PROBLEM_MEDIA_TYPE
+
+
+async def _upstream_page(response: aiohttp.ClientResponse, send: Send, upstream: _Upstream) -> None:
+    """A 5xx that is not the service's problem+json, answered as the gateway's own problem+json."""
+    status = response.status if response.status in (503, 504) else 502
+    retry_after = response.headers.get("Retry-After", "")
+    response.close()
+    log.warning("upstream answered %s without problem+json", response.status, extra={"service": upstream.name})
+    if status == 503:
+        seconds = retry_after if retry_after.isdigit() else "1"
+        await _send_problem(send, 503, upstream.unavailable, (b"retry-after", seconds.encode()))
+    else:
+        await _send_problem(send, status, upstream.too_slow if status == 504 else upstream.unreachable)
 
 
 async def _send_request(

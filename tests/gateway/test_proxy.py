@@ -137,8 +137,9 @@ def _service_app(upstream: Upstream) -> Starlette:
 
 class RawUpstream:
     """A bare TCP server speaking just enough HTTP/1.1: per request, ``plan`` says whether to ``drop``
-    the connection after reading the whole request (body included), ``answer`` 200, or ``cut-<n>``:
-    start an answer of n bytes and break it off."""
+    the connection after reading the whole request (body included), ``answer`` 200, ``cut-<n>``:
+    start an answer of n bytes and break it off, or ``html-<status>``: a load balancer's own error page
+    (nginx's, when the replica behind it died)."""
 
     def __init__(self, plan: list[str], port: int | None = None) -> None:
         self.plan = plan
@@ -172,6 +173,17 @@ class RawUpstream:
             writer.write(b"HTTP/1.1 200 OK\r\ncontent-length: " + action[4:].encode() + b"\r\n\r\n0123456789")
             await writer.drain()
             writer.transport.abort()
+            return
+        if action.startswith("html-"):
+            page = (
+                b"<html><head><title>" + action[5:].encode() + b" Bad Gateway</title></head><body>nginx</body></html>"
+            )
+            writer.write(
+                b"HTTP/1.1 " + action[5:].encode() + b" Bad Gateway\r\ncontent-type: text/html\r\nretry-after: 7\r\n"
+                b"content-length: " + str(len(page)).encode() + b"\r\nconnection: close\r\n\r\n" + page
+            )
+            await writer.drain()
+            writer.close()
             return
         writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok")
         await writer.drain()
@@ -569,6 +581,38 @@ async def test_a_get_is_retried_only_once() -> None:
         hits = raw.hits
     assert response.status_code == 502
     assert hits == 2
+
+
+@pytest.mark.parametrize(
+    ("page", "answered"), [("html-502", 502), ("html-500", 502), ("html-503", 503), ("html-504", 504)]
+)
+async def test_an_upstreams_own_error_page_becomes_the_gateways_problem(page: str, answered: int) -> None:
+    async with RawUpstream([page]) as raw, gateway({"orders": raw.url}) as gw:
+        response = await gw.client.post("/api/v1/orders", content=b"{}", headers={"X-Request-ID": "req-lb"})
+        hits = raw.hits
+    assert response.status_code == answered and response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == answered and "orders" in problem["detail"] and problem["request_id"] == "req-lb"
+    assert "nginx" not in response.text and "127.0.0.1" not in response.text
+    assert response.headers.get("retry-after") == ("7" if answered == 503 else None)
+    assert hits == 1  # a write without Idempotency-Key: sent once
+
+
+@pytest.mark.parametrize("page", ["html-502", "html-503"])
+async def test_a_get_and_a_keyed_write_are_retried_once_after_a_load_balancers_502_or_503(page: str) -> None:
+    async with RawUpstream([page, "answer"]) as raw, gateway({"orders": raw.url}) as gw:
+        read = await gw.client.get("/api/v1/orders")
+        assert read.status_code == 200 and read.text == "ok" and raw.hits == 2
+        raw.hits = 0
+        write = await gw.client.post("/api/v1/orders", content=b"{}", headers={"Idempotency-Key": "k-lb"})
+        assert write.status_code == 200 and raw.hits == 2
+
+
+async def test_a_get_meeting_the_error_page_twice_is_a_502_problem() -> None:
+    async with RawUpstream(["html-502"]) as raw, gateway({"orders": raw.url}) as gw:
+        response = await gw.client.get("/api/v1/orders")
+        hits = raw.hits
+    assert response.status_code == 502 and response.headers["content-type"] == PROBLEM and hits == 2
 
 
 # --- the circuit breaker alone ------------------------------------------------------------------------
