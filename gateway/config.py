@@ -44,51 +44,74 @@ class Settings(ProcessSettings):
 
     service_name: str = "gateway"
     extra_connections = 1  # the notification hub's LISTEN connection
-    # The notification hub LISTENs on one connection that must be a session of its own: behind PgBouncer
-    # in transaction mode, point this at PostgreSQL itself (or a session-mode pool). Default: database_url.
-    listen_database_url: str | None = None
-    public_issuer: str = "grid-platform-gateway"
-    # The public API's merged document that GET /openapi.json serves (gateway.contract): the committed
-    # docs/openapi.json of a source checkout by default; the image sets /app/openapi.json. Without the
-    # file, the document is built from the code at its first request (seconds, and the services' modules
-    # loaded into the gateway).
-    openapi_file: Path | None = None
+    listen_database_url: str | None = Field(
+        default=None,
+        description="the notification hub's LISTEN connection, a session of its own: behind PgBouncer in"
+        " transaction mode, PostgreSQL itself (or a session-mode pool); none: DATABASE_URL",
+    )
+    public_issuer: str = Field(default="grid-platform-gateway", description="the `iss` of the tokens it signs")
+    openapi_file: Path | None = Field(
+        default=None,
+        description="the merged API document GET /openapi.json serves (gateway.contract): the checkout's"
+        " docs/openapi.json by default, /app/openapi.json in the image; without it, built at the first request",
+    )
 
     # Upstreams (``service_urls``, from the base settings) and the route table.
-    routes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_ROUTES))
-    # Bodies of up to max_body_bytes (1 MiB) pass through to the services; these routes take more.
-    proxy_large_bodies: dict[str, int] = Field(default_factory=lambda: dict(LARGE_BODIES))
-    proxy_connect_timeout: float = Field(default=2.0, gt=0)
-    proxy_total_timeout: float = Field(default=10.0, gt=0)
-    # Paths that may take longer (importing 100,000 residents takes tens of seconds): seconds each.
-    proxy_slow_paths: dict[str, float] = Field(default_factory=lambda: {"/api/v1/residents/import": 300.0})
-    proxy_pool_size: int = Field(default=100, ge=1)
-    circuit_failure_threshold: int = Field(default=5, ge=1)
-    circuit_open_seconds: float = Field(default=10.0, gt=0)
+    routes: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_ROUTES),
+        description="resource (/api/v1/<resource>) → the service owning it",
+    )
+    proxy_large_bodies: dict[str, int] = Field(
+        default_factory=lambda: dict(LARGE_BODIES),
+        description='"METHOD path" → bytes: the services\' routes that take more than MAX_BODY_BYTES (photos, imports)',
+    )
+    proxy_connect_timeout: float = Field(default=2.0, gt=0, description="seconds to connect to a service")
+    proxy_total_timeout: float = Field(default=10.0, gt=0, description="seconds a service has to answer")
+    proxy_slow_paths: dict[str, float] = Field(
+        default_factory=lambda: {"/api/v1/residents/import": 300.0},
+        description="path → seconds, for paths that may take longer (a register of 100,000 residents)",
+    )
+    proxy_pool_size: int = Field(default=100, ge=1, description="connections to each service, at most")
+    circuit_failure_threshold: int = Field(
+        default=5, ge=1, description="failures in a row after which a service's circuit opens (503 + Retry-After)"
+    )
+    circuit_open_seconds: float = Field(default=10.0, gt=0, description="how long an open circuit stays open")
 
     # Tokens.
-    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
-    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
-    refresh_retry_grace_seconds: int = Field(default=10, ge=0, le=120)
-    key_encryption_secret: str | None = None
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600, description="an access token's life")
+    refresh_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600, description="a refresh token's life")
+    refresh_retry_grace_seconds: int = Field(
+        default=10, ge=0, le=120, description="a refresh token used again this soon gets the same successor (retries)"
+    )
+    key_encryption_secret: str | None = Field(
+        default=None, description="seals the ES256 signing keys kept in the database (any long random string)"
+    )
 
     # Personal data (account phones).
-    pii_keys: str | None = None
-    blind_index_key: str | None = None
+    pii_keys: str | None = Field(
+        default=None, description="AES-GCM keys of account phones, `kid:<base64 of 32 bytes>,...`; the first encrypts"
+    )
+    blind_index_key: str | None = Field(
+        default=None, description="the key of the phones' blind index (finding by phone), base64 of 32+ bytes"
+    )
 
     # Login flows.
-    sms_provider_url: str | None = None
-    sms_provider_api_key: str | None = None
-    sms_sign_name: str = "网格治理"
-    sms_template: str = "SMS_LOGIN_CODE"
-    wechat_appid: str | None = None
-    wechat_secret: str | None = None
-    wechat_api_base: str = "https://api.weixin.qq.com"
+    sms_provider_url: str | None = Field(
+        default=None,
+        description="the SMS gateway's URL; none: codes go to the log in development, no SMS sign-in in production",
+    )
+    sms_provider_api_key: str | None = Field(default=None, description="the SMS gateway's API key")
+    sms_sign_name: str = Field(default="网格治理", description="the SMS signature (签名) registered with the provider")
+    sms_template: str = Field(default="SMS_LOGIN_CODE", description="the SMS template of the sign-in code")
+    wechat_appid: str | None = Field(default=None, description="the mini-program's AppID; none: no WeChat sign-in")
+    wechat_secret: str | None = Field(default=None, description="the mini-program's AppSecret")
+    wechat_api_base: str = Field(default="https://api.weixin.qq.com", description="WeChat's API")
 
-    # Webhooks: http and loopback/private targets are refused unless this is true (by default: only in
-    # the development profile, so a local receiver works there).
-    webhook_allow_private_targets: bool | None = None
-    webhook_interval_seconds: float = Field(default=1.0, gt=0)
+    webhook_allow_private_targets: bool | None = Field(
+        default=None,
+        description="accept http and loopback/private webhook targets; none: only in the development profile",
+    )
+    webhook_interval_seconds: float = Field(default=1.0, gt=0, description="how often the webhook dispatcher looks")
 
     @property
     def allow_private_webhooks(self) -> bool:
@@ -96,21 +119,29 @@ class Settings(ProcessSettings):
             return self.webhook_allow_private_targets
         return self.profile == "development"
 
-    # Rate limits: (requests, seconds).
-    # Failed sign-ins (gateway/auth/guard.py): per username and address, then per address, failures in a
-    # window before 429 until it ends; per username from everywhere, failures (forgotten after that many
-    # seconds without one) before each attempt waits 1, 2, 4 ... seconds, at most login_delay_max_seconds,
-    # except from addresses the account signed in from within login_known_source_days.
-    login_failures_per_source: tuple[int, int] = (5, 900)
-    login_failures_per_ip: tuple[int, int] = (30, 900)
-    login_failures_per_account: tuple[int, int] = (10, 900)
-    login_delay_max_seconds: int = Field(default=60, ge=1, le=3600)
-    login_known_source_days: int = Field(default=30, ge=0, le=365)
-    sms_per_phone: tuple[int, int] = (1, 60)
-    sms_per_phone_daily: tuple[int, int] = (10, 86400)
-    sms_per_ip: tuple[int, int] = (20, 3600)
-    writes_per_account: tuple[int, int] = (120, 60)
-    writes_per_ip: tuple[int, int] = (600, 60)
+    # Rate limits: (requests, seconds). Failed sign-ins: gateway/auth/guard.py, docs/OPERATIONS.md.
+    login_failures_per_source: tuple[int, int] = Field(
+        default=(5, 900), description="[failures, seconds] per username and address, then 429 until the window ends"
+    )
+    login_failures_per_ip: tuple[int, int] = Field(
+        default=(30, 900), description="[failures, seconds] per address across usernames, then 429"
+    )
+    login_failures_per_account: tuple[int, int] = Field(
+        default=(10, 900),
+        description="[failures, seconds] per username from everywhere before each attempt waits 1, 2, 4 ... s"
+        " (forgotten that many seconds after the last)",
+    )
+    login_delay_max_seconds: int = Field(default=60, ge=1, le=3600, description="the longest of those waits")
+    login_known_source_days: int = Field(
+        default=30, ge=0, le=365, description="an address the account signed in from this recently is never slowed"
+    )
+    sms_per_phone: tuple[int, int] = Field(default=(1, 60), description="[codes, seconds] per phone number")
+    sms_per_phone_daily: tuple[int, int] = Field(default=(10, 86400), description="[codes, seconds] per phone a day")
+    sms_per_ip: tuple[int, int] = Field(default=(20, 3600), description="[codes, seconds] per address")
+    writes_per_account: tuple[int, int] = Field(
+        default=(120, 60), description="[writes, seconds] per account through the gateway"
+    )
+    writes_per_ip: tuple[int, int] = Field(default=(600, 60), description="[writes, seconds] per address")
 
     @property
     def longest_throttle_window(self) -> int:

@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ProcessSettings
@@ -8,7 +9,10 @@ class Settings(ProcessSettings):
     secret_fields = ("pii_keys", "blind_index_key")
 
     service_name: str = "jobs"
-    # Employers' contact phones: ``kid:<base64 32 bytes>,...`` (the first encrypts), and the HMAC key of
-    # the blind index (base64, 32+ bytes). Development derives fixed keys; production must set both.
-    pii_keys: str | None = None
-    blind_index_key: str | None = None
+    pii_keys: str | None = Field(
+        default=None,
+        description="AES-GCM keys of employers' contact phones, `kid:<base64 of 32 bytes>,...`; the first encrypts",
+    )
+    blind_index_key: str | None = Field(
+        default=None, description="the key of their blind index (finding by value), base64 of 32+ bytes"
+    )
