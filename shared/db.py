@@ -11,10 +11,11 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from shared.errors import connection_failures
 from shared.fastlane import FastLane
+from shared.idempotency import SCOPE_CONNECTION
 from shared.settings import ProcessSettings
 
 log = logging.getLogger(__name__)
@@ -101,9 +102,18 @@ def get_database(request: Request) -> Database:
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session a request: committed once after the handler returns, rolled back if it raised."""
+    """One session a request: committed once after the handler returns, rolled back if it raised. A POST
+    with an ``Idempotency-Key`` has its key claimed in a transaction of its own (``shared.idempotency``):
+    the session joins it, its commit and rollback are a savepoint's, and the middleware commits the whole
+    with the recorded answer."""
     db = get_database(request)
-    async with db.sessionmaker() as session:
+    claimed: AsyncConnection | None = request.scope.get(SCOPE_CONNECTION)
+    opened = (
+        db.sessionmaker()
+        if claimed is None
+        else db.sessionmaker(bind=claimed, join_transaction_mode="create_savepoint")
+    )
+    async with opened as session:
         try:
             yield session
         except BaseException:

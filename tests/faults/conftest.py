@@ -5,7 +5,7 @@ starts an embedded PostgreSQL of its own (``EmbeddedServer``); the suite's share
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from deploy.processes import BY_NAME
 from shared.embedded import _restart, database_url, start_embedded
 from shared.testing import prepare_databases
 from tests.conftest import database_prefix
+from tests.support.live import GatewayPlatform, demo_platform
 
 # Every fault test is bounded (pytest-timeout, its platform's start included): it fails rather than hangs.
 # On a quiet machine each takes well under a minute; the bound leaves room for a busy CI runner.
@@ -62,3 +63,17 @@ async def fresh_databases(admin_url: str, names: tuple[str, ...], purpose: str =
     return await prepare_databases(
         admin_url, {name: BY_NAME[name].migrations for name in names}, prefix=database_prefix(purpose)
     )
+
+
+# The processes behind the gateway of the platform the tests share (staff sign in with the roster of grids).
+SERVICES = ("grids", "orders")
+
+
+@pytest.fixture(scope="package")
+async def fault_platform(admin_url: str) -> AsyncIterator[GatewayPlatform]:
+    """The demo community behind a real gateway, on databases of its own on the suite's server, shared by
+    the tests that kill and restart its processes (each leaves them running as it found them; the files
+    that use it run in one pytest-xdist worker, tests/support/scheduling.py)."""
+    urls = await fresh_databases(admin_url, ("gateway", *SERVICES))
+    async with demo_platform(urls, SERVICES, UNLIMITED_WRITES) as platform:
+        yield platform

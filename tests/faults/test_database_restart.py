@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from shared.demo import GRIDS
-from tests.faults.conftest import TEST_SECONDS, UNLIMITED_WRITES, EmbeddedServer, fresh_databases
+from tests.faults.conftest import SERVICES, TEST_SECONDS, UNLIMITED_WRITES, EmbeddedServer, fresh_databases
 from tests.support.db import rows
 from tests.support.live import demo_platform
 from tests.support.problems import PROBLEM
@@ -25,8 +25,6 @@ from tests.support.signin import as_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(TEST_SECONDS)]
 
-# Signing in asks the grids service for the roster.
-SERVICES = ("grids", "orders")
 CLIENTS = 6
 DESCRIPTION = "楼道灯坏了 (停电演练)"
 RECOVERY_SECONDS = 10

@@ -94,16 +94,16 @@ class LiveProcess:
         self._preexec_fn = preexec_fn
         # A file, not a pipe: a pipe nobody reads would block a chatty process once it fills.
         self.log = tempfile.NamedTemporaryFile(prefix=f"{spec.name}-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = self._spawn()
+        self.proc = self._spawn(env, preexec_fn)
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self, env: dict[str, str], preexec_fn: Callable[[], None] | None) -> subprocess.Popen[bytes]:
         return subprocess.Popen(
             self._command,
-            env=self._env,
+            env=env,
             cwd=ROOT,
             stdout=self.log,
             stderr=subprocess.STDOUT,
-            preexec_fn=self._preexec_fn,  # a test's resource limit, set in the child only
+            preexec_fn=preexec_fn,  # a test's resource limit, set in the child only
         )
 
     def kill(self) -> None:
@@ -112,12 +112,10 @@ class LiveProcess:
         self.proc.wait()
 
     def restart(self, extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None) -> None:
-        """Start the process again on the same port (after ``kill`` or ``stop``), with the same settings
-        and these (kept for later restarts)."""
+        """Start the process again on the same port (after ``kill`` or ``stop``), with the settings it
+        started with, and for this run only these too and this ``preexec_fn``."""
         assert self.proc.poll() is not None, "still running"
-        self._env = {**self._env, **(extra_env or {})}
-        self._preexec_fn = preexec_fn or self._preexec_fn
-        self.proc = self._spawn()
+        self.proc = self._spawn({**self._env, **(extra_env or {})}, preexec_fn or self._preexec_fn)
         self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
@@ -194,6 +192,7 @@ class GatewayPlatform:
         self, database_urls: dict[str, str], services: Iterable[str], extra_env: dict[str, str] | None = None
     ) -> None:
         names = list(services)
+        self.database_urls = database_urls
         ports = {name: free_port() for name in ("gateway", *names)}
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         # Services not started get an address nothing answers at: the gateway answers 502 for them.
