@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from deploy.processes import BY_NAME
@@ -77,3 +78,11 @@ async def fault_platform(admin_url: str) -> AsyncIterator[GatewayPlatform]:
     urls = await fresh_databases(admin_url, ("gateway", *SERVICES))
     async with demo_platform(urls, SERVICES, UNLIMITED_WRITES) as platform:
         yield platform
+
+
+async def waited_for(conn: asyncpg.Connection) -> bool:
+    """Is another backend waiting for a lock that ``conn`` holds? (A test holds a lock to stop a process
+    in the middle of its work, then kills it.)"""
+    return bool(
+        await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
+    )

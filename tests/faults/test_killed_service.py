@@ -7,25 +7,17 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-import asyncpg
 import httpx
 import pytest
 
 from shared.demo import GRIDS
-from tests.faults.conftest import TEST_SECONDS
+from tests.faults.conftest import TEST_SECONDS, waited_for
 from tests.support.db import connected, rows
 from tests.support.live import GatewayPlatform
 from tests.support.problems import PROBLEM
 from tests.support.signin import as_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.keep_tables, pytest.mark.timeout(TEST_SECONDS)]
-
-
-async def waited_for(conn: asyncpg.Connection) -> bool:
-    """Is another backend waiting for a lock that ``conn`` holds?"""
-    return bool(
-        await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))")
-    )
 
 
 async def retried(client: httpx.AsyncClient, body: dict[str, object], headers: dict[str, str]) -> httpx.Response:
