@@ -122,6 +122,7 @@ class IdempotencyMiddleware:
         names = {"caller": caller, "key": key}
 
         try:
+            # Whatever is not committed here is rolled back when the connection goes back to the pool.
             async with engine.connect() as conn:
                 transaction = await conn.begin()
                 claimed = await _claim(conn, names, digest)
@@ -130,13 +131,10 @@ class IdempotencyMiddleware:
                     return
                 if not claimed:
                     await _replay(conn, names, digest, send)
-                    await transaction.rollback()
                     return
                 answer = await self._run(scope, bytes(body), receive, conn)
-                if answer.status >= 500:
-                    # A server failure is not an answer to replay: nothing of it is kept, the key is free.
-                    await transaction.rollback()
-                else:
+                # A server failure is not an answer to replay: nothing of it is kept, the key is free.
+                if answer.status < 500:
                     await conn.execute(
                         text(_ANSWERED),
                         {

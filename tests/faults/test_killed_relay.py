@@ -30,7 +30,7 @@ async def notifications(client: httpx.AsyncClient, headers: dict[str, str]) -> l
     found: list[dict[str, Any]] = []
     cursor = None
     while True:
-        params = {"cursor": cursor} if cursor else {}
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
         page = ok(await client.get("/api/v1/me/notifications", params=params, headers=headers))
         found += page["items"]
         cursor = page["next_cursor"]
