@@ -291,7 +291,7 @@ def _saturated() -> Response:
     )
 
 
-async def _on_database_error(_: Request, exc: Exception) -> Response:
+async def _on_database_error(request: Request, exc: Exception) -> Response:
     """An error PostgreSQL answered, through SQLAlchemy (``DBAPIError``) or straight from asyncpg on the
     read fast lane (``asyncpg.PostgresError``): the client's unstorable text is 422, a saturated server
     503; anything else stays a server error."""
@@ -310,7 +310,7 @@ async def _on_database_error(_: Request, exc: Exception) -> Response:
         return _saturated()
     if database_unavailable(exc):
         log.warning("the database connection was lost", extra={"sqlstate": sqlstate, "error": type(exc).__name__})
-        return await _on_domain_error(_, DatabaseUnavailable())
+        return await _on_domain_error(request, DatabaseUnavailable())
     raise exc
 
 
