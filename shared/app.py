@@ -149,7 +149,11 @@ def create_process_app(
         db: Database | None = getattr(app.state, "db", None)
         return db.fastlane.pool if db is not None and db.fastlane is not None else None
 
-    app.add_middleware(IdempotencyMiddleware, pool_getter=pool_getter)
+    def engine_getter() -> Any:
+        db: Database | None = getattr(app.state, "db", None)
+        return db.engine if db is not None else None
+
+    app.add_middleware(IdempotencyMiddleware, engine_getter=engine_getter)
     for middleware_class, options in middleware:
         app.add_middleware(middleware_class, **options)
     if settings.cors_origins:

@@ -11,9 +11,11 @@ from typing import Annotated, Any
 import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from shared.errors import connection_failures
 from shared.fastlane import FastLane
+from shared.idempotency import SCOPE_CONNECTION
 from shared.settings import ProcessSettings
 
 log = logging.getLogger(__name__)
@@ -29,16 +31,31 @@ class Database:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
             pool_timeout=settings.db_pool_timeout_seconds,
+            # No ping per checkout (a round trip on every write): a connection the server dropped (a restart)
+            # fails its first statement, which SQLAlchemy takes as a disconnect, so it discards every pooled
+            # connection opened before and the request is answered 503 (shared.errors.DatabaseUnavailable).
             pool_pre_ping=False,
-            connect_args={"server_settings": {"application_name": settings.service_name}},
+            async_creator=self._connect,
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self._pool: asyncpg.Pool | None = None
         self.fastlane: FastLane | None = None
 
+    async def _connect(self) -> asyncpg.Connection:
+        """A new connection for the ORM's pool; a database that cannot be reached is ``DatabaseUnavailable``
+        (503 with Retry-After), at once or after ``db_connect_timeout_seconds``."""
+        async with connection_failures():
+            connection: asyncpg.Connection = await asyncpg.connect(
+                self.settings.asyncpg_dsn,
+                timeout=self.settings.db_connect_timeout_seconds,
+                server_settings={"application_name": self.settings.service_name},
+            )
+            return connection
+
     async def start(self) -> None:
         self._pool = await asyncpg.create_pool(
             self.settings.asyncpg_dsn,
+            timeout=self.settings.db_connect_timeout_seconds,
             min_size=1,
             max_size=self.settings.fastlane_pool_size,
             max_inactive_connection_lifetime=self.settings.fastlane_idle_seconds,
@@ -85,9 +102,18 @@ def get_database(request: Request) -> Database:
 
 
 async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session a request: committed once after the handler returns, rolled back if it raised."""
+    """One session a request: committed once after the handler returns, rolled back if it raised. A POST
+    with an ``Idempotency-Key`` has its key claimed in a transaction of its own (``shared.idempotency``):
+    the session joins it, its commit and rollback are a savepoint's, and the middleware commits the whole
+    with the recorded answer."""
     db = get_database(request)
-    async with db.sessionmaker() as session:
+    claimed: AsyncConnection | None = request.scope.get(SCOPE_CONNECTION)
+    opened = (
+        db.sessionmaker()
+        if claimed is None
+        else db.sessionmaker(bind=claimed, join_transaction_mode="create_savepoint")
+    )
+    async with opened as session:
         try:
             yield session
         except BaseException:

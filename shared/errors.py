@@ -7,12 +7,13 @@ Starlette's own errors (404, 405, malformed JSON, validation) take the same shap
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any, Self
 
 import orjson
-from asyncpg.exceptions import PostgresError
+from asyncpg.exceptions import InterfaceError, PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -133,6 +134,16 @@ class ServiceUnavailable(DomainError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    """The process's database cannot be reached now (stopped, restarting, failing over, unreachable, or
+    refusing connections): 503 with ``Retry-After``, at once rather than after a long wait, and the
+    process carries on and reconnects by itself when the database is back (docs/OPERATIONS.md, "Faults")."""
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {})["Retry-After"] = str(SATURATED_RETRY_AFTER)
+        super().__init__(detail or "the database cannot be reached just now; try again shortly", **kwargs)
+
+
 def problem_response(
     status: int,
     *,
@@ -192,6 +203,21 @@ def validation_errors(exc: RequestValidationError) -> list[FieldError]:
     return out
 
 
+@asynccontextmanager
+async def connection_failures() -> AsyncIterator[None]:
+    """Around opening or using a database connection: the failures that say the database cannot be
+    reached now become ``DatabaseUnavailable`` (503); the others (a wrong password, a bad statement) stay
+    what they are."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except Exception as exc:
+        if database_unavailable(exc):
+            raise DatabaseUnavailable() from exc
+        raise
+
+
 async def _on_domain_error(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     return problem_response(
@@ -232,7 +258,27 @@ _UNSTORABLE_TEXT = frozenset({"22021", "22P05"})
 # The server is full or not taking connections now (too_many_connections, cannot_connect_now, ...):
 # the request may well work a moment later.
 _SATURATED = frozenset({"53300", "53000", "57P03"})
+# The connection went away under the request: the server stopped or restarted (admin_shutdown,
+# crash_shutdown) or the connection broke (class 08, connection_exception). Also worth a retry.
+_GONE = frozenset({"57P01", "57P02"})
 SATURATED_RETRY_AFTER = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Does ``exc`` say that the database cannot be reached or used just now (rather than that the request
+    or the code is at fault)? Connection failures (refused, no such socket, timed out), a server refusing
+    connections or shutting down, and a connection lost in the middle of its work."""
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        exc = exc.orig if exc.orig is not None else exc
+        exc = getattr(exc, "__cause__", None) or exc  # SQLAlchemy's adapter wraps asyncpg's error
+    sqlstate = getattr(exc, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _SATURATED or sqlstate in _GONE or sqlstate.startswith("08")
+    if isinstance(exc, InterfaceError):  # asyncpg's "connection is closed", not its misuse errors
+        return "closed" in str(exc)
+    return isinstance(exc, OSError | TimeoutError)
 
 
 def _saturated() -> Response:
@@ -245,7 +291,7 @@ def _saturated() -> Response:
     )
 
 
-async def _on_database_error(_: Request, exc: Exception) -> Response:
+async def _on_database_error(request: Request, exc: Exception) -> Response:
     """An error PostgreSQL answered, through SQLAlchemy (``DBAPIError``) or straight from asyncpg on the
     read fast lane (``asyncpg.PostgresError``): the client's unstorable text is 422, a saturated server
     503; anything else stays a server error."""
@@ -262,6 +308,9 @@ async def _on_database_error(_: Request, exc: Exception) -> Response:
     if sqlstate in _SATURATED:
         log.warning("the database refused a connection", extra={"sqlstate": sqlstate})
         return _saturated()
+    if database_unavailable(exc):
+        log.warning("the database connection was lost", extra={"sqlstate": sqlstate, "error": type(exc).__name__})
+        return await _on_domain_error(request, DatabaseUnavailable())
     raise exc
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 from starlette.responses import Response
 
-from shared.errors import FastLaneBusy, NotFound
+from shared.errors import FastLaneBusy, NotFound, connection_failures
 
 _DIALECT = asyncpg_dialect()
 _CACHE_SIZE = 512
@@ -57,12 +57,14 @@ class FastLane:
         try:
             # The wait bounded here rather than by asyncpg's ``acquire(timeout=)``, which runs the
             # wait as a task of its own and then bounds the release too: a timer is all it needs.
-            async with asyncio.timeout(self.acquire_timeout):
+            # (A new connection that cannot be opened is DatabaseUnavailable, its own connect timeout too.)
+            async with asyncio.timeout(self.acquire_timeout), connection_failures():
                 acquired = await self.pool.acquire()
         except TimeoutError as exc:
             raise FastLaneBusy(f"no fast-lane connection free within {self.acquire_timeout} s") from exc
         try:
-            yield acquired
+            async with connection_failures():  # the server went away under the statement: 503 as well
+                yield acquired
         finally:
             await self.pool.release(acquired)
 

@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import orjson
-from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func
+from sqlalchemy import Column, DateTime, Integer, LargeBinary, MetaData, String, Table, func, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
+from shared.errors import (
+    PROBLEM_MEDIA_TYPE,
+    SATURATED_RETRY_AFTER,
+    DatabaseUnavailable,
+    database_unavailable,
+    problem_bytes,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,25 +52,45 @@ def idempotency_table(metadata: MetaData) -> Table:
 
 _REPLAYED_HEADERS = {b"content-type", b"location"}
 
+# The claim: a new record, or one whose time is up (a first attempt that never finished under an earlier
+# version of this middleware, which committed its claim apart from the write; a record older than the TTL).
 _CLAIM = """
 INSERT INTO idempotency_record (caller, key, request_hash, created_at)
-VALUES ($1, $2, $3, now())
+VALUES (:caller, :key, :digest, now())
 ON CONFLICT (caller, key) DO UPDATE
-   SET request_hash = EXCLUDED.request_hash, created_at = now()
- WHERE idempotency_record.completed_at IS NULL AND idempotency_record.created_at < $4
-    OR idempotency_record.created_at < $5
+   SET request_hash = EXCLUDED.request_hash, created_at = now(), status_code = NULL,
+       response_headers = NULL, response_body = NULL, completed_at = NULL
+ WHERE idempotency_record.completed_at IS NULL AND idempotency_record.created_at < :in_flight_before
+    OR idempotency_record.created_at < :expired_before
 RETURNING caller
 """
+_RECORDED = """
+SELECT request_hash, status_code, response_headers, response_body
+  FROM idempotency_record WHERE caller = :caller AND key = :key
+"""
+_ANSWERED = """
+UPDATE idempotency_record
+   SET status_code = :status, response_headers = :headers, response_body = :body, completed_at = now()
+ WHERE caller = :caller AND key = :key
+"""
+# How long a second attempt waits for the first one's claim before it is told the first is in flight.
+CLAIM_WAIT = "200ms"
+_LOCK_NOT_AVAILABLE = "55P03"
+# Where the claim's connection waits for the request's session (shared.db), in the ASGI scope.
+SCOPE_CONNECTION = "grid.idempotent_connection"
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, pool_getter: object) -> None:
-        self.app = app
-        self._pool_getter = pool_getter
+    """The first attempt's claim on the key, the request's own writes and its answer are one transaction:
+    the claim is taken on an ORM connection whose transaction the request's session joins
+    (``shared.db``: its commit is a savepoint's), and the answer is recorded and committed with them,
+    before it is sent. A process killed in the middle leaves nothing (PostgreSQL rolls the transaction
+    back), so the retry is applied as if it were the first; a retry while the first is still running
+    finds the claim locked and answers 409."""
 
-    def _pool(self) -> asyncpg.Pool | None:
-        getter = self._pool_getter
-        return getter() if callable(getter) else None
+    def __init__(self, app: ASGIApp, *, engine_getter: Callable[[], AsyncEngine | None]) -> None:
+        self.app = app
+        self._engine_getter = engine_getter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -69,8 +98,8 @@ class IdempotencyMiddleware:
             return
         headers = dict(scope["headers"])
         raw_key = headers.get(b"idempotency-key")
-        pool = self._pool()
-        if raw_key is None or pool is None:
+        engine = self._engine_getter()
+        if raw_key is None or engine is None:
             await self.app(scope, receive, send)
             return
         key = raw_key.decode("latin-1").strip()
@@ -90,75 +119,140 @@ class IdempotencyMiddleware:
         digest = hashlib.sha256(
             scope["method"].encode() + b" " + scope["path"].encode() + b"\n" + bytes(body)
         ).hexdigest()
+        names = {"caller": caller, "key": key}
 
-        now = datetime.now(UTC)
-        claimed = await pool.fetchval(_CLAIM, caller, key, digest, now - IN_FLIGHT_EXPIRY, now - RECORD_TTL)
-        if claimed is None:
-            row = await pool.fetchrow(
-                "SELECT request_hash, status_code, response_headers, response_body"
-                " FROM idempotency_record WHERE caller = $1 AND key = $2",
-                caller,
-                key,
-            )
-            if row is None:  # deleted between the two statements: the first attempt failed
-                await _answer(send, 409, "a request with this Idempotency-Key is being retried")
-            elif row["request_hash"] != digest:
-                await _answer(send, 422, "this Idempotency-Key was used with a different request")
-            elif row["status_code"] is None:
-                await _answer(send, 409, "a request with this Idempotency-Key is still in progress")
-            else:
-                replay_headers = [tuple(h) for h in orjson.loads(row["response_headers"])]
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": row["status_code"],
-                        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay_headers]
-                        + [(b"idempotent-replayed", b"true")],
-                    }
-                )
-                await send({"type": "http.response.body", "body": row["response_body"]})
+        try:
+            # Whatever is not committed here is rolled back when the connection goes back to the pool.
+            async with engine.connect() as conn:
+                transaction = await conn.begin()
+                claimed = await _claim(conn, names, digest)
+                if claimed is None:
+                    await _answer(send, 409, "a request with this Idempotency-Key is still in progress")
+                    return
+                if not claimed:
+                    await _replay(conn, names, digest, send)
+                    return
+                answer = await self._run(scope, bytes(body), receive, conn)
+                # A server failure is not an answer to replay: nothing of it is kept, the key is free.
+                if answer.status < 500:
+                    await conn.execute(
+                        text(_ANSWERED),
+                        {
+                            **names,
+                            "status": answer.status,
+                            "headers": orjson.dumps(answer.kept_headers),
+                            "body": b"".join(answer.chunks),
+                        },
+                    )
+                    await transaction.commit()
+        except (DatabaseUnavailable, PoolTimeout, DBAPIError) as exc:
+            if not isinstance(exc, DatabaseUnavailable | PoolTimeout) and not database_unavailable(exc):
+                raise
+            log.warning("idempotent request not kept: the database is unavailable", extra={"error": type(exc).__name__})
+            await _unavailable(send)
             return
+        await answer.send_to(send)
 
+    async def _run(self, scope: Scope, body: bytes, receive: Receive, conn: AsyncConnection) -> _Answer:
+        """The request's answer, held back (its session's work is not committed yet)."""
         sent_body = False
 
         async def replay_receive() -> Message:
             nonlocal sent_body
             if not sent_body:
                 sent_body = True
-                return {"type": "http.request", "body": bytes(body), "more_body": False}
+                return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        status = 500
-        kept_headers: list[tuple[str, str]] = []
-        chunks: list[bytes] = []
+        answer = _Answer()
+        await self.app({**scope, SCOPE_CONNECTION: conn}, replay_receive, answer.capture)
+        return answer
 
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() in _REPLAYED_HEADERS:
-                        kept_headers.append((name.decode("latin-1"), value.decode("latin-1")))
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
+
+class _Answer:
+    def __init__(self) -> None:
+        self.status = 500
+        self.messages: list[Message] = []
+        self.kept_headers: list[tuple[str, str]] = []
+        self.chunks: list[bytes] = []
+
+    async def capture(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            for name, value in message.get("headers", []):
+                if name.lower() in _REPLAYED_HEADERS:
+                    self.kept_headers.append((name.decode("latin-1"), value.decode("latin-1")))
+        elif message["type"] == "http.response.body":
+            self.chunks.append(message.get("body", b""))
+        self.messages.append(message)
+
+    async def send_to(self, send: Send) -> None:
+        for message in self.messages:
             await send(message)
 
-        try:
-            await self.app(scope, replay_receive, capture)
-        finally:
-            if status >= 500:
-                # A server failure is not an answer to replay: free the key for a retry.
-                await pool.execute("DELETE FROM idempotency_record WHERE caller = $1 AND key = $2", caller, key)
-            else:
-                await pool.execute(
-                    "UPDATE idempotency_record SET status_code = $3, response_headers = $4,"
-                    " response_body = $5, completed_at = now() WHERE caller = $1 AND key = $2",
-                    caller,
-                    key,
-                    status,
-                    orjson.dumps(kept_headers),
-                    b"".join(chunks),
-                )
+
+async def _claim(conn: AsyncConnection, names: dict[str, str], digest: str) -> bool | None:
+    """True: the key is this request's now. False: it has an answer (or a different request's claim)
+    already. None: another attempt holds it and is still running."""
+    now = datetime.now(UTC)
+    await conn.execute(text(f"SET LOCAL lock_timeout = '{CLAIM_WAIT}'"))
+    try:
+        async with conn.begin_nested():
+            claimed = await conn.scalar(
+                text(_CLAIM),
+                {
+                    **names,
+                    "digest": digest,
+                    "in_flight_before": now - IN_FLIGHT_EXPIRY,
+                    "expired_before": now - RECORD_TTL,
+                },
+            )
+    except DBAPIError as exc:
+        if (
+            getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE
+            and getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) != _LOCK_NOT_AVAILABLE
+        ):
+            raise
+        return None
+    finally:
+        await conn.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    return claimed is not None
+
+
+async def _replay(conn: AsyncConnection, names: dict[str, str], digest: str, send: Send) -> None:
+    row = (await conn.execute(text(_RECORDED), names)).mappings().first()
+    if row is None:  # deleted between the two statements (a TTL sweep): try again
+        await _answer(send, 409, "a request with this Idempotency-Key is being retried")
+    elif row["request_hash"] != digest:
+        await _answer(send, 422, "this Idempotency-Key was used with a different request")
+    elif row["status_code"] is None:
+        await _answer(send, 409, "a request with this Idempotency-Key is still in progress")
+    else:
+        replay_headers = [tuple(h) for h in orjson.loads(row["response_headers"])]
+        await send(
+            {
+                "type": "http.response.start",
+                "status": row["status_code"],
+                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in replay_headers]
+                + [(b"idempotent-replayed", b"true")],
+            }
+        )
+        await send({"type": "http.response.body", "body": row["response_body"]})
+
+
+async def _unavailable(send: Send) -> None:
+    body = problem_bytes(503, "the database cannot be reached just now; try again shortly", "service-unavailable")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"retry-after", str(SATURATED_RETRY_AFTER).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

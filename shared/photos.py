@@ -9,9 +9,11 @@ the client sent plays no part. ``PhotoStorage`` is the small interface the servi
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 import uuid
 import warnings
@@ -25,7 +27,7 @@ from fastapi import Depends, File, Request, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from shared.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -139,11 +141,26 @@ class PhotoStorage(Protocol):
         ...
 
 
-class LocalDiskStorage:
-    """``PhotoStorage`` on the local filesystem under ``root``: one file per key, written atomically (mode 0o600)."""
+class StorageFull(DomainError):
+    """The photo store has no room for the upload (the disk or the quota is full, or what is left is below
+    the process's ``PHOTO_MIN_FREE_BYTES``): nothing of the upload is kept (docs/OPERATIONS.md, "Faults")."""
 
-    def __init__(self, root: str | Path) -> None:
+    status, slug, title = 507, "insufficient-storage", "Insufficient storage"
+
+
+# The write failed for want of room: the disk is full (ENOSPC), the quota is used up (EDQUOT), or the file
+# would pass the process's file size limit (EFBIG, RLIMIT_FSIZE).
+_NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class LocalDiskStorage:
+    """``PhotoStorage`` on the local filesystem under ``root``: one file per key, written atomically (mode 0o600).
+    A write that would leave less than ``min_free_bytes`` free on the disk, or that the disk has no room
+    for, is refused with ``StorageFull`` and leaves no file behind."""
+
+    def __init__(self, root: str | Path, *, min_free_bytes: int = 0) -> None:
         self.root = Path(root).resolve()
+        self.min_free_bytes = min_free_bytes
 
     def path_for(self, key: str) -> Path:
         """The file for ``key``; ``ValueError`` for any key that is not a plain relative path inside the root."""
@@ -171,7 +188,17 @@ class LocalDiskStorage:
         await asyncio.to_thread(self._delete, key)
 
     def _put(self, key: str, data: bytes) -> None:
-        _write_atomically(self.path_for(key), data)
+        path = self.path_for(key)
+        if self.min_free_bytes:
+            self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if shutil.disk_usage(self.root).free - len(data) < self.min_free_bytes:
+                raise StorageFull("the photo store is full; try again later")
+        try:
+            _write_atomically(path, data)
+        except OSError as exc:
+            if exc.errno in _NO_ROOM:
+                raise StorageFull("the photo store is full; try again later") from exc
+            raise
 
     def _get(self, key: str) -> bytes:
         path = self.path_for(key)
@@ -247,9 +274,13 @@ async def keep_once(
         raise Conflict(f"{owner} keeps at most {limit} photos")
     photo = new_row(checked)
     photo.storage_key = photo_key(owner_id, photo.id, checked.extension)
-    await storage.put(photo.storage_key, data)
+    await storage.put(photo.storage_key, data)  # StorageFull (507): no file, and no row either
     session.add(photo)
-    await session.flush()
+    try:
+        await session.flush()
+    except Exception:
+        await storage.delete(photo.storage_key)  # no file that no row points at
+        raise
     return photo, True
 
 

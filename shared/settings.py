@@ -66,6 +66,9 @@ class ProcessSettings(BaseSettings):
     fastlane_idle_seconds: float = Field(default=30.0, gt=0)
     # How long a request waits for a pooled connection before answering 503 with Retry-After.
     db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # How long opening a connection may take before the request is answered 503 (asyncpg's own default is
+    # 60 s: a database host that drops packets would hold every request past the gateway's timeout).
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated):
     # the client's address (per-address limits, logs) is then the last one they forwarded. None by

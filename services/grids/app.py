@@ -49,5 +49,5 @@ def create_app(
         verifier=verifier,
         peers=peers,
     )
-    app.state.photos = photos or LocalDiskStorage(settings.photo_dir)
+    app.state.photos = photos or LocalDiskStorage(settings.photo_dir, min_free_bytes=settings.photo_min_free_bytes)
     return app

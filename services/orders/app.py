@@ -46,5 +46,5 @@ def create_app(
         on_startup=[start_scheduler],
         on_shutdown=[stop_scheduler],
     )
-    app.state.photos = photos or LocalDiskStorage(settings.photo_dir)
+    app.state.photos = photos or LocalDiskStorage(settings.photo_dir, min_free_bytes=settings.photo_min_free_bytes)
     return app

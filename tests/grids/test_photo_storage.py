@@ -6,6 +6,7 @@ import hashlib
 import io
 import os
 import random
+import shutil
 import stat
 import uuid
 from pathlib import Path
@@ -19,6 +20,7 @@ from shared.photos import (
     PhotoRejected,
     PhotoStorage,
     PhotoTooLarge,
+    StorageFull,
     check_photo,
     photo_key,
 )
@@ -163,6 +165,20 @@ async def test_local_disk_missing_key(tmp_path: Path) -> None:
     with pytest.raises(KeyError):
         await storage.get(key)
     await storage.delete(key)  # no error when missing
+
+
+async def test_local_disk_keeps_its_minimum_free_space(tmp_path: Path) -> None:
+    """A write that would leave less free space on the disk than the store keeps is refused (507), and
+    leaves nothing; one that leaves enough is kept."""
+    data = image_bytes("PNG")
+    free = shutil.disk_usage(tmp_path).free
+    full = LocalDiskStorage(tmp_path / "photos", min_free_bytes=free + 2**40)
+    with pytest.raises(StorageFull):
+        await full.put("a/b.png", data)
+    assert [path for path in tree(tmp_path) if path.is_file()] == []
+    roomy = LocalDiskStorage(tmp_path / "photos", min_free_bytes=1024)
+    await roomy.put("a/b.png", data)
+    assert await roomy.get("a/b.png") == data
 
 
 async def test_local_disk_delete(tmp_path: Path) -> None:

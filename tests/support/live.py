@@ -65,7 +65,13 @@ class JwksServer(LoopbackServer):
 
 class LiveProcess:
     def __init__(
-        self, spec: ProcessSpec, database_url: str, jwks_url: str, extra_env: dict[str, str], port: int | None = None
+        self,
+        spec: ProcessSpec,
+        database_url: str,
+        jwks_url: str,
+        extra_env: dict[str, str],
+        port: int | None = None,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> None:
         self.spec = spec
         self.port = port or free_port()
@@ -80,13 +86,37 @@ class LiveProcess:
             f"{prefix}LOG_LEVEL": "WARNING",
             **extra_env,
         }
-        command = [
+        self._command = [
             sys.executable, "-m", "uvicorn", "--factory", spec.app_factory, "--host", "127.0.0.1",
             "--port", str(self.port), "--no-access-log",
         ]  # fmt: skip
+        self._env = env
+        self._preexec_fn = preexec_fn
         # A file, not a pipe: a pipe nobody reads would block a chatty process once it fills.
         self.log = tempfile.NamedTemporaryFile(prefix=f"{spec.name}-", suffix=".log", delete=False)  # noqa: SIM115
-        self.proc = subprocess.Popen(command, env=env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = self._spawn(env, preexec_fn)
+
+    def _spawn(self, env: dict[str, str], preexec_fn: Callable[[], None] | None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            self._command,
+            env=env,
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,  # a test's resource limit, set in the child only
+        )
+
+    def kill(self) -> None:
+        """SIGKILL, as the kernel's OOM killer or a node's loss ends a process: no shutdown at all."""
+        self.proc.kill()
+        self.proc.wait()
+
+    def restart(self, extra_env: dict[str, str] | None = None, preexec_fn: Callable[[], None] | None = None) -> None:
+        """Start the process again on the same port (after ``kill`` or ``stop``), with the settings it
+        started with, and for this run only these too and this ``preexec_fn``."""
+        assert self.proc.poll() is not None, "still running"
+        self.proc = self._spawn({**self._env, **(extra_env or {})}, preexec_fn or self._preexec_fn)
+        self.wait_ready()
 
     def wait_ready(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout
@@ -162,6 +192,7 @@ class GatewayPlatform:
         self, database_urls: dict[str, str], services: Iterable[str], extra_env: dict[str, str] | None = None
     ) -> None:
         names = list(services)
+        self.database_urls = database_urls
         ports = {name: free_port() for name in ("gateway", *names)}
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         # Services not started get an address nothing answers at: the gateway answers 502 for them.
@@ -181,8 +212,12 @@ class GatewayPlatform:
                 **(extra_env or {}),
             }
             self.processes[name] = LiveProcess(spec, database_urls[name], jwks, env, port=ports[name])
-        for process in self.processes.values():
-            process.wait_ready()
+        try:
+            for process in self.processes.values():
+                process.wait_ready()
+        except BaseException:  # a timeout's too: no process outlives the test
+            self.close()
+            raise
 
     def url(self, name: str) -> str:
         return self.processes[name].base_url
@@ -193,11 +228,11 @@ class GatewayPlatform:
 
 
 @asynccontextmanager
-async def demo_gateway(
+async def demo_platform(
     database_urls: dict[str, str], services: Iterable[str], extra_env: dict[str, str] | None = None
-) -> AsyncIterator[httpx.AsyncClient]:
+) -> AsyncIterator[GatewayPlatform]:
     """The demo community loaded into the gateway and the named services, run as real processes
-    behind a real gateway; a client of the gateway."""
+    behind a real gateway (whose processes a test may stop, kill and start again)."""
     from deploy.demo import load_process
 
     names = list(services)
@@ -206,10 +241,21 @@ async def demo_gateway(
             await load_process(spec, database_urls[spec.name])
     platform = GatewayPlatform(database_urls, names, extra_env)
     try:
-        async with httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as client:
-            yield client
+        yield platform
     finally:
         platform.close()
+
+
+@asynccontextmanager
+async def demo_gateway(
+    database_urls: dict[str, str], services: Iterable[str], extra_env: dict[str, str] | None = None
+) -> AsyncIterator[httpx.AsyncClient]:
+    """``demo_platform``'s processes; a client of the gateway."""
+    async with (
+        demo_platform(database_urls, services, extra_env) as platform,
+        httpx.AsyncClient(base_url=platform.url("gateway"), timeout=30) as client,
+    ):
+        yield client
 
 
 async def order_from_the_menu(client: httpx.AsyncClient, resident: dict[str, str], name: str) -> dict[str, Any]:

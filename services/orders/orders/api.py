@@ -279,7 +279,7 @@ async def record_return_visit(
     response_model=PhotoPublic,
     responses={
         200: {"model": PhotoPublic, "description": "the same photo, stored before"},
-        **problem_responses(401, 403, 404, 409, 413, 422),
+        **problem_responses(401, 403, 404, 409, 413, 422, 507),
     },
     summary="上传订单照片 (Add Photo)",
     openapi_extra=body_limit(PHOTO_BODY_BYTES),
