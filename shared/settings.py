@@ -52,55 +52,82 @@ class ProcessSettings(BaseSettings):
         """The environment variable a field is read from."""
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
 
-    profile: Profile = "development"
+    profile: Profile = Field(
+        default="development",
+        description="production refuses missing secrets and development placeholders; development derives"
+        " fixed keys and writes SMS codes to the log; test is for the test suite",
+    )
     service_name: str = "process"
-    database_url: str | None = None
-    # Connections to its database a process may hold at once (docs/OPERATIONS.md, "Connection budget"):
-    # the ORM pool for writes (kept open: db_pool_size; opened and closed on demand: db_max_overflow)
-    # and the read fast lane's asyncpg pool (which the event relay and idempotency records share).
-    db_pool_size: int = Field(default=5, ge=1, le=200)
-    db_max_overflow: int = Field(default=5, ge=0, le=200)
-    fastlane_pool_size: int = Field(default=10, ge=1, le=200)
-    # A fast-lane connection unused this long is closed (the pool keeps one): an idle platform holds few
-    # PostgreSQL backends, each a few MiB of the server's memory.
-    fastlane_idle_seconds: float = Field(default=30.0, gt=0)
-    # How long a request waits for a pooled connection before answering 503 with Retry-After.
-    db_pool_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
-    # How long opening a connection may take before the request is answered 503 (asyncpg's own default is
-    # 60 s: a database host that drops packets would hold every request past the gateway's timeout).
-    db_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (IPs or CIDRs, comma-separated):
-    # the client's address (per-address limits, logs) is then the last one they forwarded. None by
-    # default: a caller's own X-Forwarded-For changes nothing (docs/OPERATIONS.md, "Behind a proxy").
-    trusted_proxies: str = ""
-    # Prometheus metrics on a port of their own (none: not served); the host they listen on.
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_host: str = "127.0.0.1"
-    # /readyz names a background loop that has failed, with no success since, for longer than this.
-    loop_failing_seconds: float = Field(default=300.0, gt=0)
-    log_level: str = "INFO"
-    shutdown_grace_seconds: float = 10.0
-    jwks_url: str = "http://127.0.0.1:8000/.well-known/jwks.json"
-    jwt_issuer: str = "grid-platform-gateway"
-    revocations_url: str | None = "http://127.0.0.1:8000/.well-known/revocations.json"
-    revocations_interval_seconds: float = Field(default=30.0, gt=0)
-    cors_origins: list[str] = []
-    # Where the other services answer (shared.peers): calls on behalf of a caller, event deliveries.
-    service_urls: dict[str, str] = {
-        "residents": "http://127.0.0.1:8101",
-        "grids": "http://127.0.0.1:8102",
-        "orders": "http://127.0.0.1:8103",
-        "jobs": "http://127.0.0.1:8104",
-    }
-    peer_timeout_seconds: float = Field(default=5.0, gt=0)
-    # The gateway, as the services reach it (events for the notification inbox and webhooks).
-    gateway_url: str = "http://127.0.0.1:8000"
-    # Events between services (shared.events, shared.relay): one secret the whole platform shares to
-    # sign and verify deliveries; the relay's pace and patience.
-    events_secret: str | None = None
-    relay_interval_seconds: float = Field(default=1.0, gt=0)
-    relay_max_attempts: int = Field(default=12, ge=1)
+    database_url: str | None = Field(
+        default=None,
+        description="the process's own PostgreSQL database, postgresql://user:password@host:5432/name;"
+        " none: make run's embedded server",
+    )
+    # Connections to its database a process may hold at once (docs/OPERATIONS.md, "Connection budget").
+    db_pool_size: int = Field(default=5, ge=1, le=200, description="ORM pool (writes): connections kept open")
+    db_max_overflow: int = Field(
+        default=5, ge=0, le=200, description="ORM pool: connections opened beyond that on demand, closed after use"
+    )
+    fastlane_pool_size: int = Field(
+        default=10, ge=1, le=200, description="the read fast lane's asyncpg pool (the relay and idempotency share it)"
+    )
+    fastlane_idle_seconds: float = Field(
+        default=30.0, gt=0, description="a fast-lane connection unused this long is closed (the pool keeps one)"
+    )
+    db_pool_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="how long a request waits for a pooled connection, then 503"
+    )
+    db_connect_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=60, description="how long opening a connection may take, then 503 (asyncpg's own: 60)"
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="the largest body of a JSON route; photo and import routes have their own",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="proxies whose X-Forwarded-For/-Proto are believed, IPs or CIDRs, comma-separated (OPERATIONS.md)",
+    )
+    metrics_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Prometheus metrics on this port of their own; none: not served"
+    )
+    metrics_host: str = Field(default="127.0.0.1", description="the address the metrics port listens on")
+    loop_failing_seconds: float = Field(
+        default=300.0, gt=0, description="/readyz names a background loop failing, with no success, longer than this"
+    )
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR; JSON lines on stdout")
+    jwks_url: str = Field(
+        default="http://127.0.0.1:8000/.well-known/jwks.json", description="where the gateway publishes its keys"
+    )
+    jwt_issuer: str = Field(default="grid-platform-gateway", description="the `iss` tokens must carry")
+    revocations_url: str | None = Field(
+        default="http://127.0.0.1:8000/.well-known/revocations.json",
+        description="the gateway's list of disabled accounts, polled; none: not polled (a disabled account's token"
+        " works until it expires)",
+    )
+    revocations_interval_seconds: float = Field(default=30.0, gt=0, description="how often that list is polled")
+    cors_origins: list[str] = Field(default=[], description="origins browsers may call from (JSON list)")
+    service_urls: dict[str, str] = Field(
+        default={
+            "residents": "http://127.0.0.1:8101",
+            "grids": "http://127.0.0.1:8102",
+            "orders": "http://127.0.0.1:8103",
+            "jobs": "http://127.0.0.1:8104",
+        },
+        description="where the services answer (JSON map): calls on a caller's behalf, event deliveries, routes",
+    )
+    peer_timeout_seconds: float = Field(default=5.0, gt=0, description="seconds a call to another process may take")
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000", description="the gateway as the services reach it (events for its inbox)"
+    )
+    events_secret: str | None = Field(
+        default=None, description="signs and verifies events between processes: the same value in every process"
+    )
+    relay_interval_seconds: float = Field(default=1.0, gt=0, description="how often the outbox relay looks")
+    relay_max_attempts: int = Field(
+        default=12, ge=1, description="deliveries of an event before it is set aside as dead (backing off)"
+    )
 
     # Connections of its own besides the pools (the gateway's notification LISTEN connection).
     extra_connections: ClassVar[int] = 0

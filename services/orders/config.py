@@ -14,9 +14,13 @@ class Settings(ProcessSettings):
     photo_min_free_bytes: int = Field(
         default=100 * 1024 * 1024, ge=0, description="free space the photo storage leaves on its disk, in bytes"
     )
-    # SLA of wishes and issues (no menu item): minutes to dispatch, to accept, to finish; their base points.
-    default_sla_minutes: tuple[int, int, int] = (240, 240, 4320)
-    default_points: int = Field(default=10, ge=0)
-    # Minutes after a stage runs past its SLA until the order is escalated to the community, then the street.
-    escalation_minutes: tuple[int, int] = (0, 1440)
-    scheduler_interval_seconds: float = Field(default=30.0, gt=0)
+    default_sla_minutes: tuple[int, int, int] = Field(
+        default=(240, 240, 4320),
+        description="[to dispatch, to accept, to finish] minutes of wishes and issues (no menu item of their own)",
+    )
+    default_points: int = Field(default=10, ge=0, description="points a completed wish or issue earns")
+    escalation_minutes: tuple[int, int] = Field(
+        default=(0, 1440),
+        description="[to the community, to the street]: minutes after a stage runs past its limit until it escalates",
+    )
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0, description="how often the SLA scheduler looks")
