@@ -104,9 +104,7 @@ class S3Storage:
     def _put(self, key: str, data: bytes) -> None:
         name = self.object_name(key)
         try:
-            self.client.put_object(
-                self.bucket, name, io.BytesIO(data), len(data), content_type=content_type_of(key)
-            )
+            self.client.put_object(self.bucket, name, io.BytesIO(data), len(data), content_type=content_type_of(key))
         except S3Error as exc:
             if exc.code in _NO_ROOM:
                 raise StorageFull("the photo store is full; try again later") from exc

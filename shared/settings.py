@@ -189,7 +189,7 @@ class PhotoSettings(ProcessSettings):
     photo_s3_bucket: str = Field(
         default="",
         pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
-        description="the bucket photos are kept in (it must exist); required with PHOTO_STORAGE=s3"
+        description="the bucket photos are kept in (it must exist); required with PHOTO_STORAGE=s3",
     )
     photo_s3_region: str = Field(default="us-east-1", description="the region the requests are signed for")
     photo_s3_prefix: str = Field(

@@ -7,22 +7,24 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import pytest
 
+from services.grids.config import Settings as GridsSettings
+from services.orders.config import Settings as OrdersSettings
 from shared.errors import NotFound
 from shared.objectstore import PhotoStoreUnavailable, S3Storage
 from shared.photos import LocalDiskStorage, photo_key, photo_storage, stored_bytes
 from shared.settings import SettingsError
-from services.grids.config import Settings as GridsSettings
-from services.orders.config import Settings as OrdersSettings
 from tests.support.objectstore import ObjectStore, fresh_prefix
 
 pytestmark = [pytest.mark.no_db, pytest.mark.timeout(120)]
 
 
 def storage(store: ObjectStore, prefix: str, **overrides: str) -> S3Storage:
-    values = {"endpoint": store.endpoint, "access_key": store.access_key, "secret_key": store.secret_key} | overrides
+    values: dict[str, Any] = {"endpoint": store.endpoint, "access_key": store.access_key}
+    values |= {"secret_key": store.secret_key, **overrides}
     return S3Storage(bucket=store.bucket, prefix=prefix, **values)
 
 
@@ -101,7 +103,7 @@ def test_settings_choose_the_store_and_name_what_is_missing(tmp_path: object) ->
         GridsSettings(profile="test", photo_storage="s3", photo_s3_bucket="photos")
     with pytest.raises(SettingsError, match="ORDERS_PHOTO_S3_ENDPOINT is not an http"):
         OrdersSettings(profile="test", photo_storage="s3", photo_s3_endpoint="127.0.0.1:8333", photo_s3_bucket="photos")
-    production = {
+    production: dict[str, Any] = {
         "profile": "production",
         "events_secret": "a-real-events-secret",
         "photo_storage": "s3",

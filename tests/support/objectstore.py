@@ -11,11 +11,17 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from fastapi import FastAPI
 from minio import Minio
 
+from shared.photos import photo_storage
+from shared.settings import PhotoSettings
 from tests.support.live import free_port
 
 ACCESS_KEY = "photo-test-access"
@@ -77,6 +83,20 @@ class ObjectStore:
         return {f"{env_prefix}{name}": value for name, value in values.items()}
 
 
+@contextmanager
+def photos_in(app: FastAPI, store: ObjectStore, settings: type[PhotoSettings]) -> Iterator[str]:
+    """The app keeps its photos in ``store`` (under a prefix of the test's own, which it yields) until the block
+    ends: its photo store built from its settings with ``PHOTO_STORAGE=s3``, as a process configured so builds it."""
+    prefix = fresh_prefix()
+    values: dict[str, Any] = {name.lower(): value for name, value in store.settings(prefix=prefix).items()}
+    before = app.state.photos
+    app.state.photos = photo_storage(settings(profile="test", **values))
+    try:
+        yield prefix
+    finally:
+        app.state.photos = before
+
+
 def fresh_prefix() -> str:
     """A key prefix no other test uses, so that a test sees only its own objects in the shared bucket."""
     return f"t{uuid.uuid4().hex[:12]}/"
@@ -86,8 +106,11 @@ class SeaweedServer:
     def __init__(self, *, timeout: float = 60) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="seaweed-"))
         config = self.directory / "s3.json"
-        identity = {"name": "tests", "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}]}
-        identity["actions"] = ["Admin", "Read", "Write", "List", "Tagging"]  # type: ignore[assignment]
+        identity = {
+            "name": "tests",
+            "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
+            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+        }
         config.write_text(json.dumps({"identities": [identity]}))
         ports = {
             name: free_port()
@@ -102,6 +125,8 @@ class SeaweedServer:
             weed_binary(), "mini", f"-dir={self.directory / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
             "-webdav=false", "-admin.ui=false", "-master.telemetry=false", f"-s3.config={config}",
             f"-bucket={BUCKET}", "-master.volumeSizeLimitMB=64", "-volume.max=4",
+            # Its sockets in its own directory, removed with it (the default is /tmp).
+            f"-s3.localSocket={self.directory / 's3.sock'}", f"-filer.localSocket={self.directory / 'filer.sock'}",
             *(f"-{name}={port}" for name, port in ports.items()),
         ]  # fmt: skip
         self.log = (self.directory / "weed.log").open("wb")
