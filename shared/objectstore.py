@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import io
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import urllib3
 from minio import Minio
 from minio.error import S3Error
+from pydantic import SecretStr
 
-from shared.errors import ServiceUnavailable
+from shared.errors import SATURATED_RETRY_AFTER, ServiceUnavailable
 from shared.photos import StorageFull, check_key, content_type_of
 
 if TYPE_CHECKING:
@@ -29,7 +30,12 @@ _MISSING = frozenset({"NoSuchKey", "NoSuchObject"})
 
 
 class PhotoStoreUnavailable(ServiceUnavailable):
-    """The object store did not answer, or refused the process (docs/OPERATIONS.md, "Photos on object storage")."""
+    """The object store did not answer, or refused the process (docs/OPERATIONS.md, "Faults"): 503 with
+    ``Retry-After``, and nothing of an upload kept."""
+
+    def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("headers", {})["Retry-After"] = str(SATURATED_RETRY_AFTER)
+        super().__init__(detail, **kwargs)
 
 
 class S3Storage:
@@ -140,9 +146,8 @@ class S3Storage:
             raise _unavailable(exc) from exc
 
 
-def _reveal(secret: object) -> str | None:
-    value = secret.get_secret_value() if hasattr(secret, "get_secret_value") else secret
-    return str(value) if value else None
+def _reveal(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() or None if secret is not None else None
 
 
 def _unavailable(exc: Exception) -> PhotoStoreUnavailable:
