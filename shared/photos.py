@@ -3,7 +3,8 @@
 ``check_photo`` looks only at the content: Pillow must recognise a JPEG, PNG or WebP image, the file must survive
 ``verify()`` and a full decode, and the picture must not be a decompression bomb. Whatever filename or content type
 the client sent plays no part. ``PhotoStorage`` is the small interface the service stores bytes through;
-``LocalDiskStorage`` keeps them under a root directory with atomic writes and keys that cannot leave the root.
+``LocalDiskStorage`` keeps them under a root directory with atomic writes and keys that cannot leave the root,
+``shared.objectstore.S3Storage`` in an S3-compatible bucket that every replica shares (``photo_storage`` chooses).
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from struct import error as struct_error
-from typing import Annotated, Protocol, TypeVar
+from typing import TYPE_CHECKING, Annotated, Protocol, TypeVar
 
 from fastapi import Depends, File, Request, UploadFile
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from shared.errors import Conflict, DomainError, NotFound, PayloadTooLarge, ValidationFailed
+
+if TYPE_CHECKING:
+    from shared.settings import PhotoSettings
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTO_PIXELS = 40_000_000
@@ -141,6 +145,28 @@ class PhotoStorage(Protocol):
         ...
 
 
+def check_key(key: str) -> str:
+    """``key`` when it is a plain relative path (``"<uuid>/<uuid>.jpg"``), else ``ValueError``: no absolute path, no
+    empty segment, no ``.``/``..`` and nothing hidden, so that a key stays inside a storage's root or prefix."""
+    if not key or "\\" in key or "\x00" in key or key.startswith("/"):
+        raise ValueError(f"invalid storage key {key!r}")
+    parts = key.split("/")
+    # Empty segments ("a//b", "a/"), "." and ".." are refused, and so is anything hidden: the temporary files
+    # of unfinished writes start with a dot and must never be reachable as keys.
+    if any(not part or part.startswith(".") for part in parts) or PurePosixPath(key).is_absolute():
+        raise ValueError(f"invalid storage key {key!r}")
+    return key
+
+
+def content_type_of(key: str) -> str:
+    """The content type of the photo a key names, by its extension (``application/octet-stream``: not a photo's)."""
+    extension = key.rpartition(".")[2]
+    for content_type, known in ALLOWED.values():
+        if extension == known:
+            return content_type
+    return "application/octet-stream"
+
+
 class StorageFull(DomainError):
     """The photo store has no room for the upload (the disk or the quota is full, or what is left is below
     the process's ``PHOTO_MIN_FREE_BYTES``): nothing of the upload is kept (docs/OPERATIONS.md, "Faults")."""
@@ -164,13 +190,7 @@ class LocalDiskStorage:
 
     def path_for(self, key: str) -> Path:
         """The file for ``key``; ``ValueError`` for any key that is not a plain relative path inside the root."""
-        if not key or "\\" in key or "\x00" in key or key.startswith("/"):
-            raise ValueError(f"invalid storage key {key!r}")
-        parts = key.split("/")
-        # Empty segments ("a//b", "a/"), "." and ".." are refused, and so is anything hidden: the temporary files
-        # of unfinished writes start with a dot and must never be reachable as keys.
-        if any(not part or part.startswith(".") for part in parts) or PurePosixPath(key).is_absolute():
-            raise ValueError(f"invalid storage key {key!r}")
+        parts = check_key(key).split("/")
         path = self.root.joinpath(*parts)
         # Last line of defence, e.g. against a symlink inside the root that points out of it.
         if not path.resolve().is_relative_to(self.root):
@@ -227,6 +247,16 @@ def _write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def photo_storage(settings: PhotoSettings) -> PhotoStorage:
+    """The process's photo store as its settings choose: the local disk, or an S3-compatible object store (whose
+    client library is imported only then: a process on the local disk does not hold it)."""
+    if settings.photo_storage == "s3":
+        from shared.objectstore import S3Storage
+
+        return S3Storage.from_settings(settings)
+    return LocalDiskStorage(settings.photo_dir, min_free_bytes=settings.photo_min_free_bytes)
 
 
 async def accept_upload(data: bytes) -> CheckedPhoto:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import binascii
 from typing import Any, ClassVar, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Profile = Literal["development", "test", "production"]
@@ -188,3 +189,69 @@ def to_sqlalchemy_url(url: str) -> str:
 
 def to_asyncpg_dsn(url: str) -> str:
     return "postgresql://" + to_sqlalchemy_url(url)[len("postgresql+asyncpg://") :]
+
+
+class PhotoSettings(ProcessSettings):
+    """Where a process that takes photos (grids, orders) keeps them: the local disk (the default) or an
+    S3-compatible object store that every replica shares (docs/OPERATIONS.md, "Photos on object storage")."""
+
+    photo_storage: Literal["local", "s3"] = Field(
+        default="local",
+        description="where photos are kept: local (files under PHOTO_DIR, one machine's) or s3 (an S3-compatible"
+        " object store every replica shares: MinIO, SeaweedFS, Ceph, Aliyun OSS, Tencent COS, Huawei OBS)",
+    )
+    photo_dir: str = Field(default="var/photos", description="where the local photo storage keeps its files")
+    # An upload that would leave less than this free on the photo store's disk is refused (507), so the disk
+    # never fills up to the last byte (docs/OPERATIONS.md, "Faults"). 0: only a full disk refuses.
+    photo_min_free_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=0,
+        description="free space the local photo storage leaves on its disk, in bytes (not used with s3)",
+    )
+    photo_s3_endpoint: str = Field(
+        default="",
+        description="the object store's URL, scheme, host and port only (http://127.0.0.1:8333,"
+        " https://oss-cn-beijing.aliyuncs.com); required with PHOTO_STORAGE=s3",
+    )
+    photo_s3_bucket: str = Field(
+        default="",
+        pattern=r"^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])?$",
+        description="the bucket photos are kept in (it must exist); required with PHOTO_STORAGE=s3",
+    )
+    photo_s3_region: str = Field(default="us-east-1", description="the region the requests are signed for")
+    photo_s3_prefix: str = Field(
+        default="",
+        pattern=r"^([A-Za-z0-9_-]+/)*$",
+        description="what every photo's key in the bucket starts with, ending in / (grids/), so that"
+        " processes may share a bucket; empty: none",
+    )
+    photo_s3_addressing: Literal["path", "virtual"] = Field(
+        default="path",
+        description="path: http://host/bucket/key (most self-hosted stores); virtual: http://bucket.host/key"
+        " (Aliyun OSS and Tencent COS need it)",
+    )
+    photo_s3_access_key: SecretStr | None = Field(
+        default=None, description="the object store's access key id; required with PHOTO_STORAGE=s3 in production"
+    )
+    photo_s3_secret_key: SecretStr | None = Field(
+        default=None, description="the object store's secret access key; required with PHOTO_STORAGE=s3 in production"
+    )
+    photo_s3_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="how long one request to the object store may take, in seconds"
+    )
+
+    @model_validator(mode="after")
+    def _photo_store_complete(self) -> PhotoSettings:
+        if self.photo_storage != "s3":
+            return self
+        needed = ["photo_s3_endpoint", "photo_s3_bucket"]
+        if self.profile == "production":
+            needed += ["photo_s3_access_key", "photo_s3_secret_key"]
+        for name in needed:
+            value = getattr(self, name)
+            if not (value.get_secret_value() if isinstance(value, SecretStr) else value):
+                raise ValueError(f"{self.env_name(name)} must be set when {self.env_name('photo_storage')} is s3")
+        endpoint = urlsplit(self.photo_s3_endpoint)
+        if endpoint.scheme not in ("http", "https") or not endpoint.hostname or endpoint.path not in ("", "/"):
+            raise ValueError(f"{self.env_name('photo_s3_endpoint')} is not an http(s) URL of a host and port")
+        return self

@@ -23,6 +23,7 @@ from shared.peers import Peers
 from shared.testing import TestKeys, Truncator, prepare_databases, test_server_url
 from tests.support.fakes import FakeGateway
 from tests.support.live import free_port
+from tests.support.objectstore import ObjectStore, SeaweedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,3 +182,13 @@ async def grids(client_for: ClientFactory) -> httpx.AsyncClient:
 @pytest.fixture
 async def orders(client_for: ClientFactory) -> httpx.AsyncClient:
     return await client_for("orders")
+
+
+@pytest.fixture(scope="session")
+def object_store() -> Iterator[ObjectStore]:
+    """A real S3-compatible object store on loopback (SeaweedFS), with a bucket, for the whole session."""
+    server = SeaweedServer()
+    try:
+        yield server.store
+    finally:
+        server.close()

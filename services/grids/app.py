@@ -13,7 +13,7 @@ from services.grids.teams import api as teams
 from services.grids.visits import api as visits
 from shared.app import create_process_app
 from shared.peers import Peers
-from shared.photos import LocalDiskStorage, PhotoStorage
+from shared.photos import PhotoStorage, photo_storage
 from shared.security import TokenVerifier
 
 
@@ -49,5 +49,5 @@ def create_app(
         verifier=verifier,
         peers=peers,
     )
-    app.state.photos = photos or LocalDiskStorage(settings.photo_dir, min_free_bytes=settings.photo_min_free_bytes)
+    app.state.photos = photos or photo_storage(settings)
     return app

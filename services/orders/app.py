@@ -12,7 +12,7 @@ from services.orders.orders.sla import Scheduler
 from services.orders.points import api as points_api
 from shared.app import create_process_app
 from shared.peers import Peers
-from shared.photos import LocalDiskStorage, PhotoStorage
+from shared.photos import PhotoStorage, photo_storage
 from shared.security import TokenVerifier
 
 
@@ -46,5 +46,5 @@ def create_app(
         on_startup=[start_scheduler],
         on_shutdown=[stop_scheduler],
     )
-    app.state.photos = photos or LocalDiskStorage(settings.photo_dir, min_free_bytes=settings.photo_min_free_bytes)
+    app.state.photos = photos or photo_storage(settings)
     return app

@@ -546,3 +546,66 @@ def test_the_backup_cronjob_example_dumps_every_database_into_its_claim_without_
     assert not secret_names() & {item["name"] for item in container["env"]}, "the backups and the keys are kept apart"
     (config_name,) = objects("ConfigMap")
     assert container["envFrom"] == [{"configMapRef": {"name": config_name}}], "the profiles, no secret"
+
+
+# ---------------------------------------------------------------- photos on object storage
+
+PHOTO_PROCESSES = [spec for spec in PROCESSES if spec.name in ("grids", "orders")]
+photo_params = pytest.mark.parametrize("spec", PHOTO_PROCESSES, ids=[spec.name for spec in PHOTO_PROCESSES])
+
+
+def photo_settings(spec: ProcessSpec, env: dict[str, str]) -> Any:
+    """The process's photo settings from these variables (production: it would refuse to start on a missing one)."""
+    settings = importlib.import_module(f"{spec.package}.config").Settings
+    prefix = spec.env_prefix
+    values = {name[len(prefix) :].lower(): value for name, value in env.items() if name.startswith(f"{prefix}PHOTO_")}
+    return settings(**(values | {"profile": "production", "events_secret": "a-real-secret"}))
+
+
+def test_compose_runs_an_object_store_with_its_bucket_on_a_volume(compose: Doc, services: dict[str, Doc]) -> None:
+    store = services["objectstore"]
+    argv = as_argv(store["command"])
+    assert argv[0] == "mini" and "-bucket=grid-photos" in argv, argv
+    (volume,) = store["volumes"]
+    assert volume.split(":")[1] == "/data" and "-dir=/data" in argv
+    assert volume.split(":")[0] in (compose.get("volumes") or {}), "the photos must live in a named volume"
+    assert "ports" not in store, "only the services reach the object store"
+    assert "healthz" in " ".join(as_argv(store["healthcheck"]["test"]))
+
+
+@photo_params
+def test_compose_services_keep_their_photos_in_the_object_store(services: dict[str, Doc], spec: ProcessSpec) -> None:
+    service = services[spec.name]
+    env = as_env(service.get("environment"))
+    settings = photo_settings(spec, env)
+    assert settings.photo_storage == "s3" and settings.photo_s3_bucket == "grid-photos"
+    assert settings.photo_s3_prefix == f"{spec.name}/", "one prefix per service in the shared bucket"
+    assert urlsplit(settings.photo_s3_endpoint).hostname == "objectstore"
+    assert urlsplit(settings.photo_s3_endpoint).port == 8333
+    store_env = as_env(services["objectstore"]["environment"])
+    assert settings.photo_s3_access_key.get_secret_value() == store_env["AWS_ACCESS_KEY_ID"]
+    assert settings.photo_s3_secret_key.get_secret_value() == store_env["AWS_SECRET_ACCESS_KEY"]
+    assert service["depends_on"]["objectstore"]["condition"] == "service_healthy"
+    assert "volumes" not in service, "no photo on the host's disk"
+
+
+def test_kubernetes_has_no_read_write_many_claim() -> None:
+    for name, claim in objects("PersistentVolumeClaim").items():
+        assert "ReadWriteMany" not in claim["spec"]["accessModes"], name
+
+
+@photo_params
+def test_kubernetes_services_keep_their_photos_in_the_object_store(spec: ProcessSpec) -> None:
+    (config,) = objects("ConfigMap").values()
+    (secret,) = objects("Secret").values()
+    (container,) = pod_spec(objects("Deployment")[spec.name])["containers"]
+    env = dict(config["data"])
+    for name in ("PHOTO_S3_ACCESS_KEY", "PHOTO_S3_SECRET_KEY"):
+        ref = secret_ref(container["env"], f"{spec.env_prefix}{name}")
+        assert ref["name"] == secret["metadata"]["name"]
+        env[f"{spec.env_prefix}{name}"] = secret["stringData"][ref["key"]]
+    settings = photo_settings(spec, env)
+    assert settings.photo_storage == "s3" and settings.photo_s3_prefix == f"{spec.name}/"
+    assert f"{spec.env_prefix}PHOTO_DIR" not in {item["name"] for item in container["env"]}
+    mounts = {mount["mountPath"] for mount in container.get("volumeMounts", [])}
+    assert mounts == {"/tmp"}, "no photo on a volume: every replica reads and writes the object store"

@@ -27,7 +27,7 @@ def test_tokens_hold_every_character_pair_and_latin_word() -> None:
 
 @pytest.mark.no_db
 def test_production_refuses_to_start_without_the_pii_keys() -> None:
-    with pytest.raises(ValueError, match="pii_keys"):
+    with pytest.raises(ValueError, match="JOBS_PII_KEYS"):
         Settings(profile="production", database_url="postgresql://x@y/jobs")
     assert Settings(profile="development").pii_keys  # a development key, derived
 

@@ -141,7 +141,7 @@ async def get_visit(visit_id: VisitIdPath, principal: Reader, lane: FastLaneDep)
     response_model=PhotoPublic,
     responses={
         200: {"model": PhotoPublic, "description": "the same photo, stored before"},
-        **problem_responses(401, 403, 404, 409, 413, 422, 507),
+        **problem_responses(401, 403, 404, 409, 413, 422, 503, 507),
     },
     summary="上传走访照片 (Add Photo)",
     openapi_extra=body_limit(PHOTO_BODY_BYTES),
@@ -169,7 +169,7 @@ async def add_photo(
     response_class=Response,
     responses={
         200: {"content": PHOTO_CONTENT, "description": "the photo"},
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(401, 403, 404, 422, 503),
     },
     summary="查看走访照片 (Get Photo)",
 )

@@ -279,7 +279,7 @@ async def record_return_visit(
     response_model=PhotoPublic,
     responses={
         200: {"model": PhotoPublic, "description": "the same photo, stored before"},
-        **problem_responses(401, 403, 404, 409, 413, 422, 507),
+        **problem_responses(401, 403, 404, 409, 413, 422, 503, 507),
     },
     summary="上传订单照片 (Add Photo)",
     openapi_extra=body_limit(PHOTO_BODY_BYTES),
@@ -307,7 +307,7 @@ async def add_photo(
     response_class=Response,
     responses={
         200: {"content": PHOTO_CONTENT, "description": "the photo"},
-        **problem_responses(401, 403, 404, 422),
+        **problem_responses(401, 403, 404, 422, 503),
     },
     summary="查看订单照片 (Get Photo)",
 )
