@@ -4,6 +4,7 @@ the response schema. Measured on the hot list paths at 3-4x the ORM session path
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
@@ -19,7 +20,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 from starlette.responses import Response
 
-from shared.errors import FastLaneBusy, NotFound, connection_failures
+from shared.errors import DatabaseUnavailable, FastLaneBusy, NotFound, connection_failures, database_unavailable
 
 _DIALECT = asyncpg_dialect()
 _CACHE_SIZE = 512
@@ -63,8 +64,15 @@ class FastLane:
         except TimeoutError as exc:
             raise FastLaneBusy(f"no fast-lane connection free within {self.acquire_timeout} s") from exc
         try:
-            async with connection_failures():  # the server went away under the statement: 503 as well
-                yield acquired
+            yield acquired
+        except Exception as exc:
+            # The server went away under the statement, or left the connection in the middle of an
+            # operation (asyncpg's InternalClientError): 503 as well, and the connection is never reused.
+            if isinstance(exc, asyncpg.InternalClientError) or database_unavailable(exc):
+                with contextlib.suppress(asyncpg.InterfaceError):  # the pool may have taken it back already
+                    acquired.terminate()
+                raise DatabaseUnavailable() from exc
+            raise
         finally:
             await self.pool.release(acquired)
 

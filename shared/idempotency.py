@@ -212,11 +212,12 @@ async def _claim(conn: AsyncConnection, names: dict[str, str], digest: str) -> b
             getattr(exc.orig, "sqlstate", None) != _LOCK_NOT_AVAILABLE
             and getattr(getattr(exc.orig, "__cause__", None), "sqlstate", None) != _LOCK_NOT_AVAILABLE
         ):
-            raise
-        return None
-    finally:
-        await conn.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
-    return claimed is not None
+            raise  # as it is: a lost connection must not be hidden by a statement that can no longer run
+        outcome = None
+    else:
+        outcome = claimed is not None
+    await conn.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+    return outcome
 
 
 async def _replay(conn: AsyncConnection, names: dict[str, str], digest: str, send: Send) -> None:
