@@ -9,7 +9,6 @@ boto3 with an S3 client costs about 24 MiB) and blocking, so each call runs in a
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -20,7 +19,7 @@ from minio.error import S3Error
 from pydantic import SecretStr
 
 from shared.errors import SATURATED_RETRY_AFTER, ServiceUnavailable
-from shared.photos import StorageFull, check_key, content_type_of
+from shared.photos import StorageFull, ThreadedStorage, check_key, content_type_of
 
 if TYPE_CHECKING:
     from shared.settings import PhotoSettings
@@ -39,7 +38,7 @@ class PhotoStoreUnavailable(ServiceUnavailable):
         super().__init__(detail, **kwargs)
 
 
-class S3Storage:
+class S3Storage(ThreadedStorage):
     """``PhotoStorage`` on an S3-compatible bucket: key ``k`` is the object ``prefix + k``. A put replaces the
     object whole (a reader never sees half of one), so a repeated put leaves the same bytes; deleting a missing
     object is no error; keys are checked as the local disk checks them, so none leaves the prefix."""
@@ -98,15 +97,6 @@ class S3Storage:
     def object_name(self, key: str) -> str:
         """The object ``key`` is kept as; ``ValueError`` for a key that is not a plain relative path."""
         return self.prefix + check_key(key)
-
-    async def put(self, key: str, data: bytes) -> None:
-        await asyncio.to_thread(self._put, key, data)
-
-    async def get(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._get, key)
-
-    async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._delete, key)
 
     def _put(self, key: str, data: bytes) -> None:
         name = self.object_name(key)

@@ -179,7 +179,30 @@ class StorageFull(DomainError):
 _NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
-class LocalDiskStorage:
+class ThreadedStorage:
+    """A ``PhotoStorage`` whose work is blocking calls (a filesystem, an HTTP client): ``_put``, ``_get`` and
+    ``_delete`` run in a worker thread, off the event loop."""
+
+    def _put(self, key: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _get(self, key: str) -> bytes:
+        raise NotImplementedError
+
+    def _delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    async def put(self, key: str, data: bytes) -> None:
+        await asyncio.to_thread(self._put, key, data)
+
+    async def get(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._get, key)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._delete, key)
+
+
+class LocalDiskStorage(ThreadedStorage):
     """``PhotoStorage`` on the local filesystem under ``root``: one file per key, written atomically (mode 0o600).
     A write that would leave less than ``min_free_bytes`` free on the disk, or that the disk has no room
     for, is refused with ``StorageFull`` and leaves no file behind."""
@@ -197,16 +220,7 @@ class LocalDiskStorage:
             raise ValueError(f"storage key {key!r} leads outside the storage root")
         return path
 
-    # Everything touching the filesystem, including resolving the key, runs in a worker thread.
-    async def put(self, key: str, data: bytes) -> None:
-        await asyncio.to_thread(self._put, key, data)
-
-    async def get(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._get, key)
-
-    async def delete(self, key: str) -> None:
-        await asyncio.to_thread(self._delete, key)
-
+    # Everything touching the filesystem, including resolving the key, runs in a worker thread (ThreadedStorage).
     def _put(self, key: str, data: bytes) -> None:
         path = self.path_for(key)
         if self.min_free_bytes:

@@ -136,7 +136,9 @@ async def test_requests_fail_fast_with_503_and_recover_without_a_restart(own_ser
         outage = [a for a in load.answers if a.phase == "outage" and a.status != 201 and a.status != 200]
         assert outage, "the clients never saw the database down"
         failures = [a for a in load.answers if a.status >= 300]
-        assert Counter(a.status for a in failures) == Counter({503: len(failures)}), [a for a in failures if a.status != 503][:3]
+        assert Counter(a.status for a in failures) == Counter({503: len(failures)}), [
+            a for a in failures if a.status != 503
+        ][:3]
         assert all(a.content_type == PROBLEM and a.retry_after is not None for a in failures), failures[:5]
         assert all(a.status < 300 for a in load.answers if a.phase == "after"), [
             a for a in load.answers if a.phase == "after" and a.status >= 300

@@ -22,7 +22,7 @@ from minio import Minio
 
 from shared.photos import photo_storage
 from shared.settings import PhotoSettings
-from tests.support.live import free_port
+from tests.support.live import free_port, stop_process
 
 ACCESS_KEY = "photo-test-access"
 SECRET_KEY = "photo-test-secret-key"
@@ -152,12 +152,6 @@ class SeaweedServer:
         raise RuntimeError(f"the object store did not answer in {timeout} s")
 
     def close(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.log.close()
         shutil.rmtree(self.directory, ignore_errors=True)
