@@ -78,7 +78,9 @@ async def test_the_metrics_and_readyz_show_a_failing_loop(client_for: ClientFact
         job.fail = False
         await asyncio.wait_for(job.succeeded.wait(), 5)
         await asyncio.sleep(0)  # the loop records the success once the job has returned
-        assert (await client.get("/readyz")).json()["status"] == "ready"
+        after = (await client.get("/readyz")).json()  # other apps' loops of this test process may be failing
+        assert after["status"] in ("ready", "degraded")
+        assert "webhook dispatcher" not in [f["loop"] for f in after.get("failing", [])]
     finally:
         settings.loop_failing_seconds = before
         await loop.stop()
