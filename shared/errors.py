@@ -13,7 +13,7 @@ from http import HTTPStatus
 from typing import Any, Self
 
 import orjson
-from asyncpg.exceptions import InterfaceError, PostgresError
+from asyncpg.exceptions import InterfaceError, InternalClientError, PostgresError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.types import Send
 
 from shared.context import current_request_id
 
@@ -134,6 +135,9 @@ class ServiceUnavailable(DomainError):
     status, slug, title = 503, "service-unavailable", "Service unavailable"
 
 
+DATABASE_UNAVAILABLE = "the database cannot be reached just now; try again shortly"
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     """The process's database cannot be reached now (stopped, restarting, failing over, unreachable, or
     refusing connections): 503 with ``Retry-After``, at once rather than after a long wait, and the
@@ -141,7 +145,7 @@ class DatabaseUnavailable(ServiceUnavailable):
 
     def __init__(self, detail: str | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("headers", {})["Retry-After"] = str(SATURATED_RETRY_AFTER)
-        super().__init__(detail or "the database cannot be reached just now; try again shortly", **kwargs)
+        super().__init__(detail or DATABASE_UNAVAILABLE, **kwargs)
 
 
 def problem_response(
@@ -181,6 +185,14 @@ def problem_bytes(status: int, detail: str, slug: str | None = None) -> bytes:
             "request_id": current_request_id(),
         }
     )
+
+
+async def send_problem(send: Send, status: int, detail: str, *headers: tuple[bytes, bytes]) -> None:
+    """A whole problem+json answer from a pure-ASGI middleware, with its length and any ``headers``."""
+    body = problem_bytes(status, detail)
+    sized = [(b"content-type", PROBLEM_MEDIA_TYPE.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": [*sized, *headers]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _field_name(loc: Sequence[Any]) -> str:
@@ -267,7 +279,7 @@ SATURATED_RETRY_AFTER = 2
 def database_unavailable(exc: BaseException) -> bool:
     """Does ``exc`` say that the database cannot be reached or used just now (rather than that the request
     or the code is at fault)? Connection failures (refused, no such socket, timed out), a server refusing
-    connections or shutting down, and a connection lost in the middle of its work."""
+    connections or shutting down, and a connection lost or left in the middle of its work."""
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
             return True
@@ -278,6 +290,8 @@ def database_unavailable(exc: BaseException) -> bool:
         return sqlstate in _SATURATED or sqlstate in _GONE or sqlstate.startswith("08")
     if isinstance(exc, InterfaceError):  # asyncpg's "connection is closed", not its misuse errors
         return "closed" in str(exc)
+    if isinstance(exc, InternalClientError):  # a connection left in the middle of an operation (a shutdown)
+        return True
     return isinstance(exc, OSError | TimeoutError)
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import Compiled
 from starlette.responses import Response
 
-from shared.errors import DatabaseUnavailable, FastLaneBusy, NotFound, connection_failures, database_unavailable
+from shared.errors import DatabaseUnavailable, FastLaneBusy, NotFound, connection_failures
 
 _DIALECT = asyncpg_dialect()
 _CACHE_SIZE = 512
@@ -64,14 +64,11 @@ class FastLane:
         except TimeoutError as exc:
             raise FastLaneBusy(f"no fast-lane connection free within {self.acquire_timeout} s") from exc
         try:
-            yield acquired
-        except Exception as exc:
-            # The server went away under the statement, or left the connection in the middle of an
-            # operation (asyncpg's InternalClientError): 503 as well, and the connection is never reused.
-            if isinstance(exc, asyncpg.InternalClientError) or database_unavailable(exc):
-                with contextlib.suppress(asyncpg.InterfaceError):  # the pool may have taken it back already
-                    acquired.terminate()
-                raise DatabaseUnavailable() from exc
+            async with connection_failures():  # the server went away under the statement: 503 as well
+                yield acquired
+        except DatabaseUnavailable:
+            with contextlib.suppress(asyncpg.InterfaceError):  # the pool may have taken it back already
+                acquired.terminate()  # a connection the server left, or left mid-operation: never reused
             raise
         finally:
             await self.pool.release(acquired)

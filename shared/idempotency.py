@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import (
-    PROBLEM_MEDIA_TYPE,
+    DATABASE_UNAVAILABLE,
     SATURATED_RETRY_AFTER,
     DatabaseUnavailable,
     database_unavailable,
-    problem_bytes,
+    send_problem,
 )
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ UPDATE idempotency_record
 # How long a second attempt waits for the first one's claim before it is told the first is in flight.
 CLAIM_WAIT = "200ms"
 _LOCK_NOT_AVAILABLE = "55P03"
+_RETRY_AFTER = (b"retry-after", str(SATURATED_RETRY_AFTER).encode())
 # Where the claim's connection waits for the request's session (shared.db), in the ASGI scope.
 SCOPE_CONNECTION = "grid.idempotent_connection"
 
@@ -104,7 +105,7 @@ class IdempotencyMiddleware:
             return
         key = raw_key.decode("latin-1").strip()
         if not key or len(key) > KEY_MAX_LENGTH:
-            await _answer(send, 422, f"Idempotency-Key must be 1-{KEY_MAX_LENGTH} characters")
+            await send_problem(send, 422, f"Idempotency-Key must be 1-{KEY_MAX_LENGTH} characters")
             return
 
         body = bytearray()
@@ -127,7 +128,7 @@ class IdempotencyMiddleware:
                 transaction = await conn.begin()
                 claimed = await _claim(conn, names, digest)
                 if claimed is None:
-                    await _answer(send, 409, "a request with this Idempotency-Key is still in progress")
+                    await send_problem(send, 409, "a request with this Idempotency-Key is still in progress")
                     return
                 if not claimed:
                     await _replay(conn, names, digest, send)
@@ -149,7 +150,7 @@ class IdempotencyMiddleware:
             if not isinstance(exc, DatabaseUnavailable | PoolTimeout) and not database_unavailable(exc):
                 raise
             log.warning("idempotent request not kept: the database is unavailable", extra={"error": type(exc).__name__})
-            await _unavailable(send)
+            await send_problem(send, 503, DATABASE_UNAVAILABLE, _RETRY_AFTER)
             return
         await answer.send_to(send)
 
@@ -223,11 +224,11 @@ async def _claim(conn: AsyncConnection, names: dict[str, str], digest: str) -> b
 async def _replay(conn: AsyncConnection, names: dict[str, str], digest: str, send: Send) -> None:
     row = (await conn.execute(text(_RECORDED), names)).mappings().first()
     if row is None:  # deleted between the two statements (a TTL sweep): try again
-        await _answer(send, 409, "a request with this Idempotency-Key is being retried")
+        await send_problem(send, 409, "a request with this Idempotency-Key is being retried")
     elif row["request_hash"] != digest:
-        await _answer(send, 422, "this Idempotency-Key was used with a different request")
+        await send_problem(send, 422, "this Idempotency-Key was used with a different request")
     elif row["status_code"] is None:
-        await _answer(send, 409, "a request with this Idempotency-Key is still in progress")
+        await send_problem(send, 409, "a request with this Idempotency-Key is still in progress")
     else:
         replay_headers = [tuple(h) for h in orjson.loads(row["response_headers"])]
         await send(
@@ -239,30 +240,3 @@ async def _replay(conn: AsyncConnection, names: dict[str, str], digest: str, sen
             }
         )
         await send({"type": "http.response.body", "body": row["response_body"]})
-
-
-async def _unavailable(send: Send) -> None:
-    body = problem_bytes(503, "the database cannot be reached just now; try again shortly", "service-unavailable")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 503,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"retry-after", str(SATURATED_RETRY_AFTER).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _answer(send: Send, status: int, detail: str) -> None:
-    body = problem_bytes(status, detail)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -22,7 +22,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.context import reset_request_id, set_request_id
-from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
+from shared.errors import send_problem
 from shared.logging import log_access
 from shared.metrics import Metrics
 
@@ -128,12 +128,12 @@ class RequestContextMiddleware:
 
         try:
             if content_length is not None and content_length > max_body_bytes:
-                await _too_large(send_with_id, max_body_bytes)
+                await send_problem(send_with_id, 413, f"the request body is larger than {max_body_bytes} bytes")
             else:
                 try:
                     await self.app(scope, limited_receive, send_with_id)
                 except _BodyTooLarge:
-                    await _too_large(send_with_id, max_body_bytes)
+                    await send_problem(send_with_id, 413, f"the request body is larger than {max_body_bytes} bytes")
         finally:
             elapsed = time.perf_counter() - started
             route = scope.get("route")
@@ -143,18 +143,3 @@ class RequestContextMiddleware:
             if scope["path"] not in QUIET_PATHS:
                 log_access(scope["method"], template, status, round(elapsed * 1000, 2))
             reset_request_id(token)
-
-
-async def _too_large(send: Send, limit: int) -> None:
-    body = problem_bytes(413, f"the request body is larger than {limit} bytes")
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

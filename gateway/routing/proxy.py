@@ -35,7 +35,7 @@ from yarl import URL
 
 from gateway.routing.circuit import CircuitBreaker
 from shared.context import current_request_id
-from shared.errors import PROBLEM_MEDIA_TYPE, problem_bytes
+from shared.errors import PROBLEM_MEDIA_TYPE, send_problem
 from shared.events import BATCH_PATH, EVENTS_PATH
 
 log = logging.getLogger(__name__)
@@ -204,7 +204,7 @@ class ServiceProxy:
 
         breaker = upstream.breaker
         if not breaker.allow():
-            await _send_problem(send, 503, upstream.unavailable, (b"retry-after", str(breaker.retry_after()).encode()))
+            await send_problem(send, 503, upstream.unavailable, (b"retry-after", str(breaker.retry_after()).encode()))
             return
         trial = not breaker.closed  # we are the half-open circuit's one trial request
         settled = False
@@ -228,7 +228,7 @@ class ServiceProxy:
                 breaker.record_failure()
                 settled = True
                 detail = upstream.too_slow if failure.status == 504 else upstream.unreachable
-                await _send_problem(send, failure.status, detail)
+                await send_problem(send, failure.status, detail)
                 return
             if response.status >= 500 and not _is_problem(response):
                 breaker.record_failure()
@@ -259,7 +259,7 @@ class ServiceProxy:
                 response.close()
                 upstream.breaker.record_failure()
                 status = 504 if isinstance(exc, TimeoutError) else 502
-                await _send_problem(send, status, upstream.too_slow if status == 504 else upstream.unreachable)
+                await send_problem(send, status, upstream.too_slow if status == 504 else upstream.unreachable)
                 return
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": content})
@@ -298,9 +298,9 @@ async def _upstream_page(response: aiohttp.ClientResponse, send: Send, upstream:
     log.warning("upstream answered %s without problem+json", response.status, extra={"service": upstream.name})
     if status == 503:
         seconds = retry_after if retry_after.isdigit() else "1"
-        await _send_problem(send, 503, upstream.unavailable, (b"retry-after", seconds.encode()))
+        await send_problem(send, 503, upstream.unavailable, (b"retry-after", seconds.encode()))
     else:
-        await _send_problem(send, status, upstream.too_slow if status == 504 else upstream.unreachable)
+        await send_problem(send, status, upstream.too_slow if status == 504 else upstream.unreachable)
 
 
 async def _send_request(
@@ -416,13 +416,6 @@ async def _read_body(receive: Receive) -> bytes | None:
             return b"".join(chunks)
 
 
-async def _send_problem(send: Send, status: int, detail: str, *extra: tuple[bytes, bytes]) -> None:
-    body = problem_bytes(status, detail)
-    headers = [_PROBLEM_CONTENT_TYPE, (b"content-length", str(len(body)).encode()), *extra]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
 BeforeForward = Callable[[Scope], Awaitable[tuple[int, bytes, list[tuple[bytes, bytes]]] | None]]
 
 
@@ -457,7 +450,7 @@ class ProxyMiddleware:
                 # The one internal door of the gateway: the services' relays deliver events here (one,
                 # or a batch), signed with the platform's events secret (checked by the route).
                 if not (path in (EVENTS_PATH, BATCH_PATH) and scope["method"] == "POST"):
-                    await _send_problem(send, 404, "not found")
+                    await send_problem(send, 404, "not found")
                     return
         await self.app(scope, receive, send)
 
