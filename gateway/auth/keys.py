@@ -175,8 +175,7 @@ async def retire(session: AsyncSession, kid: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def _cli(args: argparse.Namespace, database_url: str) -> None:
-    settings = Settings()
+async def _cli(args: argparse.Namespace, settings: Settings, database_url: str) -> None:
     engine = create_async_engine(to_sqlalchemy_url(database_url))
     sealer = key_sealer(settings)
     try:
@@ -214,18 +213,17 @@ def main(argv: list[str] | None = None) -> None:
     retire_parser = sub.add_parser("retire")
     retire_parser.add_argument("kid")
     args = parser.parse_args(argv)
-    from deploy.databases import require_profiles, resolve_urls
+    from deploy.databases import resolve_urls
     from deploy.local import DEFAULT_PGDATA
     from deploy.processes import BY_NAME
 
-    spec = BY_NAME["gateway"]
-    require_profiles([spec])  # never the development placeholder for a production database (resolve_urls too)
+    # A server's database without GATEWAY_PROFILE is refused: never the development placeholder for production.
+    urls, _server = resolve_urls(DEFAULT_PGDATA, [BY_NAME["gateway"]], say=lambda message: None)
     try:
-        Settings()
+        settings = Settings()
     except ValueError as error:  # shared.settings.SettingsError: names the variables, never their values
         raise SystemExit(str(error)) from None
-    urls, _server = resolve_urls(DEFAULT_PGDATA, [spec], say=lambda message: None)
-    asyncio.run(_cli(args, urls["gateway"]))
+    asyncio.run(_cli(args, settings, urls["gateway"]))
 
 
 if __name__ == "__main__":
