@@ -41,7 +41,7 @@ def settings_of(spec: ProcessSpec) -> type[ProcessSettings]:
 
 
 def required_in_production(settings: type[ProcessSettings], name: str) -> bool:
-    return name in (*settings.secret_fields, "events_secret", "database_url")
+    return name in (*settings.required_secrets(), "database_url")
 
 
 def _default(field: FieldInfo) -> str:
@@ -57,9 +57,7 @@ def _default(field: FieldInfo) -> str:
 
 def _row(settings: type[ProcessSettings], name: str, field: FieldInfo, variable: str) -> str:
     production = "**required**" if required_in_production(settings, name) else ""
-    default = "none (development: a placeholder)" if name in settings.secret_fields else _default(field)
-    if name == "events_secret":
-        default = "none (development: a placeholder)"
+    default = "none (development: a placeholder)" if name in settings.required_secrets() else _default(field)
     description = (field.description or "").replace("|", "\\|")
     return f"| `{variable}` | {default} | {production} | {description} |"
 

@@ -49,6 +49,12 @@ class ProcessSettings(BaseSettings):
             raise SettingsError.of(type(self), error) from None
 
     @classmethod
+    def required_secrets(cls) -> tuple[str, ...]:
+        """The secrets production requires (development and test get placeholders): the process's own and
+        the events secret every process shares."""
+        return (*cls.secret_fields, "events_secret")
+
+    @classmethod
     def env_name(cls, field: str) -> str:
         """The environment variable a field is read from."""
         return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
@@ -140,7 +146,7 @@ class ProcessSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_present(self) -> ProcessSettings:
-        for name in (*self.secret_fields, "events_secret"):
+        for name in self.required_secrets():
             value = getattr(self, name)
             if value in (None, ""):
                 if self.profile == "production":

@@ -462,7 +462,7 @@ def test_migrate_job_migrates_every_database() -> None:
 def production_secrets(spec: ProcessSpec) -> list[str]:
     """The variables a process refuses to start without in production (its secret settings)."""
     settings = importlib.import_module(f"{spec.package}.config").Settings
-    return [f"{spec.env_prefix}{name.upper()}" for name in (*settings.secret_fields, "events_secret")]
+    return [f"{spec.env_prefix}{name.upper()}" for name in settings.required_secrets()]
 
 
 @process_params

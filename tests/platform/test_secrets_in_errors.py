@@ -28,7 +28,7 @@ def b64(size: int) -> str:
 def good_secrets(spec: ProcessSpec) -> dict[str, str]:
     settings = importlib.import_module(f"{spec.package}.config").Settings
     values = {}
-    for field in (*settings.secret_fields, "events_secret"):
+    for field in settings.required_secrets():
         if field == "pii_keys":
             values[field] = f"k1:{b64(32)}"
         elif field == "blind_index_key":
