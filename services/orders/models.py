@@ -4,22 +4,27 @@ SQLModel registry, so its metadata holds only its tables."""
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, get_args
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
+    Float,
+    ForeignKey,
     Identity,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -48,7 +53,10 @@ def _texts() -> Any:
 
 STATES: tuple[str, ...] = get_args(State)
 KINDS: tuple[str, ...] = get_args(Kind)
-OPEN_STATES = ("placed", "dispatched", "accepted")
+# States whose clock runs (the SLA scheduler looks at them); a shelved case waits for its review day.
+OPEN_STATES = ("placed", "dispatched", "accepted", "verified", "filed", "handled", "checked")
+# A case's ends: closed, refused filing (不予立案), voided as a duplicate (作废); and the service loop's.
+FINAL_STATES = ("rated", "cancelled", "rejected", "closed", "refused", "voided")
 
 
 class MenuItem(OrdersModel, table=True):
@@ -90,6 +98,8 @@ class ServiceOrder(OrdersModel, table=True):
         Index("ix_service_order_resident", "resident_id", "placed_at"),
         Index("ix_service_order_placed_by", "placed_by", "placed_at"),
         Index("ix_service_order_due", "next_check_at", postgresql_where="next_check_at IS NOT NULL"),
+        Index("ix_service_order_department", "department_code", "placed_at", "id"),
+        CheckConstraint("urgency IS NULL OR urgency IN ('urgent', 'normal')", name="urgency"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -143,6 +153,172 @@ class ServiceOrder(OrdersModel, table=True):
     closed_at: datetime | None = _at()
     finish_due_at: datetime | None = _at()
     updated_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    # -- the case loop (issues only; docs/DOMAIN.md "The case loop") --------------------------------------
+    # Where the problem is (WGS-84), when reported with a point.
+    lat: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    lng: float | None = Field(default=None, sa_column=Column(Float, nullable=True))
+    # 立案: the small class (case_class.code) and the urgency, which fix the limits of each stage.
+    class_code: str | None = Field(default=None, max_length=12)
+    urgency: str | None = Field(default=None, max_length=10)
+    # Dispatched to a department (职能部门) rather than a person: its code (department.code).
+    department_code: str | None = Field(default=None, max_length=12)
+    # When the current stage's clock started and when it turns yellow (80 % of its working minutes).
+    stage_started_at: datetime | None = _at()
+    yellow_at: datetime | None = _at()
+    rework_count: int = 0
+    return_count: int = 0
+    verified_at: datetime | None = _at()
+    filed_at: datetime | None = _at()
+    handled_at: datetime | None = _at()
+    checked_at: datetime | None = _at()
+    # The handling deadline of the filed case (处置时限, moved by approved extensions) and whether it was
+    # closed by it; the working minutes from filing to closing.
+    handle_due_at: datetime | None = _at()
+    closed_on_time: bool | None = None
+    handling_minutes: int | None = None
+    shelve_reason: str | None = Field(default=None, max_length=300)
+    review_on: date | None = Field(default=None, sa_column=Column(Date, nullable=True))
+    duplicate_of: uuid.UUID | None = None
+
+
+class Department(OrdersModel, table=True):
+    """A functional department or unit (职能部门: 城管, 市场监管 ...) a street dispatches cases to. Its code
+    (the street's code, ``D`` and two digits) is the place its accounts are bound to (role ``department``)."""
+
+    __tablename__ = "department"
+    __table_args__ = (UniqueConstraint("street_code", "name"),)
+
+    code: str = Field(primary_key=True, max_length=12)
+    street_code: str = Field(max_length=9, index=True)
+    name: str = Field(max_length=60)
+    kind: str = Field(max_length=20)
+    phone: str | None = Field(default=None, max_length=20)
+    active: bool = True
+    created_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    updated_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CaseClass(OrdersModel, table=True):
+    """A small class of the case catalogue (after GB/T 30428.2 / CJ/T 214), with the national default
+    limit of each stage in working minutes per urgency: ``{"urgent": {"verify": 30, ...}, "normal": ...}``."""
+
+    __tablename__ = "case_class"
+
+    code: str = Field(primary_key=True, max_length=12)
+    type: str = Field(max_length=10)  # component 部件 / event 事件
+    major_code: str = Field(max_length=8)
+    major_name: str = Field(max_length=30)
+    name: str = Field(max_length=40)
+    limits: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    department_kind: str | None = Field(default=None, max_length=20)
+
+
+class CaseLimit(OrdersModel, table=True):
+    """A street's own limit of one stage of one class and urgency (working minutes)."""
+
+    __tablename__ = "case_limit"
+
+    street_code: str = Field(primary_key=True, max_length=9)
+    class_code: str = Field(sa_column=Column(String(12), ForeignKey("case_class.code"), primary_key=True))
+    urgency: str = Field(primary_key=True, max_length=10)
+    stage: str = Field(primary_key=True, max_length=10)
+    minutes: int
+
+
+class StreetCalendar(OrdersModel, table=True):
+    """A street's working hours and the limits of its own clocks (吹哨报到, hotline sign-for)."""
+
+    __tablename__ = "street_calendar"
+
+    street_code: str = Field(primary_key=True, max_length=9)
+    hours: str = Field(default="08:30-12:00,14:00-17:30", max_length=100)
+    whistle_sign_minutes: int = 60
+    whistle_report_minutes: int = 1260
+    hotline_sign_minutes: int = 60
+    updated_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class CalendarDay(OrdersModel, table=True):
+    """A street's own day: a workday or a rest day against the national calendar."""
+
+    __tablename__ = "calendar_day"
+
+    street_code: str = Field(primary_key=True, max_length=9)
+    day: date = Field(sa_column=Column(Date, primary_key=True))
+    workday: bool = Field(sa_column=Column(Boolean, nullable=False))
+    note: str | None = Field(default=None, max_length=100)
+    set_by: str = Field(max_length=64)
+    updated_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class ExtensionRequest(OrdersModel, table=True):
+    """延期: the handler asks for more working hours; staff approve (the limit moves) or refuse."""
+
+    __tablename__ = "extension_request"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="service_order.id", index=True)
+    hours: int
+    reason: str = Field(max_length=300)
+    state: str = Field(default="pending", max_length=10)
+    requested_by: str = Field(max_length=64)
+    requested_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    decided_by: str | None = Field(default=None, max_length=64)
+    decided_at: datetime | None = _at()
+
+
+class CaseCall(OrdersModel, table=True):
+    """吹哨报到: a department called to a case; it signs for it (签到) and reports (报到) within the street's
+    limits, each a clock with its light."""
+
+    __tablename__ = "case_call"
+    __table_args__ = (UniqueConstraint("order_id", "department_code"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    order_id: uuid.UUID = Field(foreign_key="service_order.id", index=True)
+    department_code: str = Field(max_length=12, index=True)
+    called_by: str = Field(max_length=64)
+    called_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    note: str | None = Field(default=None, max_length=300)
+    sign_yellow_at: datetime | None = _at()
+    sign_due_at: datetime | None = _at()
+    report_yellow_at: datetime | None = _at()
+    report_due_at: datetime | None = _at()
+    signed_at: datetime | None = _at()
+    signed_by: str | None = Field(default=None, max_length=64)
+    reported_at: datetime | None = _at()
+    reported_by: str | None = Field(default=None, max_length=64)
+    report: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class HotlineTicket(OrdersModel, table=True):
+    """A 12345 hotline ticket (接诉即办) and the case it became. The caller's phone is kept encrypted and
+    masked, never in clear."""
+
+    __tablename__ = "hotline_ticket"
+    __table_args__ = (UniqueConstraint("street_code", "number"),)
+
+    order_id: uuid.UUID = Field(sa_column=Column(Uuid(), ForeignKey("service_order.id"), primary_key=True))
+    number: str = Field(max_length=40)
+    street_code: str = Field(max_length=9)
+    client_id: str = Field(max_length=64)
+    caller_phone_encrypted: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    caller_phone_masked: str | None = Field(default=None, max_length=20)
+    deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    received_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
+    sign_yellow_at: datetime | None = _at()
+    sign_due_at: datetime | None = _at()
+    signed_at: datetime | None = _at()
+    signed_by: str | None = Field(default=None, max_length=64)
+    # 退单: none, requested (waiting for the hotline), accepted (the ticket went back), refused.
+    return_state: str = Field(default="none", max_length=10)
+    return_reason: str | None = Field(default=None, max_length=300)
+    return_answer: str | None = Field(default=None, max_length=300)
+    return_count: int = 0
+    # 回访: the hotline's follow-up call.
+    resolved: bool | None = None
+    satisfaction: str | None = Field(default=None, max_length=12)
+    followed_up_at: datetime | None = _at()
 
 
 class OrderStep(OrdersModel, table=True):
@@ -154,6 +330,8 @@ class OrderStep(OrdersModel, table=True):
     order_id: uuid.UUID = Field(foreign_key="service_order.id", index=True)
     at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
     action: str = Field(max_length=20)
+    # The working minutes since the step before (the case loop's timeline shows them).
+    working_minutes: int | None = None
     actor_id: str = Field(max_length=64)
     actor_role: str = Field(max_length=20)
     actor_name: str | None = Field(default=None, max_length=50)

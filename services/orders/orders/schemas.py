@@ -13,8 +13,27 @@ from shared.pagination import Page
 from shared.places import GRID_PATTERN, GroupBy
 
 Kind = Literal["service", "wish", "issue"]
-State = Literal["placed", "dispatched", "accepted", "completed", "rated", "cancelled", "rejected"]
-Channel = Literal["app", "proxy", "phone", "visit", "open311"]
+State = Literal[
+    "placed",
+    "dispatched",
+    "accepted",
+    "completed",
+    "rated",
+    "cancelled",
+    "rejected",
+    # the case loop of problems (docs/DOMAIN.md "The case loop"): 核实, 立案, 处置, 核查, 结案, and its ends
+    "verified",
+    "filed",
+    "handled",
+    "checked",
+    "closed",
+    "refused",
+    "shelved",
+    "voided",
+]
+Channel = Literal["app", "proxy", "phone", "visit", "open311", "hotline"]
+Urgency = Literal["urgent", "normal"]
+Light = Literal["green", "yellow", "red", "none"]
 Level = Literal["grid", "community", "street"]
 DispatchMode = Literal["assign", "grab"]
 
