@@ -24,7 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
@@ -198,28 +198,14 @@ class Department(OrdersModel, table=True):
     updated_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))
 
 
-class CaseClass(OrdersModel, table=True):
-    """A small class of the case catalogue (after GB/T 30428.2 / CJ/T 214), with the national default
-    limit of each stage in working minutes per urgency: ``{"urgent": {"verify": 30, ...}, "normal": ...}``."""
-
-    __tablename__ = "case_class"
-
-    code: str = Field(primary_key=True, max_length=12)
-    type: str = Field(max_length=10)  # component 部件 / event 事件
-    major_code: str = Field(max_length=8)
-    major_name: str = Field(max_length=30)
-    name: str = Field(max_length=40)
-    limits: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
-    department_kind: str | None = Field(default=None, max_length=20)
-
-
 class CaseLimit(OrdersModel, table=True):
-    """A street's own limit of one stage of one class and urgency (working minutes)."""
+    """A street's own limit of one stage of one class and urgency (working minutes). The national catalogue
+    and its default limits live in code (``services/orders/catalogue``), versioned with it."""
 
     __tablename__ = "case_limit"
 
     street_code: str = Field(primary_key=True, max_length=9)
-    class_code: str = Field(sa_column=Column(String(12), ForeignKey("case_class.code"), primary_key=True))
+    class_code: str = Field(primary_key=True, max_length=12)
     urgency: str = Field(primary_key=True, max_length=10)
     stage: str = Field(primary_key=True, max_length=10)
     minutes: int

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -31,17 +30,6 @@ def upgrade() -> None:
         sa.Column("set_by", sa.String(length=64), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("street_code", "day", name=op.f("pk_calendar_day")),
-    )
-    op.create_table(
-        "case_class",
-        sa.Column("code", sa.String(length=12), nullable=False),
-        sa.Column("type", sa.String(length=10), nullable=False),
-        sa.Column("major_code", sa.String(length=8), nullable=False),
-        sa.Column("major_name", sa.String(length=30), nullable=False),
-        sa.Column("name", sa.String(length=40), nullable=False),
-        sa.Column("limits", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("department_kind", sa.String(length=20), nullable=True),
-        sa.PrimaryKeyConstraint("code", name=op.f("pk_case_class")),
     )
     op.create_table(
         "department",
@@ -74,7 +62,6 @@ def upgrade() -> None:
         sa.Column("urgency", sa.String(length=10), nullable=False),
         sa.Column("stage", sa.String(length=10), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["class_code"], ["case_class.code"], name=op.f("fk_case_limit_class_code_case_class")),
         sa.PrimaryKeyConstraint("street_code", "class_code", "urgency", "stage", name=op.f("pk_case_limit")),
     )
     op.create_table(
@@ -211,6 +198,5 @@ def downgrade() -> None:
     op.drop_table("street_calendar")
     op.drop_index(op.f("ix_department_street_code"), table_name="department")
     op.drop_table("department")
-    op.drop_table("case_class")
     op.drop_table("calendar_day")
     # ### end Alembic commands ###
