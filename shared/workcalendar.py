@@ -78,9 +78,7 @@ class WorkCalendar:
     def _periods(self, day: date) -> list[tuple[datetime, datetime]]:
         if not self.is_workday(day):
             return []
-        return [
-            (datetime.combine(day, start, CHINA), datetime.combine(day, end, CHINA)) for start, end in self.hours
-        ]
+        return [(datetime.combine(day, start, CHINA), datetime.combine(day, end, CHINA)) for start, end in self.hours]
 
     def minutes_per_day(self) -> int:
         return sum(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.orders import inbox
+from services.orders.cases import api as case_api
 from services.orders.config import Settings
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
@@ -40,7 +41,7 @@ def create_app(
         settings=settings,
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points.",
-        routers=[api.router, menu_api.router, points_api.router, inbox.router],
+        routers=[case_api.router, api.router, menu_api.router, points_api.router, inbox.router],
         verifier=verifier,
         peers=peers,
         on_startup=[start_scheduler],

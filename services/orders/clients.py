@@ -1,6 +1,7 @@
 """What the orders service asks the other processes, with the caller's token (``shared.peers``): the
 grids service's roster (is this account a taker of the order's grid) and the residents service's
-registry (is this household in that grid); as a FastAPI dependency, ``OtherServicesDep``."""
+registry (is this household in that grid), and which grid holds a point; as a FastAPI dependency,
+``OtherServicesDep``."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ async def household_in_grid(request: Request, household_id: uuid.UUID, grid_code
     return household is not None and household.get("grid_code") == grid_code
 
 
+async def grid_at(request: Request, lat: float, lng: float) -> str | None:
+    """The code of the caller's grid that contains the point (the grids service's polygons), or None."""
+    found = await peers_of(request).get(
+        "grids", "/api/v1/grids/locate", authorization=authorization_of(request), lat=lat, lng=lng
+    )
+    return str(found["code"]) if found and found.get("code") else None
+
+
 class OtherServices:
     """The other processes, asked on behalf of the request's caller."""
 
@@ -58,6 +67,9 @@ class OtherServices:
 
     async def household_in_grid(self, household_id: uuid.UUID, grid_code: str) -> bool:
         return await household_in_grid(self._request, household_id, grid_code)
+
+    async def grid_at(self, lat: float, lng: float) -> str | None:
+        return await grid_at(self._request, lat, lng)
 
 
 OtherServicesDep = Annotated[OtherServices, Depends(OtherServices)]

@@ -1,7 +1,8 @@
 """What the orders service emits, written to its outbox in the transaction of the change: an event for
 each move of the loop (``EVENTS``: placed, dispatched, accepted, declined, completed, rated, cancelled,
-rejected) and for the SLA clock's steps (``order.overdue``, ``order.escalated``), with ids, codes and
-states only (what the service takes from the others: ``inbox.py``)."""
+rejected), for each step of a problem's case loop (``case.*``) and for the SLA clock's steps
+(``order.overdue``, ``order.escalated``), with ids, codes and states only (what the service takes from the
+others: ``inbox.py``)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,20 @@ EVENTS = {
     "rate": "order.rated",
     "cancel": "order.cancelled",
     "reject": "order.rejected",
+    # the case loop of problems (cases/service.py)
+    "verify": "case.verified",
+    "file": "case.filed",
+    "refuse_filing": "case.refused",
+    "handle": "case.handled",
+    "check": "case.checked",
+    "rework": "case.reworked",
+    "close": "case.closed",
+    "return": "case.returned",
+    "shelve": "case.shelved",
+    "void": "case.voided",
+    "extend_request": "case.extension_requested",
+    "extend_approve": "case.extended",
+    "extend_refuse": "case.extension_refused",
 }
 
 
@@ -51,5 +66,11 @@ def event_payload(order: ServiceOrder, extra: dict[str, Any] | None = None) -> d
         "grid_code": order.grid_code,
         "community_code": order.community_code,
         "street_code": order.street_code,
+        # a problem's case: its class, urgency, department and counts (null / 0 for the service loop)
+        "class_code": order.class_code,
+        "urgency": order.urgency,
+        "department_code": order.department_code,
+        "rework_count": order.rework_count,
+        "return_count": order.return_count,
         **(extra or {}),
     }

@@ -13,11 +13,13 @@ from services.orders.models import ServiceOrder
 from services.orders.orders import photos, queries, service, stats
 from services.orders.orders.access import Analyst, Manager, Placer, Rater, Reader, Taker, Withdrawer
 from services.orders.orders.schemas import (
+    DEPARTMENT_PATTERN,
     CancelIn,
     CompleteIn,
     DispatchIn,
     Kind,
     Level,
+    Light,
     OrderCreate,
     OrderPage,
     OrderPublic,
@@ -38,6 +40,7 @@ from shared.peers import resident_home
 from shared.periods import Moment
 from shared.photos import MAX_PHOTO_BYTES, PHOTO_CONTENT, PhotoUpload, StorageDep, photo_response
 from shared.places import COMMUNITY_PATTERN, GRID_PATTERN, GroupBy
+from shared.security import Principal, allow
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 
@@ -48,6 +51,22 @@ def _settings(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
+# Who may add photos: takers, and a case's reporters, handlers (departments) and checkers.
+PhotoAdder = Annotated[
+    Principal,
+    Depends(
+        allow(
+            "party_member",
+            "volunteer",
+            "grid_worker",
+            "building_head",
+            "community_staff",
+            "street_admin",
+            "department",
+            "resident",
+        )
+    ),
+]
 OrderId = Annotated[uuid.UUID, Path(description="the order's id")]
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
@@ -76,6 +95,11 @@ async def place_order(
         home = await resident_home(request, order_in.resident_id)
         if home is None:
             raise NotFound("no such resident in your scope")
+    elif order_in.resident_id is None and order_in.grid_code is None and order_in.lat is not None:
+        assert order_in.lng is not None
+        issue_grid = await others.grid_at(order_in.lat, order_in.lng)
+        if issue_grid is None:
+            raise ValidationFailed.on("lat", "the point is outside every grid of your places")
     elif order_in.resident_id is None and order_in.grid_code is not None:
         issue_grid = order_in.grid_code
         if order_in.kind != "issue":
@@ -114,6 +138,13 @@ async def list_orders(
     escalation_level: Annotated[
         Level | None, Query(description="only orders at this escalation level (超时督办); grid when not escalated")
     ] = None,
+    light: Annotated[
+        Light | None, Query(description="only orders whose running clock shows this light (red: past its limit)")
+    ] = None,
+    department_code: Annotated[
+        str | None, Query(pattern=DEPARTMENT_PATTERN, description="only cases dispatched to this department")
+    ] = None,
+    class_code: Annotated[str | None, Query(max_length=12, description="only cases of this class")] = None,
     mine: Annotated[bool, Query(description="assigned to me / taken by me")] = False,
     grabbable: Annotated[bool, Query(description="open for me to grab (抢单)")] = False,
     return_visit_pending: Annotated[bool, Query(description="rated 1-2 stars, return visit not yet made")] = False,
@@ -133,6 +164,9 @@ async def list_orders(
         resident_id=resident_id,
         overdue=overdue,
         escalation_level=escalation_level,
+        light=light,
+        department_code=department_code,
+        class_code=class_code,
         mine=mine,
         grabbable=grabbable,
         return_visit_pending=return_visit_pending,
@@ -286,13 +320,14 @@ async def record_return_visit(
 )
 async def add_photo(
     order_id: OrderId,
-    principal: Taker,
+    principal: PhotoAdder,
     session: SessionDep,
     storage: StorageDep,
     response: Response,
     file: PhotoUpload,
 ) -> PhotoPublic:
-    """Add a photo of the work to an order one has taken (before completing it)."""
+    """Add a photo of the work to an order one has taken (before completing it); to a problem's case, as
+    its reporter (现场照片, while reported), its handler (while handling) or its checker (at the check)."""
     data = await file.read(MAX_PHOTO_BYTES + 1)
     photo, created = await photos.add(
         session=session, principal=principal, storage=storage, order_id=order_id, data=data

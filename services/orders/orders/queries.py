@@ -7,10 +7,10 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Uuid, bindparam, select, tuple_
+from sqlalchemy import DateTime, Integer, String, Uuid, and_, bindparam, case, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -23,8 +23,16 @@ from shared.fastlane import FastLane, PreparedQuery
 from shared.pagination import decode_cursor, page_of
 from shared.scope import any_of
 from shared.security import Principal
+from shared.workcalendar import light as light_of
 
 Order = ServiceOrder
+# The traffic light of the running clock, as of the statement's time (``shared.workcalendar.light``).
+LIGHT = case(
+    (col(Order.due_at).is_(None), literal("none")),
+    (func.now() > col(Order.due_at), literal("red")),
+    (and_(col(Order.yellow_at).is_not(None), func.now() >= col(Order.yellow_at)), literal("yellow")),
+    else_=literal("green"),
+)
 
 _SUMMARY = (
     col(Order.id),
@@ -44,6 +52,10 @@ _SUMMARY = (
     col(Order.overdue_at).is_not(None).label("overdue"),
     col(Order.escalation_level),
     col(Order.needs_return_visit),
+    col(Order.class_code),
+    col(Order.urgency),
+    col(Order.department_code),
+    LIGHT.label("light"),
     col(Order.placed_at),
     col(Order.due_at),
     col(Order.updated_at),
@@ -61,6 +73,9 @@ class OrderFilters:
     resident_id: uuid.UUID | None = None
     overdue: bool | None = None
     escalation_level: str | None = None
+    light: str | None = None
+    department_code: str | None = None
+    class_code: str | None = None
     mine: bool = False
     grabbable: bool = False
     return_visit_pending: bool = False
@@ -76,7 +91,17 @@ def _given(filters: OrderFilters) -> tuple[tuple[tuple[str, int], ...], dict[str
         if given:
             shape.append((name, arity(given)))
             fill(values, f"f_{name}", given)
-    for name in ("kind", "grid_code", "community_code", "assignee_id", "resident_id", "escalation_level"):
+    for name in (
+        "kind",
+        "grid_code",
+        "community_code",
+        "assignee_id",
+        "resident_id",
+        "escalation_level",
+        "light",
+        "department_code",
+        "class_code",
+    ):
         if value := getattr(filters, name):
             shape.append((name, ONE))
             values[f"f_{name}"] = value
@@ -105,6 +130,9 @@ _FILTERS: dict[str, Callable[[Scope, int], list[Any]]] = {
     "assignee_id": lambda _, n: [_equals(col(Order.assignee_id), "assignee_id")],
     "resident_id": lambda _, n: [_equals(col(Order.resident_id), "resident_id", Uuid())],
     "escalation_level": lambda _, n: [_equals(col(Order.escalation_level), "escalation_level")],
+    "light": lambda _, n: [LIGHT == bindparam("f_light", type_=String())],
+    "department_code": lambda _, n: [_equals(col(Order.department_code), "department_code")],
+    "class_code": lambda _, n: [_equals(col(Order.class_code), "class_code")],
     "overdue": lambda _, n: [col(Order.overdue_at).is_not(None), any_of(col(Order.state), list(OPEN_STATES))],
     "never_overdue": lambda _, n: [col(Order.overdue_at).is_(None)],
     "mine": lambda _, n: [col(Order.assignee_id) == bindparam("v_sub", type_=String())],
@@ -161,7 +189,11 @@ def public(order: ServiceOrder) -> OrderPublic:
         if order.stars is not None and order.rated_at is not None
         else None
     )
-    return OrderPublic.model_validate({**order.model_dump(), "overdue": order.overdue_at is not None, "rating": rating})
+    light = light_of(
+        now=datetime.now(UTC), started_at=order.stage_started_at, due_at=order.due_at, yellow_at=order.yellow_at
+    )
+    values = {**order.model_dump(), "overdue": order.overdue_at is not None, "rating": rating, "light": light}
+    return OrderPublic.model_validate(values)
 
 
 _PUBLIC = (
@@ -182,6 +214,22 @@ _PUBLIC = (
     col(Order.accepted_at),
     col(Order.completed_at),
     col(Order.closed_at),
+    col(Order.lat),
+    col(Order.lng),
+    col(Order.stage_started_at),
+    col(Order.yellow_at),
+    col(Order.rework_count),
+    col(Order.return_count),
+    col(Order.verified_at),
+    col(Order.filed_at),
+    col(Order.handled_at),
+    col(Order.checked_at),
+    col(Order.handle_due_at),
+    col(Order.closed_on_time),
+    col(Order.handling_minutes),
+    col(Order.shelve_reason),
+    col(Order.review_on),
+    col(Order.duplicate_of),
 )
 _STEP = (
     col(OrderStep.at),
@@ -193,6 +241,7 @@ _STEP = (
     col(OrderStep.to_state),
     col(OrderStep.note),
     col(OrderStep.photo_ids),
+    col(OrderStep.working_minutes),
 )
 _ONE = bindparam("order_id", type_=Uuid())
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.orders.schemas import TEXT, Input
 from shared.pagination import Page
 from shared.places import GRID_PATTERN, GroupBy
+
+DEPARTMENT_PATTERN = r"^\d{9}D\d{2}$"
 
 Kind = Literal["service", "wish", "issue"]
 State = Literal[
@@ -35,7 +37,7 @@ Channel = Literal["app", "proxy", "phone", "visit", "open311", "hotline"]
 Urgency = Literal["urgent", "normal"]
 Light = Literal["green", "yellow", "red", "none"]
 Level = Literal["grid", "community", "street"]
-DispatchMode = Literal["assign", "grab"]
+DispatchMode = Literal["assign", "grab", "department"]
 
 
 class OrderCreate(Input):
@@ -84,6 +86,16 @@ class OrderCreate(Input):
         description="where an issue is, at building level (幸福里小区3号楼东侧); the public Open311 listing shows "
         "it without unit, room or anything shaped like a phone or ID number. Issues only",
     )
+    lat: float | None = Field(
+        default=None, ge=-90, le=90, description="an issue's latitude (WGS 84), with lng; its grid when no grid_code"
+    )
+    lng: float | None = Field(default=None, ge=-180, le=180, description="an issue's longitude (WGS 84), with lat")
+    class_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=12,
+        description="an issue's class as the reporter sees it (GET /api/v1/case-classes); staff file it under one",
+    )
 
     @model_validator(mode="after")
     def _shape(self) -> OrderCreate:
@@ -93,6 +105,10 @@ class OrderCreate(Input):
             raise ValueError("only service orders name a menu item")
         if self.kind != "service" and not (self.title or self.description.strip()):
             raise ValueError("a wish or an issue needs a title or a description")
+        if (self.lat is None) != (self.lng is None):
+            raise ValueError("lat and lng go together")
+        if self.kind != "issue" and (self.lat is not None or self.class_code is not None):
+            raise ValueError("only an issue carries lat, lng and class_code")
         return self
 
 
@@ -103,15 +119,34 @@ class DispatchIn(Input):
             "examples": [
                 {"mode": "assign", "assignee_id": "7d4e2b1a-9c3f-4e8d-b6a5-1f0e9d8c7b6a"},
                 {"mode": "grab"},
+                {"department_id": "110105001D01"},
             ]
         },
     )
 
     assignee_id: uuid.UUID | None = Field(default=None, description="the account to assign (指派)")
-    mode: DispatchMode = Field(default="assign", description="grab 抢单: open to the grid's takers")
+    department_id: str | None = Field(
+        default=None,
+        pattern=DEPARTMENT_PATTERN,
+        description="a problem's case only: the department (职能部门) of the order's street to dispatch it to, by "
+        "its code (GET /api/v1/departments); mode is then department",
+    )
+    mode: DispatchMode = Field(
+        default="assign",
+        description="assign 指派 a person, grab 抢单: open to the grid's takers, department 派给职能部门",
+    )
 
     @model_validator(mode="after")
     def _who(self) -> DispatchIn:
+        if self.department_id is not None:
+            if "mode" in self.model_fields_set and self.mode != "department":
+                raise ValueError("a department_id goes with mode department")
+            if self.assignee_id is not None:
+                raise ValueError("dispatch to a person or to a department, not both")
+            self.mode = "department"
+            return self
+        if self.mode == "department":
+            raise ValueError("mode department needs department_id")
         if self.mode == "assign" and self.assignee_id is None:
             raise ValueError("assign needs assignee_id (or mode grab)")
         if self.mode == "grab" and self.assignee_id is not None:
@@ -202,6 +237,15 @@ class OrderSummary(BaseModel):
     needs_return_visit: bool = Field(
         description="rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made"
     )
+    class_code: str | None = Field(description="a problem's class (立案 class, or as reported); null otherwise")
+    urgency: Urgency | None = Field(description="a filed case's urgency: urgent 紧急 or normal 一般; null before")
+    department_code: str | None = Field(
+        description="the department (职能部门) a case is dispatched to; null when none or a person has it"
+    )
+    light: Light = Field(
+        description="a running clock's traffic light: green, yellow from 80 % of the stage's limit, red past it; "
+        "none when no clock runs"
+    )
     placed_at: datetime = Field(description="when it was placed, ISO 8601 with time zone")
     due_at: datetime | None = Field(
         description="when the current stage is due by its SLA (派单, 接单 or 办结时限); null once completed or closed"
@@ -234,7 +278,25 @@ class OrderPublic(OrderSummary):
     dispatched_at: datetime | None = Field(description="when it was last dispatched (派单); null before")
     accepted_at: datetime | None = Field(description="when the taker accepted it (接单); null before")
     completed_at: datetime | None = Field(description="when the taker completed it; null before")
-    closed_at: datetime | None = Field(description="when it was cancelled or rejected; null otherwise")
+    closed_at: datetime | None = Field(description="when it ended (cancelled, rejected, closed, refused, voided)")
+    lat: float | None = Field(description="where a problem is: latitude (WGS 84); null when reported without")
+    lng: float | None = Field(description="where a problem is: longitude (WGS 84); null when reported without")
+    stage_started_at: datetime | None = Field(description="when the running stage's clock started; null when none")
+    yellow_at: datetime | None = Field(description="when the running stage's light turns yellow; null when none")
+    rework_count: int = Field(description="a case's failed checks (返工)")
+    return_count: int = Field(description="a case's returns by its handlers (回退)")
+    verified_at: datetime | None = Field(description="when the case was verified (核实); null before")
+    filed_at: datetime | None = Field(description="when the case was filed (立案); null before")
+    handled_at: datetime | None = Field(description="when the case was last reported handled (处置); null before")
+    checked_at: datetime | None = Field(description="when the case passed its check (核查); null before")
+    handle_due_at: datetime | None = Field(
+        description="the case's handling limit (处置时限), moved by approved extensions; null before dispatch"
+    )
+    closed_on_time: bool | None = Field(description="a closed case was handled by its limit (按期); null before")
+    handling_minutes: int | None = Field(description="working minutes from filing to closing; null before")
+    shelve_reason: str | None = Field(description="why the case was shelved (挂账); null otherwise")
+    review_on: date | None = Field(description="the shelved case's review day; null otherwise")
+    duplicate_of: uuid.UUID | None = Field(description="the case a voided duplicate was linked to; null otherwise")
 
 
 OrderPage = Page[OrderSummary]
@@ -244,7 +306,8 @@ class StepPublic(BaseModel):
     at: datetime = Field(description="when the step was taken, ISO 8601 with time zone")
     action: str = Field(
         description="place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, "
-        "overdue or escalate"
+        "overdue or escalate; a case's verify, file, refuse_filing, handle, check, rework, close, return, shelve, "
+        "void, extend_request, extend_approve, extend_refuse, whistle, call_sign, call_report"
     )
     actor_id: str = Field(description="who took it: an account or client id, or system for the SLA clock")
     actor_role: str = Field(description="the role they acted in, e.g. resident, grid_worker, party_member, system")
@@ -253,6 +316,10 @@ class StepPublic(BaseModel):
     to_state: str = Field(description="the order's state after")
     note: str | None = Field(description="a reason, the completion note or the rating's comment; null when none")
     photo_ids: list[uuid.UUID] = Field(description="photos named in this step (on completion); empty otherwise")
+    working_minutes: int | None = Field(
+        description="a problem's steps: working minutes since the step before (the clock stops outside working "
+        "hours, on rest days and holidays); null for the first step and for service orders"
+    )
 
 
 class Timeline(BaseModel):

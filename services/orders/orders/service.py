@@ -18,9 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders import events
+from services.orders.cases import clock as case_clock
 from services.orders.config import Settings
 from services.orders.menu import schemas as menu_schemas
-from services.orders.models import MenuItem, OrderPhoto, OrderStep, ServiceOrder
+from services.orders.models import Department, MenuItem, OrderPhoto, OrderStep, ServiceOrder
 from services.orders.orders.access import TAKER_ROLES, is_managed, visible
 from services.orders.orders.schemas import CompleteIn, DispatchIn, OrderCreate, RateIn
 from services.orders.points import service as points
@@ -67,6 +68,11 @@ async def place(
 
     if order_in.address is not None and order_in.kind != "issue":
         raise ValidationFailed.on("address", "only an issue carries an address (a service or wish goes to the home)")
+    if order_in.class_code is not None:
+        from services.orders.catalogue.service import find_class
+
+        if find_class(order_in.class_code) is None:
+            raise ValidationFailed.on("class_code", "not a class of the catalogue (GET /api/v1/case-classes)")
     resident_id: uuid.UUID | None
     household_id: uuid.UUID | None
     if home is not None:
@@ -112,6 +118,9 @@ async def place(
         resident_id=resident_id,
         household_id=household_id,
         address=order_in.address,
+        lat=order_in.lat,
+        lng=order_in.lng,
+        class_code=order_in.class_code,
         grid_code=grid_code,
         community_code=community,
         street_code=street_of(grid_code),
@@ -151,8 +160,8 @@ async def _open(
     actor_id: str | None = None,
 ) -> None:
     """Start a new order's clock, store it, and write the first step of its timeline."""
-    _enter_stage(order, order.placed_at)
     session.add(order)
+    await _enter_stage(session, order, order.placed_at)
     await session.flush()
     await _record(session, order, "place", None, actor=actor, role=role, at=order.placed_at, actor_id=actor_id)
 
@@ -228,19 +237,38 @@ async def dispatch(
     is_taker: Callable[[ServiceOrder], Awaitable[bool]],
 ) -> ServiceOrder:
     """派单 by the community's staff (or the street's admin): to a person, or open to the grid's
-    takers (grab). A dispatched order may be dispatched again (reassigned). ``is_taker``: whether the
-    roster has the assignee as a taker of this order's grid (asked of the grids service)."""
+    takers (grab); a problem's case also to a department of its street. A dispatched order may be
+    dispatched again (reassigned); a case is dispatched once filed (or straight from the report: the
+    simple path), again after it was returned (回退) or shelved (挂账). ``is_taker``: whether the roster
+    has the assignee as a taker of this order's grid (asked of the grids service)."""
     order = await _locked(session, principal, order_id)
     if not await is_managed(session, principal, order):
         raise Forbidden("only the community's staff dispatch orders")
-    _expect(order, "placed", "dispatched")
-    if dispatch_in.mode == "assign" and not await is_taker(order):
+    if order.kind == "issue":
+        _expect(order, "placed", "filed", "dispatched", "shelved")
+    else:
+        _expect(order, "placed", "dispatched")
+    department = None
+    if dispatch_in.mode == "department":
+        if order.kind != "issue":
+            raise ValidationFailed.on("department_id", "only a problem's case is dispatched to a department")
+        department = await session.scalar(
+            select(col(Department.code)).where(
+                col(Department.code) == dispatch_in.department_id,
+                col(Department.street_code) == order.street_code,
+                col(Department.active).is_(True),
+            )
+        )
+        if department is None:
+            raise ValidationFailed.on("department_id", "no such active department in the order's street")
+    elif dispatch_in.mode == "assign" and not await is_taker(order):
         raise ValidationFailed.on("assignee_id", "not on the roster as a taker of this order's grid")
     before = order.state
     at = now()
     order.dispatch_mode = dispatch_in.mode
     order.assignee_id = str(dispatch_in.assignee_id) if dispatch_in.assignee_id else None
     order.assignee_name = None
+    order.department_code = department
     action = "reassign" if before == "dispatched" else "dispatch"
     await _move(session, order, "dispatched", action, principal, at=at, role=_staff_role(principal, order))
     return order
@@ -408,7 +436,17 @@ async def return_visit(*, session: AsyncSession, principal: Principal, order_id:
 
 # -- the parts every move shares ----------------------------------------------------------------
 
-_STAMPS = {"dispatched": "dispatched_at", "accepted": "accepted_at", "completed": "completed_at"}
+_STAMPS = {
+    "dispatched": "dispatched_at",
+    "accepted": "accepted_at",
+    "completed": "completed_at",
+    "verified": "verified_at",
+    "filed": "filed_at",
+    "handled": "handled_at",
+    "checked": "checked_at",
+}
+# States that end an order: when it is closed.
+_ENDS = ("cancelled", "rejected", "closed", "refused", "voided")
 
 
 async def _move(
@@ -422,24 +460,41 @@ async def _move(
     note: str | None = None,
     photo_ids: list[uuid.UUID] | None = None,
     at: datetime | None = None,
+    fresh: bool = True,
+    extra: dict[str, Any] | None = None,
 ) -> None:
+    """Move the order to ``to_state``: stamp it, start the new stage's clock (``fresh`` False keeps a
+    case's running handle clock), and record the step with its event."""
     at = at or now()
     before = order.state
     order.state = to_state
     order.updated_at = at
     if stamp := _STAMPS.get(to_state):
         setattr(order, stamp, at)
-    if to_state in ("cancelled", "rejected"):
+    if to_state in _ENDS:
         order.closed_at = at
-    _enter_stage(order, at)
+    await _enter_stage(session, order, at, fresh=fresh)
     await session.flush()
     await _record(
-        session, order, action, before, actor=principal, role=role or "unknown", note=note, photo_ids=photo_ids, at=at
+        session,
+        order,
+        action,
+        before,
+        actor=principal,
+        role=role or "unknown",
+        note=note,
+        photo_ids=photo_ids,
+        at=at,
+        extra=extra,
     )
 
 
-def _enter_stage(order: ServiceOrder, at: datetime) -> None:
-    """Start the SLA clock of the order's current stage (or stop it, once nothing is due)."""
+async def _enter_stage(session: AsyncSession, order: ServiceOrder, at: datetime, *, fresh: bool = True) -> None:
+    """Start the SLA clock of the order's current stage (or stop it, once nothing is due): a problem's
+    on the case clock in working minutes (``cases.clock``), the service loop's in minutes."""
+    if order.kind == "issue":
+        await case_clock.enter(session, order, at, fresh=fresh)
+        return
     minutes = {
         "placed": order.sla_dispatch_minutes,
         "dispatched": order.sla_accept_minutes,
@@ -468,13 +523,16 @@ async def _record(
     event: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """A step of the timeline and, for the loop's moves, the event saying so."""
+    """A step of the timeline and, for the loop's moves, the event saying so. A problem's steps carry the
+    working minutes since the step before."""
     at = at or now()
+    minutes = await case_clock.since_last_step(session, order, at) if order.kind == "issue" else None
     session.add(
         OrderStep(
             order_id=order.id,
             at=at,
             action=action,
+            working_minutes=minutes,
             actor_id=actor.sub if actor else (actor_id or SYSTEM),
             actor_role=role,
             actor_name=_name(actor) if actor else None,

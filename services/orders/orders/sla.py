@@ -3,7 +3,8 @@
 Each open order carries when its current stage is due (``due_at``) and when the scheduler should
 look at it next (``next_check_at``). A stage that runs past its due time marks the order overdue
 (``order.overdue``); it is then escalated from the grid to the community and on to the street after
-the configured minutes (``order.escalated``). Moving to the next stage restarts the clock.
+the configured minutes (``order.escalated``; working minutes for a problem's case, on its street's
+calendar). Moving to the next stage restarts the clock.
 
 The scheduler runs inside every replica of the service: each pass claims due orders with
 ``FOR UPDATE SKIP LOCKED``, so replicas share the work and never handle an order twice. Tests call
@@ -21,9 +22,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlmodel import col
 
+from services.orders.calendar import calendar_of
 from services.orders.models import OPEN_STATES, ServiceOrder
 from services.orders.orders import service
 from shared.periodic import Periodic
+from shared.workcalendar import WorkCalendar
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,16 @@ class TickResult:
     escalated: int = 0
 
 
-def _escalation_due(order: ServiceOrder, steps: tuple[int, int]) -> datetime | None:
-    """When the overdue order moves up a level, or None at the top."""
+def _escalation_due(
+    order: ServiceOrder, steps: tuple[int, int], calendar: WorkCalendar | None = None
+) -> datetime | None:
+    """When the overdue order moves up a level, or None at the top: ``steps`` minutes after it ran over,
+    working minutes on its street's calendar for a problem's case."""
     level = LEVELS.index(order.escalation_level)
     if order.overdue_at is None or level >= len(LEVELS) - 1:
         return None
+    if calendar is not None:
+        return calendar.add(order.overdue_at, steps[level]) if steps[level] else order.overdue_at
     return order.overdue_at + timedelta(minutes=steps[level])
 
 
@@ -57,7 +65,13 @@ async def tick(session: AsyncSession, *, now: datetime, steps: tuple[int, int]) 
             .with_for_update(skip_locked=True)
         )
     ).all()
+    calendars: dict[str, WorkCalendar] = {}
     for order in orders:
+        calendar = None
+        if order.kind == "issue":
+            if order.street_code not in calendars:
+                calendars[order.street_code] = await calendar_of(session, order.street_code, around=now.date())
+            calendar = calendars[order.street_code]
         if order.overdue_at is None and order.due_at is not None and order.due_at <= now:
             order.overdue_at = order.due_at
             order.was_overdue = True
@@ -65,7 +79,7 @@ async def tick(session: AsyncSession, *, now: datetime, steps: tuple[int, int]) 
             await service.record_system(
                 session, order, "overdue", event="order.overdue", at=now, note=f"{order.state} past its SLA"
             )
-        while (due := _escalation_due(order, steps)) is not None and due <= now:
+        while (due := _escalation_due(order, steps, calendar)) is not None and due <= now:
             order.escalation_level = LEVELS[LEVELS.index(order.escalation_level) + 1]
             result.escalated += 1
             await service.record_system(
@@ -76,7 +90,7 @@ async def tick(session: AsyncSession, *, now: datetime, steps: tuple[int, int]) 
                 at=now,
                 note=f"escalated to the {order.escalation_level}",
             )
-        order.next_check_at = _escalation_due(order, steps) if order.overdue_at is not None else order.due_at
+        order.next_check_at = _escalation_due(order, steps, calendar) if order.overdue_at is not None else order.due_at
         order.updated_at = now
     await session.flush()
     return result

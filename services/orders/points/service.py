@@ -61,6 +61,22 @@ async def credit_order(session: AsyncSession, order: ServiceOrder, *, at: dateti
     )
 
 
+async def credit_case(session: AsyncSession, order: ServiceOrder, *, at: datetime) -> None:
+    """Credit the person who handled a closed case its base points (once)."""
+    if order.assignee_id is None:
+        return
+    await credit(
+        session,
+        account_id=order.assignee_id,
+        account_name=order.assignee_name,
+        source="order",
+        source_id=order.id,
+        points=order.points_base,
+        grid_code=order.grid_code,
+        at=at,
+    )
+
+
 async def credit(
     session: AsyncSession,
     *,
