@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from services.orders import inbox
 from services.orders.cases import api as case_api
 from services.orders.config import Settings
+from services.orders.hotline import api as hotline_api
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
 from services.orders.orders.sla import Scheduler
@@ -14,6 +15,7 @@ from services.orders.points import api as points_api
 from shared.app import create_process_app
 from shared.peers import Peers
 from shared.photos import PhotoStorage, photo_storage
+from shared.pii import PiiCipher
 from shared.security import TokenVerifier
 
 
@@ -40,12 +42,15 @@ def create_app(
     app = create_process_app(
         settings=settings,
         title="Orders service",
-        description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points.",
-        routers=[case_api.router, api.router, menu_api.router, points_api.router, inbox.router],
+        description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points; "
+        "the case loop of problems, departments and 12345 hotline tickets.",
+        routers=[hotline_api.router, case_api.router, api.router, menu_api.router, points_api.router, inbox.router],
         verifier=verifier,
         peers=peers,
         on_startup=[start_scheduler],
         on_shutdown=[stop_scheduler],
     )
     app.state.photos = photos or photo_storage(settings)
+    assert settings.pii_keys and settings.blind_index_key
+    app.state.pii = PiiCipher.from_settings(settings.pii_keys, settings.blind_index_key)
     return app

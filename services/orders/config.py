@@ -6,8 +6,16 @@ from shared.settings import PhotoSettings
 
 class Settings(PhotoSettings):
     model_config = SettingsConfigDict(env_prefix="ORDERS_", extra="ignore")
+    secret_fields = ("pii_keys", "blind_index_key")
 
     service_name: str = "orders"
+    pii_keys: str | None = Field(
+        default=None,
+        description="AES-GCM keys of hotline callers' phones, `kid:<base64 of 32 bytes>,...`; the first encrypts",
+    )
+    blind_index_key: str | None = Field(
+        default=None, description="the key of their blind index (finding a caller's tickets), base64 of 32+ bytes"
+    )
     photo_dir: str = Field(default="var/order-photos", description="where the local photo storage keeps its files")
     default_sla_minutes: tuple[int, int, int] = Field(
         default=(240, 240, 4320),

@@ -289,6 +289,7 @@ class HotlineTicket(OrdersModel, table=True):
     street_code: str = Field(max_length=9)
     client_id: str = Field(max_length=64)
     caller_phone_encrypted: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    caller_phone_index: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True, index=True))
     caller_phone_masked: str | None = Field(default=None, max_length=20)
     deadline: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
     received_at: datetime = Field(default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False))

@@ -436,6 +436,7 @@ def test_process_reads_its_settings_and_secrets(spec: ProcessSpec) -> None:
         ("gateway", ["GATEWAY_KEY_ENCRYPTION_SECRET", "GATEWAY_PII_KEYS", "GATEWAY_BLIND_INDEX_KEY"]),
         ("residents", ["RESIDENTS_PII_KEYS", "RESIDENTS_BLIND_INDEX_KEY"]),
         ("jobs", ["JOBS_PII_KEYS", "JOBS_BLIND_INDEX_KEY"]),
+        ("orders", ["ORDERS_PII_KEYS", "ORDERS_BLIND_INDEX_KEY"]),
     ],
 )
 def test_secret_settings_come_from_the_secret(process: str, names: list[str]) -> None:

@@ -42,3 +42,14 @@ async def place(
 ) -> dict[str, Any]:
     body = {"kind": "service", "menu_item_id": item_id, "description": "家里老人需要理发"} | fields
     return ok(await orders.post("/api/v1/orders", json=body, headers=headers), 201)
+
+
+def jpeg(seed: int = 0) -> bytes:
+    """A small real JPEG; another ``seed`` gives other bytes (another photo)."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 120 + seed % 100, 40)).save(buffer, "JPEG")
+    return buffer.getvalue()

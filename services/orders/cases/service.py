@@ -20,6 +20,7 @@ from sqlmodel import col
 
 from services.orders.cases import clock
 from services.orders.cases.schemas import CheckIn, ExtendIn, FileIn, HandleIn, ShelveIn, VoidIn
+from services.orders.hotline import service as hotline
 from services.orders.models import ExtensionRequest, OrderPhoto, ServiceOrder
 from services.orders.orders import service as loop
 from services.orders.orders.access import is_managed, visible
@@ -61,6 +62,7 @@ async def verify(*, session: AsyncSession, principal: Principal, order_id: uuid.
     """核实: staff confirm the reported problem is real."""
     order = await _managed_case(session, principal, order_id, "verify cases")
     loop._expect(order, "placed")
+    await hotline.require_signed(session, order)
     await loop._move(
         session, order, "verified", "verify", principal, note=note, role=loop._staff_role(principal, order)
     )
@@ -189,6 +191,7 @@ async def close(*, session: AsyncSession, principal: Principal, order_id: uuid.U
     )
     if order.department_code is None and order.assignee_id is not None:
         await points.credit_case(session, order, at=at)
+    await hotline.feed_back(session, order)
     return order
 
 

@@ -21,7 +21,7 @@ from services.orders import events
 from services.orders.cases import clock as case_clock
 from services.orders.config import Settings
 from services.orders.menu import schemas as menu_schemas
-from services.orders.models import Department, MenuItem, OrderPhoto, OrderStep, ServiceOrder
+from services.orders.models import Department, HotlineTicket, MenuItem, OrderPhoto, OrderStep, ServiceOrder
 from services.orders.orders.access import TAKER_ROLES, is_managed, visible
 from services.orders.orders.schemas import CompleteIn, DispatchIn, OrderCreate, RateIn
 from services.orders.points import service as points
@@ -246,6 +246,9 @@ async def dispatch(
         raise Forbidden("only the community's staff dispatch orders")
     if order.kind == "issue":
         _expect(order, "placed", "filed", "dispatched", "shelved")
+        from services.orders.hotline.service import require_signed
+
+        await require_signed(session, order)
     else:
         _expect(order, "placed", "dispatched")
     department = None
@@ -543,6 +546,11 @@ async def _record(
         )
     )
     if (event_type := event or events.EVENTS.get(action)) is not None:
+        if order.channel == "hotline":  # the hotline knows its tickets by their numbers
+            number = await session.scalar(
+                select(col(HotlineTicket.number)).where(col(HotlineTicket.order_id) == order.id)
+            )
+            extra = {"hotline_number": number, **(extra or {})}
         await events.order_event(session, event_type, order, extra)
 
 

@@ -111,6 +111,7 @@ def upgrade() -> None:
         sa.Column("street_code", sa.String(length=9), nullable=False),
         sa.Column("client_id", sa.String(length=64), nullable=False),
         sa.Column("caller_phone_encrypted", sa.LargeBinary(), nullable=True),
+        sa.Column("caller_phone_index", sa.LargeBinary(), nullable=True),
         sa.Column("caller_phone_masked", sa.String(length=20), nullable=True),
         sa.Column("deadline", sa.DateTime(timezone=True), nullable=False),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
@@ -130,6 +131,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("order_id", name=op.f("pk_hotline_ticket")),
         sa.UniqueConstraint("street_code", "number", name=op.f("uq_hotline_ticket_street_code")),
+    )
+    op.create_index(
+        op.f("ix_hotline_ticket_caller_phone_index"), "hotline_ticket", ["caller_phone_index"], unique=False
     )
     op.add_column("order_step", sa.Column("working_minutes", sa.Integer(), nullable=True))
     op.add_column("service_order", sa.Column("lat", sa.Float(), nullable=True))
@@ -188,6 +192,7 @@ def downgrade() -> None:
     op.drop_column("service_order", "lng")
     op.drop_column("service_order", "lat")
     op.drop_column("order_step", "working_minutes")
+    op.drop_index(op.f("ix_hotline_ticket_caller_phone_index"), table_name="hotline_ticket")
     op.drop_table("hotline_ticket")
     op.drop_index(op.f("ix_extension_request_order_id"), table_name="extension_request")
     op.drop_table("extension_request")
