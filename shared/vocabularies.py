@@ -299,6 +299,48 @@ EXPORT_FORMATS: Entries = {
     "xlsx": ("Excel", "an Excel workbook (.xlsx)"),
 }
 
+# -- the case loop: classes, stages, urgency, departments, the working calendar ---------------------------------
+CASE_TYPES: Entries = {
+    "component": ("部件", "a thing in the street (a manhole cover, a lamp) broken, missing or misused"),
+    "event": ("事件", "something that happens (a stall on the pavement, exposed rubbish)"),
+}
+CASE_STAGES: Entries = {
+    "verify": ("核实", "from the report to its verification"),
+    "file": ("立案", "from verification to filing (or refusing to file)"),
+    "dispatch": ("派遣", "from filing to dispatch to a person or a department"),
+    "handle": ("处置", "from dispatch to the handler's report"),
+    "check": ("核查", "from the handler's report to the check"),
+    "close": ("结案", "from the check to closing"),
+}
+URGENCIES: Entries = {
+    "urgent": ("紧急", "an urgent case: shorter limits"),
+    "normal": ("一般", "a normal case"),
+}
+DEPARTMENT_KINDS: Entries = {
+    "urban_management": ("城管执法", "urban management and law enforcement"),
+    "market_regulation": ("市场监管", "market regulation"),
+    "housing": ("住建", "housing and construction"),
+    "sanitation": ("环卫", "street cleaning and rubbish"),
+    "water": ("供水", "water supply"),
+    "drainage": ("排水", "drains and sewers"),
+    "gas": ("燃气", "gas supply"),
+    "power": ("供电", "power supply"),
+    "telecom": ("通信", "telecommunications and cable"),
+    "roads": ("市政道路", "roads, bridges and street lamps"),
+    "traffic_police": ("交警", "traffic police"),
+    "police": ("派出所", "the police station"),
+    "landscaping": ("园林绿化", "parks, trees and green spaces"),
+    "environment": ("生态环境", "the environment bureau"),
+    "fire": ("消防", "fire and rescue"),
+    "agriculture": ("农业农村", "agriculture and rural affairs"),
+    "property": ("物业", "the property company or the owners"),
+    "street_office": ("街道办", "the street office itself"),
+}
+DAY_SOURCES: Entries = {
+    "national": ("国家", "as the State Council's calendar has it (holidays, 调休 workdays)"),
+    "street": ("街道", "the street's own day, set by its admins"),
+}
+
 # What GET /api/v1/vocabularies answers: field -> (where it is used, its entries).
 VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "residence_type": ("residents: residence_type (居住类型)", RESIDENCE_TYPES),
@@ -351,6 +393,11 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "match_factor": ("jobs: matching factor", MATCH_FACTORS),
     "reveal_field": ("registry: the field a reveal shows", REVEAL_FIELDS),
     "export_format": ("statistics: export format", EXPORT_FORMATS),
+    "case_type": ("case classes: type (部件 or 事件)", CASE_TYPES),
+    "case_stage": ("case classes: the stage of a time limit", CASE_STAGES),
+    "urgency": ("cases: urgency (紧急程度)", URGENCIES),
+    "department_kind": ("case classes: the kind of department that handles it", DEPARTMENT_KINDS),
+    "day_source": ("calendar: whose rule makes a day a workday or a rest day", DAY_SOURCES),
 }
 
 

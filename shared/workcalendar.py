@@ -44,6 +44,36 @@ def national_workday(day: date) -> bool:
         return day.weekday() < 5
 
 
+def national_known(day: date) -> bool:
+    """Whether the installed ``chinesecalendar`` knows the State Council's schedule of ``day``'s year."""
+    import chinese_calendar
+
+    try:
+        chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def national_name(day: date) -> str | None:
+    """The national calendar's word for ``day``: the holiday it belongs to (国庆节), ``<holiday>调休`` for a
+    make-up workday (a weekend day worked), None for an ordinary day or a year it does not know."""
+    import chinese_calendar
+    from chinese_calendar.constants import Holiday
+
+    try:
+        on_holiday, name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return None
+    if name is None:
+        return None
+    try:
+        chinese = str(Holiday(name).chinese)
+    except ValueError:
+        chinese = str(name)
+    return chinese if on_holiday else f"{chinese}调休"
+
+
 def parse_hours(text: str) -> tuple[Period, ...]:
     """``"08:30-12:00,14:00-17:30"`` as periods; ValueError when malformed, overlapping or out of order."""
     periods: list[Period] = []

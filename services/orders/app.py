@@ -6,12 +6,14 @@ from fastapi import FastAPI
 
 from services.orders import inbox
 from services.orders.cases import api as case_api
+from services.orders.catalogue import api as catalogue_api
 from services.orders.config import Settings
 from services.orders.hotline import api as hotline_api
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
 from services.orders.orders.sla import Scheduler
 from services.orders.points import api as points_api
+from services.orders.workdays import api as workdays_api
 from shared.app import create_process_app
 from shared.peers import Peers
 from shared.photos import PhotoStorage, photo_storage
@@ -44,7 +46,18 @@ def create_app(
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points; "
         "the case loop of problems, departments and 12345 hotline tickets.",
-        routers=[hotline_api.router, case_api.router, api.router, menu_api.router, points_api.router, inbox.router],
+        # /api/v1/case-classes, /api/v1/calendar, /api/v1/hotline and the cases' steps before the orders'
+        # /api/v1/orders/{order_id}.
+        routers=[
+            catalogue_api.router,
+            workdays_api.router,
+            hotline_api.router,
+            case_api.router,
+            api.router,
+            menu_api.router,
+            points_api.router,
+            inbox.router,
+        ],
         verifier=verifier,
         peers=peers,
         on_startup=[start_scheduler],
