@@ -48,7 +48,9 @@ async def stage_limits(session: AsyncSession, order: ServiceOrder) -> Mapping[st
         return UNCLASSED
     from services.orders.catalogue.service import limits_for
 
-    return await limits_for(session, order.street_code, order.class_code, order.urgency or "normal")
+    return await limits_for(
+        session, order.street_code, order.class_code, "urgent" if order.urgency == "urgent" else "normal"
+    )
 
 
 async def enter(session: AsyncSession, order: ServiceOrder, at: datetime, *, fresh: bool = True) -> None:
