@@ -39,7 +39,7 @@ EVENTS = {
     "extend_approve": "case.extended",
     "extend_refuse": "case.extension_refused",
     # 12345 tickets (hotline/service.py; its other steps name their events)
-    "hotline_return_accepted": "hotline.return_accepted",
+    "return_accepted": "hotline.return_accepted",
 }
 
 

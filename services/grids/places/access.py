@@ -19,7 +19,8 @@ Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))
 # Communities are made and renamed by the admins of their street only (docs/services/grids.md).
 StreetAdmin = Annotated[Principal, Depends(allow("street_admin"))]
 Locator = Annotated[
-    Principal, Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("open311",)))
+    Principal,
+    Depends(allow("street_admin", "community_staff", "grid_worker", machine_scopes=("open311", "hotline"))),
 ]
 
 

@@ -112,7 +112,9 @@ async def receive(
         sign_yellow_at=sign_yellow,
         sign_due_at=sign_due,
     )
-    session.add_all([order, ticket])
+    session.add(order)
+    await session.flush()  # the order first: the ticket refers to it, and the first step's event names it
+    session.add(ticket)
     await loop._open(session, order, role="hotline", actor=principal)
     return ticket, order, True
 
@@ -224,14 +226,14 @@ async def answer_return(
     if answer.accepted:
         order.close_reason = f"12345退单：{ticket.return_reason}"
         await loop._move(
-            session, order, "refused", "hotline_return_accepted", principal, note=answer.note, role="hotline"
+            session, order, "refused", "return_accepted", principal, note=answer.note, role="hotline"
         )
     else:
         await _step(
             session,
             order,
             ticket,
-            "hotline_return_refused",
+            "return_refused",
             principal,
             event="hotline.return_refused",
             note=answer.note,

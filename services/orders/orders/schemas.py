@@ -307,7 +307,8 @@ class StepPublic(BaseModel):
     action: str = Field(
         description="place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, "
         "overdue or escalate; a case's verify, file, refuse_filing, handle, check, rework, close, return, shelve, "
-        "void, extend_request, extend_approve, extend_refuse, whistle, call_sign, call_report"
+        "void, extend_request, extend_approve, extend_refuse, whistle, call_sign, call_report; a 12345 ticket's "
+        "hotline_sign, hotline_return, return_refused, return_accepted, hotline_follow_up"
     )
     actor_id: str = Field(description="who took it: an account or client id, or system for the SLA clock")
     actor_role: str = Field(description="the role they acted in, e.g. resident, grid_worker, party_member, system")

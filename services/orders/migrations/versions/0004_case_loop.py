@@ -124,7 +124,7 @@ def upgrade() -> None:
         sa.Column("return_answer", sa.String(length=300), nullable=True),
         sa.Column("return_count", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("resolved", sa.Boolean(), nullable=True),
-        sa.Column("satisfaction", sa.String(length=12), nullable=True),
+        sa.Column("satisfaction", sa.String(length=20), nullable=True),
         sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["order_id"], ["service_order.id"], name=op.f("fk_hotline_ticket_order_id_service_order")
