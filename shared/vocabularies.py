@@ -60,13 +60,44 @@ ORDER_STATES: Entries = {
     "rated": ("已评价", "the resident rated it (居民评单); points credited"),
     "cancelled": ("已取消", "withdrawn by whoever placed it"),
     "rejected": ("已驳回", "refused by the community (not a thing it may do)"),
+    "verified": ("已核实", "a problem's case: staff confirmed it is real (核实)"),
+    "filed": ("已立案", "a problem's case: filed under a class and urgency (立案), waiting to be dispatched (派遣)"),
+    "handled": ("已处置", "a problem's case: the handler reported it handled (处置); waiting for its check (核查)"),
+    "checked": ("已核查", "a problem's case: the check passed; waiting to be closed (结案)"),
+    "closed": ("已结案", "a problem's case: closed (结案)"),
+    "refused": ("不予立案", "a problem's case: not filed, with the reason (or a 12345 ticket taken back: 退单)"),
+    "shelved": ("挂账", "a problem's case set aside until its review day; its clock stops"),
+    "voided": ("已作废", "a problem's case voided as a duplicate of the case kept"),
 }
 ORDER_CHANNELS: Entries = {
     "app": ("小程序/App", "placed by the resident in the mini-program or app"),
     "proxy": ("代办", "placed by staff or a grid worker on a resident's behalf"),
     "phone": ("电话", "taken by phone"),
     "visit": ("走访", "from a door-to-door visit's follow-up"),
-    "open311": ("12345热线", "from the street's hotline system (Open311)"),
+    "open311": ("Open311", "from the street's own system speaking Open311 GeoReport v2"),
+    "hotline": ("12345热线", "a 12345 hotline ticket (接诉即办) posted by the street's hotline client"),
+}
+LIGHTS: Entries = {
+    "green": ("绿灯", "the running stage has used less than 80 % of its limit"),
+    "yellow": ("黄灯", "80 % of the limit used: due soon"),
+    "red": ("红灯", "past its limit (超期)"),
+    "none": ("无", "no clock runs (not started, signed, ended or shelved)"),
+}
+SATISFACTIONS: Entries = {
+    "satisfied": ("满意", "the caller is satisfied"),
+    "basically_satisfied": ("基本满意", "the caller is basically satisfied"),
+    "dissatisfied": ("不满意", "the caller is not satisfied"),
+}
+EXTENSION_STATES: Entries = {
+    "pending": ("待审批", "waiting for staff to decide"),
+    "approved": ("已批准", "approved: the handling limit moved on"),
+    "refused": ("不批准", "refused: the limit stays"),
+}
+RETURN_STATES: Entries = {
+    "none": ("未退单", "the street never asked to return the ticket"),
+    "requested": ("退单待审", "the street asked the hotline to take it back; waiting for the answer"),
+    "accepted": ("退单通过", "the hotline took it back: the case ends"),
+    "refused": ("退单驳回", "the hotline refused: the street handles it"),
 }
 ESCALATION_LEVELS: Entries = {
     "grid": ("网格", "handled in the grid"),
@@ -110,6 +141,7 @@ NOTICE_LEVELS: Entries = {
 DISPATCH_MODES: Entries = {
     "assign": ("指派", "assigned to one taker"),
     "grab": ("抢单", "open to the grid's takers; the first to accept takes it"),
+    "department": ("派给职能部门", "a problem's case dispatched to a department (职能部门) of the street"),
 }
 ROLES: Entries = {
     "street_admin": ("街道管理员", "administers a street: its communities, accounts and figures"),
@@ -398,6 +430,10 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "urgency": ("cases: urgency (紧急程度)", URGENCIES),
     "department_kind": ("case classes: the kind of department that handles it", DEPARTMENT_KINDS),
     "day_source": ("calendar: whose rule makes a day a workday or a rest day", DAY_SOURCES),
+    "light": ("cases, calls and tickets: the traffic light of a running clock (红黄绿灯)", LIGHTS),
+    "satisfaction": ("hotline tickets: the follow-up call's satisfaction (满意度)", SATISFACTIONS),
+    "return_state": ("hotline tickets: 退单 state", RETURN_STATES),
+    "extension_state": ("cases: extension request state (延期申请)", EXTENSION_STATES),
 }
 
 
