@@ -247,3 +247,48 @@ def test_light_turns_at_eighty_percent_and_red_past_the_limit() -> None:
     assert light(now=yellow, started_at=start, due_at=due, yellow_at=yellow) == "yellow"
     assert light(now=due + timedelta(seconds=1), started_at=start, due_at=due, yellow_at=yellow) == "red"
     assert light(now=due, started_at=None, due_at=None, yellow_at=None) == "none"
+
+
+async def test_a_case_open_across_national_day_stops_its_clock_over_the_holiday_and_runs_on_the_make_up_day(
+    orders: httpx.AsyncClient, keys: TestKeys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2026: 1-7 October are holidays, Saturday 10 October a make-up workday (调休). A handling limit of
+    21 working hours (3 days of 7) begun on 30 September at 16:00 is due on 10 October at 16:00."""
+    from services.orders.orders import service as loop
+
+    def at(day: int, hour: int, minute: int = 0, month: int = 10) -> datetime:
+        return datetime(2026, month, day, hour, minute, tzinfo=CHINA)
+
+    code = await class_code(orders, keys, "占道经营")
+    limits = {"limits": [{"urgency": "normal", "stage": "handle", "minutes": 1260}]}
+    ok(await orders.put(f"/api/v1/case-classes/{code}/limits", json=limits, headers=street(keys)))
+
+    def clock_at(moment: datetime) -> None:
+        monkeypatch.setattr(loop, "now", lambda: moment.astimezone(UTC))
+
+    clock_at(at(30, 14, month=9))
+    case = await report(orders, keys)
+    clock_at(at(30, 14, 30, month=9))
+    ok(await step(orders, case["id"], "verify", staff(keys)))
+    clock_at(at(30, 15, month=9))
+    ok(await step(orders, case["id"], "file", staff(keys), {"class_code": code, "urgency": "normal"}))
+    clock_at(at(30, 16, month=9))
+    dispatched = ok(await step(orders, case["id"], "dispatch", staff(keys), {"assignee_id": account("pm1")}))
+    assert datetime.fromisoformat(dispatched["handle_due_at"]) == at(10, 16)
+    assert datetime.fromisoformat(dispatched["yellow_at"]) == at(10, 9, 48)  # 80 % of 21 h = 16.8 h
+    open_now = ok(await orders.get(f"/api/v1/orders/{case['id']}", headers=staff(keys)))
+    assert open_now["light"] == "red"  # still open today, long past 10 October
+
+    clock_at(at(10, 15))
+    ok(await step(orders, case["id"], "handle", party_member(keys, 1), {"note": "已清理"}))
+    clock_at(at(10, 15, 30))
+    ok(await step(orders, case["id"], "check", grid_worker(keys, 1), {"passed": True}))
+    clock_at(at(10, 16, 30))
+    closed = ok(await step(orders, case["id"], "close", staff(keys)))
+    assert closed["closed_on_time"] is True
+    # filed 30 Sep 15:00 → closed 10 Oct 16:30: 150 + 420 + 420 + 210 + 150 working minutes
+    assert closed["handling_minutes"] == 1350
+    timeline = ok(await orders.get(f"/api/v1/orders/{case['id']}/timeline", headers=staff(keys)))
+    minutes = {s["action"]: s["working_minutes"] for s in timeline["steps"]}
+    # dispatched 30 Sep 16:00 → handled 10 Oct 15:00: 90 + 420 (8 Oct) + 420 (9 Oct) + 270 (the make-up Saturday)
+    assert minutes["handle"] == 1200 and minutes["verify"] == 30 and minutes["close"] == 60
