@@ -1,5 +1,6 @@
 """The demo community's menu (服务清单, with what the community must not do) and three months of
-orders in every state, with their timelines and the points they earned. Loading twice adds nothing."""
+orders in every state, with their timelines and the points they earned; the street's departments and a
+year of its cases (``case_demo``). Loading twice adds nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.orders import case_demo
 from services.orders.models import MenuItem, OrderStep, PointEntry, ServiceOrder
 from services.orders.points import service as points
 from shared import demo
@@ -122,6 +124,7 @@ async def load(session: AsyncSession) -> None:
     await session.execute(insert(MenuItem).values(menu_rows(now)).on_conflict_do_nothing(index_elements=["id"]))
     if await session.scalar(select(func.count()).select_from(ServiceOrder)) == 0:
         await _history(session, now)
+    await case_demo.load(session, now)
 
 
 class _History:
