@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.orders import inbox
 from services.orders.config import Settings
+from services.orders.indicators import api as indicators_api
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
 from services.orders.orders.sla import Scheduler
@@ -40,7 +41,8 @@ def create_app(
         settings=settings,
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points.",
-        routers=[api.router, menu_api.router, points_api.router, inbox.router],
+        # The indicators' paths first: the orders' /api/v1/orders/{order_id} would take them.
+        routers=[indicators_api.router, api.router, menu_api.router, points_api.router, inbox.router],
         verifier=verifier,
         peers=peers,
         on_startup=[start_scheduler],
