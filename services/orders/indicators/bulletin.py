@@ -84,7 +84,6 @@ async def bulletin(*, session: AsyncSession, principal: Principal, month: str) -
             since=since,
             until=until,
             now=now,
-            with_sources=False,
         )
         return [(code, counts) for code, counts, _ in groups if code is not None]
 

@@ -94,7 +94,12 @@ class Counts:
 
     @classmethod
     def of(cls, row: Mapping[str, Any] | RowMapping) -> Counts:
-        return cls(**{field.name: row[field.name] for field in fields(cls)})
+        # PostgreSQL's sum and avg answer numeric (Decimal): the counts as int, the mean as float.
+        minutes = row["handling_minutes"]
+        return cls(
+            **{field.name: int(row[field.name]) for field in fields(cls) if field.name != "handling_minutes"},
+            handling_minutes=None if minutes is None else float(minutes),
+        )
 
 
 def ratio(part: int, whole: int) -> float | None:
@@ -156,9 +161,8 @@ async def count(
     since: datetime,
     until: datetime,
     now: datetime,
-    with_sources: bool = True,
 ) -> list[tuple[str | None, Counts, dict[str, Counts]]]:
-    """Per group (by code, null last): its counts and, with ``with_sources``, its counts per source."""
+    """Per group (by code, null last): its counts, and its counts per source."""
     dispatches = (
         select(func.count())
         .where(col(Step.order_id) == col(Order.id), col(Step.action).in_(DISPATCH_ACTIONS))
@@ -232,16 +236,13 @@ async def count(
         where(followed_up).label("followed_up"),
         where(followed_up, c.resolved.is_(True)).label("resolved"),
         where(followed_up, c.satisfaction.in_(SATISFIED)).label("satisfied"),
-    ).order_by(c.code.asc().nulls_last())
-    if with_sources:
-        statement = statement.group_by(func.grouping_sets(tuple_(c.code), tuple_(c.code, c.source)))
-    else:
-        statement = statement.group_by(c.code)
+    ).group_by(func.grouping_sets(tuple_(c.code), tuple_(c.code, c.source)))
+    statement = statement.order_by(c.code.asc().nulls_last())
     found: dict[str | None, tuple[Counts, dict[str, Counts]]] = {}
     for row in (await session.execute(statement)).mappings():
         counts = Counts.of(row)
         total, by_source = found.setdefault(row["code"], (NONE, {}))
-        if not with_sources or row["all_sources"]:
+        if row["all_sources"]:
             found[row["code"]] = (counts, by_source)
         else:
             by_source[row["source"]] = counts
