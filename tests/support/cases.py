@@ -117,7 +117,7 @@ async def add_case(
             yellow_at,
             placed_at + 40 * HOUR if filed else None,
         )
-        steps = [("place", None, "placed", placed_at)]
+        steps: list[tuple[str, str | None, str, datetime]] = [("place", None, "placed", placed_at)]
         for n in range(dispatches):
             at = (stamps["dispatched_at"] or placed_at) + n * timedelta(minutes=10)
             steps.append(("dispatch" if n == 0 else "reassign", "filed", "dispatched", at))
