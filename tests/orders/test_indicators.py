@@ -173,6 +173,18 @@ async def test_the_period(orders: httpx.AsyncClient, keys: TestKeys, cases: dict
     backwards = await orders.get(URL, params={"since": now.isoformat(), "until": params["since"]}, headers=staff(keys))
     assert_problem(backwards, 422, "until")
     assert_problem(await orders.get(URL, params={"since": "1700000000"}, headers=staff(keys)), 422, "since")
+    # Bounds beyond what the database takes are refused, not a 500.
+    assert_problem(
+        await orders.get(URL, params={"since": "0001-01-01T00:00:00+14:00"}, headers=staff(keys)), 422, "since"
+    )
+    assert_problem(
+        await orders.get(URL, params={"until": "9999-12-31T23:59:59-14:00"}, headers=staff(keys)), 422, "until"
+    )
+    assert_problem(
+        await orders.get(URL, params={"until": "0001-01-02T00:00:00+00:00"}, headers=staff(keys)), 422, "until"
+    )
+    earliest = {"since": "0001-01-01T00:00:00+00:00", "until": "9999-12-31T00:00:00+00:00"}
+    assert by_code(await orders.get(URL, params=earliest, headers=staff(keys)))[COMMUNITY]["reported"] == 9
 
 
 async def test_scope(orders: httpx.AsyncClient, keys: TestKeys, cases: dict[str, Any]) -> None:
