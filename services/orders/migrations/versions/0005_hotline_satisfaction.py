@@ -17,12 +17,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.alter_column(
-        "hotline_ticket", "satisfaction", type_=sa.String(length=20), existing_type=sa.String(length=12)
-    )
+    op.alter_column("hotline_ticket", "satisfaction", type_=sa.String(length=20), existing_type=sa.String(length=12))
 
 
 def downgrade() -> None:
-    op.alter_column(
-        "hotline_ticket", "satisfaction", type_=sa.String(length=12), existing_type=sa.String(length=20)
-    )
+    op.alter_column("hotline_ticket", "satisfaction", type_=sa.String(length=12), existing_type=sa.String(length=20))
