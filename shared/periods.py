@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AwareDatetime, BeforeValidator
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator
 from sqlalchemy import func, literal_column
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -22,8 +22,17 @@ def _iso_only(value: Any) -> Any:
     return value
 
 
+def _in_range(value: datetime) -> datetime:
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        # 0001-01-01T00:00:00+14:00 is before year 1 in UTC: the database could not take it.
+        raise ValueError("a date-time between the years 1 and 9999 in UTC") from None
+    return value
+
+
 # A period's bound in a query (``since``, ``until``): an ISO 8601 date-time with its offset.
-Moment = Annotated[AwareDatetime, BeforeValidator(_iso_only)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_only), AfterValidator(_in_range)]
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:

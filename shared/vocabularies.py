@@ -330,6 +330,25 @@ EXPORT_FORMATS: Entries = {
     "csv": ("CSV", "a CSV file"),
     "xlsx": ("Excel", "an Excel workbook (.xlsx)"),
 }
+# The case indicators (docs/DOMAIN.md "Indicators and the monthly bulletin").
+INDICATOR_GROUPS: Entries = {
+    "grid": ("网格", "per grid the case lies in"),
+    "community": ("社区", "per community the case lies in"),
+    "street": ("街道", "per street the case lies in"),
+    "department": ("职能部门", "per department the case is dispatched to"),
+    "class": ("案件小类", "per class of case (立案 gives it)"),
+}
+CASE_SOURCES: Entries = {
+    "hotline": ("12345热线", "a 12345 hotline ticket (接诉即办)"),
+    "open311": ("Open311", "the street's own system, through Open311"),
+    "visit": ("走访发现", "found on a door-to-door visit"),
+    "resident": ("居民上报", "reported by a resident, in the app or by phone"),
+    "grid_worker": ("网格员上报", "reported by a grid worker (巡查发现, 代办)"),
+}
+BULLETIN_FORMATS: Entries = {
+    "json": ("JSON", "the tables as JSON"),
+    "xlsx": ("Excel", "an Excel workbook (.xlsx), a sheet per table"),
+}
 
 # -- the case loop: classes, stages, urgency, departments, the working calendar ---------------------------------
 CASE_TYPES: Entries = {
@@ -434,6 +453,9 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "satisfaction": ("hotline tickets: the follow-up call's satisfaction (满意度)", SATISFACTIONS),
     "return_state": ("hotline tickets: 退单 state", RETURN_STATES),
     "extension_state": ("cases: extension request state (延期申请)", EXTENSION_STATES),
+    "indicator_group": ("case indicators: group_by", INDICATOR_GROUPS),
+    "case_source": ("case indicators: the source of a case", CASE_SOURCES),
+    "bulletin_format": ("monthly bulletin: format", BULLETIN_FORMATS),
 }
 
 

@@ -23,6 +23,10 @@ class StreetStats(BaseModel):
     orders: dict[str, Any] | None = Field(
         description="orders by state and kind, SLA medians, ratings, overdue, problems found and solved"
     )
+    indicators: dict[str, Any] | None = Field(
+        description="the case indicators of the period (结案率, 按期结案率, 返工率, 准确派遣率, lights, 12345's "
+        "响应率/解决率/满意率), per place and per source: the orders service's GET /api/v1/orders/indicators"
+    )
     points: dict[str, Any] | None = Field(description="party members' points per place and month")
     jobs: dict[str, Any] | None = Field(description="postings, applications, hires, trainees")
     notes: list[str] = Field(description="the parts that could not be had just now, and why (`orders: ...`)")

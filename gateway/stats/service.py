@@ -23,6 +23,7 @@ PARTS: dict[str, tuple[str, str, bool]] = {
     "visits": ("grids", "/api/v1/visits/stats", True),
     "coverage": ("grids", "/api/v1/visits/coverage", False),
     "orders": ("orders", "/api/v1/orders/stats", True),
+    "indicators": ("orders", "/api/v1/orders/indicators", True),
     "points": ("orders", "/api/v1/points/stats", True),
     "jobs": ("jobs", "/api/v1/postings/stats", True),
 }
@@ -81,10 +82,10 @@ def as_csv(stats: StreetStats) -> bytes:
     writer.writerow(["part", "place_code", "month", "figure", "value"])
     for part, rows in tables(stats).items():
         for row in rows:
-            place = row.get("place_code") or row.get("grid_code") or ""
+            place = row.get("place_code") or row.get("grid_code") or row.get("code") or ""
             month = row.get("month", "")
             for figure, value in row.items():
-                if figure not in ("place_code", "grid_code", "month"):
+                if figure not in ("place_code", "grid_code", "code", "month"):
                     writer.writerow([part, place, month, figure, "" if value is None else value])
     return ("\ufeff" + buffer.getvalue()).encode()
 

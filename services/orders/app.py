@@ -9,6 +9,7 @@ from services.orders.cases import api as case_api
 from services.orders.catalogue import api as catalogue_api
 from services.orders.config import Settings
 from services.orders.hotline import api as hotline_api
+from services.orders.indicators import api as indicators_api
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
 from services.orders.orders.sla import Scheduler
@@ -46,9 +47,10 @@ def create_app(
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points; "
         "the case loop of problems, departments and 12345 hotline tickets.",
-        # /api/v1/case-classes, /api/v1/calendar, /api/v1/hotline and the cases' steps before the orders'
+        # /api/v1/orders/indicators and bulletin, /api/v1/case-classes, /api/v1/calendar, /api/v1/hotline and the cases' steps before the orders'
         # /api/v1/orders/{order_id}.
         routers=[
+            indicators_api.router,
             catalogue_api.router,
             workdays_api.router,
             hotline_api.router,

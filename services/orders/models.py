@@ -304,6 +304,7 @@ class HotlineTicket(OrdersModel, table=True):
     return_count: int = 0
     # 回访: the hotline's follow-up call.
     resolved: bool | None = None
+    # satisfied, basically_satisfied (基本满意) or dissatisfied.
     satisfaction: str | None = Field(default=None, max_length=20)
     followed_up_at: datetime | None = _at()
 
