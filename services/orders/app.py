@@ -47,8 +47,8 @@ def create_app(
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points; "
         "the case loop of problems, departments and 12345 hotline tickets.",
-        # /api/v1/orders/indicators and bulletin, /api/v1/case-classes, /api/v1/calendar, /api/v1/hotline and the cases' steps before the orders'
-        # /api/v1/orders/{order_id}.
+        # The indicators, bulletin, case classes, calendar, hotline and the cases' steps before the orders'
+        # /api/v1/orders/{order_id}, which would take their paths.
         routers=[
             indicators_api.router,
             catalogue_api.router,
