@@ -52,6 +52,7 @@ def test_national_day_2026_stops_the_clock_and_the_make_up_days_run_it() -> None
     # 150 minutes are left of 30 September; the 151st is on 8 October, after the holiday.
     assert NATIONAL.add(start, 150) == at(2026, 9, 30, 17, 30)
     assert NATIONAL.add(start, 151) == at(2026, 10, 8, 8, 31)
+    assert NATIONAL.add(start, 420) == at(2026, 10, 8, 15, 0)  # a day's limit (docs/DOMAIN.md)
     # Three more days of 420 minutes: 8, 9 and the make-up Saturday 10 October; then Monday 12 October.
     assert NATIONAL.add(start, 150 + 3 * 420) == at(2026, 10, 10, 17, 30)
     assert NATIONAL.add(start, 150 + 3 * 420 + 1) == at(2026, 10, 12, 8, 31)
