@@ -243,6 +243,8 @@ async def test_bad_calendar_input_is_refused_naming_the_field(orders: httpx.Asyn
     backwards = {"since": "2026-10-10", "until": "2026-10-01"}
     assert_problem(await orders.get("/api/v1/calendar", params=backwards, headers=staff(keys)), 422, "until")
     assert_problem(await orders.get("/api/v1/calendar?since=2026-13-01", headers=staff(keys)), 422, "since")
+    last = ok(await orders.get("/api/v1/calendar?since=9999-12-31", headers=staff(keys)))
+    assert [day["day"] for day in last["days"]] == ["9999-12-31"] and last["unknown_years"] == [9999]
     assert_problem(
         await orders.put("/api/v1/calendar/2026-02-30", json={"workday": True}, headers=street(keys)), 422, "day"
     )
@@ -252,7 +254,8 @@ async def test_bad_calendar_input_is_refused_naming_the_field(orders: httpx.Asyn
     assert_problem(
         await orders.put("/api/v1/calendar/2026-11-07", json={"note": "x"}, headers=street(keys)), 422, "workday"
     )
-    for hours in ("17:00-09:00", "08:00-12:00,11:00-14:00", "all day"):
+    many = ",".join(f"{hour:02}-{hour:02}:30" for hour in range(9))  # nine periods
+    for hours in ("17:00-09:00", "08:00-12:00,11:00-14:00", "all day", many):
         answer = await orders.put("/api/v1/calendar/terms", json={"hours": hours}, headers=street(keys))
         assert hours not in assert_problem(answer, 422, "hours")["errors"][0]["message"]
     answer = await orders.put("/api/v1/calendar/terms", json={"whistle_sign_minutes": 0}, headers=street(keys))
