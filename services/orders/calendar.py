@@ -3,14 +3,14 @@ with the street's own hours and days (``street_calendar``, ``calendar_day``)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from services.orders.models import CalendarDay, StreetCalendar
-from shared.workcalendar import WorkCalendar, parse_hours
+from shared.workcalendar import CHINA, WorkCalendar, parse_hours
 
 # Days a street's overrides are read around today: a clock that runs longer than this counts the days
 # beyond it on the national calendar alone.
@@ -26,7 +26,7 @@ async def street_terms(session: AsyncSession, street_code: str) -> StreetCalenda
 async def calendar_of(session: AsyncSession, street_code: str, *, around: date | None = None) -> WorkCalendar:
     """The street's working calendar: its hours and its own days within ``WINDOW_DAYS`` of ``around``."""
     terms = await street_terms(session, street_code)
-    middle = around or date.today()
+    middle = around or datetime.now(CHINA).date()
     rows = (
         await session.execute(
             select(col(CalendarDay.day), col(CalendarDay.workday)).where(

@@ -15,6 +15,8 @@ from shared.workcalendar import format_hours, parse_hours
 DaySource = Literal["national", "street"]
 # The longest stretch of days one call reads.
 MAX_DAYS = 366
+# The most periods in a working day (the stored text holds 100 characters: 8 periods of 11 and their commas).
+MAX_PERIODS = 8
 
 
 class DayPublic(BaseModel):
@@ -96,7 +98,10 @@ class TermsUpdate(Input):
         if hours is None:
             return None
         try:
-            return format_hours(parse_hours(hours))
+            periods = parse_hours(hours)
         except ValueError:
             # The parser's own message would quote the input back: say what is wanted instead.
             raise ValueError("periods HH:MM-HH:MM, each ending after it starts, in order, not overlapping") from None
+        if len(periods) > MAX_PERIODS:
+            raise ValueError(f"at most {MAX_PERIODS} periods")
+        return format_hours(periods)

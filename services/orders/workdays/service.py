@@ -64,7 +64,7 @@ async def read_calendar(
     with its hours and clock limits."""
     street = access.street_for(principal, street_code)
     since = since or today()
-    until = until or since + timedelta(days=30)
+    until = until or min(since, date.max - timedelta(days=30)) + timedelta(days=30)
     if until < since:
         raise ValidationFailed.on("until", "on or after since")
     if (until - since).days + 1 > MAX_DAYS:
