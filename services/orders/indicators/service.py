@@ -13,6 +13,7 @@ from sqlalchemy import ColumnElement, RowMapping, and_, case, func, or_, select,
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from services.orders.catalogue.classes import CLASSES
 from services.orders.indicators.access import counted
 from services.orders.indicators.schemas import (
     CaseFigures,
@@ -271,6 +272,8 @@ async def indicators(
     names: dict[str, str] = {}
     if group_by == "department":
         names = await department_names(session, [code for code, _, _ in groups if code is not None])
+    elif group_by == "class":
+        names = {code: CLASSES[code].name for code, _, _ in groups if code is not None and code in CLASSES}
     items = [
         IndicatorRow(
             code=code,
