@@ -33,7 +33,7 @@ DEFAULT_ROUTES: dict[str, str] = {
         ],
         "grids",
     ),
-    **dict.fromkeys(["orders", "menu", "points"], "orders"),
+    **dict.fromkeys(["orders", "menu", "points", "departments"], "orders"),
     **dict.fromkeys(["postings", "employers", "applications", "seekers", "fairs", "trainings"], "jobs"),
 }
 

@@ -63,8 +63,9 @@ AUDIENCES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"resident", "employer"}),
     ),
     "社区工作人员": (
-        "Community staff and street administrators at their desks (社区工作人员、街道管理员).",
-        frozenset({"community_staff", "street_admin"}),
+        "Community staff, street administrators and the street's departments at their desks "
+        "(社区工作人员、街道管理员、职能部门).",
+        frozenset({"community_staff", "street_admin", "department"}),
     ),
 }
 MACHINE_AUDIENCE = "街道对接"

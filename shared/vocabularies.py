@@ -119,6 +119,7 @@ ROLES: Entries = {
     "volunteer": ("志愿者", "a volunteer who takes orders"),
     "building_head": ("楼栋长", "the head of a building, helping the grid worker"),
     "employer": ("用工单位", "an employer on the job board"),
+    "department": ("职能部门", "a functional department (城管, 市场监管 ...): handles the cases sent or called to it"),
 }
 PARTY_KINDS: Entries = {
     "resident": ("居民党员", "a party member living in the community"),
@@ -298,6 +299,25 @@ EXPORT_FORMATS: Entries = {
     "csv": ("CSV", "a CSV file"),
     "xlsx": ("Excel", "an Excel workbook (.xlsx)"),
 }
+DEPARTMENT_KINDS: Entries = {
+    "chengguan": ("城管", "urban management and law enforcement (城市管理综合执法)"),
+    "zhujian": ("住建", "housing and construction"),
+    "police": ("派出所", "the police station"),
+    "market": ("市场监管", "market regulation: shops, food, prices"),
+    "sanitation": ("环卫", "sanitation: refuse and street cleaning"),
+    "water": ("供水", "the water company"),
+    "gas": ("燃气", "the gas company"),
+    "power": ("供电", "the power company"),
+    "other": ("其他", "any other department or unit"),
+}
+CALL_LIGHTS: Entries = {
+    "green": ("绿灯", "the clock runs, under 80 % of its limit used"),
+    "yellow": ("黄灯", "the clock runs, 80 % of its limit or more used"),
+    "red": ("红灯", "the clock runs past its limit"),
+    "done_on_time": ("按时完成", "done (signed or reported) within its limit"),
+    "done_late": ("超时完成", "done (signed or reported) after its limit"),
+    "none": ("无", "no clock"),
+}
 
 # What GET /api/v1/vocabularies answers: field -> (where it is used, its entries).
 VOCABULARIES: dict[str, tuple[str, Entries]] = {
@@ -351,6 +371,8 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "match_factor": ("jobs: matching factor", MATCH_FACTORS),
     "reveal_field": ("registry: the field a reveal shows", REVEAL_FIELDS),
     "export_format": ("statistics: export format", EXPORT_FORMATS),
+    "department_kind": ("departments: kind (职能部门类别)", DEPARTMENT_KINDS),
+    "call_light": ("吹哨报到: the light of a call's sign-for and report clocks", CALL_LIGHTS),
 }
 
 

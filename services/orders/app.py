@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.orders import inbox
 from services.orders.config import Settings
+from services.orders.departments import api as departments_api
 from services.orders.menu import api as menu_api
 from services.orders.orders import api
 from services.orders.orders.sla import Scheduler
@@ -40,7 +41,15 @@ def create_app(
         settings=settings,
         title="Orders service",
         description="The closed loop 居民点单、社区派单、党员接单、居民评单: menu, orders, dispatch, ratings, points.",
-        routers=[api.router, menu_api.router, points_api.router, inbox.router],
+        # The departments' routes under /api/v1/orders (吹哨报到) go before the orders' own.
+        routers=[
+            departments_api.router,
+            departments_api.calls_router,
+            api.router,
+            menu_api.router,
+            points_api.router,
+            inbox.router,
+        ],
         verifier=verifier,
         peers=peers,
         on_startup=[start_scheduler],
