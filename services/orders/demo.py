@@ -1,5 +1,6 @@
-"""The demo community's menu (服务清单, with what the community must not do) and three months of
-orders in every state, with their timelines and the points they earned. Loading twice adds nothing."""
+"""The demo community's menu (服务清单, with what the community must not do), the street's departments
+(职能部门) and three months of orders in every state, with their timelines and the points they earned.
+Loading twice adds nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.orders.models import MenuItem, OrderStep, PointEntry, ServiceOrder
+from services.orders.models import Department, MenuItem, OrderStep, PointEntry, ServiceOrder
 from services.orders.points import service as points
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
@@ -117,9 +118,27 @@ def menu_rows(now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def department_rows(now: datetime) -> list[dict[str, Any]]:
+    """The street's departments (职能部门, ``shared.demo.DEPARTMENTS``), whose accounts are cg1 and scjg1."""
+    return [
+        {
+            "code": code,
+            "street_code": STREET,
+            "name": name,
+            "kind": kind,
+            "phone": phone,
+            "active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code, name, kind, phone, _ in demo.DEPARTMENTS
+    ]
+
+
 async def load(session: AsyncSession) -> None:
     now = datetime.now(UTC)
     await session.execute(insert(MenuItem).values(menu_rows(now)).on_conflict_do_nothing(index_elements=["id"]))
+    await session.execute(insert(Department).values(department_rows(now)).on_conflict_do_nothing())
     if await session.scalar(select(func.count()).select_from(ServiceOrder)) == 0:
         await _history(session, now)
 
