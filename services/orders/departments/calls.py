@@ -171,7 +171,7 @@ async def calls_of(session: AsyncSession, order: ServiceOrder) -> list[tuple[Cas
         .where(col(CaseCall.order_id) == order.id)
         .order_by(col(CaseCall.called_at), col(CaseCall.department_code))
     )
-    return [(call, name) for call, name in rows.tuples()]
+    return [(call, name) for call, name in rows.all()]
 
 
 async def _name(session: AsyncSession, call: CaseCall) -> str:
