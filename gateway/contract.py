@@ -78,6 +78,7 @@ SCOPE_DESCRIPTIONS = {
     "jobs:read": "the street's job postings",
     "orders:read": "the street's orders",
     "open311": "Open311 GeoReport v2: services and requests of the client's street",
+    "hotline": "the 12345 hotline's tickets as the street's cases, and the street's departments",
     "stats:read": "the street's statistics",
     "webhooks:write": "the client's webhook endpoints",
 }

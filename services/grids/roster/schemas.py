@@ -88,6 +88,11 @@ class MemberCreate(BaseModel):
                     "work_unit": "江南小学",
                     "bindings": [{"role": "party_member", "place_code": "110105001001003"}],
                 },
+                {
+                    "name": "陆队长",
+                    "account_id": "5b1e9c2d-7a4f-4e3b-9d8c-2f6a1b0e7c53",
+                    "bindings": [{"role": "department", "place_code": "110105001D01"}],
+                },
             ]
         },
     )
