@@ -28,6 +28,7 @@ Demo accounts (password demo12345 for all):
   pm9 … pm124                  party_member     round the grids; each linked to 10 households (十联户)
   13900000001 … 13900000010    resident         households in grids 1-4 (log in by phone)
   employer1                    employer         江南社区 110105001001, acts for 粽叶扶贫车间 (jobs)
+  cg1, scjg1                   department       示范街道城管执法队 110105001D01, 示范街道市场监管所 110105001D02
   client street-demo / demo-secret  integration client for the demo street"""
 
 

@@ -33,7 +33,7 @@ DEFAULT_ROUTES: dict[str, str] = {
         ],
         "grids",
     ),
-    **dict.fromkeys(["orders", "menu", "points", "case-classes", "calendar", "hotline"], "orders"),
+    **dict.fromkeys(["orders", "menu", "points", "case-classes", "calendar", "hotline", "departments"], "orders"),
     **dict.fromkeys(["postings", "employers", "applications", "seekers", "fairs", "trainings"], "jobs"),
 }
 

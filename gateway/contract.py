@@ -63,8 +63,9 @@ AUDIENCES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"resident", "employer"}),
     ),
     "社区工作人员": (
-        "Community staff and street administrators at their desks (社区工作人员、街道管理员).",
-        frozenset({"community_staff", "street_admin"}),
+        "Community staff, street administrators and the street's departments at their desks "
+        "(社区工作人员、街道管理员、职能部门).",
+        frozenset({"community_staff", "street_admin", "department"}),
     ),
 }
 MACHINE_AUDIENCE = "街道对接"
@@ -77,7 +78,7 @@ SCOPE_DESCRIPTIONS = {
     "jobs:read": "the street's job postings",
     "orders:read": "the street's orders",
     "open311": "Open311 GeoReport v2: services and requests of the client's street",
-    "hotline": "the 12345 hotline: tickets, case classes and the working calendar of the client's street",
+    "hotline": "the 12345 hotline: tickets as the street's cases, case classes, the working calendar and departments",
     "stats:read": "the street's statistics",
     "webhooks:write": "the client's webhook endpoints",
 }

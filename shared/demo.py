@@ -3,7 +3,8 @@ process's demo loader agrees on the same people, places and ids: the gateway mak
 the grids service their roster entries and bindings, the residents service their households.
 
 One street, one community of 4 grids, 28 grid workers, 124 party members, 1,296 households in two
-compounds, ten residents who sign in by phone, and the account of an employer (the jobs service).
+compounds, ten residents who sign in by phone, the account of an employer (the jobs service) and the
+accounts of the street's two departments (城管, 市场监管).
 Everything is deterministic: ids are UUIDv5.
 """
 
@@ -29,6 +30,11 @@ COMPOUNDS = ["江南小区", "江南小区", "晴岚家园", "晴岚家园"]
 BUILDINGS_PER_GRID, UNITS, FLOORS, FLATS = 6, 3, 6, 3
 LINKS_PER_PARTY_MEMBER = 10
 EMPLOYER_LOGIN = "employer1"
+# The street's departments (职能部门): code, name, kind, office line, and the login of its demo account.
+DEPARTMENTS = [
+    (f"{STREET}D01", "示范街道城管执法队", "urban_management", "010-65001201", "cg1"),
+    (f"{STREET}D02", "示范街道市场监管所", "market_regulation", "010-65001202", "scjg1"),
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
@@ -41,8 +47,10 @@ def demo_uuid(kind: str, key: str) -> uuid.UUID:
 class DemoPerson:
     login: str
     name: str
-    role: str  # street_admin, community_staff, grid_worker, party_member, resident, employer
-    place: str  # the place code the role is bound to ("" for residents; the community for the employer)
+    role: str  # street_admin, community_staff, grid_worker, party_member, resident, employer, department
+    # The place code the role is bound to ("" for residents; the community for the employer; the department's
+    # code for a department's account).
+    place: str
 
     @property
     def account_id(self) -> uuid.UUID:
@@ -78,6 +86,8 @@ def people() -> list[DemoPerson]:
     result += [DemoPerson(phone, f"居民{int(phone[-2:])}", "resident", "") for phone in RESIDENT_PHONES]
     # The account of the 粽叶 workshop (the jobs service links it to that employer).
     result.append(DemoPerson(EMPLOYER_LOGIN, "粽叶车间负责人", "employer", COMMUNITY))
+    # An account of each of the street's departments (吹哨报到).
+    result += [DemoPerson(login, f"{name}值班员", "department", code) for code, name, _, _, login in DEPARTMENTS]
     return result
 
 

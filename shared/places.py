@@ -62,11 +62,17 @@ COMMUNITY_PATTERN = r"^\d{12}$"
 GRID_PATTERN = r"^\d{15}$"
 PLACE_PATTERN = r"^(\d{9}|\d{12}|\d{15})$"
 COMMUNITY_OR_GRID_PATTERN = r"^\d{12}(\d{3})?$"
+# A functional department (职能部门) of a street: the street's code, "D" and two digits (110105001D01). The
+# place a ``department`` account is bound to; its street is ``street_of`` it. Not a place of the hierarchy.
+DEPARTMENT_PATTERN = r"^\d{9}D\d{2}$"
+# Where a role is bound on the roster: a street, community or grid code, or a department's.
+BINDING_PATTERN = r"^(\d{9}|\d{12}|\d{15}|\d{9}D\d{2})$"
 
 StreetCode = Annotated[str, StringConstraints(pattern=STREET_PATTERN)]
 CommunityCode = Annotated[str, StringConstraints(pattern=COMMUNITY_PATTERN)]
 GridCode = Annotated[str, StringConstraints(pattern=GRID_PATTERN)]
 PlaceCode = Annotated[str, StringConstraints(pattern=PLACE_PATTERN)]
+DepartmentCode = Annotated[str, StringConstraints(pattern=DEPARTMENT_PATTERN)]
 
 # How figures are grouped: by the grid, community or street a row lies in.
 GroupBy = Literal["grid", "community", "street"]
@@ -89,13 +95,24 @@ def county_of(code: str) -> str:
 
 
 def street_of(code: str) -> str:
-    """The street a community or grid code lies in (a street code is its own street)."""
+    """The street a community, grid or department code lies in (a street code is its own street)."""
     return code[:STREET_LENGTH]
 
 
 def community_of(code: str) -> str:
     """The community a grid code lies in (a community code is its own community)."""
     return code[:COMMUNITY_LENGTH]
+
+
+def department_code(street_code: str, number: int) -> str:
+    """The code of a street's ``number``-th department (1-99): ``110105001D01``."""
+    if not 1 <= number <= 99:
+        raise ValueError("a street has departments 01-99")
+    return f"{street_code}D{number:02d}"
+
+
+def is_department_code(code: str) -> bool:
+    return re.fullmatch(DEPARTMENT_PATTERN, code) is not None
 
 
 def lies_in(code: str, place: str) -> bool:

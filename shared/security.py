@@ -44,6 +44,7 @@ ROLES = (
     "volunteer",
     "building_head",
     "employer",
+    "department",
 )
 
 

@@ -151,6 +151,7 @@ ROLES: Entries = {
     "volunteer": ("志愿者", "a volunteer who takes orders"),
     "building_head": ("楼栋长", "the head of a building, helping the grid worker"),
     "employer": ("用工单位", "an employer on the job board"),
+    "department": ("职能部门", "a functional department (城管, 市场监管 ...): handles the cases sent or called to it"),
 }
 PARTY_KINDS: Entries = {
     "resident": ("居民党员", "a party member living in the community"),
@@ -386,10 +387,19 @@ DEPARTMENT_KINDS: Entries = {
     "agriculture": ("农业农村", "agriculture and rural affairs"),
     "property": ("物业", "the property company or the owners"),
     "street_office": ("街道办", "the street office itself"),
+    "other": ("其他", "any other department or unit"),
 }
 DAY_SOURCES: Entries = {
     "national": ("国家", "as the State Council's calendar has it (holidays, 调休 workdays)"),
     "street": ("街道", "the street's own day, set by its admins"),
+}
+CALL_LIGHTS: Entries = {
+    "green": ("绿灯", "the clock runs, under 80 % of its limit used"),
+    "yellow": ("黄灯", "the clock runs, 80 % of its limit or more used"),
+    "red": ("红灯", "the clock runs past its limit"),
+    "done_on_time": ("按时完成", "done (signed or reported) within its limit"),
+    "done_late": ("超时完成", "done (signed or reported) after its limit"),
+    "none": ("无", "no clock"),
 }
 
 # What GET /api/v1/vocabularies answers: field -> (where it is used, its entries).
@@ -456,6 +466,7 @@ VOCABULARIES: dict[str, tuple[str, Entries]] = {
     "indicator_group": ("case indicators: group_by", INDICATOR_GROUPS),
     "case_source": ("case indicators: the source of a case", CASE_SOURCES),
     "bulletin_format": ("monthly bulletin: format", BULLETIN_FORMATS),
+    "call_light": ("吹哨报到: the light of a call's sign-for and report clocks", CALL_LIGHTS),
 }
 
 

@@ -44,6 +44,7 @@ _TEXTS: dict[str, tuple[str, str, str]] = {
     "poor_rating": ("order_poor_rating", "差评订单待回访", "有订单收到一至二星评价，请安排回访"),
     "application": ("application_status", "求职申请有新进展", "您的求职申请状态已更新"),
     "notice": ("notice_urgent", "紧急通知", "您所在社区发布了紧急通知，请及时查看"),
+    "called": ("case_called", "吹哨报到", "有案件呼叫您的部门到场处置，请及时签到"),
 }
 
 
@@ -83,6 +84,8 @@ async def audience(
     if kind == "order.dispatched":
         if p.get("dispatch_mode") == "grab":
             return "grab", await _bound(session, ("party_member", "volunteer"), p.get("grid_code"))
+        if p.get("dispatch_mode") == "department":  # a case for a department: its accounts hear of it
+            return "assigned", await _bound(session, ("department",), p.get("department_code"))
         assignee = _uuid(p.get("assignee_id"))
         return "assigned", [assignee] if assignee else []
     if kind in ("order.accepted", "order.completed", "order.rejected"):
@@ -95,6 +98,8 @@ async def audience(
         return "overdue", await _bound(session, ("community_staff",), p.get("community_code"))
     if kind == "order.rated" and isinstance(p.get("stars"), int) and p["stars"] <= 2:
         return "poor_rating", await _bound(session, ("community_staff",), p.get("community_code"))
+    if kind == "case.whistled":  # 吹哨报到: the accounts of the department called
+        return "called", await _bound(session, ("department",), p.get("department_code"))
     if kind.startswith("application.") and "status" in kind:
         return "application", await _residents(session, p, placer=False)
     if kind == "notice.published" and p.get("urgent"):

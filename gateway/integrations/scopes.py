@@ -13,7 +13,8 @@ GRANTABLE_SCOPES: dict[str, str] = {
     "jobs:read": "read postings, employers, seekers and applications",
     "webhooks:write": "register and manage webhook endpoints for the street's events",
     "open311": "Open311 GeoReport v2: report issues and read requests, look up places and residents",
-    "hotline": "the 12345 hotline's system: its tickets, the case classes and the street's working calendar",
+    "hotline": "the 12345 hotline's system: its tickets as the street's cases, the case classes, the working "
+    "calendar and the departments",
 }
 
 assert INTERNAL_SCOPE not in GRANTABLE_SCOPES

@@ -25,6 +25,7 @@ from services.grids.models import (
     Street,
     Visit,
 )
+from services.grids.roster.service import STREET_ROLES
 from services.grids.visits import service as visits
 from shared import demo
 from shared.demo import COMMUNITY, COMMUNITY_NAME, COUNTY, GRIDS, STREET, STREET_NAME, demo_uuid
@@ -161,7 +162,7 @@ async def _roster(session: AsyncSession) -> None:
                 "account_id": person.account_id,
                 "name": person.name,
                 "street_code": STREET,
-                "community_code": None if person.role == "street_admin" else COMMUNITY,
+                "community_code": None if person.role in STREET_ROLES else COMMUNITY,
                 "party_kind": party_kind,
                 "party_org_id": org,
                 "work_unit": work_unit,
@@ -175,8 +176,8 @@ async def _roster(session: AsyncSession) -> None:
                 "role": person.role,
                 "place_code": person.place,
                 "street_code": STREET,
-                "community_code": community_of(person.place) if level_of(person.place) != "street" else None,
-                "grid_code": person.place if level_of(person.place) == "grid" else None,
+                "community_code": None if person.role in STREET_ROLES else community_of(person.place),
+                "grid_code": None if person.role in STREET_ROLES or level_of(person.place) != "grid" else person.place,
             }
         )
     await session.execute(insert(Member).values(members).on_conflict_do_nothing(index_elements=["id"]))

@@ -76,7 +76,8 @@ class Grid(GridsModel, table=True):
 
 # -- the roster and party organisation ---------------------------------------------------------
 
-# An employer account (jobs service) is bound to the community its employer operates in.
+# An employer account (jobs service) is bound to the community its employer operates in; a department's
+# account (职能部门, the orders service's departments) to its department code, 110105001D01.
 MEMBER_ROLES = (
     "street_admin",
     "community_staff",
@@ -85,6 +86,7 @@ MEMBER_ROLES = (
     "volunteer",
     "building_head",
     "employer",
+    "department",
 )
 PARTY_KINDS = ("resident", "work_unit", "co_building")  # 居民党员 / 在职党员双报到 / 共驻共建
 PARTY_LEVELS = ("county_committee", "street_committee", "community_org", "compound_branch", "building_group")

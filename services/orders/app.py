@@ -8,6 +8,7 @@ from services.orders import inbox
 from services.orders.cases import api as case_api
 from services.orders.catalogue import api as catalogue_api
 from services.orders.config import Settings
+from services.orders.departments import api as departments_api
 from services.orders.hotline import api as hotline_api
 from services.orders.indicators import api as indicators_api
 from services.orders.menu import api as menu_api
@@ -51,6 +52,8 @@ def create_app(
         # /api/v1/orders/{order_id}, which would take their paths.
         routers=[
             indicators_api.router,
+            departments_api.router,
+            departments_api.calls_router,
             catalogue_api.router,
             workdays_api.router,
             hotline_api.router,

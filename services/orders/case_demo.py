@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orders.catalogue.classes import CLASSES
-from services.orders.models import Department, ExtensionRequest, HotlineTicket, OrderStep, ServiceOrder
+from services.orders.models import ExtensionRequest, HotlineTicket, OrderStep, ServiceOrder
 from services.orders.orders.schemas import Urgency
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
@@ -30,11 +29,8 @@ from shared.workcalendar import CHINA, WorkCalendar, clock
 
 MONTHS = 12
 PER_MONTH = 20
-# The demo street's departments (the accounts cg1 and scjg1 are theirs).
-DEPARTMENTS = {
-    "urban_management": (f"{STREET}D01", "城管", "urban_management"),
-    "market_regulation": (f"{STREET}D02", "市场监管", "market_regulation"),
-}
+# The demo street's departments by kind (``shared.demo.DEPARTMENTS``; the accounts cg1 and scjg1 are theirs).
+DEPARTMENTS = {kind: (code, name, login) for code, name, kind, _, login in demo.DEPARTMENTS}
 NAMES = [
     "占道经营",
     "乱堆物料",
@@ -318,7 +314,7 @@ class _Year:
     def handler(self, case: _Case) -> tuple[str, str]:
         order = case.order
         if order.department_code is not None:
-            login = "cg1" if order.department_code.endswith("D01") else "scjg1"
+            login = next(login for code, _, login in DEPARTMENTS.values() if code == order.department_code)
             return str(demo_uuid("account", login)), "department"
         return str(order.assignee_id), "party_member"
 
@@ -411,27 +407,9 @@ def build(now: datetime) -> _Year:
     return year
 
 
-def department_rows(now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "code": code,
-            "street_code": STREET,
-            "name": name,
-            "kind": kind,
-            "active": True,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for code, name, kind in DEPARTMENTS.values()
-    ]
-
-
 async def load(session: AsyncSession, now: datetime | None = None) -> None:
-    """The demo street's departments and its year of cases (once)."""
+    """The demo street's year of cases (once; its departments are loaded before)."""
     now = now or datetime.now(UTC)
-    await session.execute(
-        insert(Department).values(department_rows(now)).on_conflict_do_nothing(index_elements=["code"])
-    )
     if await session.get(ServiceOrder, demo_uuid("case", "0")) is not None:
         return
     year = build(now)

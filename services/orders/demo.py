@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.orders import case_demo
-from services.orders.models import MenuItem, OrderStep, PointEntry, ServiceOrder
+from services.orders.models import Department, MenuItem, OrderStep, PointEntry, ServiceOrder
 from services.orders.points import service as points
 from shared import demo
 from shared.demo import COMMUNITY, GRIDS, STREET, demo_uuid
@@ -119,9 +119,27 @@ def menu_rows(now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
+def department_rows(now: datetime) -> list[dict[str, Any]]:
+    """The street's departments (职能部门, ``shared.demo.DEPARTMENTS``), whose accounts are cg1 and scjg1."""
+    return [
+        {
+            "code": code,
+            "street_code": STREET,
+            "name": name,
+            "kind": kind,
+            "phone": phone,
+            "active": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for code, name, kind, phone, _ in demo.DEPARTMENTS
+    ]
+
+
 async def load(session: AsyncSession) -> None:
     now = datetime.now(UTC)
     await session.execute(insert(MenuItem).values(menu_rows(now)).on_conflict_do_nothing(index_elements=["id"]))
+    await session.execute(insert(Department).values(department_rows(now)).on_conflict_do_nothing())
     if await session.scalar(select(func.count()).select_from(ServiceOrder)) == 0:
         await _history(session, now)
     await case_demo.load(session, now)

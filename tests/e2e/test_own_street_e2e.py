@@ -31,7 +31,7 @@ STREET = "320583101"
 COMMUNITY_A, COMMUNITY_B = STREET + "001", STREET + "002"
 GRID = COMMUNITY_A + "001"
 ADMIN_PASSWORD = "Jade-mountain-2026"
-SERVICES = ("grids", "residents")
+SERVICES = ("grids", "residents", "orders")
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +155,42 @@ async def test_a_street_office_starts_its_own_street(
     assert ok(await client.get("/api/v1/me", headers=staff))["places"] == {"community_staff": [COMMUNITY_A]}
     ok(await client.post("/api/v1/grids", json={"code": GRID, "name": "第一网格"}, headers=staff), 201)
 
+    # The street admin registers a department of the street (职能部门) and its account, bound on the roster at
+    # the department's code; community staff may not. Its person signs in with the department in the token.
+    department = ok(
+        await client.post(
+            "/api/v1/departments", json={"name": "玉山城管中队", "kind": "urban_management"}, headers=admin
+        ),
+        201,
+    )
+    assert department["code"] == STREET + "D01"
+    officer = ok(
+        await client.post(
+            "/api/v1/accounts",
+            json={
+                "username": "ys-chengguan",
+                "display_name": "陆队长",
+                "phone": "13600000006",
+                "password": "Given-by-admin-2",
+                "place_code": STREET,
+            },
+            headers=admin,
+        ),
+        201,
+    )
+    officer_member = {
+        "name": "陆队长",
+        "account_id": officer["id"],
+        "bindings": [{"role": "department", "place_code": department["code"]}],
+    }
+    assert (await client.post("/api/v1/members", json=officer_member, headers=staff)).status_code == 403
+    ok(await client.post("/api/v1/members", json=officer_member, headers=admin), 201)
+    officer_token = await change_first_password(client, "ys-chengguan", "Given-by-admin-2", "Lu-department-2026")
+    officer_me = ok(await client.get("/api/v1/me", headers=officer_token))
+    assert officer_me["roles"] == ["department"] and officer_me["places"] == {"department": [department["code"]]}
+    seen = ok(await client.get("/api/v1/departments", headers=officer_token))["items"]
+    assert [d["code"] for d in seen] == [department["code"]]
+
     # Staff create a grid worker (with a password) and a party member (by SMS invite), and bind them.
     worker = ok(
         await client.post(
@@ -276,6 +312,7 @@ async def test_a_street_office_starts_its_own_street(
         ("account.created", staff_account["id"]),
         ("account.created", worker["id"]),
         ("account.created", invited["id"]),
+        ("account.created", officer["id"]),
         ("client.created", client_made["client_id"]),
     ):
         assert act in acts, act

@@ -39,6 +39,25 @@ async def test_password_login_issues_an_es256_token_with_roles_and_places(gw: ht
     assert {"iss", "aud", "sub", "jti", "kid"} <= set(claims) | set(jwt.get_unverified_header(tokens["access_token"]))
 
 
+async def test_a_departments_account_gets_its_department_in_the_token(gw: httpx.AsyncClient) -> None:
+    """A department's account (职能部门, cg1 of the demo's 城管): the roster binds it at the department's code,
+    and the token carries that code as the place of the role ``department``, as for any other role."""
+    tokens = await login(gw, "cg1")
+    claims = decode_with_jwks(tokens["access_token"], (await gw.get("/.well-known/jwks.json")).json())
+    assert claims["roles"] == ["department"] and claims["places"] == {"department": [f"{STREET}D01"]}
+    me = (await gw.get("/api/v1/me", headers=bearer(tokens["access_token"]))).json()
+    assert me["roles"] == ["department"] and me["places"] == {"department": [f"{STREET}D01"]}
+    # The street's admins find the street's departments' accounts; community staff do not.
+    street = bearer((await login(gw, "street"))["access_token"])
+    found = (await gw.get("/api/v1/accounts?role=department", headers=street)).json()["items"]
+    assert sorted((a["username"], a["roles"]["department"][0]) for a in found) == [
+        ("cg1", f"{STREET}D01"),
+        ("scjg1", f"{STREET}D02"),
+    ]
+    staff = bearer((await login(gw, "staff"))["access_token"])
+    assert (await gw.get("/api/v1/accounts?role=department", headers=staff)).json()["items"] == []
+
+
 async def test_resident_logs_in_by_phone_and_me_shows_the_household(gw: httpx.AsyncClient) -> None:
     tokens = await login(gw, RESIDENT_PHONE)
     me = (await gw.get("/api/v1/me", headers=bearer(tokens["access_token"]))).json()

@@ -24,8 +24,9 @@ from shared.relay import Relay
 from shared.settings import DEVELOPMENT_SECRET
 from shared.testing import TestKeys
 from tests.conftest import AppFactory, ClientFactory
-from tests.orders.support import account, add_menu_item, party_member, place, resident, staff
+from tests.orders.support import account, add_menu_item, party_member, place, resident, staff, street
 from tests.support.asgi import RoutingTransport
+from tests.support.people import department
 from tests.support.places import OTHER_STREET
 from tests.support.receiver import Receiver
 
@@ -114,6 +115,26 @@ async def test_a_grab_order_tells_the_grids_party_members(
     assert grid_two["items"] == []
     marked = await gateway.post("/api/v1/me/notifications/read-all", headers=party_member(keys, 1))
     assert marked.json() == {"marked": 1}
+
+
+async def test_a_whistle_tells_the_accounts_of_the_departments_called(
+    platform: dict[str, FastAPI], client_for: ClientFactory, keys: TestKeys
+) -> None:
+    orders, gateway = await client_for("orders"), await client_for("gateway")
+    for name, kind in (("城管执法队", "urban_management"), ("市场监管所", "market_regulation")):
+        await orders.post("/api/v1/departments", json={"name": name, "kind": kind}, headers=street(keys))
+    item = await add_menu_item(orders, keys)
+    order = await place(orders, resident(keys), item["id"])
+    called = await orders.post(
+        f"/api/v1/orders/{order['id']}/whistle", json={"department_codes": [f"{STREET}D01"]}, headers=staff(keys)
+    )
+    assert called.status_code == 200, called.text
+    await relay(platform).run_once()
+    inbox = (await gateway.get("/api/v1/me/notifications", headers=department(keys, f"{STREET}D01"))).json()
+    assert [(i["kind"], i["subject_id"]) for i in inbox["items"]] == [("case_called", order["id"])]
+    assert (await gateway.get("/api/v1/me/notifications", headers=department(keys, f"{STREET}D02"))).json()[
+        "items"
+    ] == []
 
 
 # -- webhooks -----------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def roster_logins(*, grid: str | None = None, role: str | None = None) -> set[st
     return {
         p.login
         for p in demo.people()
-        if p.role not in ("resident", "street_admin")
+        if p.role not in ("resident", "street_admin", "department")
         and (grid is None or p.place == grid)
         and (role is None or p.role == role)
     }
@@ -385,6 +385,54 @@ async def test_staff_bind_an_employer_account_to_their_community_only(
     }
 
 
+async def test_a_street_admin_binds_a_departments_account_at_its_code(
+    grids: httpx.AsyncClient, keys: TestKeys, roster: None, gateway_knows_any_account: FakeGateway
+) -> None:
+    """A department's people (职能部门) belong to the street, not to a community: its admins put them on the
+    roster at the department's code (the street's code, D, two digits), and the token carries it."""
+    street, staff = as_person(keys, "street"), as_person(keys, "staff")
+    account = uuid.uuid4()
+    code = f"{STREET}D05"
+    body: dict[str, Any] = {
+        "name": "城管执法队员",
+        "account_id": str(account),
+        "bindings": [{"role": "department", "place_code": code}],
+    }
+    assert_problem(await grids.post("/api/v1/members", json=body, headers=staff), 403)
+    other_street = body | {"bindings": [{"role": "department", "place_code": "110105002D01"}]}
+    assert_problem(await grids.post("/api/v1/members", json=other_street, headers=street), 403)
+    for wrong in (
+        [{"role": "department", "place_code": GRIDS[0]}],
+        [{"role": "department", "place_code": STREET}],
+        [{"role": "community_staff", "place_code": code}],
+        [{"role": "grid_worker", "place_code": f"{STREET}D05001"}],
+    ):
+        in_community = body | {"community_code": COMMUNITY, "bindings": wrong}
+        assert_problem(await grids.post("/api/v1/members", json=in_community, headers=street), 422)
+    grid_too = [{"role": "department", "place_code": code}, {"role": "grid_worker", "place_code": GRIDS[0]}]
+    mixed = body | {"bindings": grid_too}
+    assert_problem(await grids.post("/api/v1/members", json=mixed, headers=street), 422, "community_code")
+    assert (await bindings_of(grids, keys, account))["roles"] == []
+
+    created = ok(await grids.post("/api/v1/members", json=body, headers=street), 201)
+    assert created["community_code"] is None and created["street_code"] == STREET
+    assert [(b["role"], b["place_code"]) for b in created["bindings"]] == [("department", code)]
+    assert await bindings_of(grids, keys, account) == {
+        "account_id": str(account),
+        "member_id": created["id"],
+        "roles": ["department"],
+        "places": {"department": [code]},
+    }
+    # The street's admins see and keep them; community staff see them not.
+    assert created["id"] in {m["id"] for m in await all_members(grids, street)}
+    assert created["id"] not in {m["id"] for m in await all_members(grids, staff)}
+    moved = [{"role": "department", "place_code": f"{STREET}D06"}]
+    refused = await grids.put(f"/api/v1/members/{created['id']}/bindings", json={"bindings": moved}, headers=staff)
+    assert_problem(refused, 404)
+    ok(await grids.put(f"/api/v1/members/{created['id']}/bindings", json={"bindings": moved}, headers=street))
+    assert (await bindings_of(grids, keys, account))["places"] == {"department": [f"{STREET}D06"]}
+
+
 # -- the account, checked with the gateway -------------------------------------------------------
 
 
@@ -541,7 +589,9 @@ async def test_a_street_admin_reads_their_own_entry_and_their_streets_roster(
     assert [(b["role"], b["place_code"]) for b in me.json()["bindings"]] == [("street_admin", STREET)]
     assert (await grids_500.get(f"/api/v1/members/{member_id('street')}", headers=street)).status_code == 200
     items = await all_members(grids_500, street)
-    assert {item["id"] for item in items} == {str(member_id(login)) for login in roster_logins() | {"street"}}
+    # The community's roster, the admin, and the street's own departments' people (cg1, scjg1).
+    street_people = roster_logins() | {"street", "cg1", "scjg1"}
+    assert {item["id"] for item in items} == {str(member_id(login)) for login in street_people}
 
 
 async def test_a_community_party_org_needs_an_existing_community(

@@ -32,7 +32,11 @@ async def test_the_demo_has_every_state_and_loads_once(
     filed = await db.value(url, "SELECT count(*) FROM service_order WHERE filed_at IS NOT NULL")
     tickets = await db.value(url, "SELECT count(*) FROM hotline_ticket")
     departments = await db.rows(url, "SELECT name FROM department ORDER BY code")
-    assert filed > 150 and tickets > 30 and [r["name"] for r in departments] == ["城管", "市场监管"]
+    assert (
+        filed > 150
+        and tickets > 30
+        and [r["name"] for r in departments] == ["示范街道城管执法队", "示范街道市场监管所"]
+    )
     assert ledger == rated > 100 and orphan_steps == 0
 
     menu = (await orders.get("/api/v1/menu", headers=resident(keys))).json()["items"]

@@ -20,7 +20,7 @@ import pytest
 from deploy.demo import load_process
 from deploy.processes import BY_NAME, PROCESSES
 from shared.app import process_openapi
-from shared.demo import COMMUNITY, EMPLOYER_LOGIN, GRIDS, STREET, demo_uuid
+from shared.demo import COMMUNITY, DEPARTMENTS, EMPLOYER_LOGIN, GRIDS, STREET, demo_uuid
 from shared.peers import Peers
 from shared.testing import TestKeys, Truncator
 
@@ -57,13 +57,22 @@ def callers(keys: TestKeys, name: str) -> dict[str, str]:
     def account(login: str) -> str:
         return str(demo_uuid("account", login))
 
-    everything = ["street_admin", "community_staff", "grid_worker", "party_member", "resident", "employer"]
+    everything = [
+        "street_admin",
+        "community_staff",
+        "grid_worker",
+        "party_member",
+        "resident",
+        "employer",
+        "department",
+    ]
     places = {
         "street_admin": [STREET],
         "community_staff": [COMMUNITY],
         "grid_worker": GRIDS[:1],
         "party_member": GRIDS[:1],
         "employer": [COMMUNITY],
+        "department": [DEPARTMENTS[0][0]],
     }
     return {
         "everything": keys.token(
@@ -74,6 +83,7 @@ def callers(keys: TestKeys, name: str) -> dict[str, str]:
         "party member": keys.token(sub=account("pm1"), roles=["party_member"], places={"party_member": GRIDS[:1]}),
         "staff": keys.token(sub=account("staff"), roles=["community_staff"], places={"community_staff": [COMMUNITY]}),
         "street admin": keys.token(sub=account("street"), roles=["street_admin"], places={"street_admin": [STREET]}),
+        "department": keys.token(sub=account("cg1"), roles=["department"], places={"department": [DEPARTMENTS[0][0]]}),
     }
 
 

@@ -69,6 +69,19 @@ def grid_worker(keys: TestKeys, n: int) -> dict[str, str]:
     )
 
 
+def department(keys: TestKeys, code: str = demo.DEPARTMENTS[0][0], login: str | None = None) -> dict[str, str]:
+    """An account of a street's department (职能部门): the demo's (cg1 of 城管 D01, scjg1 of 市场监管 D02), or
+    one of another department."""
+    known = {c: who for c, _, _, _, who in demo.DEPARTMENTS}
+    who = login or known.get(code)
+    return keys.headers(
+        sub=account(who) if who else str(uuid.uuid4()),
+        roles=["department"],
+        places={"department": [code]},
+        name=f"{code}值班员",
+    )
+
+
 def machine(keys: TestKeys, scopes: tuple[str, ...], street: str = STREET) -> dict[str, str]:
     """A street's client (client credentials), as the gateway signs its machine tokens."""
     return {"Authorization": f"Bearer {keys.machine_token(street_code=street, scopes=scopes)}"}

@@ -24,6 +24,7 @@ ROSTER_ROLES = (
     "volunteer",
     "building_head",
     "employer",
+    "department",
 )
 Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
 Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]

@@ -9,11 +9,18 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.pagination import Page
-from shared.places import COMMUNITY_PATTERN, PLACE_PATTERN
+from shared.places import BINDING_PATTERN, COMMUNITY_PATTERN
 from shared.vocabularies import PARTY_KINDS, listed
 
 MemberRole = Literal[
-    "street_admin", "community_staff", "grid_worker", "party_member", "volunteer", "building_head", "employer"
+    "street_admin",
+    "community_staff",
+    "grid_worker",
+    "party_member",
+    "volunteer",
+    "building_head",
+    "employer",
+    "department",
 ]
 PartyKind = Literal["resident", "work_unit", "co_building"]
 PartyLevel = Literal["county_committee", "street_committee", "community_org", "compound_branch", "building_group"]
@@ -24,10 +31,11 @@ class BindingIn(BaseModel):
 
     role: MemberRole = Field(description="the role (角色) the member takes at the place")
     place_code: str = Field(
-        pattern=PLACE_PATTERN,
+        pattern=BINDING_PATTERN,
         description=(
             "a street (9 digits, street_admin), community (12, community_staff and employer: where the employer"
-            " operates) or grid code (15, the rest)"
+            " operates), a department of the street (110105001D01, department: bound by the street's admins)"
+            " or grid code (15, the rest)"
         ),
     )
 
@@ -35,7 +43,10 @@ class BindingIn(BaseModel):
 class BindingPublic(BaseModel):
     id: uuid.UUID = Field(description="the binding's id")
     role: MemberRole = Field(description="the role (角色) the member holds at the place")
-    place_code: str = Field(description="where the role holds: a street (9 digits), community (12) or grid code (15)")
+    place_code: str = Field(
+        description="where the role holds: a street (9 digits), community (12), grid (15) or department code"
+        " (110105001D01)"
+    )
     created_at: datetime = Field(
         description="when the binding was made (replacing the member's bindings makes them anew)"
     )
@@ -77,12 +88,22 @@ class MemberCreate(BaseModel):
                     "work_unit": "江南小学",
                     "bindings": [{"role": "party_member", "place_code": "110105001001003"}],
                 },
+                {
+                    "name": "陆队长",
+                    "account_id": "5b1e9c2d-7a4f-4e3b-9d8c-2f6a1b0e7c53",
+                    "bindings": [{"role": "department", "place_code": "110105001D01"}],
+                },
             ]
         },
     )
 
     name: str = Field(min_length=1, max_length=100, description="the member's name, or a partner unit's name (is_unit)")
-    community_code: str = Field(pattern=COMMUNITY_PATTERN, description="the community the member belongs to")
+    community_code: str | None = Field(
+        default=None,
+        pattern=COMMUNITY_PATTERN,
+        description="the community the member belongs to; null for a member of the street itself (a department's"
+        " people, bound by the street's admins): its street is that of its bindings",
+    )
     account_id: uuid.UUID | None = Field(default=None, description="the gateway account they sign in with")
     party_kind: PartyKind | None = Field(default=None, description="for party members: " + listed(PARTY_KINDS))
     party_org_id: uuid.UUID | None = Field(
@@ -129,7 +150,9 @@ class MemberSummary(BaseModel):
     name: str = Field(description="the member's name, or a partner unit's name (is_unit)")
     account_id: uuid.UUID | None = Field(description="the gateway account they sign in with; null when they have none")
     street_code: str = Field(description="the member's street (街道), 9-digit street code")
-    community_code: str | None = Field(description="null for a street's admins")
+    community_code: str | None = Field(
+        description="the member's community; null for the street's own members (its admins, its departments' people)"
+    )
     party_kind: PartyKind | None = Field(description="the kind of party member (党员类别); null for non-members")
     party_org_id: uuid.UUID | None = Field(description="the party organisation (党组织) they belong to; null when none")
     work_unit: str | None = Field(description="工作单位 (在职党员) or the partner unit; null when not given")

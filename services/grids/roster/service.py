@@ -41,13 +41,15 @@ from shared import outbox
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.fastlane import FastLane, PreparedQuery, nested_arrays, nested_rows
 from shared.pagination import decode_cursor, page_of
-from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, street_of
+from shared.places import COMMUNITY_LENGTH, GRID_LENGTH, STREET_LENGTH, community_of, is_department_code, street_of
 from shared.scope import any_of
 from shared.security import Principal
 
 NOT_ON_ROSTER = "you are not on the roster of any community"
 # The level of place each role is bound to, by the length of its code.
 PLACE_LEVEL = {"street_admin": STREET_LENGTH, "community_staff": COMMUNITY_LENGTH, "employer": COMMUNITY_LENGTH}
+# The roles held at the street itself, by its own people (who belong to no community).
+STREET_ROLES = ("street_admin", "department")
 
 
 async def member_of(session: AsyncSession, principal: Principal) -> Member | None:
@@ -246,16 +248,20 @@ async def _check_party_org(
 async def create_member(
     *, session: AsyncSession, principal: Principal, member_in: MemberCreate, others: OtherServices
 ) -> Member:
-    community = await session.get(Community, member_in.community_code)
-    if community is None or not principal.manages(member_in.community_code):
-        raise NotFound(f"no community {member_in.community_code} you manage")
+    if member_in.community_code is None:
+        street_code = await _street_member_street(session, principal, member_in.bindings)
+    else:
+        community = await session.get(Community, member_in.community_code)
+        if community is None or not principal.manages(member_in.community_code):
+            raise NotFound(f"no community {member_in.community_code} you manage")
+        street_code = community.street_code
     await _check_party_org(session, member_in.party_org_id, member_in.community_code, "party_org_id")
     if member_in.account_id is not None:
         await _check_account_free(session, member_in.account_id, None)
         await _check_account_known(others, member_in.account_id)
     member = Member(
         **member_in.model_dump(exclude={"bindings"}),
-        street_code=community.street_code,
+        street_code=street_code,
     )
     session.add(member)
     await session.flush()
@@ -268,6 +274,23 @@ async def create_member(
         payload={"member_id": str(member.id), "community_code": member.community_code},
     )
     return member
+
+
+async def _street_member_street(session: AsyncSession, principal: Principal, bindings: list[BindingIn]) -> str:
+    """The street of a member of no community (a department's people, a street admin): the one street of
+    their bindings, all of them street-level, which the caller runs as its admin."""
+    streets = {street_of(b.place_code) for b in bindings}
+    if not bindings or any(b.role not in STREET_ROLES for b in bindings) or len(streets) != 1:
+        raise ValidationFailed.on(
+            "community_code",
+            "say the member's community: only a street's own people (street_admin, department) belong to none",
+        )
+    (street,) = streets
+    if street not in principal.places_of("street_admin"):
+        raise Forbidden("only the street's admins add the street's own people")
+    if await session.get(Street, street) is None:
+        raise NotFound(f"no street {street}")
+    return street
 
 
 async def _check_account_known(others: OtherServices, account_id: uuid.UUID) -> None:
@@ -332,8 +355,10 @@ async def _set_bindings(
         if (binding.role, binding.place_code) in seen:
             raise ValidationFailed.on(where, "the same binding twice")
         seen.add((binding.role, binding.place_code))
+        if (binding.role == "department") != is_department_code(binding.place_code):
+            raise ValidationFailed.on(where, "a department (and only it) is bound to a department code (110105001D01)")
         length = PLACE_LEVEL.get(binding.role, GRID_LENGTH)
-        if len(binding.place_code) != length:
+        if binding.role != "department" and len(binding.place_code) != length:
             raise ValidationFailed.on(where, f"a {binding.role} is bound to a {length}-digit place code")
         row = Binding(
             member_id=member.id,
@@ -341,12 +366,19 @@ async def _set_bindings(
             place_code=binding.place_code,
             street_code=street_of(binding.place_code),
         )
-        if binding.role == "street_admin":
+        if binding.role == "department":
+            # A department (职能部门) is the street's: its admins bind its people, community staff never.
+            if street_of(binding.place_code) not in principal.places_of("street_admin"):
+                raise Forbidden("only the street's admins bind people to its departments")
+            if street_of(binding.place_code) != member.street_code:
+                raise ValidationFailed.on(where, "a member is bound to departments of their own street")
+            exists_row: object = await session.get(Street, street_of(binding.place_code))
+        elif binding.role == "street_admin":
             if binding.place_code != member.street_code or binding.place_code not in principal.places_of(
                 "street_admin"
             ):
                 raise Forbidden("only a street's admins may bind street admins, in their own street")
-            exists_row: object = await session.get(Street, binding.place_code)
+            exists_row = await session.get(Street, binding.place_code)
         elif binding.role in ("community_staff", "employer"):
             row.community_code = binding.place_code
             exists_row = await session.get(Community, binding.place_code)
@@ -355,7 +387,7 @@ async def _set_bindings(
             exists_row = await session.get(Grid, binding.place_code)
         if exists_row is None:
             raise ValidationFailed.on(where, f"no place {binding.place_code}")
-        if binding.role != "street_admin" and community_of(binding.place_code) != member.community_code:
+        if binding.role not in STREET_ROLES and community_of(binding.place_code) != member.community_code:
             raise ValidationFailed.on(where, "a member is bound to places of their own community")
         session.add(row)
     await session.flush()

@@ -22,7 +22,7 @@ from services.orders.cases.schemas import (
 )
 from services.orders.models import ExtensionRequest
 from services.orders.orders import queries
-from services.orders.orders.access import Manager, Reader
+from services.orders.orders.access import Handler, Manager, Reader
 from services.orders.orders.schemas import OrderPublic
 from shared.db import SessionDep
 from shared.errors import problem_responses
@@ -33,11 +33,6 @@ router = APIRouter(prefix="/api/v1/orders", tags=["cases"])
 OrderId = Annotated[uuid.UUID, Path(description="the case's (the issue order's) id")]
 RequestId = Annotated[uuid.UUID, Path(description="the extension request's id")]
 STEP_ERRORS = problem_responses(401, 403, 404, 409, 422)
-# Who may handle a case: those a person-dispatch reaches, and the departments' accounts.
-CaseHandler = Annotated[
-    Principal,
-    Depends(allow("party_member", "volunteer", "grid_worker", "building_head", "community_staff", "department")),
-]
 # Who may check one: its reporter (a grid worker, staff, a resident) or staff.
 Checker = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff", "street_admin"))]
 
@@ -68,7 +63,7 @@ async def refuse_filing(order_id: OrderId, body: ReasonIn, principal: Manager, s
 
 
 @router.post("/{order_id}/handle", response_model=OrderPublic, responses=STEP_ERRORS, summary="处置 (Handle Case)")
-async def handle_case(order_id: OrderId, body: HandleIn, principal: CaseHandler, session: SessionDep) -> OrderPublic:
+async def handle_case(order_id: OrderId, body: HandleIn, principal: Handler, session: SessionDep) -> OrderPublic:
     """处置: the handler reports the work done, with photos added before (dispatched/accepted → handled)."""
     order = await service.handle(session=session, principal=principal, order_id=order_id, handle_in=body)
     return queries.public(order)
@@ -89,7 +84,7 @@ async def close_case(order_id: OrderId, body: NoteIn, principal: Manager, sessio
 
 
 @router.post("/{order_id}/return", response_model=OrderPublic, responses=STEP_ERRORS, summary="回退 (Return Case)")
-async def return_case(order_id: OrderId, body: ReasonIn, principal: CaseHandler, session: SessionDep) -> OrderPublic:
+async def return_case(order_id: OrderId, body: ReasonIn, principal: Handler, session: SessionDep) -> OrderPublic:
     """回退: the handler returns a wrongly dispatched case, with the reason; it waits to be dispatched again."""
     order = await service.return_case(session=session, principal=principal, order_id=order_id, reason=body.reason)
     return queries.public(order)
@@ -116,7 +111,7 @@ async def void_case(order_id: OrderId, body: VoidIn, principal: Manager, session
     summary="申请延期 (Request Extension)",
 )
 async def request_extension(
-    order_id: OrderId, body: ExtendIn, principal: CaseHandler, session: SessionDep
+    order_id: OrderId, body: ExtendIn, principal: Handler, session: SessionDep
 ) -> ExtensionPublic:
     """延期: the handler asks for more working hours; staff approve or refuse."""
     request = await service.request_extension(session=session, principal=principal, order_id=order_id, extend_in=body)

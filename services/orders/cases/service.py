@@ -23,7 +23,7 @@ from services.orders.cases.schemas import CheckIn, ExtendIn, FileIn, HandleIn, S
 from services.orders.hotline import service as hotline
 from services.orders.models import ExtensionRequest, OrderPhoto, ServiceOrder
 from services.orders.orders import service as loop
-from services.orders.orders.access import is_managed, visible
+from services.orders.orders.access import handles, is_managed, visible
 from services.orders.points import service as points
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.security import Principal
@@ -44,14 +44,6 @@ async def _managed_case(session: AsyncSession, principal: Principal, order_id: u
     if not await is_managed(session, principal, order):
         raise Forbidden(f"only the community's staff or the street {what}")
     return order
-
-
-def handles(principal: Principal, order: ServiceOrder) -> bool:
-    """Whether the caller is the case's handler: an account of the department it was dispatched to, or
-    the person it was assigned to (or who took it)."""
-    if order.department_code is not None:
-        return order.department_code in principal.places_of("department")
-    return order.assignee_id is not None and order.assignee_id == principal.sub
 
 
 def _handler_role(principal: Principal, order: ServiceOrder) -> str:

@@ -43,6 +43,7 @@ DepartmentKind = Literal[
     "agriculture",
     "property",
     "street_office",
+    "other",
 ]
 
 STAGES: tuple[Stage, ...] = get_args(Stage)

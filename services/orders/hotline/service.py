@@ -225,9 +225,7 @@ async def answer_return(
     ticket.return_answer = answer.note
     if answer.accepted:
         order.close_reason = f"12345退单：{ticket.return_reason}"
-        await loop._move(
-            session, order, "refused", "return_accepted", principal, note=answer.note, role="hotline"
-        )
+        await loop._move(session, order, "refused", "return_accepted", principal, note=answer.note, role="hotline")
     else:
         await _step(
             session,

@@ -7,11 +7,16 @@ Who sees which orders (``visible``):
 - grid workers: the orders of their grids;
 - party members and volunteers: orders assigned to them, and grab-mode orders of the grids where
   they may grab (open ones to take, taken ones to see who was faster);
-- residents: their own orders; anyone: the orders they placed.
+- residents: their own orders; anyone: the orders they placed;
+- departments (职能部门): the cases dispatched to one of their departments (``department_code``) and those
+  one of them was called to (吹哨报到, a ``case_call`` row), nothing else.
 
 Who may dispatch an order (派单): the ``Manager`` roles (community staff, street admins) may call the
 route, and of the orders they see only those ``managed`` by them (their community's or their street's,
 ``is_managed``) may be dispatched, rejected or given a return visit.
+
+Who handles a case (处置): the ``Handler`` roles may call the route; a department's account handles the
+cases dispatched to its department (``handles``: the order's ``department_code`` is one of its places).
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends
-from sqlalchemy import ColumnElement, Select, String, Uuid, and_, any_, bindparam, false, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, Uuid, and_, any_, bindparam, exists, false, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.orders.models import ServiceOrder
+from services.orders.models import CaseCall, ServiceOrder
 from services.orders.prepared import NONE, arity, fill, match
 from shared.scope import area_conditions, scope_values
 from shared.security import Principal, allow
@@ -51,6 +56,7 @@ Reader = Annotated[
             "building_head",
             "community_staff",
             "street_admin",
+            "department",
             machine_scopes=READ_SCOPES,
         )
     ),
@@ -60,6 +66,9 @@ Manager = Annotated[Principal, Depends(allow("community_staff", "street_admin"))
 Taker = Annotated[
     Principal, Depends(allow("party_member", "volunteer", "grid_worker", "building_head", "community_staff"))
 ]
+# Who may handle a case (处置) dispatched to them: a person, or a department's account (``handles``).
+HANDLER_ROLES = ("party_member", "volunteer", "grid_worker", "building_head", "community_staff", "department")
+Handler = Annotated[Principal, Depends(allow(*HANDLER_ROLES))]
 Rater = Annotated[Principal, Depends(allow("resident", "grid_worker", "community_staff"))]
 Analyst = Annotated[
     Principal, Depends(allow("community_staff", "street_admin", machine_scopes=("orders:read", "stats:read")))
@@ -85,6 +94,8 @@ class Scope:
     person: str = ""
     # The grab pools they may take from: per taker role, how many grids.
     pool: tuple[tuple[str, int], ...] = ()
+    # The departments (职能部门) whose accounts they are: how many.
+    departments: int = NONE
 
 
 def scope_of(principal: Principal) -> tuple[Scope, dict[str, Any]]:
@@ -115,6 +126,8 @@ def scope_of(principal: Principal) -> tuple[Scope, dict[str, Any]]:
         if grids := principal.places_of(role):
             pool.append((role, arity(grids)))
             fill(values, f"v_pool_{role}", grids)
+    departments = principal.places_of("department")
+    fill(values, "v_departments", departments)
     scope = Scope(
         streets=arity(streets),
         communities=arity(communities),
@@ -122,6 +135,7 @@ def scope_of(principal: Principal) -> tuple[Scope, dict[str, Any]]:
         resident=resident,
         person=person,
         pool=tuple(pool),
+        departments=arity(departments),
     )
     return scope, values
 
@@ -162,7 +176,19 @@ def visible_clause(scope: Scope) -> ColumnElement[bool]:
         conditions.append(col(ServiceOrder.placed_by) == bindparam("v_sub", type_=String()))
     if scope.pool:
         conditions.append(pool_clause(scope))
+    if scope.departments:
+        conditions.append(department_clause(scope.departments))
     return or_(*conditions) if conditions else false()
+
+
+@functools.cache
+def department_clause(count: int) -> ColumnElement[bool]:
+    """The cases of the caller's departments (parameter ``v_departments``, ``count`` of them): dispatched to
+    one, or one was called to (吹哨报到)."""
+    called = exists().where(
+        col(CaseCall.order_id) == col(ServiceOrder.id), match(col(CaseCall.department_code), "v_departments", count)
+    )
+    return or_(match(col(ServiceOrder.department_code), "v_departments", count), called)
 
 
 def visible(statement: Selected, principal: Principal) -> Selected:
@@ -185,3 +211,16 @@ async def is_managed(session: AsyncSession, principal: Principal, order: Service
     return (
         await session.scalar(select(col(ServiceOrder.id)).where(col(ServiceOrder.id) == order.id, managed(principal)))
     ) is not None
+
+
+def handles(principal: Principal, order: ServiceOrder) -> bool:
+    """Whether the caller is the case's handler: an account of the department it is dispatched to, or the
+    person it was assigned to (or who took it)."""
+    if order.department_code is not None:
+        return order.department_code in principal.places_of("department")
+    return order.assignee_id is not None and order.assignee_id == principal.sub
+
+
+def called(principal: Principal, department_code: str) -> bool:
+    """Whether the caller is an account of that department (it signs and reports the department's calls)."""
+    return not principal.machine and department_code in principal.places_of("department")

@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from services.orders.models import OrderPhoto, ServiceOrder
 from services.orders.orders import queries
-from services.orders.orders.access import is_managed
+from services.orders.orders.access import handles, is_managed
 from services.orders.orders.schemas import PhotoPublic
 from shared import photos
 from shared.errors import Conflict, Forbidden
@@ -67,8 +67,6 @@ async def add(
 async def _may_add_to_case(session: AsyncSession, principal: Principal, order: ServiceOrder) -> None:
     """A case's photos: its reporter's while it is reported or verified (现场照片), its handler's while it is
     being handled, the checker's (reporter or staff, not the handler) while it waits for its check."""
-    from services.orders.cases.service import handles
-
     if order.state in ("placed", "verified"):
         allowed = order.placed_by == principal.sub
     elif order.state in ("dispatched", "accepted"):
