@@ -698,6 +698,134 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 工作日历 (Read Calendar)
+         * @description The street's working calendar: each day worked or not and why, its working hours and clock limits.
+         */
+        get: operations["read_calendar_api_v1_calendar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/terms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置工作时间 (Set Calendar Terms)
+         * @description Set the street's working hours and the limits of its 吹哨报到 and hotline clocks (street admins).
+         */
+        put: operations["set_calendar_terms_api_v1_calendar_terms_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置街道工作日 (Set Calendar Day)
+         * @description Make a day of the street a workday or a rest day, whatever the national calendar says (street admins).
+         */
+        put: operations["set_calendar_day_api_v1_calendar__day__put"];
+        post?: never;
+        /**
+         * 恢复国家日历 (Clear Calendar Day)
+         * @description The day goes back to the national calendar (street admins).
+         */
+        delete: operations["clear_calendar_day_api_v1_calendar__day__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/case-classes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 案件分类 (List Case Classes)
+         * @description The national catalogue of case classes with the limits of each stage as the caller's street has them.
+         */
+        get: operations["list_case_classes_api_v1_case_classes_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/case-classes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 查看案件分类 (Read Case Class)
+         * @description One small class with the limits of each stage as the caller's street has them.
+         */
+        get: operations["read_case_class_api_v1_case_classes__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/case-classes/{code}/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * 设置处置时限 (Set Case Class Limits)
+         * @description Set the street's own limits of a class (street admins); cases started from now on count them.
+         */
+        put: operations["set_case_class_limits_api_v1_case_classes__code__limits_put"];
+        post?: never;
+        /**
+         * 恢复国家时限 (Reset Case Class Limits)
+         * @description Back to the national limits of a class (street admins): all of the street's own, or some.
+         */
+        delete: operations["reset_case_class_limits_api_v1_case_classes__code__limits_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/clients": {
         parameters: {
             query?: never;
@@ -896,6 +1024,54 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 职能部门列表 (List Departments)
+         * @description The departments of the caller's street, by code.
+         */
+        get: operations["list_departments_api_v1_departments_get"];
+        put?: never;
+        /**
+         * 登记职能部门 (Create Department)
+         * @description Register a department of the street (street admins); its code is the street's next one.
+         */
+        post: operations["create_department_api_v1_departments_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/departments/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 职能部门详情 (Get Department)
+         * @description One department of the caller's street.
+         */
+        get: operations["get_department_api_v1_departments__code__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * 修改职能部门 (Update Department)
+         * @description Rename a department, change its office line, take it out of service or back (street admins).
+         */
+        patch: operations["update_department_api_v1_departments__code__patch"];
         trace?: never;
     };
     "/api/v1/employers": {
@@ -1256,6 +1432,127 @@ export interface paths {
          */
         put: operations["set_boundary_api_v1_grids__grid_code__boundary_put"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 接收12345工单 (Receive Hotline Ticket)
+         * @description The hotline posts a ticket; it becomes a case of the grid of your street that holds its point, to be
+         *     signed for (签收) within the street's limit. The same number again answers the ticket posted before.
+         */
+        post: operations["receive_ticket_api_v1_hotline_tickets_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets/{number}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 12345工单详情 (Get Hotline Ticket)
+         * @description A ticket, its sign clock, its return request, its result and follow-up; the caller's phone masked.
+         */
+        get: operations["get_ticket_api_v1_hotline_tickets__number__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets/{number}/follow-up": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回访结果 (Record Follow-up)
+         * @description 回访: the hotline's follow-up call of the closed case: solved or not, and how satisfied.
+         */
+        post: operations["record_follow_up_api_v1_hotline_tickets__number__follow_up_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets/{number}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 申请退单 (Request Ticket Return)
+         * @description 退单: ask the hotline to take the ticket back, with the reason; it answers through its client.
+         */
+        post: operations["request_return_api_v1_hotline_tickets__number__return_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets/{number}/return-answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退单审核结果 (Answer Ticket Return)
+         * @description The hotline's answer to the street's return request: accepted (the case ends) or refused.
+         */
+        post: operations["answer_return_api_v1_hotline_tickets__number__return_answer_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/hotline/tickets/{number}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签收12345工单 (Sign Ticket)
+         * @description 签收: the street takes the ticket on; the case may then be verified, filed and dispatched.
+         */
+        post: operations["sign_ticket_api_v1_hotline_tickets__number__sign_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1745,6 +2042,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/bulletin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 月度考核通报 (Monthly Bulletin)
+         * @description The month's communities and departments ranked by a composite score (考核通报), as JSON or xlsx.
+         */
+        get: operations["monthly_bulletin_api_v1_orders_bulletin_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/indicators": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 案件指标 (Case Indicators)
+         * @description 结案率, 按期结案率, 返工率, 准确派遣率, lights, hotline 响应率/解决率/满意率, per group and per source,
+         *     of the cases reported in the period, in the caller's scope.
+         */
+        get: operations["case_indicators_api_v1_orders_indicators_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/stats": {
         parameters: {
             query?: never;
@@ -1806,6 +2144,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/calls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 吹哨报到记录 (List Calls)
+         * @description The departments called to a case, with the lights of their sign-for and report clocks.
+         */
+        get: operations["list_calls_api_v1_orders__order_id__calls_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/calls/{call_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 报到 (Report Call)
+         * @description The department called reports what it did (报到), once, after signing for the call.
+         */
+        post: operations["report_call_api_v1_orders__order_id__calls__call_id__report_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/calls/{call_id}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 签到 (Sign Call)
+         * @description The department called signs for the call (签到), once.
+         */
+        post: operations["sign_call_api_v1_orders__order_id__calls__call_id__sign_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/cancel": {
         parameters: {
             query?: never;
@@ -1820,6 +2218,47 @@ export interface paths {
          * @description Withdraw the order before anyone has taken it.
          */
         post: operations["cancel_order_api_v1_orders__order_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 核查 (Check Case)
+         * @description 核查: the reporter or staff check the handled case (never its handler): passed → checked; failed →
+         *     back to the handler as rework (返工).
+         */
+        post: operations["check_case_api_v1_orders__order_id__check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 结案 (Close Case)
+         * @description 结案: close the checked case (checked → closed); whether it was handled on time is kept.
+         */
+        post: operations["close_case_api_v1_orders__order_id__close_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1886,6 +2325,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 申请延期 (Request Extension)
+         * @description 延期: the handler asks for more working hours; staff approve or refuse.
+         */
+        post: operations["request_extension_api_v1_orders__order_id__extend_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/extend/{request_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 批准延期 (Approve Extension)
+         * @description Approve the waiting request: the handling limit moves on by its working hours.
+         */
+        post: operations["approve_extension_api_v1_orders__order_id__extend__request_id__approve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/extend/{request_id}/refuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 不批准延期 (Refuse Extension)
+         * @description Refuse the waiting request: the limit stays.
+         */
+        post: operations["refuse_extension_api_v1_orders__order_id__extend__request_id__refuse_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/extensions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 延期申请 (List Extensions)
+         * @description The case's extension requests, oldest first.
+         */
+        get: operations["list_extensions_api_v1_orders__order_id__extensions_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 立案 (File Case)
+         * @description 立案: file the verified case under a class and urgency (verified → filed); its limits follow.
+         */
+        post: operations["file_case_api_v1_orders__order_id__file_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/handle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 处置 (Handle Case)
+         * @description 处置: the handler reports the work done, with photos added before (dispatched/accepted → handled).
+         */
+        post: operations["handle_case_api_v1_orders__order_id__handle_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/photos": {
         parameters: {
             query?: never;
@@ -1897,7 +2456,8 @@ export interface paths {
         put?: never;
         /**
          * 上传订单照片 (Add Photo)
-         * @description Add a photo of the work to an order one has taken (before completing it).
+         * @description Add a photo of the work to an order one has taken (before completing it); to a problem's case, as
+         *     its reporter (现场照片, while reported), its handler (while handling) or its checker (at the check).
          */
         post: operations["add_photo_api_v1_orders__order_id__photos_post"];
         delete?: never;
@@ -1946,6 +2506,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/refuse-filing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 不予立案 (Refuse Filing)
+         * @description 不予立案: decline to file the report, with the reason (placed/verified → refused).
+         */
+        post: operations["refuse_filing_api_v1_orders__order_id__refuse_filing_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/reject": {
         parameters: {
             query?: never;
@@ -1960,6 +2540,26 @@ export interface paths {
          * @description Turn the order down, with the reason.
          */
         post: operations["reject_order_api_v1_orders__order_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 回退 (Return Case)
+         * @description 回退: the handler returns a wrongly dispatched case, with the reason; it waits to be dispatched again.
+         */
+        post: operations["return_case_api_v1_orders__order_id__return_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1986,6 +2586,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/orders/{order_id}/shelve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 挂账 (Shelve Case)
+         * @description 挂账: set aside a case that cannot be solved now, with the reason and a review day; its clock stops.
+         */
+        post: operations["shelve_case_api_v1_orders__order_id__shelve_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/orders/{order_id}/timeline": {
         parameters: {
             query?: never;
@@ -2000,6 +2620,66 @@ export interface paths {
         get: operations["order_timeline_api_v1_orders__order_id__timeline_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 核实 (Verify Case)
+         * @description 核实: confirm that the reported problem is real (placed → verified).
+         */
+        post: operations["verify_case_api_v1_orders__order_id__verify_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 作废 (Void Case)
+         * @description 作废: void a duplicate, linked to the case kept.
+         */
+        post: operations["void_case_api_v1_orders__order_id__void_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/orders/{order_id}/whistle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 吹哨 (Whistle Departments)
+         * @description Call departments of the street to a case (吹哨报到); those called before are not called again.
+         */
+        post: operations["whistle_api_v1_orders__order_id__whistle_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3983,6 +4663,25 @@ export interface components {
             points?: number | null;
         };
         /**
+         * AnswerIn
+         * @example {
+         *       "accepted": false,
+         *       "note": "属地管理"
+         *     }
+         */
+        AnswerIn: {
+            /**
+             * Accepted
+             * @description the hotline takes the ticket back (true) or refuses the return (false)
+             */
+            accepted: boolean;
+            /**
+             * Note
+             * @description the hotline's words, if any
+             */
+            note?: string | null;
+        };
+        /**
          * ApplicantBrief
          * @description What an application shows of its seeker; employers see no resident id.
          */
@@ -4227,10 +4926,10 @@ export interface components {
              * @description the role (角色) the member takes at the place
              * @enum {string}
              */
-            role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer";
+            role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer" | "department";
             /**
              * Place Code
-             * @description a street (9 digits, street_admin), community (12, community_staff and employer: where the employer operates) or grid code (15, the rest)
+             * @description a street (9 digits, street_admin), community (12, community_staff and employer: where the employer operates), a department of the street (110105001D01, department: bound by the street's admins) or grid code (15, the rest)
              */
             place_code: string;
         };
@@ -4247,10 +4946,10 @@ export interface components {
              * @description the role (角色) the member holds at the place
              * @enum {string}
              */
-            role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer";
+            role: "street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer" | "department";
             /**
              * Place Code
-             * @description where the role holds: a street (9 digits), community (12) or grid code (15)
+             * @description where the role holds: a street (9 digits), community (12), grid (15) or department code (110105001D01)
              */
             place_code: string;
             /**
@@ -4472,6 +5171,271 @@ export interface components {
              */
             street_code: string;
         };
+        /** Bulletin */
+        Bulletin: {
+            /**
+             * Month
+             * @description the month, YYYY-MM, China time, by when cases were reported
+             */
+            month: string;
+            /**
+             * Title
+             * @description the bulletin's title, e.g. 2026年11月 城市管理案件考核通报
+             */
+            title: string;
+            /**
+             * Since
+             * Format: date-time
+             * @description the month's start, ISO 8601 with time zone
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description the next month's start, ISO 8601 with time zone
+             */
+            until: string;
+            /**
+             * Score Formula
+             * @description how the score is made from the rates, in words
+             */
+            score_formula: string;
+            /**
+             * Communities
+             * @description the communities' table, best first (社区排名)
+             */
+            communities: components["schemas"]["BulletinRow"][];
+            /**
+             * Departments
+             * @description the departments' table, best first (职能部门排名)
+             */
+            departments: components["schemas"]["BulletinRow"][];
+        };
+        /** BulletinRow */
+        BulletinRow: {
+            /**
+             * Rank
+             * @description place in the table, 1 the best: by score, high to low, ties by code
+             */
+            rank: number;
+            /**
+             * Code
+             * @description the community's code or the department's code
+             */
+            code: string;
+            /**
+             * Name
+             * @description the department's name; null for a community (the orders service knows communities by code)
+             */
+            name: string | null;
+            /**
+             * Reported
+             * @description cases reported (上报) in the month
+             */
+            reported: number;
+            /**
+             * Filed
+             * @description of those, filed (立案)
+             */
+            filed: number;
+            /**
+             * Closed
+             * @description of those, closed (结案)
+             */
+            closed: number;
+            /**
+             * Closed On Time
+             * @description of those, closed on time (按期结案)
+             */
+            closed_on_time: number;
+            /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
+            /**
+             * Score
+             * @description 综合得分 0-100: the weighted rates (see score_formula); null when no rate is known
+             */
+            score: number | null;
+        };
+        /** CalendarPublic */
+        CalendarPublic: {
+            /**
+             * Street Code
+             * @description the street (街道), 9-digit code
+             */
+            street_code: string;
+            /**
+             * Hours
+             * @description working hours of a workday, China time, e.g. 08:30-12:00,14:00-17:30
+             */
+            hours: string;
+            /**
+             * Minutes Per Day
+             * @description working minutes in a workday
+             */
+            minutes_per_day: number;
+            /**
+             * Whistle Sign Minutes
+             * @description 吹哨报到: working minutes a called department has to sign (签到)
+             */
+            whistle_sign_minutes: number;
+            /**
+             * Whistle Report Minutes
+             * @description 吹哨报到: working minutes a called department has to report
+             */
+            whistle_report_minutes: number;
+            /**
+             * Hotline Sign Minutes
+             * @description 12345: working minutes to sign for a hotline ticket (签收)
+             */
+            hotline_sign_minutes: number;
+            /**
+             * Own
+             * @description true: the street set its own terms; false: the defaults
+             */
+            own: boolean;
+            /**
+             * Unknown Years
+             * @description years of the range the national calendar does not know yet: counted Monday to Friday
+             */
+            unknown_years: number[];
+            /**
+             * Days
+             * @description every day from since to until, in order
+             */
+            days: components["schemas"]["DayPublic"][];
+        };
+        /** CallList */
+        CallList: {
+            /**
+             * Items
+             * @description the case's calls, oldest first
+             */
+            items: components["schemas"]["CallPublic"][];
+        };
+        /**
+         * CallNote
+         * @example {
+         *       "note": "已到场，联合执法取缔占道经营摊点"
+         *     }
+         */
+        CallNote: {
+            /**
+             * Note
+             * @description what the department says: on arrival, or its report
+             */
+            note?: string | null;
+        };
+        /** CallPublic */
+        CallPublic: {
+            /**
+             * Id
+             * Format: uuid
+             * @description the call's id
+             */
+            id: string;
+            /**
+             * Order Id
+             * Format: uuid
+             * @description the case (order) the department was called to
+             */
+            order_id: string;
+            /**
+             * Department Code
+             * @description the department called, 110105001D01
+             */
+            department_code: string;
+            /**
+             * Department Name
+             * @description the department's name
+             */
+            department_name: string;
+            /**
+             * Called By
+             * @description the account that blew the whistle (吹哨)
+             */
+            called_by: string;
+            /**
+             * Called At
+             * Format: date-time
+             * @description when it was called; both clocks start then
+             */
+            called_at: string;
+            /**
+             * Note
+             * @description what it was called for; null when not said
+             */
+            note: string | null;
+            /**
+             * Sign Due At
+             * @description 签到时限: by when it must sign for the call (working time)
+             */
+            sign_due_at: string | null;
+            /**
+             * Report Due At
+             * @description 报到时限: by when it must report (working time)
+             */
+            report_due_at: string | null;
+            /**
+             * Signed At
+             * @description when it signed for the call (签到); null until then
+             */
+            signed_at: string | null;
+            /**
+             * Signed By
+             * @description the department's account that signed; null until then
+             */
+            signed_by: string | null;
+            /**
+             * Reported At
+             * @description when it reported (报到); null until then
+             */
+            reported_at: string | null;
+            /**
+             * Reported By
+             * @description the department's account that reported; null until then
+             */
+            reported_by: string | null;
+            /**
+             * Report
+             * @description its report; null until it reports or when it wrote none
+             */
+            report: string | null;
+            /**
+             * Sign Light
+             * @description the light of the sign-for clock: green 绿灯, yellow 黄灯, red 红灯, done_on_time 按时完成, done_late 超时完成, none 无
+             * @enum {string}
+             */
+            sign_light: "green" | "yellow" | "red" | "done_on_time" | "done_late" | "none";
+            /**
+             * Report Light
+             * @description the light of the report clock: green 绿灯, yellow 黄灯, red 红灯, done_on_time 按时完成, done_late 超时完成, none 无
+             * @enum {string}
+             */
+            report_light: "green" | "yellow" | "red" | "done_on_time" | "done_late" | "none";
+        };
         /** CancelIn */
         CancelIn: {
             /**
@@ -4479,6 +5443,165 @@ export interface components {
              * @description why it is withdrawn, if said; kept as its close_reason
              */
             reason?: string | null;
+        };
+        /** CaseClassPage */
+        CaseClassPage: {
+            /**
+             * Street Code
+             * @description the street (街道) whose limits are shown, 9-digit code
+             */
+            street_code: string;
+            /**
+             * Items
+             * @description the small classes, in catalogue order
+             */
+            items: components["schemas"]["CaseClassPublic"][];
+        };
+        /** CaseClassPublic */
+        CaseClassPublic: {
+            /**
+             * Code
+             * @description the small class's code (小类编码): type digit, large class, small class
+             */
+            code: string;
+            /**
+             * Type
+             * @description 部件 or 事件: component 部件, event 事件
+             * @enum {string}
+             */
+            type: "component" | "event";
+            /**
+             * Major Code
+             * @description the large class's two digits (大类编码)
+             */
+            major_code: string;
+            /**
+             * Major Name
+             * @description the large class (大类), e.g. 街面秩序
+             */
+            major_name: string;
+            /**
+             * Name
+             * @description the small class (小类), e.g. 占道经营
+             */
+            name: string;
+            /**
+             * Department Kind
+             * @description the kind of department that usually handles it (处置部门); null: none in particular
+             */
+            department_kind: ("urban_management" | "market_regulation" | "housing" | "sanitation" | "water" | "drainage" | "gas" | "power" | "telecom" | "roads" | "traffic_police" | "police" | "landscaping" | "environment" | "fire" | "agriculture" | "property" | "street_office" | "other") | null;
+            /**
+             * Limits
+             * @description the limit of each urgency and stage, urgent first, in stage order
+             */
+            limits: components["schemas"]["LimitPublic"][];
+        };
+        /** CaseFigures */
+        CaseFigures: {
+            /**
+             * Reported
+             * @description cases reported (上报) in the period
+             */
+            reported: number;
+            /**
+             * Filed
+             * @description of those, filed (立案)
+             */
+            filed: number;
+            /**
+             * Refused
+             * @description of those, refused filing (不予立案)
+             */
+            refused: number;
+            /**
+             * Voided
+             * @description of those, voided (作废)
+             */
+            voided: number;
+            /**
+             * Closed
+             * @description of those, closed (结案)
+             */
+            closed: number;
+            /**
+             * Closed On Time
+             * @description of those, closed by their handling deadline (按期结案)
+             */
+            closed_on_time: number;
+            /**
+             * Handled
+             * @description of those, ever handled (处置)
+             */
+            handled: number;
+            /**
+             * Reworked
+             * @description of those, sent back at least once by a failed check (返工)
+             */
+            reworked: number;
+            /**
+             * Dispatches
+             * @description dispatches and reassignments of those cases (派遣次数)
+             */
+            dispatches: number;
+            /**
+             * Returns
+             * @description times those cases were returned by who they were dispatched to (回退次数)
+             */
+            returns: number;
+            /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
+            /** @description the cases still open now, by the light of their current stage */
+            lights: components["schemas"]["Lights"];
+            /** @description the 12345 hotline tickets of those cases */
+            hotline: components["schemas"]["HotlineFigures"];
+        };
+        /**
+         * CheckIn
+         * @example {
+         *       "note": "摊贩又回来了",
+         *       "passed": false,
+         *       "photo_ids": []
+         *     }
+         */
+        CheckIn: {
+            /**
+             * Passed
+             * @description true: the problem is solved (核查通过); false: back to the handler (返工)
+             */
+            passed: boolean;
+            /**
+             * Note
+             * @description what was found or done, if anything to say
+             */
+            note?: string | null;
+            /**
+             * Photo Ids
+             * @description photos of what the check found, added to the order before
+             */
+            photo_ids?: string[];
         };
         /** CheckInCode */
         CheckInCode: {
@@ -4509,7 +5632,7 @@ export interface components {
             name: string;
             /**
              * Scopes
-             * @description one or more of: stats:read, orders:read, grids:read, jobs:read, webhooks:write, open311
+             * @description one or more of: stats:read, orders:read, grids:read, jobs:read, webhooks:write, open311, hotline
              */
             scopes: string[];
             /**
@@ -5097,6 +6220,64 @@ export interface components {
              */
             items: components["schemas"]["GridCoverage"][];
         };
+        /** DayPublic */
+        DayPublic: {
+            /**
+             * Day
+             * Format: date
+             * @description the day (China time), YYYY-MM-DD
+             */
+            day: string;
+            /**
+             * Weekday
+             * @description 1 Monday ... 7 Sunday
+             */
+            weekday: number;
+            /**
+             * Workday
+             * @description whether the street works that day: the case clocks run only on workdays
+             */
+            workday: boolean;
+            /**
+             * National Workday
+             * @description whether the national calendar makes it a workday (调休 included)
+             */
+            national_workday: boolean;
+            /**
+             * Source
+             * @description whose rule decides the day: national 国家, street 街道
+             * @enum {string}
+             */
+            source: "national" | "street";
+            /**
+             * Note
+             * @description the street's note on its own day, or the national holiday (国庆节, 国庆节调休); null: none
+             */
+            note: string | null;
+        };
+        /**
+         * DayUpdate
+         * @example {
+         *       "note": "防汛值守，周六照常上班",
+         *       "workday": true
+         *     }
+         * @example {
+         *       "note": "街道集中培训",
+         *       "workday": false
+         *     }
+         */
+        DayUpdate: {
+            /**
+             * Workday
+             * @description true: the street works that day; false: it rests
+             */
+            workday: boolean;
+            /**
+             * Note
+             * @description why; null: no note
+             */
+            note?: string | null;
+        };
         /** DeadEvent */
         DeadEvent: {
             /**
@@ -5249,6 +6430,111 @@ export interface components {
             log: components["schemas"]["AttemptPublic"][];
         };
         /**
+         * DepartmentCreate
+         * @example {
+         *       "kind": "urban_management",
+         *       "name": "朝阳区城管执法局示范街道执法队",
+         *       "phone": "010-65001234"
+         *     }
+         * @example {
+         *       "kind": "market_regulation",
+         *       "name": "示范街道市场监管所"
+         *     }
+         */
+        DepartmentCreate: {
+            /**
+             * Name
+             * @description the department's name, unique in the street
+             */
+            name: string;
+            /**
+             * Kind
+             * @description what sort of department (职能部门类别): urban_management 城管执法, market_regulation 市场监管, housing 住建, sanitation 环卫, water 供水, drainage 排水, gas 燃气, power 供电, telecom 通信, roads 市政道路, traffic_police 交警, police 派出所, landscaping 园林绿化, environment 生态环境, fire 消防, agriculture 农业农村, property 物业, street_office 街道办, other 其他
+             * @enum {string}
+             */
+            kind: "urban_management" | "market_regulation" | "housing" | "sanitation" | "water" | "drainage" | "gas" | "power" | "telecom" | "roads" | "traffic_police" | "police" | "landscaping" | "environment" | "fire" | "agriculture" | "property" | "street_office" | "other";
+            /**
+             * Phone
+             * @description the department's office line (digits and dashes)
+             */
+            phone?: string | null;
+        };
+        /** DepartmentList */
+        DepartmentList: {
+            /**
+             * Items
+             * @description the departments of the caller's street, by code
+             */
+            items: components["schemas"]["DepartmentPublic"][];
+        };
+        /** DepartmentPublic */
+        DepartmentPublic: {
+            /**
+             * Code
+             * @description the department's code: the street's code, D and two digits (110105001D01)
+             */
+            code: string;
+            /**
+             * Street Code
+             * @description the street (街道) the department serves, 9-digit street code
+             */
+            street_code: string;
+            /**
+             * Name
+             * @description the department's name, unique in the street
+             */
+            name: string;
+            /**
+             * Kind
+             * @description what sort of department: urban_management 城管执法, market_regulation 市场监管, housing 住建, sanitation 环卫, water 供水, drainage 排水, gas 燃气, power 供电, telecom 通信, roads 市政道路, traffic_police 交警, police 派出所, landscaping 园林绿化, environment 生态环境, fire 消防, agriculture 农业农村, property 物业, street_office 街道办, other 其他
+             * @enum {string}
+             */
+            kind: "urban_management" | "market_regulation" | "housing" | "sanitation" | "water" | "drainage" | "gas" | "power" | "telecom" | "roads" | "traffic_police" | "police" | "landscaping" | "environment" | "fire" | "agriculture" | "property" | "street_office" | "other";
+            /**
+             * Phone
+             * @description the department's office line; null when not given
+             */
+            phone: string | null;
+            /**
+             * Active
+             * @description false: no more cases or calls go to it
+             */
+            active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             * @description when the department was registered
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             * @description when it last changed
+             */
+            updated_at: string;
+        };
+        /**
+         * DepartmentUpdate
+         * @description The fields to change; a field left out keeps its value.
+         */
+        DepartmentUpdate: {
+            /**
+             * Name
+             * @description the department's new name, unique in the street (null is refused)
+             */
+            name?: string | null;
+            /**
+             * Phone
+             * @description the office line; null: none
+             */
+            phone?: string | null;
+            /**
+             * Active
+             * @description false: no more cases or calls go to it (its cases stay); true: back (null refused)
+             */
+            active?: boolean | null;
+        };
+        /**
          * DispatchIn
          * @example {
          *       "assignee_id": "7d4e2b1a-9c3f-4e8d-b6a5-1f0e9d8c7b6a",
@@ -5256,6 +6542,9 @@ export interface components {
          *     }
          * @example {
          *       "mode": "grab"
+         *     }
+         * @example {
+         *       "department_id": "110105001D01"
          *     }
          */
         DispatchIn: {
@@ -5265,12 +6554,17 @@ export interface components {
              */
             assignee_id?: string | null;
             /**
+             * Department Id
+             * @description a problem's case only: the department (职能部门) of the order's street to dispatch it to, by its code (GET /api/v1/departments); mode is then department
+             */
+            department_id?: string | null;
+            /**
              * Mode
-             * @description grab 抢单: open to the grid's takers
+             * @description assign 指派 a person, grab 抢单: open to the grid's takers, department 派给职能部门
              * @default assign
              * @enum {string}
              */
-            mode: "assign" | "grab";
+            mode: "assign" | "grab" | "department";
         };
         /** EmployerAccountPublic */
         EmployerAccountPublic: {
@@ -5563,6 +6857,77 @@ export interface components {
             };
         };
         /**
+         * ExtendIn
+         * @example {
+         *       "hours": 14,
+         *       "reason": "需协调产权单位，两个工作日内完成"
+         *     }
+         */
+        ExtendIn: {
+            /**
+             * Hours
+             * @description working hours to add to the handling limit
+             */
+            hours: number;
+            /**
+             * Reason
+             * @description why more time is needed
+             */
+            reason: string;
+        };
+        /** ExtensionPublic */
+        ExtensionPublic: {
+            /**
+             * Id
+             * Format: uuid
+             * @description the request's id, to approve or refuse it
+             */
+            id: string;
+            /**
+             * Order Id
+             * Format: uuid
+             * @description the case
+             */
+            order_id: string;
+            /**
+             * Hours
+             * @description working hours asked for
+             */
+            hours: number;
+            /**
+             * Reason
+             * @description why
+             */
+            reason: string;
+            /**
+             * State
+             * @description pending, approved or refused
+             * @enum {string}
+             */
+            state: "pending" | "approved" | "refused";
+            /**
+             * Requested By
+             * @description the account that asked
+             */
+            requested_by: string;
+            /**
+             * Requested At
+             * Format: date-time
+             * @description when it was asked, ISO 8601
+             */
+            requested_at: string;
+            /**
+             * Decided By
+             * @description who decided; null while pending
+             */
+            decided_by: string | null;
+            /**
+             * Decided At
+             * @description when; null while pending
+             */
+            decided_at: string | null;
+        };
+        /**
          * FairCreate
          * @example {
          *       "community_code": "110105001001",
@@ -5820,6 +7185,57 @@ export interface components {
             message: string;
         };
         /**
+         * FileIn
+         * @example {
+         *       "class_code": "E0501",
+         *       "urgency": "normal"
+         *     }
+         */
+        FileIn: {
+            /**
+             * Class Code
+             * @description the small class of the catalogue (GET /api/v1/case-classes)
+             */
+            class_code: string;
+            /**
+             * Urgency
+             * @description urgent 紧急 or normal 一般: fixes the stages' limits
+             * @default normal
+             * @enum {string}
+             */
+            urgency: "urgent" | "normal";
+            /**
+             * Note
+             * @description what was found or done, if anything to say
+             */
+            note?: string | null;
+        };
+        /**
+         * FollowUpIn
+         * @example {
+         *       "resolved": true,
+         *       "satisfaction": "satisfied"
+         *     }
+         */
+        FollowUpIn: {
+            /**
+             * Resolved
+             * @description the caller says the problem is solved (解决) or not (未解决)
+             */
+            resolved: boolean;
+            /**
+             * Satisfaction
+             * @description 满意 satisfied, 基本满意 basically_satisfied, 不满意 dissatisfied
+             * @enum {string}
+             */
+            satisfaction: "satisfied" | "basically_satisfied" | "dissatisfied";
+            /**
+             * Note
+             * @description the follow-up call's notes
+             */
+            note?: string | null;
+        };
+        /**
          * GeoJsonPolygon
          * @description A GeoJSON Polygon (RFC 7946) with one ring: ``[[lng, lat], ...]``, closed, WGS 84.
          */
@@ -5972,6 +7388,68 @@ export interface components {
              * @description when the grid was created, ISO 8601 with time zone
              */
             created_at: string;
+        };
+        /**
+         * HandleIn
+         * @example {
+         *       "note": "已劝离占道摊贩，现场恢复通行",
+         *       "photo_ids": []
+         *     }
+         */
+        HandleIn: {
+            /**
+             * Note
+             * @description what was done (处置情况)
+             */
+            note: string;
+            /**
+             * Photo Ids
+             * @description photos of the work, added to the order before
+             */
+            photo_ids?: string[];
+        };
+        /** HotlineFigures */
+        HotlineFigures: {
+            /**
+             * Tickets
+             * @description 12345 hotline tickets of the cases counted
+             */
+            tickets: number;
+            /**
+             * Signed On Time
+             * @description tickets signed for (签收) by their sign-for deadline
+             */
+            signed_on_time: number;
+            /**
+             * Followed Up
+             * @description tickets the hotline followed up (回访)
+             */
+            followed_up: number;
+            /**
+             * Resolved
+             * @description followed-up tickets the caller said were resolved
+             */
+            resolved: number;
+            /**
+             * Satisfied
+             * @description followed-up tickets rated satisfied or basically satisfied (满意、基本满意)
+             */
+            satisfied: number;
+            /**
+             * Response Rate
+             * @description 响应率: signed_on_time ÷ tickets; null without tickets
+             */
+            response_rate: number | null;
+            /**
+             * Resolution Rate
+             * @description 解决率: resolved ÷ followed_up; null when none followed up
+             */
+            resolution_rate: number | null;
+            /**
+             * Satisfaction Rate
+             * @description 满意率: satisfied ÷ followed_up; null when none followed up
+             */
+            satisfaction_rate: number | null;
         };
         /**
          * HouseholdCreate
@@ -6256,6 +7734,137 @@ export interface components {
              */
             errors: components["schemas"]["ImportError_"][];
         };
+        /** IndicatorRow */
+        IndicatorRow: {
+            /**
+             * Code
+             * @description the grid, community or street code, the department's code or the class code; null: cases dispatched to no department, or not yet given a class
+             */
+            code: string | null;
+            /**
+             * Name
+             * @description the department's name when grouped by department; null otherwise (the orders service knows places and classes by code only)
+             */
+            name: string | null;
+            /**
+             * Reported
+             * @description cases reported (上报) in the period
+             */
+            reported: number;
+            /**
+             * Filed
+             * @description of those, filed (立案)
+             */
+            filed: number;
+            /**
+             * Refused
+             * @description of those, refused filing (不予立案)
+             */
+            refused: number;
+            /**
+             * Voided
+             * @description of those, voided (作废)
+             */
+            voided: number;
+            /**
+             * Closed
+             * @description of those, closed (结案)
+             */
+            closed: number;
+            /**
+             * Closed On Time
+             * @description of those, closed by their handling deadline (按期结案)
+             */
+            closed_on_time: number;
+            /**
+             * Handled
+             * @description of those, ever handled (处置)
+             */
+            handled: number;
+            /**
+             * Reworked
+             * @description of those, sent back at least once by a failed check (返工)
+             */
+            reworked: number;
+            /**
+             * Dispatches
+             * @description dispatches and reassignments of those cases (派遣次数)
+             */
+            dispatches: number;
+            /**
+             * Returns
+             * @description times those cases were returned by who they were dispatched to (回退次数)
+             */
+            returns: number;
+            /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
+            /** @description the cases still open now, by the light of their current stage */
+            lights: components["schemas"]["Lights"];
+            /** @description the 12345 hotline tickets of those cases */
+            hotline: components["schemas"]["HotlineFigures"];
+            /**
+             * By Source
+             * @description the same figures per source of the cases (hotline 12345热线, open311, visit 走访, resident 居民, grid_worker 网格员); every source present
+             */
+            by_source: {
+                [key: string]: components["schemas"]["CaseFigures"];
+            };
+        };
+        /** Indicators */
+        Indicators: {
+            /**
+             * Group By
+             * @description what the rows are per: grid, community, street, department, class
+             * @enum {string}
+             */
+            group_by: "grid" | "community" | "street" | "department" | "class";
+            /**
+             * Since
+             * Format: date-time
+             * @description the period's start: cases reported at or after, ISO 8601 with time zone
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             * @description the period's end: cases reported before, ISO 8601 with time zone
+             */
+            until: string;
+            /**
+             * Generated At
+             * Format: date-time
+             * @description when the figures were computed: the lights' now
+             */
+            generated_at: string;
+            /**
+             * Items
+             * @description one row per group with cases, by code (null last)
+             */
+            items: components["schemas"]["IndicatorRow"][];
+        };
         /** JobStats */
         JobStats: {
             /**
@@ -6342,6 +7951,98 @@ export interface components {
              * @description when they were credited, ISO 8601 with time zone
              */
             earned_at: string;
+        };
+        /** Lights */
+        Lights: {
+            /**
+             * Green
+             * @description open cases within 80 % of their stage's limit (绿灯)
+             */
+            green: number;
+            /**
+             * Yellow
+             * @description open cases past 80 % of their stage's limit, not yet over it (黄灯)
+             */
+            yellow: number;
+            /**
+             * Red
+             * @description open cases past their stage's limit (红灯)
+             */
+            red: number;
+        };
+        /** LimitIn */
+        LimitIn: {
+            /**
+             * Urgency
+             * @description urgent or normal: urgent 紧急, normal 一般
+             * @enum {string}
+             */
+            urgency: "urgent" | "normal";
+            /**
+             * Stage
+             * @description the stage: verify 核实, file 立案, dispatch 派遣, handle 处置, check 核查, close 结案
+             * @enum {string}
+             */
+            stage: "verify" | "file" | "dispatch" | "handle" | "check" | "close";
+            /**
+             * Minutes
+             * @description the street's own limit, in working minutes (1-525600)
+             */
+            minutes: number;
+        };
+        /** LimitPublic */
+        LimitPublic: {
+            /**
+             * Urgency
+             * @description the case's urgency: urgent 紧急, normal 一般
+             * @enum {string}
+             */
+            urgency: "urgent" | "normal";
+            /**
+             * Stage
+             * @description the stage of the case clock: verify 核实, file 立案, dispatch 派遣, handle 处置, check 核查, close 结案
+             * @enum {string}
+             */
+            stage: "verify" | "file" | "dispatch" | "handle" | "check" | "close";
+            /**
+             * Minutes
+             * @description the limit the street counts, in working minutes (工作分钟)
+             */
+            minutes: number;
+            /**
+             * National Minutes
+             * @description the national catalogue's default, in working minutes
+             */
+            national_minutes: number;
+            /**
+             * Own
+             * @description true: the street set this limit itself; false: the national default
+             */
+            own: boolean;
+        };
+        /**
+         * LimitsUpdate
+         * @example {
+         *       "limits": [
+         *         {
+         *           "minutes": 180,
+         *           "stage": "handle",
+         *           "urgency": "normal"
+         *         },
+         *         {
+         *           "minutes": 45,
+         *           "stage": "handle",
+         *           "urgency": "urgent"
+         *         }
+         *       ]
+         *     }
+         */
+        LimitsUpdate: {
+            /**
+             * Limits
+             * @description the limits to set, one per urgency and stage; those left out keep what they were
+             */
+            limits: components["schemas"]["LimitIn"][];
         };
         /**
          * LinkedHousehold
@@ -6740,6 +8441,16 @@ export interface components {
          *       "party_kind": "work_unit",
          *       "work_unit": "江南小学"
          *     }
+         * @example {
+         *       "account_id": "5b1e9c2d-7a4f-4e3b-9d8c-2f6a1b0e7c53",
+         *       "bindings": [
+         *         {
+         *           "place_code": "110105001D01",
+         *           "role": "department"
+         *         }
+         *       ],
+         *       "name": "陆队长"
+         *     }
          */
         MemberCreate: {
             /**
@@ -6749,9 +8460,9 @@ export interface components {
             name: string;
             /**
              * Community Code
-             * @description the community the member belongs to
+             * @description the community the member belongs to; null for a member of the street itself (a department's people, bound by the street's admins): its street is that of its bindings
              */
-            community_code: string;
+            community_code?: string | null;
             /**
              * Account Id
              * @description the gateway account they sign in with
@@ -6814,7 +8525,7 @@ export interface components {
             street_code: string;
             /**
              * Community Code
-             * @description null for a street's admins
+             * @description the member's community; null for the street's own members (its admins, its departments' people)
              */
             community_code: string | null;
             /**
@@ -6879,7 +8590,7 @@ export interface components {
             street_code: string;
             /**
              * Community Code
-             * @description null for a street's admins
+             * @description the member's community; null for the street's own members (its admins, its departments' people)
              */
             community_code: string | null;
             /**
@@ -7206,6 +8917,14 @@ export interface components {
              * @description the latest credits
              */
             entries: components["schemas"]["LedgerEntry"][];
+        };
+        /** NoteIn */
+        NoteIn: {
+            /**
+             * Note
+             * @description what was found or done, if anything to say
+             */
+            note?: string | null;
         };
         /**
          * NoticeCreate
@@ -7614,6 +9333,21 @@ export interface components {
              * @description where an issue is, at building level (幸福里小区3号楼东侧); the public Open311 listing shows it without unit, room or anything shaped like a phone or ID number. Issues only
              */
             address?: string | null;
+            /**
+             * Lat
+             * @description an issue's latitude (WGS 84), with lng; its grid when no grid_code
+             */
+            lat?: number | null;
+            /**
+             * Lng
+             * @description an issue's longitude (WGS 84), with lat
+             */
+            lng?: number | null;
+            /**
+             * Class Code
+             * @description an issue's class as the reporter sees it (GET /api/v1/case-classes); staff file it under one
+             */
+            class_code?: string | null;
         };
         /** OrderPublic */
         OrderPublic: {
@@ -7634,7 +9368,7 @@ export interface components {
              * @description how it was placed: the resident's app, 代办, a call, a visit or the hotline
              * @enum {string}
              */
-            channel: "app" | "proxy" | "phone" | "visit" | "open311";
+            channel: "app" | "proxy" | "phone" | "visit" | "open311" | "hotline";
             /**
              * Title
              * @description as given, else the menu item's name or the start of the description
@@ -7655,7 +9389,7 @@ export interface components {
              * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
              * @enum {string}
              */
-            state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected";
+            state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected" | "verified" | "filed" | "handled" | "checked" | "closed" | "refused" | "shelved" | "voided";
             /**
              * Menu Item Id
              * @description the menu item (服务清单) of a service; null for wishes and issues
@@ -7680,7 +9414,7 @@ export interface components {
              * Dispatch Mode
              * @description assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline
              */
-            dispatch_mode: ("assign" | "grab") | null;
+            dispatch_mode: ("assign" | "grab" | "department") | null;
             /**
              * Assignee Id
              * @description the taker's account id: the one assigned, or who accepted; null while nobody has it
@@ -7707,6 +9441,27 @@ export interface components {
              * @description rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made
              */
             needs_return_visit: boolean;
+            /**
+             * Class Code
+             * @description a problem's class (立案 class, or as reported); null otherwise
+             */
+            class_code: string | null;
+            /**
+             * Urgency
+             * @description a filed case's urgency: urgent 紧急 or normal 一般; null before
+             */
+            urgency: ("urgent" | "normal") | null;
+            /**
+             * Department Code
+             * @description the department (职能部门) a case is dispatched to; null when none or a person has it
+             */
+            department_code: string | null;
+            /**
+             * Light
+             * @description a running clock's traffic light: green, yellow from 80 % of the stage's limit, red past it; none when no clock runs
+             * @enum {string}
+             */
+            light: "green" | "yellow" | "red" | "none";
             /**
              * Placed At
              * Format: date-time
@@ -7793,9 +9548,89 @@ export interface components {
             completed_at: string | null;
             /**
              * Closed At
-             * @description when it was cancelled or rejected; null otherwise
+             * @description when it ended (cancelled, rejected, closed, refused, voided)
              */
             closed_at: string | null;
+            /**
+             * Lat
+             * @description where a problem is: latitude (WGS 84); null when reported without
+             */
+            lat: number | null;
+            /**
+             * Lng
+             * @description where a problem is: longitude (WGS 84); null when reported without
+             */
+            lng: number | null;
+            /**
+             * Stage Started At
+             * @description when the running stage's clock started; null when none
+             */
+            stage_started_at: string | null;
+            /**
+             * Yellow At
+             * @description when the running stage's light turns yellow; null when none
+             */
+            yellow_at: string | null;
+            /**
+             * Rework Count
+             * @description a case's failed checks (返工)
+             */
+            rework_count: number;
+            /**
+             * Return Count
+             * @description a case's returns by its handlers (回退)
+             */
+            return_count: number;
+            /**
+             * Verified At
+             * @description when the case was verified (核实); null before
+             */
+            verified_at: string | null;
+            /**
+             * Filed At
+             * @description when the case was filed (立案); null before
+             */
+            filed_at: string | null;
+            /**
+             * Handled At
+             * @description when the case was last reported handled (处置); null before
+             */
+            handled_at: string | null;
+            /**
+             * Checked At
+             * @description when the case passed its check (核查); null before
+             */
+            checked_at: string | null;
+            /**
+             * Handle Due At
+             * @description the case's handling limit (处置时限), moved by approved extensions; null before dispatch
+             */
+            handle_due_at: string | null;
+            /**
+             * Closed On Time
+             * @description a closed case was handled by its limit (按期); null before
+             */
+            closed_on_time: boolean | null;
+            /**
+             * Handling Minutes
+             * @description working minutes from filing to closing; null before
+             */
+            handling_minutes: number | null;
+            /**
+             * Shelve Reason
+             * @description why the case was shelved (挂账); null otherwise
+             */
+            shelve_reason: string | null;
+            /**
+             * Review On
+             * @description the shelved case's review day; null otherwise
+             */
+            review_on: string | null;
+            /**
+             * Duplicate Of
+             * @description the case a voided duplicate was linked to; null otherwise
+             */
+            duplicate_of: string | null;
         };
         /** OrderStats */
         OrderStats: {
@@ -7830,7 +9665,7 @@ export interface components {
              * @description how it was placed: the resident's app, 代办, a call, a visit or the hotline
              * @enum {string}
              */
-            channel: "app" | "proxy" | "phone" | "visit" | "open311";
+            channel: "app" | "proxy" | "phone" | "visit" | "open311" | "hotline";
             /**
              * Title
              * @description as given, else the menu item's name or the start of the description
@@ -7851,7 +9686,7 @@ export interface components {
              * @description where the order is in the loop (点单, 派单, 接单, 评单), or closed
              * @enum {string}
              */
-            state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected";
+            state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected" | "verified" | "filed" | "handled" | "checked" | "closed" | "refused" | "shelved" | "voided";
             /**
              * Menu Item Id
              * @description the menu item (服务清单) of a service; null for wishes and issues
@@ -7876,7 +9711,7 @@ export interface components {
              * Dispatch Mode
              * @description assign (指派) or grab (抢单) as last dispatched; null before dispatch or after a decline
              */
-            dispatch_mode: ("assign" | "grab") | null;
+            dispatch_mode: ("assign" | "grab" | "department") | null;
             /**
              * Assignee Id
              * @description the taker's account id: the one assigned, or who accepted; null while nobody has it
@@ -7903,6 +9738,27 @@ export interface components {
              * @description rated 1 or 2 stars, so staff owe a return visit (回访); stays true once it is made
              */
             needs_return_visit: boolean;
+            /**
+             * Class Code
+             * @description a problem's class (立案 class, or as reported); null otherwise
+             */
+            class_code: string | null;
+            /**
+             * Urgency
+             * @description a filed case's urgency: urgent 紧急 or normal 一般; null before
+             */
+            urgency: ("urgent" | "normal") | null;
+            /**
+             * Department Code
+             * @description the department (职能部门) a case is dispatched to; null when none or a person has it
+             */
+            department_code: string | null;
+            /**
+             * Light
+             * @description a running clock's traffic light: green, yellow from 80 % of the stage's limit, red past it; none when no clock runs
+             * @enum {string}
+             */
+            light: "green" | "yellow" | "red" | "none";
             /**
              * Placed At
              * Format: date-time
@@ -9252,19 +11108,6 @@ export interface components {
              */
             members?: components["schemas"]["CommitteeMemberIn"][];
         };
-        /**
-         * ReasonIn
-         * @example {
-         *       "reason": "这几天在外地出差，赶不回来，请改派其他党员"
-         *     }
-         */
-        ReasonIn: {
-            /**
-             * Reason
-             * @description why: the taker's for giving it back, or staff's for turning it down (the resident sees it)
-             */
-            reason: string;
-        };
         /** RefreshRequest */
         RefreshRequest: {
             /**
@@ -10021,6 +11864,26 @@ export interface components {
             service: string;
         };
         /**
+         * ShelveIn
+         * @example {
+         *       "reason": "涉及拆迁规划，暂不具备处置条件",
+         *       "review_on": "2027-03-01"
+         *     }
+         */
+        ShelveIn: {
+            /**
+             * Reason
+             * @description why it cannot be solved now (挂账原因)
+             */
+            reason: string;
+            /**
+             * Review On
+             * Format: date
+             * @description the day to look at it again (复核日期), after today
+             */
+            review_on: string;
+        };
+        /**
          * SignupCreate
          * @example {
          *       "role": "participant"
@@ -10254,7 +12117,7 @@ export interface components {
             at: string;
             /**
              * Action
-             * @description place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, overdue or escalate
+             * @description place, dispatch, reassign, accept, decline, complete, rate, cancel, reject, return_visit, overdue or escalate; a case's verify, file, refuse_filing, handle, check, rework, close, return, shelve, void, extend_request, extend_approve, extend_refuse, whistle, call_sign, call_report; a 12345 ticket's hotline_sign, hotline_return, return_refused, return_accepted, hotline_follow_up
              */
             action: string;
             /**
@@ -10292,6 +12155,11 @@ export interface components {
              * @description photos named in this step (on completion); empty otherwise
              */
             photo_ids: string[];
+            /**
+             * Working Minutes
+             * @description a problem's steps: working minutes since the step before (the clock stops outside working hours, on rest days and holidays); null for the first step and for service orders
+             */
+            working_minutes: number | null;
         };
         /**
          * StreetStats
@@ -10346,6 +12214,13 @@ export interface components {
              * @description orders by state and kind, SLA medians, ratings, overdue, problems found and solved
              */
             orders: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * Indicators
+             * @description the case indicators of the period (结案率, 按期结案率, 返工率, 准确派遣率, lights, 12345's 响应率/解决率/满意率), per place and per source: the orders service's GET /api/v1/orders/indicators
+             */
+            indicators: {
                 [key: string]: unknown;
             } | null;
             /**
@@ -10672,6 +12547,75 @@ export interface components {
              */
             description: string;
         };
+        /** TermsPublic */
+        TermsPublic: {
+            /**
+             * Street Code
+             * @description the street (街道), 9-digit code
+             */
+            street_code: string;
+            /**
+             * Hours
+             * @description working hours of a workday, China time, e.g. 08:30-12:00,14:00-17:30
+             */
+            hours: string;
+            /**
+             * Minutes Per Day
+             * @description working minutes in a workday
+             */
+            minutes_per_day: number;
+            /**
+             * Whistle Sign Minutes
+             * @description 吹哨报到: working minutes a called department has to sign (签到)
+             */
+            whistle_sign_minutes: number;
+            /**
+             * Whistle Report Minutes
+             * @description 吹哨报到: working minutes a called department has to report
+             */
+            whistle_report_minutes: number;
+            /**
+             * Hotline Sign Minutes
+             * @description 12345: working minutes to sign for a hotline ticket (签收)
+             */
+            hotline_sign_minutes: number;
+            /**
+             * Own
+             * @description true: the street set its own terms; false: the defaults
+             */
+            own: boolean;
+        };
+        /**
+         * TermsUpdate
+         * @example {
+         *       "hotline_sign_minutes": 60,
+         *       "hours": "08:30-12:00,14:00-17:30",
+         *       "whistle_report_minutes": 1260,
+         *       "whistle_sign_minutes": 60
+         *     }
+         */
+        TermsUpdate: {
+            /**
+             * Hours
+             * @description working hours, China time: periods HH:MM-HH:MM in order, comma-separated; left out: kept
+             */
+            hours?: string | null;
+            /**
+             * Whistle Sign Minutes
+             * @description 吹哨报到 sign-for limit, working minutes; left out: kept
+             */
+            whistle_sign_minutes?: number | null;
+            /**
+             * Whistle Report Minutes
+             * @description 吹哨报到 report limit, working minutes; left out: kept
+             */
+            whistle_report_minutes?: number | null;
+            /**
+             * Hotline Sign Minutes
+             * @description 12345 sign-for limit, working minutes; left out: kept
+             */
+            hotline_sign_minutes?: number | null;
+        };
         /** TestSend */
         TestSend: {
             /**
@@ -10694,6 +12638,171 @@ export interface components {
              * @description how long the test took, milliseconds
              */
             duration_ms: number;
+        };
+        /**
+         * TicketIn
+         * @example {
+         *       "address": "朝阳路与东三环交叉口西南角",
+         *       "caller_phone": "13700001234",
+         *       "class_code": "E0501",
+         *       "content": "路口早晚高峰有商贩占道摆摊，行人只能走机动车道",
+         *       "deadline": "2026-12-08T17:30:00+08:00",
+         *       "lat": 39.915,
+         *       "lng": 116.475,
+         *       "number": "GD20261201000123"
+         *     }
+         */
+        TicketIn: {
+            /**
+             * Number
+             * @description the hotline's ticket number (工单编号), unique per street
+             */
+            number: string;
+            /**
+             * Caller Phone
+             * @description the caller's phone: stored encrypted, shown masked (138****1234), never in events or webhooks
+             */
+            caller_phone?: string | null;
+            /**
+             * Class Code
+             * @description the class the hotline gave (GET /api/v1/case-classes)
+             */
+            class_code?: string | null;
+            /**
+             * Address
+             * @description where, as the caller said it
+             */
+            address?: string | null;
+            /**
+             * Lat
+             * @description latitude (WGS 84), with lng
+             */
+            lat?: number | null;
+            /**
+             * Lng
+             * @description longitude (WGS 84), with lat
+             */
+            lng?: number | null;
+            /**
+             * Grid Code
+             * @description the grid, when the hotline knows it and gives no point
+             */
+            grid_code?: string | null;
+            /**
+             * Content
+             * @description what the caller reported (诉求)
+             */
+            content: string;
+            /**
+             * Deadline
+             * Format: date-time
+             * @description the hotline's deadline for the answer (办理时限), ISO 8601 with zone
+             */
+            deadline: string;
+        };
+        /** TicketPublic */
+        TicketPublic: {
+            /**
+             * Order Id
+             * Format: uuid
+             * @description the case the ticket became (GET /api/v1/orders/{id})
+             */
+            order_id: string;
+            /**
+             * Number
+             * @description the hotline's ticket number
+             */
+            number: string;
+            /**
+             * Street Code
+             * @description the street that answers it, 9-digit street code
+             */
+            street_code: string;
+            /**
+             * Grid Code
+             * @description the grid where it is, 15-digit grid code
+             */
+            grid_code: string;
+            /**
+             * State
+             * @description the case's state
+             * @enum {string}
+             */
+            state: "placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected" | "verified" | "filed" | "handled" | "checked" | "closed" | "refused" | "shelved" | "voided";
+            /**
+             * Caller Phone Masked
+             * @description the caller's phone, masked (138****1234); null when none
+             */
+            caller_phone_masked: string | null;
+            /**
+             * Deadline
+             * Format: date-time
+             * @description the hotline's deadline, ISO 8601
+             */
+            deadline: string;
+            /**
+             * Received At
+             * Format: date-time
+             * @description when the ticket arrived, ISO 8601
+             */
+            received_at: string;
+            /**
+             * Sign Due At
+             * @description when it must be signed for (签收时限)
+             */
+            sign_due_at: string | null;
+            /**
+             * Signed At
+             * @description when the street signed for it; null before
+             */
+            signed_at: string | null;
+            /**
+             * Sign Light
+             * @description the sign clock's light: green, yellow, red while unsigned; none once signed
+             * @enum {string}
+             */
+            sign_light: "green" | "yellow" | "red" | "none";
+            /**
+             * Return State
+             * @description 退单: none, requested (waiting for the hotline), accepted (it went back), refused
+             * @enum {string}
+             */
+            return_state: "none" | "requested" | "accepted" | "refused";
+            /**
+             * Return Reason
+             * @description the street's reason for the last return request; null when none
+             */
+            return_reason: string | null;
+            /**
+             * Return Answer
+             * @description the hotline's note on its answer; null when none
+             */
+            return_answer: string | null;
+            /**
+             * Return Count
+             * @description how many times the street asked to return it
+             */
+            return_count: number;
+            /**
+             * Result
+             * @description the result fed back (办结反馈): the handling note once closed; null before
+             */
+            result: string | null;
+            /**
+             * Resolved
+             * @description the follow-up call (回访): solved or not; null before it
+             */
+            resolved: boolean | null;
+            /**
+             * Satisfaction
+             * @description the follow-up call's satisfaction; null before it
+             */
+            satisfaction: ("satisfied" | "basically_satisfied" | "dissatisfied") | null;
+            /**
+             * Followed Up At
+             * @description when the follow-up was recorded; null before
+             */
+            followed_up_at: string | null;
         };
         /** Timeline */
         Timeline: {
@@ -11299,6 +13408,20 @@ export interface components {
              */
             terms: components["schemas"]["Term"][];
         };
+        /** VoidIn */
+        VoidIn: {
+            /**
+             * Duplicate Of
+             * Format: uuid
+             * @description the case kept: this one is its duplicate (作废)
+             */
+            duplicate_of: string;
+            /**
+             * Note
+             * @description what was found or done, if anything to say
+             */
+            note?: string | null;
+        };
         /**
          * WebhookCreate
          * @example {
@@ -11482,6 +13605,57 @@ export interface components {
              * @description the mini-program's wx.login code
              */
             code: string;
+        };
+        /**
+         * WhistleIn
+         * @example {
+         *       "department_codes": [
+         *         "110105001D01",
+         *         "110105001D02"
+         *       ],
+         *       "note": "幸福里小区东门占道经营、油烟扰民，请城管、市场监管到场联合处置"
+         *     }
+         */
+        WhistleIn: {
+            /**
+             * Department Codes
+             * @description the departments called (职能部门代码, 110105001D01), of the order's street
+             */
+            department_codes: string[];
+            /**
+             * Note
+             * @description what the departments are called for
+             */
+            note?: string | null;
+        };
+        /** ReasonIn */
+        services__orders__cases__schemas__ReasonIn: {
+            /**
+             * Reason
+             * @description why (the reporter and the timeline see it)
+             */
+            reason: string;
+        };
+        /** ReasonIn */
+        services__orders__hotline__schemas__ReasonIn: {
+            /**
+             * Reason
+             * @description why the street asks to return it
+             */
+            reason: string;
+        };
+        /**
+         * ReasonIn
+         * @example {
+         *       "reason": "这几天在外地出差，赶不回来，请改派其他党员"
+         *     }
+         */
+        services__orders__orders__schemas__ReasonIn: {
+            /**
+             * Reason
+             * @description why: the taker's for giving it back, or staff's for turning it down (the resident sees it)
+             */
+            reason: string;
         };
     };
     responses: never;
@@ -13911,6 +16085,517 @@ export interface operations {
             };
         };
     };
+    read_calendar_api_v1_calendar_get: {
+        parameters: {
+            query?: {
+                /** @description the first day, YYYY-MM-DD; default: today (China) */
+                since?: string | null;
+                /** @description the last day, YYYY-MM-DD, at most 366 days on; default: 30 days on */
+                until?: string | null;
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_calendar_terms_api_v1_calendar_terms_put: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TermsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TermsPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_calendar_day_api_v1_calendar__day__put: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the day, YYYY-MM-DD */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DayUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    clear_calendar_day_api_v1_calendar__day__delete: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the day, YYYY-MM-DD */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DayPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_case_classes_api_v1_case_classes_get: {
+        parameters: {
+            query?: {
+                /** @description only 部件 (component) or 事件 (event) */
+                type?: ("component" | "event") | null;
+                /** @description a part of the small or large class's name, or a code's start */
+                q?: string | null;
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseClassPage"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_case_class_api_v1_case_classes__code__get: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the small class's code (小类编码), e.g. 20550 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseClassPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    set_case_class_limits_api_v1_case_classes__code__limits_put: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+            };
+            header?: never;
+            path: {
+                /** @description the small class's code (小类编码), e.g. 20550 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LimitsUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseClassPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reset_case_class_limits_api_v1_case_classes__code__limits_delete: {
+        parameters: {
+            query?: {
+                /** @description the street (9-digit code); needed only by a caller who works in several streets */
+                street_code?: string | null;
+                /** @description only this urgency's limits; default: both */
+                urgency?: ("urgent" | "normal") | null;
+                /** @description only this stage's limits; default: every stage */
+                stage?: ("verify" | "file" | "dispatch" | "handle" | "check" | "close") | null;
+            };
+            header?: never;
+            path: {
+                /** @description the small class's code (小类编码), e.g. 20550 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaseClassPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_clients_api_v1_clients_get: {
         parameters: {
             query?: {
@@ -14707,6 +17392,247 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_departments_api_v1_departments_get: {
+        parameters: {
+            query?: {
+                /** @description only the departments in service (true) or out of it (false) */
+                active?: boolean | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_department_api_v1_departments_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_department_api_v1_departments__code__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the department's code, e.g. 110105001D01 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_department_api_v1_departments__code__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the department's code, e.g. 110105001D01 */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DepartmentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DepartmentPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16139,6 +19065,427 @@ export interface operations {
             };
         };
     };
+    receive_ticket_api_v1_hotline_tickets_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TicketIn"];
+            };
+        };
+        responses: {
+            /** @description posted before with this number */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_ticket_api_v1_hotline_tickets__number__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the hotline's ticket number (工单编号) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    record_follow_up_api_v1_hotline_tickets__number__follow_up_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the hotline's ticket number (工单编号) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_return_api_v1_hotline_tickets__number__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the hotline's ticket number (工单编号) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["services__orders__hotline__schemas__ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    answer_return_api_v1_hotline_tickets__number__return_answer_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the hotline's ticket number (工单编号) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnswerIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_ticket_api_v1_hotline_tickets__number__sign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the hotline's ticket number (工单编号) */
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TicketPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_households_api_v1_households_get: {
         parameters: {
             query?: {
@@ -16789,7 +20136,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description only members bound in this role (角色) */
-                role?: ("street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer") | null;
+                role?: ("street_admin" | "community_staff" | "grid_worker" | "party_member" | "volunteer" | "building_head" | "employer" | "department") | null;
                 /** @description only members bound to this grid (with role: in that role), 15 digits */
                 grid_code?: string | null;
                 /** @description only members of this party organisation (党组织) */
@@ -17964,7 +21311,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description one or more states */
-                state?: ("placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected")[] | null;
+                state?: ("placed" | "dispatched" | "accepted" | "completed" | "rated" | "cancelled" | "rejected" | "verified" | "filed" | "handled" | "checked" | "closed" | "refused" | "shelved" | "voided")[] | null;
                 /** @description only orders of this kind */
                 kind?: ("service" | "wish" | "issue") | null;
                 /** @description one or more menu items */
@@ -17981,6 +21328,12 @@ export interface operations {
                 overdue?: boolean | null;
                 /** @description only orders at this escalation level (超时督办); grid when not escalated */
                 escalation_level?: ("grid" | "community" | "street") | null;
+                /** @description only orders whose running clock shows this light (red: past its limit) */
+                light?: ("green" | "yellow" | "red" | "none") | null;
+                /** @description only cases dispatched to this department */
+                department_code?: string | null;
+                /** @description only cases of this class */
+                class_code?: string | null;
                 /** @description assigned to me / taken by me */
                 mine?: boolean;
                 /** @description open for me to grab (抢单) */
@@ -18100,6 +21453,113 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    monthly_bulletin_api_v1_orders_bulletin_get: {
+        parameters: {
+            query?: {
+                /** @description the month, YYYY-MM in China time; default: last month */
+                month?: string | null;
+                /** @description json, or an xlsx workbook */
+                format?: "json" | "xlsx";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON, or with format=xlsx the same tables as a workbook */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Bulletin"];
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    case_indicators_api_v1_orders_indicators_get: {
+        parameters: {
+            query?: {
+                /** @description one row per grid, community, street, department or class of case */
+                group_by?: "grid" | "community" | "street" | "department" | "class";
+                /** @description cases reported at or after; default: 30 days before until */
+                since?: string | null;
+                /** @description cases reported before; default: now */
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Indicators"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18303,6 +21763,213 @@ export interface operations {
             };
         };
     };
+    list_calls_api_v1_orders__order_id__calls_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the order's (case's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    report_call_api_v1_orders__order_id__calls__call_id__report_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the order's (case's) id */
+                order_id: string;
+                /** @description the call's id */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sign_call_api_v1_orders__order_id__calls__call_id__sign_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the order's (case's) id */
+                order_id: string;
+                /** @description the call's id */
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CallNote"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     cancel_order_api_v1_orders__order_id__cancel_post: {
         parameters: {
             query?: never;
@@ -18316,6 +21983,150 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["CancelIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    check_case_api_v1_orders__order_id__check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    close_case_api_v1_orders__order_id__close_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
             };
         };
         responses: {
@@ -18459,7 +22270,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["services__orders__orders__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -18532,6 +22343,421 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["DispatchIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    request_extension_api_v1_orders__order_id__extend_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExtendIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approve_extension_api_v1_orders__order_id__extend__request_id__approve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+                /** @description the extension request's id */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refuse_extension_api_v1_orders__order_id__extend__request_id__refuse_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+                /** @description the extension request's id */
+                request_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_extensions_api_v1_orders__order_id__extensions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExtensionPublic"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    file_case_api_v1_orders__order_id__file_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FileIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    handle_case_api_v1_orders__order_id__handle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["HandleIn"];
             };
         };
         responses: {
@@ -18843,6 +23069,78 @@ export interface operations {
             };
         };
     };
+    refuse_filing_api_v1_orders__order_id__refuse_filing_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["services__orders__cases__schemas__ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     reject_order_api_v1_orders__order_id__reject_post: {
         parameters: {
             query?: never;
@@ -18855,7 +23153,79 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ReasonIn"];
+                "application/json": components["schemas"]["services__orders__orders__schemas__ReasonIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    return_case_api_v1_orders__order_id__return_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["services__orders__cases__schemas__ReasonIn"];
             };
         };
         responses: {
@@ -18987,6 +23357,78 @@ export interface operations {
             };
         };
     };
+    shelve_case_api_v1_orders__order_id__shelve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ShelveIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     order_timeline_api_v1_orders__order_id__timeline_get: {
         parameters: {
             query?: never;
@@ -19028,6 +23470,222 @@ export interface operations {
             };
             /** @description Not Found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verify_case_api_v1_orders__order_id__verify_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NoteIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    void_case_api_v1_orders__order_id__void_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the case's (the issue order's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VoidIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrderPublic"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    whistle_api_v1_orders__order_id__whistle_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the order's (case's) id */
+                order_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WhistleIn"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CallList"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
