@@ -303,6 +303,34 @@ async def test_a_street_office_starts_its_own_street(
     stats = ok(await client.get("/api/v1/stats", headers={"Authorization": f"Bearer {machine['access_token']}"}))
     assert stats["group_by"] == "community"
 
+    # A problem on its own street: staff draw the grid, the grid worker reports at a point in it, staff
+    # verify, file and dispatch it to the street's own department, whose officer handles it; the worker's
+    # check passes and staff close it. Nothing of it comes from a demo.
+    square = [[120.10, 30.20], [120.11, 30.20], [120.11, 30.21], [120.10, 30.21], [120.10, 30.20]]
+    boundary = {"boundary": {"type": "Polygon", "coordinates": [square]}}
+    ok(await client.put(f"/api/v1/grids/{GRID}/boundary", json=boundary, headers=staff))
+    report = {
+        "kind": "issue",
+        "title": "菜场门口占道经营",
+        "description": "早市摊贩占用人行道",
+        "lat": 30.205,
+        "lng": 120.105,
+    }
+    case = ok(await client.post("/api/v1/orders", json=report, headers=worker_token), 201)
+    assert case["grid_code"] == GRID and case["state"] == "placed"
+    classes = ok(await client.get("/api/v1/case-classes", params={"q": "占道经营"}, headers=staff))["items"]
+    code = next(c["code"] for c in classes if c["name"] == "占道经营")
+    for action, body, who in (
+        ("verify", {}, staff),
+        ("file", {"class_code": code, "urgency": "normal"}, staff),
+        ("dispatch", {"department_id": department["code"]}, staff),
+        ("handle", {"note": "已劝离"}, officer_token),
+        ("check", {"passed": True}, worker_token),
+        ("close", {}, staff),
+    ):
+        case = ok(await client.post(f"/api/v1/orders/{case['id']}/{action}", json=body, headers=who))
+    assert case["state"] == "closed" and case["department_code"] == department["code"]
+
     # The audit lists every act, none of it with a phone or a password.
     audit = await client.get("/api/v1/accounts/audit?limit=100", headers=admin)
     acts = [(e["action"], e["target_id"]) for e in ok(audit)["items"]]
