@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, get_args
 
 from sqlalchemy import Column, Date, DateTime, Index, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -12,6 +12,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 from services.grids.places.geometry import PgPolygon, Position
+from services.grids.roster.schemas import MemberRole
 from shared.db import naming_convention_metadata
 from shared.events import inbox_table
 from shared.idempotency import idempotency_table
@@ -78,16 +79,7 @@ class Grid(GridsModel, table=True):
 
 # An employer account (jobs service) is bound to the community its employer operates in; a department's
 # account (职能部门, the orders service's departments) to its department code, 110105001D01.
-MEMBER_ROLES = (
-    "street_admin",
-    "community_staff",
-    "grid_worker",
-    "party_member",
-    "volunteer",
-    "building_head",
-    "employer",
-    "department",
-)
+MEMBER_ROLES: tuple[str, ...] = get_args(MemberRole)
 PARTY_KINDS = ("resident", "work_unit", "co_building")  # 居民党员 / 在职党员双报到 / 共驻共建
 PARTY_LEVELS = ("county_committee", "street_committee", "community_org", "compound_branch", "building_group")
 

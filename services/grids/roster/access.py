@@ -11,21 +11,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col
 
 from services.grids import life
-from services.grids.models import Binding, Member, PartyOrg
+from services.grids.models import MEMBER_ROLES, Binding, Member, PartyOrg
 from shared.places import community_of, county_of, street_of
 from shared.scope import any_of, scope_clause, scope_values
 from shared.security import Principal, allow
 
-ROSTER_ROLES = (
-    "street_admin",
-    "community_staff",
-    "grid_worker",
-    "party_member",
-    "volunteer",
-    "building_head",
-    "employer",
-    "department",
-)
+ROSTER_ROLES = MEMBER_ROLES
 Viewer = Annotated[Principal, Depends(allow("street_admin", "community_staff", "grid_worker"))]
 Anyone = Annotated[Principal, Depends(allow(*ROSTER_ROLES))]
 Manager = Annotated[Principal, Depends(allow("street_admin", "community_staff"))]

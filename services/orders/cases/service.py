@@ -21,7 +21,7 @@ from sqlmodel import col
 from services.orders.cases import clock
 from services.orders.cases.schemas import CheckIn, ExtendIn, FileIn, HandleIn, ShelveIn, VoidIn
 from services.orders.hotline import service as hotline
-from services.orders.models import ExtensionRequest, OrderPhoto, ServiceOrder
+from services.orders.models import ExtensionRequest, ServiceOrder
 from services.orders.orders import service as loop
 from services.orders.orders.access import handles, is_managed, visible
 from services.orders.points import service as points
@@ -88,22 +88,6 @@ async def refuse_filing(
     return order
 
 
-async def _photos_of(session: AsyncSession, order: ServiceOrder, photo_ids: list[uuid.UUID]) -> list[uuid.UUID]:
-    wanted = list(dict.fromkeys(photo_ids))
-    if not wanted:
-        return []
-    known = set(
-        (
-            await session.scalars(
-                select(col(OrderPhoto.id)).where(col(OrderPhoto.order_id) == order.id, col(OrderPhoto.id).in_(wanted))
-            )
-        ).all()
-    )
-    if missing := [p for p in wanted if p not in known]:
-        raise ValidationFailed.on("photo_ids", f"{len(missing)} of the photos were not added to this order")
-    return wanted
-
-
 async def handle(
     *, session: AsyncSession, principal: Principal, order_id: uuid.UUID, handle_in: HandleIn
 ) -> ServiceOrder:
@@ -112,7 +96,7 @@ async def handle(
     if not handles(principal, order):
         raise Forbidden("only the case's handler reports handling it")
     loop._expect(order, "dispatched", "accepted")
-    photo_ids = await _photos_of(session, order, handle_in.photo_ids)
+    photo_ids = await loop.photos_of(session, order, handle_in.photo_ids)
     order.completion_note = handle_in.note
     order.photo_ids = photo_ids
     await loop._move(
@@ -138,7 +122,7 @@ async def check(*, session: AsyncSession, principal: Principal, order_id: uuid.U
     if not (staff or order.placed_by == principal.sub):
         raise Forbidden("only the reporter or the community's staff check a case")
     loop._expect(order, "handled")
-    photo_ids = await _photos_of(session, order, check_in.photo_ids)
+    photo_ids = await loop.photos_of(session, order, check_in.photo_ids)
     role = loop._staff_role(principal, order) if staff else order.placed_by_role
     if check_in.passed:
         await loop._move(

@@ -330,19 +330,7 @@ async def complete(
     if order.assignee_id != principal.sub:
         raise Forbidden("only the one who took the order completes it")
     _expect(order, "accepted")
-    photo_ids = list(dict.fromkeys(complete_in.photo_ids))
-    if photo_ids:
-        known = set(
-            (
-                await session.scalars(
-                    select(col(OrderPhoto.id)).where(
-                        col(OrderPhoto.order_id) == order.id, col(OrderPhoto.id).in_(photo_ids)
-                    )
-                )
-            ).all()
-        )
-        if missing := [p for p in photo_ids if p not in known]:
-            raise ValidationFailed.on("photo_ids", f"{len(missing)} of the photos were not added to this order")
+    photo_ids = await photos_of(session, order, complete_in.photo_ids)
     order.completion_note = complete_in.note
     order.photo_ids = photo_ids
     await _move(
@@ -356,6 +344,23 @@ async def complete(
         role=_acting_role(principal, order),
     )
     return order
+
+
+async def photos_of(session: AsyncSession, order: ServiceOrder, photo_ids: list[uuid.UUID]) -> list[uuid.UUID]:
+    """The photos named by a step, once each, all of them added to this order before (else 422)."""
+    wanted = list(dict.fromkeys(photo_ids))
+    if not wanted:
+        return []
+    known = set(
+        (
+            await session.scalars(
+                select(col(OrderPhoto.id)).where(col(OrderPhoto.order_id) == order.id, col(OrderPhoto.id).in_(wanted))
+            )
+        ).all()
+    )
+    if missing := [p for p in wanted if p not in known]:
+        raise ValidationFailed.on("photo_ids", f"{len(missing)} of the photos were not added to this order")
+    return wanted
 
 
 async def rate(*, session: AsyncSession, principal: Principal, order_id: uuid.UUID, rate_in: RateIn) -> ServiceOrder:
