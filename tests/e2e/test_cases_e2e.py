@@ -187,7 +187,7 @@ async def test_a_hotline_ticket_is_signed_returned_handled_and_its_result_reache
         verifier = Webhook(hook["secret"])
 
         def seen() -> list[dict[str, Any]]:
-            found = {}
+            found: dict[str, dict[str, Any]] = {}
             for headers, body in receiver.received:
                 document = verifier.verify(body, headers)  # raises unless signed with the endpoint's secret
                 if document["data"].get("order_id") == case_id:
