@@ -292,3 +292,63 @@ async def test_a_case_open_across_national_day_stops_its_clock_over_the_holiday_
     minutes = {s["action"]: s["working_minutes"] for s in timeline["steps"]}
     # dispatched 30 Sep 16:00 → handled 10 Oct 15:00: 90 + 420 (8 Oct) + 420 (9 Oct) + 270 (the make-up Saturday)
     assert minutes["handle"] == 1200 and minutes["verify"] == 30 and minutes["close"] == 60
+
+
+async def test_a_late_case_escalates_on_working_hours(
+    orders: httpx.AsyncClient, keys: TestKeys, start_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case past its limit on a Friday morning climbs to the community at once and to the street after
+    1440 working minutes (3 days and 3 hours of work), not after a calendar day: the weekend does not count."""
+    from services.orders.orders import service as loop
+    from services.orders.orders import sla
+
+    app = await start_app("orders")
+    friday = datetime(2026, 11, 27, 9, 0, tzinfo=CHINA)
+    monkeypatch.setattr(loop, "now", lambda: friday.astimezone(UTC))
+    case = await report(orders, keys)  # verify within 120 working minutes: due Friday 11:00
+    assert datetime.fromisoformat(case["due_at"]) == datetime(2026, 11, 27, 11, 0, tzinfo=CHINA)
+
+    async def tick(at: datetime) -> sla.TickResult:
+        async with app.state.db.sessionmaker() as session, session.begin():
+            return await sla.tick(session, now=at.astimezone(UTC), steps=(0, 1440))
+
+    assert await tick(datetime(2026, 11, 27, 11, 1, tzinfo=CHINA)) == sla.TickResult(overdue=1, escalated=1)
+    # a calendar day later (Saturday) and still on Monday: 1440 working minutes have not passed
+    assert await tick(datetime(2026, 11, 28, 11, 1, tzinfo=CHINA)) == sla.TickResult()
+    assert await tick(datetime(2026, 12, 1, 17, 0, tzinfo=CHINA)) == sla.TickResult()
+    # Fri 11:00 + 24 working hours: Fri 4.5 h, Mon 7, Tue 7, Wed 5.5 → Wednesday 2 December 16:00
+    assert await tick(datetime(2026, 12, 2, 15, 59, tzinfo=CHINA)) == sla.TickResult()
+    assert await tick(datetime(2026, 12, 2, 16, 1, tzinfo=CHINA)) == sla.TickResult(escalated=1)
+    seen = ok(await orders.get(f"/api/v1/orders/{case['id']}", headers=staff(keys)))
+    assert seen["escalation_level"] == "street" and seen["overdue"] is True
+
+
+async def test_only_a_case_goes_to_a_department_and_only_one_of_its_street(
+    orders: httpx.AsyncClient, keys: TestKeys
+) -> None:
+    from shared.demo import STREET
+
+    case = await filed(orders, keys)
+    missing = await step(orders, case["id"], "dispatch", staff(keys), {"department_id": f"{STREET}D77"})
+    assert missing.status_code == 422 and missing.json()["errors"][0]["field"] == "department_id"
+    elsewhere = await step(orders, case["id"], "dispatch", staff(keys), {"department_id": "110105002D01"})
+    assert elsewhere.status_code == 422
+    both = await step(
+        orders, case["id"], "dispatch", staff(keys), {"department_id": f"{STREET}D01", "assignee_id": account("pm1")}
+    )
+    assert both.status_code == 422
+    malformed = await step(orders, case["id"], "dispatch", staff(keys), {"department_id": "D01"})
+    assert malformed.status_code == 422 and "department_id" in malformed.text
+    department = {"name": "城管执法队", "kind": "urban_management"}
+    d01 = ok(await orders.post("/api/v1/departments", json=department, headers=street(keys)), 201)
+    sent = ok(await step(orders, case["id"], "dispatch", staff(keys), {"department_id": d01["code"]}))
+    assert sent["dispatch_mode"] == "department" and sent["department_code"] == d01["code"]
+    assert sent["assignee_id"] is None and sent["light"] == "green"
+    wish = ok(
+        await orders.post(
+            "/api/v1/orders", json={"kind": "wish", "description": "想要一台收音机"}, headers=resident(keys)
+        ),
+        201,
+    )
+    not_a_case = await step(orders, wish["id"], "dispatch", staff(keys), {"department_id": d01["code"]})
+    assert not_a_case.status_code == 422 and not_a_case.json()["errors"][0]["field"] == "department_id"
