@@ -6,6 +6,7 @@ schemas that ship with ``kubernetes_validate``.
 
 from __future__ import annotations
 
+import base64
 import importlib
 import json
 import re
@@ -560,7 +561,9 @@ def photo_settings(spec: ProcessSpec, env: dict[str, str]) -> Any:
     settings = importlib.import_module(f"{spec.package}.config").Settings
     prefix = spec.env_prefix
     values = {name[len(prefix) :].lower(): value for name, value in env.items() if name.startswith(f"{prefix}PHOTO_")}
-    return settings(**(values | {"profile": "production", "events_secret": "a-real-secret"}))
+    key = base64.b64encode(bytes(range(32))).decode()  # the process's other secrets, well formed
+    pii = {"pii_keys": f"k1:{key}", "blind_index_key": key} if "pii_keys" in settings.secret_fields else {}
+    return settings(**(values | pii | {"profile": "production", "events_secret": "a-real-secret"}))
 
 
 def test_compose_runs_an_object_store_with_its_bucket_on_a_volume(compose: Doc, services: dict[str, Doc]) -> None:

@@ -4,6 +4,7 @@ settings that choose the store, and a store that refuses the process."""
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 import uuid
@@ -103,9 +104,12 @@ def test_settings_choose_the_store_and_name_what_is_missing(tmp_path: object) ->
         GridsSettings(profile="test", photo_storage="s3", photo_s3_bucket="photos")
     with pytest.raises(SettingsError, match="ORDERS_PHOTO_S3_ENDPOINT is not an http"):
         OrdersSettings(profile="test", photo_storage="s3", photo_s3_endpoint="127.0.0.1:8333", photo_s3_bucket="photos")
+    key = base64.b64encode(bytes(range(32))).decode()
     production: dict[str, Any] = {
         "profile": "production",
         "events_secret": "a-real-events-secret",
+        "pii_keys": f"k1:{key}",  # the orders service's own secret (hotline callers' phones)
+        "blind_index_key": key,
         "photo_storage": "s3",
         "photo_s3_endpoint": "https://oss-cn-beijing.aliyuncs.com",
         "photo_s3_bucket": "street-photos",
