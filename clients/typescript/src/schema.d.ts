@@ -5214,6 +5214,31 @@ export interface components {
         /** BulletinRow */
         BulletinRow: {
             /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
+            /**
              * Rank
              * @description place in the table, 1 the best: by score, high to low, ties by code
              */
@@ -5248,31 +5273,6 @@ export interface components {
              * @description of those, closed on time (按期结案)
              */
             closed_on_time: number;
-            /**
-             * Closure Rate
-             * @description 结案率: closed ÷ filed; null when none was filed
-             */
-            closure_rate: number | null;
-            /**
-             * On Time Rate
-             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
-             */
-            on_time_rate: number | null;
-            /**
-             * Rework Rate
-             * @description 返工率: reworked ÷ handled; null when none was handled
-             */
-            rework_rate: number | null;
-            /**
-             * Accurate Dispatch Rate
-             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
-             */
-            accurate_dispatch_rate: number | null;
-            /**
-             * Mean Handling Hours
-             * @description mean working hours from filing to closing of the closed cases; null when none was closed
-             */
-            mean_handling_hours: number | null;
             /**
              * Score
              * @description 综合得分 0-100: the weighted rates (see score_formula); null when no rate is known
@@ -5499,6 +5499,31 @@ export interface components {
         /** CaseFigures */
         CaseFigures: {
             /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
+            /**
              * Reported
              * @description cases reported (上报) in the period
              */
@@ -5548,31 +5573,6 @@ export interface components {
              * @description times those cases were returned by who they were dispatched to (回退次数)
              */
             returns: number;
-            /**
-             * Closure Rate
-             * @description 结案率: closed ÷ filed; null when none was filed
-             */
-            closure_rate: number | null;
-            /**
-             * On Time Rate
-             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
-             */
-            on_time_rate: number | null;
-            /**
-             * Rework Rate
-             * @description 返工率: reworked ÷ handled; null when none was handled
-             */
-            rework_rate: number | null;
-            /**
-             * Accurate Dispatch Rate
-             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
-             */
-            accurate_dispatch_rate: number | null;
-            /**
-             * Mean Handling Hours
-             * @description mean working hours from filing to closing of the closed cases; null when none was closed
-             */
-            mean_handling_hours: number | null;
             /** @description the cases still open now, by the light of their current stage */
             lights: components["schemas"]["Lights"];
             /** @description the 12345 hotline tickets of those cases */
@@ -7743,9 +7743,34 @@ export interface components {
             code: string | null;
             /**
              * Name
-             * @description the department's name when grouped by department; null otherwise (the orders service knows places and classes by code only)
+             * @description the department's name when grouped by department, the class's name when grouped by class; null otherwise (the orders service knows places by code only)
              */
             name: string | null;
+            /**
+             * Closure Rate
+             * @description 结案率: closed ÷ filed; null when none was filed
+             */
+            closure_rate: number | null;
+            /**
+             * On Time Rate
+             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
+             */
+            on_time_rate: number | null;
+            /**
+             * Rework Rate
+             * @description 返工率: reworked ÷ handled; null when none was handled
+             */
+            rework_rate: number | null;
+            /**
+             * Accurate Dispatch Rate
+             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
+             */
+            accurate_dispatch_rate: number | null;
+            /**
+             * Mean Handling Hours
+             * @description mean working hours from filing to closing of the closed cases; null when none was closed
+             */
+            mean_handling_hours: number | null;
             /**
              * Reported
              * @description cases reported (上报) in the period
@@ -7796,31 +7821,6 @@ export interface components {
              * @description times those cases were returned by who they were dispatched to (回退次数)
              */
             returns: number;
-            /**
-             * Closure Rate
-             * @description 结案率: closed ÷ filed; null when none was filed
-             */
-            closure_rate: number | null;
-            /**
-             * On Time Rate
-             * @description 按期结案率: closed_on_time ÷ closed; null when none was closed
-             */
-            on_time_rate: number | null;
-            /**
-             * Rework Rate
-             * @description 返工率: reworked ÷ handled; null when none was handled
-             */
-            rework_rate: number | null;
-            /**
-             * Accurate Dispatch Rate
-             * @description 准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched
-             */
-            accurate_dispatch_rate: number | null;
-            /**
-             * Mean Handling Hours
-             * @description mean working hours from filing to closing of the closed cases; null when none was closed
-             */
-            mean_handling_hours: number | null;
             /** @description the cases still open now, by the light of their current stage */
             lights: components["schemas"]["Lights"];
             /** @description the 12345 hotline tickets of those cases */

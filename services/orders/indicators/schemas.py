@@ -33,7 +33,21 @@ class HotlineFigures(BaseModel):
     satisfaction_rate: float | None = Field(description="满意率: satisfied ÷ followed_up; null when none followed up")
 
 
-class CaseFigures(BaseModel):
+class Rates(BaseModel):
+    """The rates street offices judge the case loop by (and the mean handling time)."""
+
+    closure_rate: float | None = Field(description="结案率: closed ÷ filed; null when none was filed")
+    on_time_rate: float | None = Field(description="按期结案率: closed_on_time ÷ closed; null when none was closed")
+    rework_rate: float | None = Field(description="返工率: reworked ÷ handled; null when none was handled")
+    accurate_dispatch_rate: float | None = Field(
+        description="准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched"
+    )
+    mean_handling_hours: float | None = Field(
+        description="mean working hours from filing to closing of the closed cases; null when none was closed"
+    )
+
+
+class CaseFigures(Rates):
     reported: int = Field(description="cases reported (上报) in the period")
     filed: int = Field(description="of those, filed (立案)")
     refused: int = Field(description="of those, refused filing (不予立案)")
@@ -44,15 +58,6 @@ class CaseFigures(BaseModel):
     reworked: int = Field(description="of those, sent back at least once by a failed check (返工)")
     dispatches: int = Field(description="dispatches and reassignments of those cases (派遣次数)")
     returns: int = Field(description="times those cases were returned by who they were dispatched to (回退次数)")
-    closure_rate: float | None = Field(description="结案率: closed ÷ filed; null when none was filed")
-    on_time_rate: float | None = Field(description="按期结案率: closed_on_time ÷ closed; null when none was closed")
-    rework_rate: float | None = Field(description="返工率: reworked ÷ handled; null when none was handled")
-    accurate_dispatch_rate: float | None = Field(
-        description="准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched"
-    )
-    mean_handling_hours: float | None = Field(
-        description="mean working hours from filing to closing of the closed cases; null when none was closed"
-    )
     lights: Lights = Field(description="the cases still open now, by the light of their current stage")
     hotline: HotlineFigures = Field(description="the 12345 hotline tickets of those cases")
 
@@ -63,8 +68,8 @@ class GroupKey(BaseModel):
         "dispatched to no department, or not yet given a class"
     )
     name: str | None = Field(
-        description="the department's name when grouped by department; null otherwise (the orders service "
-        "knows places and classes by code only)"
+        description="the department's name when grouped by department, the class's name when grouped by "
+        "class; null otherwise (the orders service knows places by code only)"
     )
 
 
@@ -83,7 +88,7 @@ class Indicators(BaseModel):
     items: list[IndicatorRow] = Field(description="one row per group with cases, by code (null last)")
 
 
-class BulletinRow(BaseModel):
+class BulletinRow(Rates):
     rank: int = Field(description="place in the table, 1 the best: by score, high to low, ties by code")
     code: str = Field(description="the community's code or the department's code")
     name: str | None = Field(
@@ -93,15 +98,6 @@ class BulletinRow(BaseModel):
     filed: int = Field(description="of those, filed (立案)")
     closed: int = Field(description="of those, closed (结案)")
     closed_on_time: int = Field(description="of those, closed on time (按期结案)")
-    closure_rate: float | None = Field(description="结案率: closed ÷ filed; null when none was filed")
-    on_time_rate: float | None = Field(description="按期结案率: closed_on_time ÷ closed; null when none was closed")
-    rework_rate: float | None = Field(description="返工率: reworked ÷ handled; null when none was handled")
-    accurate_dispatch_rate: float | None = Field(
-        description="准确派遣率: 1 − returns ÷ dispatches; null when none was dispatched"
-    )
-    mean_handling_hours: float | None = Field(
-        description="mean working hours from filing to closing of the closed cases; null when none was closed"
-    )
     score: float | None = Field(
         description="综合得分 0-100: the weighted rates (see score_formula); null when no rate is known"
     )
