@@ -522,7 +522,8 @@ def record(platform: Platform, service: str, requests: list[dict[str, str]]) -> 
         with (LOGS / f"reads-record-{service}.log").open("wb") as log:
             done = subprocess.run(
                 [sys.executable, "-m", "bench.reads", "record", service, str(requests_path), str(out_path)],
-                env=_environ_of(platform.pid(service)),
+                # the running process's settings, less its metrics port (that process holds it)
+                env={k: v for k, v in _environ_of(platform.pid(service)).items() if not k.endswith("_METRICS_PORT")},
                 cwd=ROOT,
                 stdin=subprocess.DEVNULL,
                 stdout=log,

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
 from services.orders.catalogue import service as catalogue
 from services.orders.catalogue.access import Reader, StreetAdmin
 from services.orders.catalogue.classes import CaseType, Stage
 from services.orders.catalogue.schemas import CaseClassPage, CaseClassPublic, LimitsUpdate
 from services.orders.orders.schemas import Urgency
-from shared.db import SessionDep
+from shared.db import FastLaneDep, SessionDep
 from shared.errors import problem_responses
+from shared.fastlane import json_response
 from shared.places import STREET_PATTERN
 
 router = APIRouter(prefix="/api/v1/case-classes", tags=["case-classes"])
@@ -36,15 +37,16 @@ CodeParam = Annotated[str, Path(max_length=12, description="the small class's co
 )
 async def list_case_classes(
     principal: Reader,
-    session: SessionDep,
+    lane: FastLaneDep,
     type: Annotated[CaseType | None, Query(description="only 部件 (component) or 事件 (event)")] = None,
     q: Annotated[
         str | None, Query(max_length=20, description="a part of the small or large class's name, or a code's start")
     ] = None,
     street_code: StreetParam = None,
-) -> CaseClassPage:
+) -> Response:
     """The national catalogue of case classes with the limits of each stage as the caller's street has them."""
-    return await catalogue.list_classes(session=session, principal=principal, street_code=street_code, type=type, q=q)
+    page = await catalogue.list_classes(lane=lane, principal=principal, street_code=street_code, type=type, q=q)
+    return json_response(page)
 
 
 @router.get(
